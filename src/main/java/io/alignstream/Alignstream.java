@@ -1,0 +1,37 @@
+package io.alignstream;
+
+import io.alignstream.common.ConfigDefaults;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code alignstream} command line: one subcommand per service, plus the local demo. */
+@Command(
+    name = "alignstream",
+    mixinStandardHelpOptions = true,
+    version = "alignstream 0.1.0",
+    description = "Human alignment of vision-model layers (THINGS odd-one-out) as a Kafka streaming pipeline.",
+    subcommands = {})
+public final class Alignstream implements Runnable {
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(commandLine(args).execute(args));
+  }
+
+  /** The configured command line; {@code args} are scanned for {@code --config FILE} only. */
+  public static CommandLine commandLine(String[] args) {
+    // DJL must never reach for the network: natives come from the Maven artifacts.
+    System.setProperty("ai.djl.offline", "true");
+    CommandLine cli = new CommandLine(new Alignstream());
+    cli.setDefaultValueProvider(ConfigDefaults.fromArgs(args, System.getenv()));
+    cli.setCaseInsensitiveEnumValuesAllowed(true);
+    return cli;
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+}
