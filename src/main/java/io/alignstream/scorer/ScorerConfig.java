@@ -1,0 +1,113 @@
+package io.alignstream.scorer;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Everything the scorer is configured with besides the cluster connection (see
+ * {@code scorer/scorer.properties} for the documented defaults).
+ *
+ * @param applicationId Kafka Streams application id: instances with the same id share the work
+ * @param stateDir where the state stores live (RocksDB)
+ * @param httpPort REST/SSE/dashboard port; 0 picks a free one
+ * @param advertisedHost host other instances reach this one's HTTP port at (application.server)
+ * @param window size of the hopping windows of {@code oooa-windowed}
+ * @param advance how far apart windows start
+ * @param emitInterval a setting's metric is published at most this often
+ * @param similarity cosine or dot
+ * @param streamThreads Kafka Streams threads in this instance
+ * @param topicPartitions partitions of pipeline topics the scorer creates when missing
+ * @param replicationFactor replication of pipeline topics the scorer creates when missing
+ * @param vectorCacheBytes memory for vectors across settings; 0 = a quarter of the heap
+ * @param inMemoryStores keep state stores in memory (restored from their changelogs at every
+ *     start) instead of RocksDB on disk: for tests and short-lived runs
+ */
+public record ScorerConfig(
+    String applicationId, Path stateDir, int httpPort, String advertisedHost,
+    Duration window, Duration advance, Duration emitInterval, Similarity similarity,
+    int streamThreads, int topicPartitions, short replicationFactor, long vectorCacheBytes,
+    boolean inMemoryStores) {
+
+  public static final String DEFAULT_APPLICATION_ID = "alignstream-scorer";
+
+  public ScorerConfig {
+    HoppingPanes.of(window, advance); // validates
+    if (emitInterval.isNegative() || emitInterval.isZero()) {
+      throw new IllegalArgumentException("emit interval must be positive, got " + emitInterval);
+    }
+    if (streamThreads < 1) {
+      throw new IllegalArgumentException("stream threads must be at least 1, got " + streamThreads);
+    }
+    if (httpPort < 0 || httpPort > 65535) {
+      throw new IllegalArgumentException("http port must be 0..65535, got " + httpPort);
+    }
+    if (vectorCacheBytes < 0) {
+      throw new IllegalArgumentException("vector cache must be >= 0 bytes (0 = automatic), got " + vectorCacheBytes);
+    }
+  }
+
+  public static ScorerConfig defaults(Path stateDir) {
+    return new ScorerConfig(DEFAULT_APPLICATION_ID, stateDir, 8080, "127.0.0.1", Duration.ofMinutes(1),
+        Duration.ofSeconds(10), Duration.ofMillis(500), Similarity.COSINE, 1, 4, (short) 1, 0, false);
+  }
+
+  public ScorerConfig withApplicationId(String id) {
+    return new ScorerConfig(id, stateDir, httpPort, advertisedHost, window, advance, emitInterval, similarity,
+        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+  }
+
+  public ScorerConfig withStateDir(Path dir) {
+    return new ScorerConfig(applicationId, dir, httpPort, advertisedHost, window, advance, emitInterval, similarity,
+        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+  }
+
+  public ScorerConfig withHttpPort(int port) {
+    return new ScorerConfig(applicationId, stateDir, port, advertisedHost, window, advance, emitInterval, similarity,
+        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+  }
+
+  public ScorerConfig withWindows(Duration size, Duration step) {
+    return new ScorerConfig(applicationId, stateDir, httpPort, advertisedHost, size, step, emitInterval, similarity,
+        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+  }
+
+  public ScorerConfig withEmitInterval(Duration interval) {
+    return new ScorerConfig(applicationId, stateDir, httpPort, advertisedHost, window, advance, interval, similarity,
+        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+  }
+
+  public ScorerConfig withSimilarity(Similarity s) {
+    return new ScorerConfig(applicationId, stateDir, httpPort, advertisedHost, window, advance, emitInterval, s,
+        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+  }
+
+  public ScorerConfig withStreamThreads(int threads) {
+    return new ScorerConfig(applicationId, stateDir, httpPort, advertisedHost, window, advance, emitInterval, similarity,
+        threads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+  }
+
+  public ScorerConfig withTopicPartitions(int partitions) {
+    return new ScorerConfig(applicationId, stateDir, httpPort, advertisedHost, window, advance, emitInterval, similarity,
+        streamThreads, partitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+  }
+
+  public ScorerConfig withVectorCacheBytes(long bytes) {
+    return new ScorerConfig(applicationId, stateDir, httpPort, advertisedHost, window, advance, emitInterval, similarity,
+        streamThreads, topicPartitions, replicationFactor, bytes, inMemoryStores);
+  }
+
+  public ScorerConfig withInMemoryStores(boolean inMemory) {
+    return new ScorerConfig(applicationId, stateDir, httpPort, advertisedHost, window, advance, emitInterval, similarity,
+        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemory);
+  }
+
+  HoppingPanes panes() {
+    return HoppingPanes.of(window, advance);
+  }
+
+  /** The vector cache budget in floats. */
+  long cacheBudgetFloats() {
+    long bytes = vectorCacheBytes > 0 ? vectorCacheBytes : Runtime.getRuntime().maxMemory() / 4;
+    return Math.max(1, bytes / Float.BYTES);
+  }
+}

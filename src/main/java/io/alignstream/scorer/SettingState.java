@@ -1,0 +1,42 @@
+package io.alignstream.scorer;
+
+import io.alignstream.schema.Setting;
+import java.util.BitSet;
+
+/**
+ * What the scorer knows about one setting. Counts, the set of embedded items and the time of
+ * the last change stay in memory for good; the vectors ({@link VectorMatrix}) may be dropped
+ * from memory under the cache budget and reloaded from the state store.
+ */
+final class SettingState {
+
+  final String key;
+  final Setting setting;
+  final int dim;
+
+  /** Items with a vector in this setting (valid once {@link #countsKnown}). */
+  final BitSet embedded = new BitSet();
+  int embeddedCount;
+
+  /** Triplets whose three items are embedded here, and those the model gets right. */
+  long total;
+  long correct;
+
+  /**
+   * False after a restart until the vectors were reloaded and every triplet re-evaluated: the
+   * counts are derived state, rebuilt from the changelogged vectors and triplets rather than
+   * stored, so they can never disagree with them.
+   */
+  boolean countsKnown;
+
+  /** Stream time of the last change to this setting's metric. */
+  long lastChange = -1;
+
+  VectorMatrix matrix;
+
+  SettingState(String key, Setting setting, int dim) {
+    this.key = key;
+    this.setting = setting;
+    this.dim = dim;
+  }
+}
