@@ -1,0 +1,217 @@
+package io.alignstream.scorer;
+
+import com.sun.net.httpserver.HttpServer;
+import io.alignstream.common.ClusterConfig;
+import io.alignstream.common.PipelineTopics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.HostInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running scorer: the Kafka Streams topology, the REST/SSE/dashboard server, and the feed of
+ * metric updates. Start as many instances with the same application id as there are partitions
+ * to share: each holds the settings of its partitions and answers queries for the others.
+ *
+ * <pre>
+ *   try (ScorerService scorer = ScorerService.start(cluster, ScorerConfig.defaults(dir).withHttpPort(0))) {
+ *     scorer.awaitRunning(Duration.ofSeconds(60));
+ *     List&lt;MetricView&gt; now = scorer.metrics();
+ *   }
+ * </pre>
+ */
+public final class ScorerService implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ScorerService.class);
+
+  private final KafkaStreams streams;
+  private final HttpServer http;
+  private final ExecutorService httpThreads;
+  private final MetricFeed feed;
+  private final MetricsQuery query;
+  private final HostInfo self;
+
+  private ScorerService(KafkaStreams streams, HttpServer http, ExecutorService httpThreads, MetricFeed feed,
+      MetricsQuery query, HostInfo self) {
+    this.streams = streams;
+    this.http = http;
+    this.httpThreads = httpThreads;
+    this.feed = feed;
+    this.query = query;
+    this.self = self;
+  }
+
+  /**
+   * Creates missing pipeline topics, binds the HTTP port, and starts the streams. Returns once
+   * started; {@link #awaitRunning} waits until the stores are restored and queryable.
+   */
+  public static ScorerService start(ClusterConfig cluster, ScorerConfig config) {
+    PipelineTopics.ensure(cluster, config.topicPartitions(), config.replicationFactor());
+    int partitions = partitionsOf(cluster, cluster.topics().embeddings());
+    HttpServer http = bind(config);
+    HostInfo self = new HostInfo(config.advertisedHost(), http.getAddress().getPort());
+    String instance = config.applicationId() + "@" + self.host() + ":" + self.port();
+    Topology topology = ScorerTopology.build(cluster.topics(), cluster.serdeProperties(), config, partitions, instance);
+    KafkaStreams streams = new KafkaStreams(topology, streamsProperties(cluster, config, self));
+    streams.setUncaughtExceptionHandler(e -> {
+      LOG.error("scorer stream thread failed; replacing it (state is restored from the changelogs)", e);
+      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+    });
+    EventHub hub = new EventHub();
+    MetricsQuery query = new MetricsQuery(streams, self);
+    new ScorerHttpApi(query, hub, () -> streams.state().name()).register(http);
+    ExecutorService httpThreads = Executors.newCachedThreadPool(runnable -> {
+      Thread thread = new Thread(runnable, "alignstream-scorer-http");
+      thread.setDaemon(true);
+      return thread;
+    });
+    http.setExecutor(httpThreads);
+    MetricFeed feed = new MetricFeed(cluster, instance + "-feed", hub);
+    feed.start();
+    http.start();
+    streams.start();
+    LOG.info("scorer {} started: {} partitions, http://{}:{}/", instance, partitions, self.host(), self.port());
+    return new ScorerService(streams, http, httpThreads, feed, query, self);
+  }
+
+  static Properties streamsProperties(ClusterConfig cluster, ScorerConfig config, HostInfo self) {
+    Properties props = new Properties();
+    props.putAll(cluster.kafkaProperties());
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
+    props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
+    props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+    // Leave the consumer group on a graceful stop (Kafka Streams defaults to staying), so the
+    // partitions move to the other instances, or to this one restarted, at once rather than
+    // after the session timeout (45 s).
+    props.put(StreamsConfig.mainConsumerPrefix("internal.leave.group.on.close"), true);
+    // Dead letters carry the original record, which may be as large as the input topics allow.
+    props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), PipelineTopics.MAX_REQUEST_BYTES + 65536);
+    return props;
+  }
+
+  /** Waits until the streams are RUNNING (restored, queryable); false on timeout or failure. */
+  public boolean awaitRunning(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      KafkaStreams.State state = streams.state();
+      if (state == KafkaStreams.State.RUNNING) {
+        return true;
+      }
+      if (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.NOT_RUNNING
+          || state == KafkaStreams.State.PENDING_SHUTDOWN) {
+        return false;
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return false;
+  }
+
+  public KafkaStreams.State state() {
+    return streams.state();
+  }
+
+  /** The HTTP port actually bound (useful with port 0). */
+  public int httpPort() {
+    return self.port();
+  }
+
+  public URI baseUri() {
+    return URI.create("http://" + self.host() + ":" + self.port() + "/");
+  }
+
+  /**
+   * Every setting's latest published metric, across all instances of this application.
+   *
+   * @throws IllegalStateException when the stores are not queryable right now (rebalancing)
+   */
+  public List<MetricView> metrics() {
+    try {
+      return query.allMetrics();
+    } catch (MetricsQuery.Unavailable e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+  }
+
+  /** One setting's latest published metric, wherever it is held. */
+  public Optional<MetricView> metric(String setting) {
+    try {
+      return query.metric(setting);
+    } catch (MetricsQuery.Unavailable e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+  }
+
+  /** The noise ceiling over the known triplets, once any triplet arrived. */
+  public Optional<CeilingView> ceiling() {
+    try {
+      return query.ceiling();
+    } catch (MetricsQuery.Unavailable e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+  }
+
+  public void stop() {
+    close();
+  }
+
+  @Override
+  public void close() {
+    http.stop(0);
+    httpThreads.shutdownNow();
+    feed.close();
+    streams.close(Duration.ofSeconds(60));
+    LOG.info("scorer on port {} stopped", self.port());
+  }
+
+  private static HttpServer bind(ScorerConfig config) {
+    try {
+      InetAddress advertised = InetAddress.getByName(config.advertisedHost());
+      // Loopback stays loopback (the local demo); anything else listens on all interfaces.
+      InetSocketAddress address = advertised.isLoopbackAddress()
+          ? new InetSocketAddress(advertised, config.httpPort())
+          : new InetSocketAddress(config.httpPort());
+      return HttpServer.create(address, 64);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot bind the scorer's HTTP port " + config.httpPort() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static int partitionsOf(ClusterConfig cluster, String topic) {
+    try (Admin admin = Admin.create(cluster.clientProperties("alignstream-scorer-admin"))) {
+      TopicDescription description = admin.describeTopics(Set.of(topic)).allTopicNames().get().get(topic);
+      return description.partitions().size();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot describe topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while describing " + topic, e);
+    }
+  }
+}
