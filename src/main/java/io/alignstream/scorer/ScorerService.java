@@ -68,6 +68,15 @@ public final class ScorerService implements AutoCloseable {
     PipelineTopics.ensure(cluster, config.topicPartitions(), config.replicationFactor());
     int partitions = partitionsOf(cluster, cluster.topics().embeddings());
     HttpServer http = bind(config);
+    try {
+      return start(cluster, config, partitions, http);
+    } catch (RuntimeException e) {
+      http.stop(0);
+      throw e;
+    }
+  }
+
+  private static ScorerService start(ClusterConfig cluster, ScorerConfig config, int partitions, HttpServer http) {
     HostInfo self = new HostInfo(config.advertisedHost(), http.getAddress().getPort());
     String instance = config.applicationId() + "@" + self.host() + ":" + self.port();
     Topology topology = ScorerTopology.build(cluster.topics(), cluster.serdeProperties(), config, partitions, instance);
@@ -98,7 +107,9 @@ public final class ScorerService implements AutoCloseable {
     props.putAll(cluster.kafkaProperties());
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
-    props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
+    if (config.stateDir() != null) {
+      props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
+    }
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
     props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());

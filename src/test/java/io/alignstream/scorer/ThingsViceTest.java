@@ -74,7 +74,7 @@ class ThingsViceTest {
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(null, 0);
         BrokerFixture kafka = new BrokerFixture(broker.bootstrapServers(), registry, "vice.");
         ScorerService scorer = ScorerService.start(kafka.cluster, ScorerConfig.defaults(dir)
-            .withApplicationId("vice-test").withHttpPort(0).withTopicPartitions(2)
+            .withApplicationId("vice-test").withHttpPort(0).withTopicPartitions(1)
             .withEmitInterval(Duration.ofMillis(200)))) {
       kafka.send(triplets);
       List<Object> embeddings = new ArrayList<>();

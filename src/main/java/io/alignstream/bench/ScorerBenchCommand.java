@@ -1,0 +1,398 @@
+package io.alignstream.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.alignstream.common.ClusterConfig;
+import io.alignstream.common.SettingKey;
+import io.alignstream.common.Topics;
+import io.alignstream.common.registry.SchemaRegistries;
+import io.alignstream.common.serde.AvroSerde;
+import io.alignstream.local.EmbeddedKafkaBroker;
+import io.alignstream.schema.AlignmentMetric;
+import io.alignstream.schema.LayerEmbedding;
+import io.alignstream.schema.Setting;
+import io.alignstream.schema.TripletJudgment;
+import io.alignstream.scorer.CeilingView;
+import io.alignstream.scorer.InProcessScorer;
+import io.alignstream.scorer.ScorerConfig;
+import io.alignstream.scorer.ScorerService;
+import io.alignstream.scorer.Similarity;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code alignstream bench scorer}: how fast the scorer turns embeddings into metrics, for 1854
+ * items x 146,168 triplets, at several dimensions and numbers of settings. Triplets arrive
+ * first, then the embeddings item by item (every setting of an item together, as extractors
+ * produce them). Modes: {@code in-process} (the scoring state alone, no Kafka) and
+ * {@code broker} (end to end: embedded broker, the real scorer with exactly_once_v2, RocksDB).
+ * Each case also times a straightforward batch computation over the same data and checks that
+ * the counts agree. One JSON line per case and mode on stdout.
+ */
+@Command(name = "scorer", mixinStandardHelpOptions = true,
+    description = "Benchmark the scorer: embeddings/s, triplet evaluations/s, latency to the final metric.")
+public final class ScorerBenchCommand implements Callable<Integer> {
+
+  @Option(names = "--triplets", defaultValue = "../shared/data/triplets/things_behavior_triplets_test10.txt",
+      description = "Triplet file (i j k, last = odd one); random triplets when it is missing (default: ${DEFAULT-VALUE}).")
+  Path tripletFile;
+
+  @Option(names = "--item-ids", defaultValue = "../shared/data/things/unique_id.txt",
+      description = "Item ids, one per line, for the triplet file's indices (default: ${DEFAULT-VALUE}).")
+  Path idFile;
+
+  @Option(names = "--items", defaultValue = "1854", description = "Items when triplets are random (default: ${DEFAULT-VALUE}).")
+  int items;
+
+  @Option(names = "--random-triplets", defaultValue = "146168",
+      description = "Triplets when random (default: ${DEFAULT-VALUE}).")
+  int randomTriplets;
+
+  @Option(names = "--cases", defaultValue = "42x1,42x100,1280x1,1280x100", split = ",",
+      description = "Cases as DIMxSETTINGS (default: ${DEFAULT-VALUE}).")
+  List<String> cases;
+
+  @Option(names = "--modes", defaultValue = "in-process,broker", split = ",",
+      description = "in-process and/or broker (default: ${DEFAULT-VALUE}).")
+  List<String> modes;
+
+  @Option(names = "--partitions", defaultValue = "4", description = "Partitions in broker mode (default: ${DEFAULT-VALUE}).")
+  int partitions;
+
+  @Option(names = "--emit-interval-ms", defaultValue = "500",
+      description = "The scorer's emit interval in broker mode (default: ${DEFAULT-VALUE}).")
+  long emitIntervalMs;
+
+  @Option(names = "--commit-interval-ms", description = "Kafka Streams commit interval in broker mode (default: Streams' 100 ms under exactly once).")
+  Long commitIntervalMs;
+
+  @Option(names = "-X", paramLabel = "KEY=VALUE", description = "Kafka Streams / client property for the scorer in broker mode.")
+  Map<String, String> streamsProperties = new LinkedHashMap<>();
+
+  @Option(names = "--seed", defaultValue = "7", description = "Seed of vectors and random triplets (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  private final ObjectMapper json = new ObjectMapper();
+
+  @Override
+  public Integer call() throws Exception {
+    BenchData data = BenchData.load(tripletFile, idFile, items, randomTriplets, seed);
+    System.err.printf("scorer bench: %d items, %d triplets (%s)%n", data.items.size(), data.triplets(), data.source);
+    if (modes.contains("in-process")) {
+      inProcess(data, 42, 1, data.batchCorrect(1, 42, true)); // warm-up: let the JIT compile the hot paths first
+    }
+    for (String spec : cases) {
+      String[] parts = spec.trim().toLowerCase().split("x");
+      int dim = Integer.parseInt(parts[0]);
+      int settings = Integer.parseInt(parts[1]);
+      long start = System.nanoTime();
+      long[] batch = data.batchCorrect(settings, dim, true);
+      double batchSeconds = seconds(System.nanoTime() - start);
+      start = System.nanoTime();
+      long[] batchFloat = data.batchCorrect(settings, dim, false);
+      double batchFloatSeconds = seconds(System.nanoTime() - start);
+      long floatDifference = 0;
+      for (int s = 0; s < settings; s++) {
+        floatDifference += Math.abs(batchFloat[s] - batch[s]);
+      }
+      for (String mode : modes) {
+        Map<String, Object> result = switch (mode.trim()) {
+          case "in-process" -> inProcess(data, dim, settings, batch);
+          case "broker" -> broker(data, dim, settings, batch);
+          default -> throw new IllegalArgumentException("mode '" + mode + "' is not in-process or broker");
+        };
+        result.put("batch_reference_s", round(batchSeconds));
+        result.put("batch_reference_float_s", round(batchFloatSeconds));
+        result.put("float_batch_count_difference", floatDifference);
+        System.out.println(json.writeValueAsString(result));
+        System.out.flush();
+      }
+    }
+    return 0;
+  }
+
+  private Map<String, Object> inProcess(BenchData data, int dim, int settings, long[] batch) {
+    InProcessScorer scorer = new InProcessScorer(Similarity.COSINE);
+    long start = System.nanoTime();
+    for (int t = 0; t < data.triplets(); t++) {
+      scorer.putTriplet("t" + t, new String[] {data.items.get(data.a[t]), data.items.get(data.b[t]),
+          data.items.get(data.c[t])}, 2);
+    }
+    double tripletSeconds = seconds(System.nanoTime() - start);
+    List<Integer> order = itemOrder(data);
+    Setting[] keys = new Setting[settings];
+    for (int s = 0; s < settings; s++) {
+      keys[s] = BenchData.setting(s);
+    }
+    long maxLatency = 0;
+    long embeddings = 0;
+    long evaluationsBefore = scorer.evaluations();
+    long elapsed = 0;
+    for (int i = 0; i < order.size(); i++) {
+      int item = order.get(i);
+      boolean last = i == order.size() - 1;
+      for (int s = 0; s < settings; s++) {
+        float[] vector = data.vector(s, item, dim); // generated outside the timed part
+        long t0 = System.nanoTime();
+        scorer.putEmbedding(keys[s], data.items.get(item), vector);
+        if (last) {
+          scorer.metric(SettingKey.of(keys[s]));
+          maxLatency = Math.max(maxLatency, System.nanoTime() - t0);
+        }
+        elapsed += System.nanoTime() - t0;
+        embeddings++;
+      }
+    }
+    double seconds = seconds(elapsed);
+    long evaluations = scorer.evaluations() - evaluationsBefore;
+    boolean matches = true;
+    for (int s = 0; s < settings; s++) {
+      AlignmentMetric metric = scorer.metric(SettingKey.of(keys[s]));
+      matches &= metric.getCorrect() == batch[s] && metric.getTotal() == data.triplets();
+    }
+    Map<String, Object> result = header("in-process", dim, settings, data);
+    result.put("embeddings", embeddings);
+    result.put("embeddings_per_s", round(embeddings / seconds));
+    result.put("triplet_evals", evaluations);
+    result.put("triplet_evals_per_s", round(evaluations / seconds));
+    result.put("final_latency_ms", round(maxLatency / 1e6));
+    result.put("triplet_ingest_s", round(tripletSeconds));
+    result.put("matches_batch", matches);
+    return result;
+  }
+
+  private Map<String, Object> broker(BenchData data, int dim, int settings, long[] batch) throws Exception {
+    Path stateDir = Files.createTempDirectory("scorer-bench");
+    String registry = "mock://scorer-bench-" + UUID.randomUUID();
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(null, 0)) {
+      Map<String, String> streamsOverrides = new LinkedHashMap<>(streamsProperties);
+      if (commitIntervalMs != null) {
+        streamsOverrides.put("commit.interval.ms", String.valueOf(commitIntervalMs));
+      }
+      ClusterConfig cluster = new ClusterConfig(broker.bootstrapServers(), registry, new Topics("bench."), streamsOverrides);
+      ScorerConfig config = ScorerConfig.defaults(stateDir).withApplicationId("scorer-bench").withHttpPort(0)
+          .withTopicPartitions(partitions).withEmitInterval(Duration.ofMillis(emitIntervalMs));
+      try (ScorerService scorer = ScorerService.start(cluster, config);
+          KafkaProducer<String, byte[]> producer = producer(cluster);
+          KafkaConsumer<String, byte[]> metrics = metricsConsumer(cluster)) {
+        if (!scorer.awaitRunning(Duration.ofSeconds(120))) {
+          throw new IllegalStateException("scorer did not start: " + scorer.state());
+        }
+        AvroSerde<TripletJudgment> tripletSerde = AvroSerde.configured(TripletJudgment.class, cluster.serdeProperties(), false);
+        AvroSerde<LayerEmbedding> embeddingSerde = AvroSerde.configured(LayerEmbedding.class, cluster.serdeProperties(), false);
+        AvroSerde<AlignmentMetric> metricSerde = AvroSerde.configured(AlignmentMetric.class, cluster.serdeProperties(), false);
+        Topics topics = cluster.topics();
+
+        long tripletStart = System.nanoTime();
+        for (int t = 0; t < data.triplets(); t++) {
+          TripletJudgment judgment = TripletJudgment.newBuilder().setTripletId("t" + t).setDataset("bench")
+              .setItems(List.of(data.items.get(data.a[t]), data.items.get(data.b[t]), data.items.get(data.c[t])))
+              .setOddOneOut(2).build();
+          producer.send(new ProducerRecord<>(topics.triplets(), "t" + t, tripletSerde.serialize(topics.triplets(), judgment)));
+        }
+        producer.flush();
+        awaitTriplets(scorer, data.triplets());
+        double tripletSeconds = seconds(System.nanoTime() - tripletStart);
+
+        assignAtEnd(metrics, topics.oooa());
+        List<Integer> order = itemOrder(data);
+        int lastItem = order.get(order.size() - 1);
+        long partialTotal = 0;
+        for (int t = 0; t < data.triplets(); t++) {
+          if (data.a[t] != lastItem && data.b[t] != lastItem && data.c[t] != lastItem) {
+            partialTotal++;
+          }
+        }
+        Map<String, Integer> indexOf = new LinkedHashMap<>();
+        for (int s = 0; s < settings; s++) {
+          indexOf.put(SettingKey.of(BenchData.setting(s)), s);
+        }
+        // Throughput: every item but the last, until every setting published the partial total.
+        long embeddingStart = System.nanoTime();
+        AtomicLongArray acked = new AtomicLongArray(settings);
+        for (int i = 0; i < order.size() - 1; i++) {
+          sendItem(producer, embeddingSerde, topics, data, order.get(i), settings, dim, acked);
+        }
+        producer.flush();
+        awaitTotals(metrics, metricSerde, indexOf, partialTotal, null);
+        double seconds = seconds(System.nanoTime() - embeddingStart);
+        // Latency: the last item of every setting, from its acknowledgement to the final metric.
+        sendItem(producer, embeddingSerde, topics, data, lastItem, settings, dim, acked);
+        producer.flush();
+        long[] finalAt = new long[settings];
+        long[] correct = awaitTotals(metrics, metricSerde, indexOf, data.triplets(), finalAt);
+        long maxLatency = 0;
+        boolean matches = true;
+        for (int s = 0; s < settings; s++) {
+          maxLatency = Math.max(maxLatency, finalAt[s] - acked.get(s));
+          matches &= correct[s] == batch[s];
+        }
+        long embeddings = (long) settings * (order.size() - 1);
+        long evaluations = settings * partialTotal;
+        Map<String, Object> result = header("broker", dim, settings, data);
+        result.put("partitions", partitions);
+        result.put("embeddings", embeddings);
+        result.put("embeddings_per_s", round(embeddings / seconds));
+        result.put("triplet_evals", evaluations);
+        result.put("triplet_evals_per_s", round(evaluations / seconds));
+        result.put("final_latency_ms", round(maxLatency / 1e6));
+        result.put("emit_interval_ms", emitIntervalMs);
+        result.put("commit_interval_ms", commitIntervalMs == null ? 100 : commitIntervalMs);
+        result.put("triplet_ingest_s", round(tripletSeconds));
+        result.put("matches_batch", matches);
+        return result;
+      }
+    } finally {
+      SchemaRegistries.dropMock(registry);
+      deleteRecursively(stateDir);
+    }
+  }
+
+  private static void sendItem(KafkaProducer<String, byte[]> producer, AvroSerde<LayerEmbedding> serde, Topics topics,
+      BenchData data, int item, int settings, int dim, AtomicLongArray acked) {
+    for (int s = 0; s < settings; s++) {
+      Setting setting = BenchData.setting(s);
+      LayerEmbedding embedding = embedding(setting, data.items.get(item), data.vector(s, item, dim));
+      int index = s;
+      producer.send(new ProducerRecord<>(topics.embeddings(), SettingKey.of(setting),
+          serde.serialize(topics.embeddings(), embedding)), (meta, error) -> acked.set(index, System.nanoTime()));
+    }
+  }
+
+  /**
+   * Reads published metrics until every setting's total reached {@code total}; returns their
+   * correct counts and, when {@code reachedAt} is given, the time each got there.
+   */
+  private static long[] awaitTotals(KafkaConsumer<String, byte[]> metrics, AvroSerde<AlignmentMetric> serde,
+      Map<String, Integer> indexOf, long total, long[] reachedAt) {
+    long[] correct = new long[indexOf.size()];
+    boolean[] reached = new boolean[indexOf.size()];
+    int done = 0;
+    long deadline = System.nanoTime() + Duration.ofMinutes(60).toNanos();
+    while (done < reached.length) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("only " + done + " of " + reached.length + " settings reached total " + total);
+      }
+      for (ConsumerRecord<String, byte[]> record : metrics.poll(Duration.ofMillis(50))) {
+        Integer s = indexOf.get(record.key());
+        AlignmentMetric metric = serde.deserialize(record.topic(), record.value());
+        if (s != null && !reached[s] && metric.getTotal() == total) {
+          reached[s] = true;
+          correct[s] = metric.getCorrect();
+          if (reachedAt != null) {
+            reachedAt[s] = System.nanoTime();
+          }
+          done++;
+        }
+      }
+    }
+    return correct;
+  }
+
+  /** Waits until the scorer's triplet summary counts every triplet. */
+  private static void awaitTriplets(ScorerService scorer, int expected) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        Optional<CeilingView> ceiling = scorer.ceiling();
+        if (ceiling.isPresent() && ceiling.get().triplets() == expected) {
+          return;
+        }
+      } catch (IllegalStateException e) {
+        // rebalancing: ask again
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("the scorer did not take in " + expected + " triplets");
+  }
+
+  private List<Integer> itemOrder(BenchData data) {
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < data.items.size(); i++) {
+      order.add(i);
+    }
+    Collections.shuffle(order, new Random(seed));
+    return order;
+  }
+
+  private static LayerEmbedding embedding(Setting setting, String item, float[] vector) {
+    List<Float> values = new ArrayList<>(vector.length);
+    for (float f : vector) {
+      values.add(f);
+    }
+    return LayerEmbedding.newBuilder().setSetting(setting).setItemId(item).setImageId(item).setVector(values)
+        .setDim(vector.length).setPooling("none").setConfigDigest("bench").setWeightsDigest("bench")
+        .setSource("bench").setComputedAt(Instant.now()).build();
+  }
+
+  private static KafkaProducer<String, byte[]> producer(ClusterConfig cluster) {
+    Map<String, Object> props = cluster.producerProperties("scorer-bench-producer");
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+    props.put(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
+    return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+  }
+
+  private static KafkaConsumer<String, byte[]> metricsConsumer(ClusterConfig cluster) {
+    Map<String, Object> props = cluster.consumerProperties("scorer-bench-metrics", "unused");
+    props.remove("group.id");
+    return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+  }
+
+  private static void assignAtEnd(KafkaConsumer<String, byte[]> consumer, String topic) {
+    List<TopicPartition> partitions = new ArrayList<>();
+    consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+    consumer.assign(partitions);
+    consumer.seekToEnd(partitions);
+    partitions.forEach(consumer::position);
+  }
+
+  private static Map<String, Object> header(String mode, int dim, int settings, BenchData data) {
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("case", mode + " d=" + dim + " settings=" + settings);
+    result.put("mode", mode);
+    result.put("dim", dim);
+    result.put("settings", settings);
+    result.put("items", data.items.size());
+    result.put("triplets", data.triplets());
+    result.put("triplet_source", data.source);
+    return result;
+  }
+
+  private static double seconds(long nanos) {
+    return nanos / 1e9;
+  }
+
+  private static double round(double value) {
+    return Math.round(value * 1000) / 1000.0;
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    try (var paths = Files.walk(dir)) {
+      paths.sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+}

@@ -1,0 +1,101 @@
+package io.alignstream.scorer;
+
+import io.alignstream.common.ClusterConfig;
+import io.alignstream.common.ClusterOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.streams.KafkaStreams;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code alignstream score}: runs the scorer until stopped (Ctrl-C or SIGTERM). */
+@Command(name = "score", mixinStandardHelpOptions = true,
+    description = {"Scores embeddings against human triplets (Kafka Streams, exactly once) and publishes",
+        "cumulative and windowed odd-one-out accuracy; serves REST, Server-Sent Events and a live dashboard."})
+public final class ScoreCommand implements Callable<Integer> {
+
+  @Mixin
+  ClusterOptions cluster;
+
+  @Option(names = "--application-id", defaultValue = ScorerConfig.DEFAULT_APPLICATION_ID,
+      description = "Kafka Streams application id; instances with the same id share the work (default: ${DEFAULT-VALUE}).")
+  String applicationId;
+
+  @Option(names = "--state-dir", defaultValue = "${sys:java.io.tmpdir}/alignstream-scorer",
+      description = "Directory of the state stores (default: ${DEFAULT-VALUE}).")
+  Path stateDir;
+
+  @Option(names = "--http-port", defaultValue = "8080",
+      description = "Port of the REST API, event stream and dashboard; 0 = any free port (default: ${DEFAULT-VALUE}).")
+  int httpPort;
+
+  @Option(names = "--advertised-host", defaultValue = "127.0.0.1",
+      description = "Host name other scorer instances reach this one's HTTP port at (default: ${DEFAULT-VALUE}).")
+  String advertisedHost;
+
+  @Option(names = "--window", defaultValue = "1m", converter = DurationConverter.class,
+      description = "Size of the hopping windows of oooa-windowed, e.g. 1m, 30s (default: ${DEFAULT-VALUE}).")
+  Duration window;
+
+  @Option(names = "--advance", defaultValue = "10s", converter = DurationConverter.class,
+      description = "Advance of the hopping windows (default: ${DEFAULT-VALUE}).")
+  Duration advance;
+
+  @Option(names = "--emit-interval-ms", defaultValue = "500",
+      description = "A setting's metric is published at most this often, in ms (default: ${DEFAULT-VALUE}).")
+  long emitIntervalMs;
+
+  @Option(names = "--similarity", defaultValue = "cosine",
+      description = "Similarity of two representations: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+  Similarity similarity;
+
+  @Option(names = "--num-stream-threads", defaultValue = "1",
+      description = "Kafka Streams threads in this instance (default: ${DEFAULT-VALUE}).")
+  int streamThreads;
+
+  @Option(names = "--partitions", defaultValue = "4",
+      description = "Partitions of pipeline topics created when missing (default: ${DEFAULT-VALUE}).")
+  int partitions;
+
+  @Option(names = "--replication-factor", defaultValue = "1",
+      description = "Replication of pipeline topics created when missing (default: ${DEFAULT-VALUE}).")
+  short replicationFactor;
+
+  @Option(names = "--vector-cache-mb", defaultValue = "0",
+      description = "Memory for vectors across settings in MiB; 0 = a quarter of the heap (default: ${DEFAULT-VALUE}).")
+  long vectorCacheMb;
+
+  @Option(names = "--in-memory-stores", defaultValue = "false",
+      description = "Keep state in memory and restore it from the changelogs at every start, instead of RocksDB.")
+  boolean inMemoryStores;
+
+  ScorerConfig config() {
+    return new ScorerConfig(applicationId, stateDir, httpPort, advertisedHost, window, advance,
+        Duration.ofMillis(emitIntervalMs), similarity, streamThreads, partitions, replicationFactor,
+        vectorCacheMb * 1024 * 1024, inMemoryStores);
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    ClusterConfig resolved = cluster.resolve();
+    ScorerService scorer = ScorerService.start(resolved, config());
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      scorer.close();
+      stopped.countDown();
+    }, "alignstream-scorer-shutdown"));
+    System.err.println("scorer running: dashboard at " + scorer.baseUri() + " (Ctrl-C to stop)");
+    while (!stopped.await(1, TimeUnit.SECONDS)) {
+      KafkaStreams.State state = scorer.state();
+      if (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.NOT_RUNNING) {
+        System.err.println("scorer stopped: streams are " + state);
+        return 1;
+      }
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,71 @@
+package io.alignstream.scorer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.alignstream.Alignstream;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class ScoreCommandTest {
+
+  private static ScoreCommand parse(String... args) {
+    CommandLine cli = Alignstream.commandLine(args);
+    CommandLine.ParseResult result = cli.parseArgs(args);
+    return (ScoreCommand) result.subcommand().commandSpec().userObject();
+  }
+
+  @Test
+  void flagsBecomeTheScorerConfiguration() {
+    ScorerConfig config = parse("score", "--application-id", "a", "--state-dir", "/tmp/s", "--http-port", "0",
+        "--window", "30s", "--advance", "5s", "--emit-interval-ms", "250", "--similarity", "DOT",
+        "--num-stream-threads", "2", "--vector-cache-mb", "3").config();
+    assertThat(config.applicationId()).isEqualTo("a");
+    assertThat(config.stateDir()).isEqualTo(Path.of("/tmp/s"));
+    assertThat(config.httpPort()).isZero();
+    assertThat(config.window()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(config.advance()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(config.emitInterval()).isEqualTo(Duration.ofMillis(250));
+    assertThat(config.similarity()).isEqualTo(Similarity.DOT);
+    assertThat(config.streamThreads()).isEqualTo(2);
+    assertThat(config.vectorCacheBytes()).isEqualTo(3L * 1024 * 1024);
+  }
+
+  @Test
+  void theShippedPropertiesFileGivesTheDocumentedDefaults() {
+    ScorerConfig config = parse("score", "--config", "scorer/scorer.properties").config();
+    assertThat(config.applicationId()).isEqualTo("alignstream-scorer");
+    assertThat(config.httpPort()).isEqualTo(8080);
+    assertThat(config.window()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(config.advance()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(config.emitInterval()).isEqualTo(Duration.ofMillis(500));
+    assertThat(config.similarity()).isEqualTo(Similarity.COSINE);
+    assertThat(config.inMemoryStores()).isFalse();
+  }
+
+  @Test
+  void durationsAcceptUnitsAndIsoAndRejectNonsense() {
+    DurationConverter converter = new DurationConverter();
+    assertThat(converter.convert("500ms")).isEqualTo(Duration.ofMillis(500));
+    assertThat(converter.convert("1.5s")).isEqualTo(Duration.ofMillis(1500));
+    assertThat(converter.convert("2m")).isEqualTo(Duration.ofMinutes(2));
+    assertThat(converter.convert("PT1H")).isEqualTo(Duration.ofHours(1));
+    assertThat(converter.convert("250")).isEqualTo(Duration.ofMillis(250));
+    assertThatThrownBy(() -> converter.convert("soon")).hasMessageContaining("not a duration");
+  }
+
+  @Test
+  void advanceLongerThanTheWindowIsRefused() {
+    assertThatThrownBy(() -> parse("score", "--window", "10s", "--advance", "1m").config())
+        .hasMessageContaining("advance");
+  }
+
+  @Test
+  void benchScorerIsRegisteredUnderBench() {
+    CommandLine cli = Alignstream.commandLine(new String[0]);
+    assertThat(cli.getSubcommands()).containsKeys("score", "bench");
+    assertThat(cli.getSubcommands().get("bench").getSubcommands()).containsKey("scorer");
+  }
+}
