@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -160,7 +161,7 @@ public final class LocalCommand implements Callable<Integer> {
     return text.toString();
   }
 
-  private static double seconds(java.time.Duration duration) {
+  private static double seconds(Duration duration) {
     return duration.toMillis() / 1000.0;
   }
 }

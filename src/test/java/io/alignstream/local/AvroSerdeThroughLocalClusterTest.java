@@ -22,6 +22,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -73,7 +74,7 @@ class AvroSerdeThroughLocalClusterTest {
   }
 
   private static <V> ConsumerRecord<String, V> consumeOne(String bootstrap,
-      org.apache.kafka.common.serialization.Deserializer<V> values) {
+      Deserializer<V> values) {
     try (var consumer = new KafkaConsumer<>(Map.<String, Object>of("bootstrap.servers", bootstrap),
         new StringDeserializer(), values)) {
       TopicPartition partition = new TopicPartition(TOPIC, 0);

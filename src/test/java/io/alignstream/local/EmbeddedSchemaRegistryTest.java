@@ -6,8 +6,12 @@ import io.alignstream.common.registry.CompatibilityLevel;
 import io.alignstream.common.registry.HttpSchemaRegistryClient;
 import io.alignstream.common.registry.RegisteredSchema;
 import io.alignstream.common.registry.SchemaRegistryException;
+import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.avro.Schema;
@@ -130,7 +134,7 @@ class EmbeddedSchemaRegistryTest {
     try (ServerSocket socket = new ServerSocket(0)) {
       port = socket.getLocalPort();
     }
-    java.nio.file.Path dataDir = java.nio.file.Files.createTempDirectory("registry-failure-test");
+    Path dataDir = Files.createTempDirectory("registry-failure-test");
     EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDir, port);
     try {
       registry = EmbeddedSchemaRegistry.start(EmbeddedSchemaRegistry.Settings.of(broker.bootstrapServers())
@@ -194,9 +198,9 @@ class EmbeddedSchemaRegistryTest {
     throw new AssertionError("expected a SchemaRegistryException");
   }
 
-  static void deleteRecursively(java.nio.file.Path dir) throws java.io.IOException {
-    try (var paths = java.nio.file.Files.walk(dir)) {
-      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+  static void deleteRecursively(Path dir) throws IOException {
+    try (var paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
   }
 }

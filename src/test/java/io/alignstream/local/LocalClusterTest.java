@@ -13,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -104,7 +105,7 @@ class LocalClusterTest {
       consumer.assign(List.of(partition));
       consumer.seekToBeginning(List.of(partition));
       long end = consumer.endOffsets(List.of(partition)).get(partition);
-      List<String> values = new java.util.ArrayList<>();
+      List<String> values = new ArrayList<>();
       for (int i = 0; i < 40 && consumer.position(partition) < end; i++) {
         consumer.poll(Duration.ofMillis(250)).forEach(r -> values.add(r.value()));
       }

@@ -3,6 +3,7 @@ package io.alignstream.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.alignstream.Alignstream;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
@@ -11,6 +12,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -59,7 +61,7 @@ class LocalCommandTest {
     assertThat(root.statusCode()).isEqualTo(200);
     assertThat(root.body()).isEqualTo("{}");
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
-      assertThat(admin.describeTopics(java.util.List.of("alignstream.embeddings")).allTopicNames().get()
+      assertThat(admin.describeTopics(List.of("alignstream.embeddings")).allTopicNames().get()
           .get("alignstream.embeddings").partitions()).hasSize(2);
     }
 
@@ -110,7 +112,7 @@ class LocalCommandTest {
   private static boolean portIsFree(int port) {
     try (ServerSocket probe = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
       return true;
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return false;
     }
   }
