@@ -124,6 +124,18 @@ public final class Ops {
     return view;
   }
 
+  /**
+   * A copy of a forward's input owned by the forward's scope, on the scope's device and in the
+   * compute dtype. Every later result inherits the scope as manager from this first operand, so
+   * closing the scope frees all intermediates (the caller's own input is left untouched).
+   */
+  public static NDArray enter(NDArray input, NDManager scope, DataType dtype) {
+    NDArray copy = input.duplicate(); // same manager as input for now
+    copy.attach(scope);
+    NDArray placed = copy.toDevice(scope.getDevice(), false);
+    return placed.getDataType() == dtype ? placed : placed.toType(dtype, false);
+  }
+
   /** The spatial mean of a [B, C, H, W] map: [B, C] (chained single-axis means; see PLATFORM-NOTES). */
   public static NDArray spatialMean(NDArray x) {
     return x.mean(new int[] {3}).mean(new int[] {2}); // [B, C, H, W] -> [B, C, H] -> [B, C]
