@@ -15,8 +15,8 @@ import java.util.List;
  *   <li>betas come from {@code torch.linspace(..., dtype=float32)}, emulated by
  *       {@link #torchLinspace} (see there for the exact kernel);
  *   <li>{@code torch.cumprod} of a float32 tensor on the CPU accumulates in double (ATen's
- *       {@code acc_type<float, /*cuda=*}{@code /false>}) and rounds each prefix product to float;
- *       a plain float32 running product drifts by up to 4e-7 from what diffusers uses.
+ *       CPU accumulate type for float) and rounds each prefix product to float; a plain float32
+ *       running product drifts by up to 4e-7 from what diffusers uses.
  * </ul>
  */
 public final class NoiseSchedule {

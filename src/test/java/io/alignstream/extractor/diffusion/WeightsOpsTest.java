@@ -57,6 +57,11 @@ class WeightsOpsTest {
         .putFloats("blk.attn.to_v.weight", new long[] {4, 3}, vW)
         .putFloats("blk.attn.to_out.0.weight", new long[] {4, 4}, oW)
         .putFloats("blk.attn.to_out.0.bias", new long[] {4}, oB)
+        .putFloats("old.query.weight", new long[] {4, 4}, qW)
+        .putFloats("old.key.weight", new long[] {4, 3}, kW)
+        .putFloats("old.value.weight", new long[] {4, 3}, vW)
+        .putFloats("old.proj_attn.weight", new long[] {4, 4}, oW)
+        .putFloats("old.proj_attn.bias", new long[] {4}, oB)
         .write(dir.resolve("model.safetensors"));
     store = WeightStore.load(java.util.List.of(dir.resolve("model.safetensors")), "test", Placement.cpu());
   }
@@ -193,6 +198,9 @@ class WeightsOpsTest {
       NDArray out = store.scope("blk.attn").attention(m.create(x, new Shape(1, n, c)), m.create(ctx, new Shape(1, mctx, cc)), heads);
       assertThat(out.getShape()).isEqualTo(new Shape(1, n, c));
       assertClose(out.toFloatArray(), ref);
+      // legacy VAE attention names (query/key/value/proj_attn) read the same module
+      NDArray legacy = store.scope("old").attention(m.create(x, new Shape(1, n, c)), m.create(ctx, new Shape(1, mctx, cc)), heads);
+      assertClose(legacy.toFloatArray(), ref);
     }
   }
 
