@@ -18,6 +18,18 @@ public final class Digests {
     return sha256Hex(text.getBytes(StandardCharsets.UTF_8));
   }
 
+  /** Hex of what {@code digest} has been fed; resets it. */
+  public static String hex(MessageDigest digest) {
+    return HexFormat.of().formatHex(digest.digest());
+  }
+
+  /** Feeds a long as 8 little-endian bytes. */
+  public static void updateLong(MessageDigest digest, long value) {
+    for (int i = 0; i < 8; i++) {
+      digest.update((byte) (value >>> (8 * i)));
+    }
+  }
+
   public static MessageDigest newSha256() {
     try {
       return MessageDigest.getInstance("SHA-256");

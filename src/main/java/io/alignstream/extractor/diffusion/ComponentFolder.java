@@ -1,5 +1,6 @@
 package io.alignstream.extractor.diffusion;
 
+import io.alignstream.common.Digests;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;

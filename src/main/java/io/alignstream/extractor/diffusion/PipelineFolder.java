@@ -1,5 +1,6 @@
 package io.alignstream.extractor.diffusion;
 
+import io.alignstream.common.Digests;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -92,7 +93,7 @@ public final class PipelineFolder {
    * name order: any change of architecture or scheduler changes it.
    */
   public String configDigest() {
-    MessageDigest d = Digests.sha256();
+    MessageDigest d = Digests.newSha256();
     d.update(indexBytes);
     for (String name : components.keySet()) {
       Path folder = dir.resolve(name);
@@ -110,7 +111,7 @@ public final class PipelineFolder {
    * {@link WeightStore#digestOf}); cheap, as it reads safetensors headers and file sizes only.
    */
   public String weightsDigest(String... componentNames) {
-    MessageDigest d = Digests.sha256();
+    MessageDigest d = Digests.newSha256();
     for (String name : componentNames) {
       d.update(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
       d.update(WeightStore.digestOf(component(name).weightFiles()).getBytes(java.nio.charset.StandardCharsets.US_ASCII));

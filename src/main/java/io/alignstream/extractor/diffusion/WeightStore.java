@@ -1,5 +1,6 @@
 package io.alignstream.extractor.diffusion;
 
+import io.alignstream.common.Digests;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -99,7 +100,7 @@ public final class WeightStore implements AutoCloseable {
    * hashing gigabytes of data; it does not detect a same-size edit of tensor values.
    */
   public static String digestOf(List<Path> files) {
-    MessageDigest d = Digests.sha256();
+    MessageDigest d = Digests.newSha256();
     for (Path f : files) {
       try (SafetensorsFile st = SafetensorsFile.open(f)) {
         d.update(st.headerBytes());
