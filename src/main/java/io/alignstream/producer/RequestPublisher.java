@@ -17,9 +17,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Publishes one {@link ExtractionRequest} per image to the requests topic, keyed by
- * {@code imageId@settingsDigest}, with the encoded image inline. An image that is neither PNG
- * nor JPEG, or too large for a request record, is not published: it goes to the dead-letter
- * topic with the reason, and the run goes on.
+ * {@code imageId@settingsDigest}, with the encoded image inline. An image that cannot be read,
+ * is neither PNG nor JPEG, or is too large for a request record is not published: it goes to
+ * the dead-letter topic with the reason (stage read-image or validate-image), and the run goes on.
  *
  * <pre>{@code
  * try (RequestPublisher publisher = new RequestPublisher(cluster)) {
@@ -59,11 +59,18 @@ public final class RequestPublisher implements AutoCloseable {
 
   /** Sends one request without waiting; {@link #flush()} waits and reports. */
   public void send(String dataset, DatasetItem item, ExtractionSettings settings) {
-    byte[] image = item.imageBytes();
     String requestId = settings.requestId(item.imageId());
+    byte[] image;
+    try {
+      image = item.imageBytes();
+    } catch (InvalidInputException e) {
+      // One unreadable file should not stop a folder of thousands; it is recorded instead.
+      reject(requestId, null, "read-image", e.getMessage());
+      return;
+    }
     String problem = imageProblem(image);
     if (problem != null) {
-      reject(requestId, image, item.imageId() + ": " + problem);
+      reject(requestId, image, "validate-image", item.imageId() + ": " + problem);
       return;
     }
     requests.send(requestId, request(dataset, item, image, settings, Instant.now()));
@@ -114,15 +121,15 @@ public final class RequestPublisher implements AutoCloseable {
         + java.util.HexFormat.of().formatHex(image, 0, Math.min(4, image.length)) + ")";
   }
 
-  private void reject(String requestId, byte[] image, String reason) {
+  private void reject(String requestId, byte[] image, String stage, String reason) {
     LOG.warn("not requesting {}; sent to the dead-letter topic", reason);
     if (deadLetters == null) {
       deadLetters = new TopicWriter<>(cluster, DeadLetter.class, cluster.topics().deadletter(),
           "alignstream-producer-deadletter", largeRecords());
     }
-    byte[] original = image.length <= MAX_IMAGE_BYTES ? image : null;
-    deadLetters.send(requestId, DeadLetters.of("producer", "validate-image",
-        reason + (original == null ? " (image bytes left out of this record)" : ""), null,
+    byte[] original = image != null && image.length <= MAX_IMAGE_BYTES ? image : null;
+    deadLetters.send(requestId, DeadLetters.of("producer", stage,
+        reason + (image != null && original == null ? " (image bytes left out of this record)" : ""), null,
         requests.topic(), -1, -1, requestId.getBytes(StandardCharsets.UTF_8), original, instance()));
     rejected++;
     warnings.add(reason);
