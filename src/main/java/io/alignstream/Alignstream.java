@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "alignstream 0.1.0",
     description = "Human alignment of vision-model layers (THINGS odd-one-out) as a Kafka streaming pipeline.",
-    subcommands = {ProduceCommand.class})
+    subcommands = {ProduceCommand.class, io.alignstream.extractor.ExtractCommand.class})
 public final class Alignstream implements Runnable {
 
   @CommandLine.Spec

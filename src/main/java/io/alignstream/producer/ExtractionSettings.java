@@ -1,9 +1,9 @@
 package io.alignstream.producer;
 
+import io.alignstream.common.Digests;
 import io.alignstream.common.SettingKey;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.LatentMode;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -84,7 +84,7 @@ public record ExtractionSettings(
 
   /** First 16 hex digits of the SHA-256 of {@link #canonicalString()}. */
   public String digest() {
-    return Sha256.hex(canonicalString().getBytes(StandardCharsets.UTF_8)).substring(0, 16);
+    return Digests.sha256Hex(canonicalString()).substring(0, 16);
   }
 
   /** The request key of an image under these settings: image id + '@' + digest. */

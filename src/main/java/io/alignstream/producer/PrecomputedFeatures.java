@@ -1,5 +1,6 @@
 package io.alignstream.producer;
 
+import io.alignstream.common.Digests;
 import io.alignstream.common.SettingKey;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.LayerEmbedding;
@@ -50,7 +51,7 @@ public record PrecomputedFeatures(String modelId, String layer, Path file, Featu
     } catch (IOException e) {
       throw new InvalidInputException("cannot read " + file + ": " + e.getMessage(), e);
     }
-    return new PrecomputedFeatures(modelId, layer, file, matrix, concepts, Sha256.ofFile(file), modified);
+    return new PrecomputedFeatures(modelId, layer, file, matrix, concepts, fileDigest(file), modified);
   }
 
   public Setting setting() {
@@ -73,7 +74,22 @@ public record PrecomputedFeatures(String modelId, String layer, Path file, Featu
 
   /** SHA-256 of the identity of this configuration: model id, layer and file name. */
   public String configDigest() {
-    return Sha256.hex("model=" + modelId + "\nlayer=" + layer + "\nfile=" + fileName());
+    return Digests.sha256Hex("model=" + modelId + "\nlayer=" + layer + "\nfile=" + fileName());
+  }
+
+  /** SHA-256 of a file's bytes, read in chunks (feature files can be large). */
+  static String fileDigest(Path file) {
+    java.security.MessageDigest digest = Digests.newSha256();
+    byte[] buffer = new byte[1 << 16];
+    try (java.io.InputStream in = Files.newInputStream(file)) {
+      int n;
+      while ((n = in.read(buffer)) > 0) {
+        digest.update(buffer, 0, n);
+      }
+    } catch (IOException e) {
+      throw new InvalidInputException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+    return Digests.hex(digest);
   }
 
   /** The record for concept row {@code row}. */

@@ -1,5 +1,6 @@
 package io.alignstream.producer;
 
+import io.alignstream.common.Digests;
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.DeadLetters;
 import io.alignstream.common.PipelineTopics;
@@ -98,7 +99,7 @@ public final class RequestPublisher implements AutoCloseable {
         .setImageId(item.imageId())
         .setConcept(item.concept())
         .setImage(ByteBuffer.wrap(image))
-        .setImageSha256(Sha256.hex(image))
+        .setImageSha256(Digests.sha256Hex(image))
         .setNoiseLevels(settings.noiseLevels())
         .setTimesteps(settings.timesteps())
         .setConditionings(settings.conditionings())
