@@ -1,6 +1,7 @@
 package io.alignstream;
 
 import io.alignstream.common.ConfigDefaults;
+import io.alignstream.producer.ProduceCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,7 +11,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "alignstream 0.1.0",
     description = "Human alignment of vision-model layers (THINGS odd-one-out) as a Kafka streaming pipeline.",
-    subcommands = {io.alignstream.extractor.ExtractCommand.class})
+    subcommands = {ProduceCommand.class, io.alignstream.extractor.ExtractCommand.class})
 public final class Alignstream implements Runnable {
 
   @CommandLine.Spec
