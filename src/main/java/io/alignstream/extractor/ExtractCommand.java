@@ -2,7 +2,7 @@ package io.alignstream.extractor;
 
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.ClusterOptions;
-import io.alignstream.common.PipelineTopics;
+import io.alignstream.common.TopicOptions;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -47,14 +47,13 @@ public final class ExtractCommand implements Callable<Integer> {
       description = "Pixel baseline: side of the downsampled image (default: ${DEFAULT-VALUE}).")
   int pixelSide;
 
-  @Option(names = "--partitions", defaultValue = "4",
-      description = "Partitions of the pipeline topics, if this instance has to create them (default: ${DEFAULT-VALUE}).")
-  int partitions;
+  @Mixin
+  TopicOptions topics;
 
   @Override
   public Integer call() {
     ClusterConfig config = cluster.resolve();
-    PipelineTopics.ensure(config, partitions, (short) 1);
+    topics.ensureTopics(config);
     ExtractorOptions options = new ExtractorOptions(instanceId, imagesPerTransaction, Duration.ofMillis(500),
         Duration.ofMillis(maxPollIntervalMs));
     CountDownLatch finished = new CountDownLatch(1);

@@ -4,10 +4,10 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.concurrent.Callable;
 import org.apache.kafka.common.KafkaException;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /** {@code alignstream produce}: publishes datasets as requests, triplets, or ready-made embeddings. */
 @Command(

@@ -2,6 +2,7 @@ package io.alignstream.producer;
 
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.ClusterOptions;
+import io.alignstream.common.TopicOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -38,7 +39,7 @@ public final class ProduceEmbeddingsCommand implements Callable<Integer> {
   Path concepts;
 
   @Mixin
-  TopicSetupOptions topicSetup;
+  TopicOptions topicSetup;
 
   @Mixin
   ClusterOptions clusterOptions;

@@ -2,6 +2,7 @@ package io.alignstream.producer;
 
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.ClusterOptions;
+import io.alignstream.common.TopicOptions;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.LatentMode;
 import java.io.PrintWriter;
@@ -79,7 +80,7 @@ public final class ProduceRequestsCommand implements Callable<Integer> {
   SyntheticOptions synthetic;
 
   @Mixin
-  TopicSetupOptions topicSetup;
+  TopicOptions topicSetup;
 
   @Mixin
   ClusterOptions clusterOptions;

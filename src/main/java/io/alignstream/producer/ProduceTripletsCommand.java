@@ -2,6 +2,7 @@ package io.alignstream.producer;
 
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.ClusterOptions;
+import io.alignstream.common.TopicOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Set;
@@ -59,7 +60,7 @@ public final class ProduceTripletsCommand implements Callable<Integer> {
   SyntheticOptions synthetic;
 
   @Mixin
-  TopicSetupOptions topicSetup;
+  TopicOptions topicSetup;
 
   @Mixin
   ClusterOptions clusterOptions;

@@ -1,8 +1,8 @@
 package io.alignstream.extractor.diffusion;
 
-import io.alignstream.common.Digests;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.alignstream.common.Digests;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,9 +1,9 @@
 package io.alignstream.extractor.diffusion;
 
-import io.alignstream.common.Digests;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.alignstream.common.Digests;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;

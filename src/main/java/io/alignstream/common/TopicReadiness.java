@@ -1,6 +1,5 @@
-package io.alignstream.producer;
+package io.alignstream.common;
 
-import io.alignstream.common.ClusterConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -26,7 +25,7 @@ final class TopicReadiness {
 
   static void awaitWritable(ClusterConfig cluster, Collection<String> topics, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    try (Admin admin = Admin.create(cluster.clientProperties("alignstream-producer-topics"))) {
+    try (Admin admin = Admin.create(cluster.clientProperties("alignstream-topic-readiness"))) {
       List<String> pending = new ArrayList<>();
       while (true) {
         pending.clear();
