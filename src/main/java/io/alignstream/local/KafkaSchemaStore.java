@@ -1,5 +1,6 @@
 package io.alignstream.local;
 
+import io.alignstream.common.TopicReadiness;
 import io.alignstream.common.registry.InMemorySchemaRegistry;
 import io.alignstream.common.registry.InMemorySchemaRegistry.Change;
 import io.alignstream.common.registry.InMemorySchemaRegistry.SchemaRegistered;
@@ -90,7 +91,7 @@ final class KafkaSchemaStore implements InMemorySchemaRegistry.ChangeListener, A
           }
         }
       }
-      awaitLeader(admin);
+      awaitReady(admin);
     } catch (ExecutionException e) {
       throw new IllegalStateException("cannot create the schemas topic " + topic + " at " + bootstrapServers()
           + ": " + e.getCause().getMessage(), e.getCause());
@@ -100,30 +101,28 @@ final class KafkaSchemaStore implements InMemorySchemaRegistry.ChangeListener, A
     }
   }
 
-  /** A just-created topic is unknown to the broker for a moment: wait until its partition has a leader. */
-  private void awaitLeader(Admin admin) throws ExecutionException, InterruptedException {
+  /**
+   * A just-created topic is unknown to the broker for a moment, and writing to it too early can
+   * stall an idempotent producer: wait until it can be written, then check its shape.
+   */
+  private void awaitReady(Admin admin) throws ExecutionException, InterruptedException {
     long deadline = System.nanoTime() + TOPIC_READY_TIMEOUT.toNanos();
-    while (true) {
+    TopicDescription description = null;
+    while (description == null) {
       try {
-        TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
-        if (description.partitions().size() != 1) {
-          throw new IllegalStateException("schemas topic " + topic + " has " + description.partitions().size()
-              + " partitions; it needs exactly 1 so that registry changes replay in order");
-        }
-        if (description.partitions().get(0).leader() != null) {
-          return;
-        }
+        description = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
       } catch (ExecutionException e) {
-        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
           throw e;
         }
+        Thread.sleep(50);
       }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("schemas topic " + topic + " has no leader " + TOPIC_READY_TIMEOUT.toSeconds()
-            + " s after its creation");
-      }
-      Thread.sleep(50);
     }
+    if (description.partitions().size() != 1) {
+      throw new IllegalStateException("schemas topic " + topic + " has " + description.partitions().size()
+          + " partitions; it needs exactly 1 so that registry changes replay in order");
+    }
+    TopicReadiness.awaitWritable(admin, List.of(topic), TOPIC_READY_TIMEOUT);
   }
 
   /**
