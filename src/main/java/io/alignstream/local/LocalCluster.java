@@ -38,9 +38,10 @@ public final class LocalCluster implements AutoCloseable {
       }
     }
 
-    /** Temporary, any free ports, 4 partitions, default topic names. */
+    /** Temporary, any free ports, the default partition count and topic names. */
     public static Settings defaults() {
-      return new Settings(null, 0, 0, 4, Topics.withDefaultPrefix(), EmbeddedSchemaRegistry.DEFAULT_TOPIC);
+      return new Settings(null, 0, 0, PipelineTopics.DEFAULT_PARTITIONS, Topics.withDefaultPrefix(),
+          EmbeddedSchemaRegistry.DEFAULT_TOPIC);
     }
 
     public Settings withDataDir(Path newDataDir) {

@@ -1,5 +1,6 @@
 package io.alignstream.local;
 
+import io.alignstream.common.PipelineTopics;
 import io.alignstream.common.Topics;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -41,7 +42,7 @@ public final class LocalCommand implements Callable<Integer> {
       description = "Schema registry HTTP port on 127.0.0.1; 0 for any free one (default: ${DEFAULT-VALUE}).")
   int registryPort;
 
-  @Option(names = "--partitions", paramLabel = "N", defaultValue = "4",
+  @Option(names = "--partitions", paramLabel = "N", defaultValue = "" + PipelineTopics.DEFAULT_PARTITIONS,
       description = "Partitions of each keyed pipeline topic, the most instances of a service that share work"
           + " (default: ${DEFAULT-VALUE}); topics that already exist keep theirs.")
   int partitions;
