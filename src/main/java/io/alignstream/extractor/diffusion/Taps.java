@@ -83,6 +83,11 @@ public final class Taps {
     return List.of(Tap.of(item));
   }
 
+  /** The module paths of taps, in order (what {@link UNet#forward} takes). */
+  public static List<String> paths(List<Tap> taps) {
+    return taps.stream().map(Tap::path).toList();
+  }
+
   /** Fails unless every path is a module the config's UNet runs. */
   public static void requireValid(List<String> paths, UNetConfig config) {
     List<String> valid = config.modulePaths();

@@ -20,9 +20,10 @@ import java.util.List;
  *      NDManager m = NDManager.newBaseManager()) {
  *   NDArray latents = ...;   // [B, 4, h, w], already noised
  *   NDArray text = ...;      // [B, 77, cross_attention_dim]
- *   UNetOutput out = unet.forward(latents, new float[] {500}, text,
- *       Taps.paper(unet.config()).stream().map(Tap::path).toList(), Pooling.MEAN);
- *   float[] down1 = out.get("down_blocks.1.resnets.1").row(0);
+ *   List<Tap> layers = Taps.paper(unet.config());      // Down0..Down3, Mid, Up0..Up3
+ *   UNetOutput out = unet.forward(latents, new float[] {500}, text, Taps.paths(layers), Pooling.MEAN);
+ *   float[] down1 = out.get(layers.get(1)).row(0);     // [C] of batch entry 0
+ *   UNetFlops flops = UNetFlops.of(unet.config(), 1, 64, 64, 77);
  * }
  * }</pre>
  *
@@ -31,6 +32,7 @@ import java.util.List;
  * output to the {@link TapRecorder}, which ends the pass as soon as the deepest requested module
  * has run. Every array a forward creates lives in one sub-manager of the weight store that is
  * closed before it returns; the weights themselves are loaded once and never converted again.
+ * Forwards share nothing but the read-only weights, so several threads may run them at once.
  */
 public final class UNet implements AutoCloseable {
 
@@ -191,9 +193,10 @@ public final class UNet implements AutoCloseable {
 
       // 3. down: every resnet/transformer output and every downsampled map is kept as a skip
       Deque<NDArray> skips = new ArrayDeque<>();
-      skips.push(h);
+      skips.push(h); // skip [B, C0, H, W]: conv_in output, consumed last
       for (int i = 0; i < config.levels(); i++) {
         Weights block = root.scope("down_blocks." + i);
+        // [B, C(i-1), H, W] -> [B, Ci, H/2, W/2] (the deepest block keeps its resolution)
         h = config.downHasAttention(i) ? crossAttnDownBlock(block, i, h, skips) : downBlock(block, i, h, skips);
       }
 
@@ -203,13 +206,14 @@ public final class UNet implements AutoCloseable {
       // 5. up: each resnet consumes the most recent skip (last in, first out)
       for (int i = 0; i < config.levels(); i++) {
         Weights block = root.scope("up_blocks." + i);
+        // [B, C', H, W] -> [B, C, 2H, 2W] (the shallowest block keeps its resolution)
         h = config.upHasAttention(i) ? crossAttnUpBlock(block, i, h, skips) : upBlock(block, i, h, skips);
       }
 
       // 6. out: GroupNorm, SiLU, conv 3x3 to the predicted noise
       h = root.groupNorm(h, "conv_norm_out", groups, eps); // [B, C0, H, W]
       h = root.conv2d(Ops.silu(h), "conv_out", 1, 1); // [B, C0, H, W] -> [B, 4, H, W]
-      tap("out", h);
+      tap("out", h); // [B, 4, H, W]
     }
 
     /**
@@ -235,7 +239,7 @@ public final class UNet implements AutoCloseable {
     private NDArray timeEmbedding(Weights w, NDArray tProj) {
       NDArray h = w.linear(tProj, "linear_1"); // [T, C0] -> [T, E]
       h = w.linear(Ops.silu(h), "linear_2"); // [T, E] -> [T, E]
-      return tap(w, h);
+      return tap(w, h); // [T, E]
     }
 
     /** CrossAttnDownBlock2D: (resnet, transformer) per layer, each output a skip; then a downsampler. */
@@ -243,14 +247,15 @@ public final class UNet implements AutoCloseable {
       float scale = (float) config.resnetOutScaleFactor();
       for (int j = 0; j < config.layersPerBlock().get(i); j++) {
         h = resnet(w.scope("resnets." + j), h, scale); // [B, Cin, H, W] -> [B, C, H, W]
-        h = transformer2d(w.scope("attentions." + j), h, config.downHeads(i), config.transformerLayersPerBlock().get(i));
-        skips.push(h); // [B, C, H, W]
+        h = transformer2d(w.scope("attentions." + j), h, config.downHeads(i),
+            config.transformerLayersPerBlock().get(i)); // [B, C, H, W]
+        skips.push(h); // skip [B, C, H, W]
       }
       if (config.downHasDownsampler(i)) {
         h = downsample(w.scope("downsamplers.0"), h); // [B, C, H, W] -> [B, C, H/2, W/2]
-        skips.push(h);
+        skips.push(h); // skip [B, C, H/2, W/2]
       }
-      return tap(w, h);
+      return tap(w, h); // [B, C, H/2, W/2]
     }
 
     /** DownBlock2D: resnets, each output a skip; then a downsampler. */
@@ -258,13 +263,13 @@ public final class UNet implements AutoCloseable {
       float scale = (float) config.resnetOutScaleFactor();
       for (int j = 0; j < config.layersPerBlock().get(i); j++) {
         h = resnet(w.scope("resnets." + j), h, scale); // [B, Cin, H, W] -> [B, C, H, W]
-        skips.push(h);
+        skips.push(h); // skip [B, C, H, W]
       }
       if (config.downHasDownsampler(i)) {
         h = downsample(w.scope("downsamplers.0"), h); // [B, C, H, W] -> [B, C, H/2, W/2]
-        skips.push(h);
+        skips.push(h); // skip [B, C, H/2, W/2]
       }
-      return tap(w, h);
+      return tap(w, h); // [B, C, H/2, W/2]
     }
 
     /** UNetMidBlock2DCrossAttn: resnet, transformer, resnet at the deepest resolution. */
@@ -274,7 +279,7 @@ public final class UNet implements AutoCloseable {
       h = resnet(w.scope("resnets.0"), h, scale); // [B, C, H, W]
       h = transformer2d(w.scope("attentions.0"), h, config.midHeads(), layers); // [B, C, H, W]
       h = resnet(w.scope("resnets.1"), h, scale); // [B, C, H, W]
-      return tap(w, h);
+      return tap(w, h); // [B, C, H, W]
     }
 
     /** UpBlock2D: per resnet, concatenate the latest skip on channels first; then an upsampler. */
@@ -287,7 +292,7 @@ public final class UNet implements AutoCloseable {
       if (config.upHasUpsampler(i)) {
         h = upsample(w.scope("upsamplers.0"), h); // [B, C, H, W] -> [B, C, 2H, 2W]
       }
-      return tap(w, h);
+      return tap(w, h); // [B, C, 2H, 2W]
     }
 
     /** CrossAttnUpBlock2D: per layer, concatenate the latest skip, resnet, transformer; then an upsampler. */
@@ -302,7 +307,7 @@ public final class UNet implements AutoCloseable {
       if (config.upHasUpsampler(i)) {
         h = upsample(w.scope("upsamplers.0"), h); // [B, C, H, W] -> [B, C, 2H, 2W]
       }
-      return tap(w, h);
+      return tap(w, h); // [B, C, 2H, 2W]
     }
 
     /**
@@ -320,7 +325,7 @@ public final class UNet implements AutoCloseable {
       // a 1x1 conv adapts the residual where the channel count changes
       NDArray residual = w.has("conv_shortcut.weight") ? w.conv2d(x, "conv_shortcut", 1, 0) : x; // [B, C, H, W]
       NDArray out = residual.add(h); // [B, C, H, W]
-      return tap(w, outputScale == 1f ? out : out.div(outputScale));
+      return tap(w, outputScale == 1f ? out : out.div(outputScale)); // [B, C, H, W]
     }
 
     /**
@@ -328,6 +333,9 @@ public final class UNet implements AutoCloseable {
      * positions as tokens, proj_out, plus the input. SD 2.x projects with Linear over tokens
      * (use_linear_projection), SD 1.x with 1x1 convs over the map: the same matrix, applied
      * before rather than after flattening.
+     *
+     * @param heads the level's attention_head_dim entry, which diffusers uses as the number of
+     *     heads (see {@link UNetConfig#from}); each head is C / heads wide
      */
     private NDArray transformer2d(Weights w, NDArray x, int heads, int layers) {
       Shape s = x.getShape();
@@ -353,7 +361,9 @@ public final class UNet implements AutoCloseable {
         h = h.reshape(batch, height, width, channels).transpose(0, 3, 1, 2); // [B, H*W, C] -> [B, C, H, W]
         h = w.conv2d(h, "proj_out", 1, 0); // [B, C, H, W] -> [B, C, H, W]
       }
-      return tap(w, h.add(x)); // [B, C, H, W]
+      // residual first: the sum takes the layout of its first operand, x's contiguous NCHW rather
+      // than h's permuted view, so the next block's reshapes stay free
+      return tap(w, x.add(h)); // [B, C, H, W]
     }
 
     /**
@@ -385,7 +395,7 @@ public final class UNet implements AutoCloseable {
       NDArray h = config.downsamplePadding() == 0
           ? w.conv2d(Ops.padRightBottom(x), "conv", 2, 0) // [B, C, H+1, W+1] -> [B, C, H/2, W/2]
           : w.conv2d(x, "conv", 2, 1); // [B, C, H, W] -> [B, C, H/2, W/2]
-      return tap(w, h);
+      return tap(w, h); // [B, C, H/2, W/2]
     }
 
     /** Upsample2D: nearest-neighbour 2x, then a 3x3 conv. */

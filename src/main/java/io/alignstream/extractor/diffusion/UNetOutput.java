@@ -17,6 +17,11 @@ public record UNetOutput(Map<String, TapValue> taps, List<String> computedModule
     computedModules = List.copyOf(computedModules);
   }
 
+  /** The output of a tap. */
+  public TapValue get(Tap tap) {
+    return get(tap.path());
+  }
+
   /** The output at a module path; fails if it was not requested. */
   public TapValue get(String path) {
     TapValue v = taps.get(path);
