@@ -135,6 +135,11 @@ public record UNetConfig(
     // See the method comment: this key holds head COUNTS, not head widths (diffusers' default is 8).
     List<Integer> heads = perLevel(c, "attention_head_dim", 8, levels);
     List<Integer> crossDims = perLevel(c, "cross_attention_dim", 1280, levels);
+    if (crossDims.stream().distinct().count() > 1) {
+      // one encoder_hidden_states tensor feeds every level, so its width must be the same everywhere
+      throw CheckpointException.unsupported(c.file(), "cross_attention_dim", crossDims,
+          "one width for every level (a single encoder_hidden_states tensor feeds them all)");
+    }
     int groups = c.requireInt("norm_num_groups");
     for (int i = 0; i < levels; i++) {
       int ch = channels.get(i);

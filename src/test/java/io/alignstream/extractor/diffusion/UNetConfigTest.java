@@ -106,6 +106,7 @@ class UNetConfigTest {
       "attention_head_dim|[3,4]|[3, 4]",
       "norm_num_groups|null|null",
       "time_embedding_type|\"fourier\"|fourier",
+      "cross_attention_dim|[16,32]|[16, 32]",
   })
   void rejectsUnsupportedValuesNamingKeyValueAndAlternatives(String key, String value, String shown) throws Exception {
     ObjectNode config = base();
