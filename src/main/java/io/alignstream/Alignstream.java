@@ -1,6 +1,9 @@
 package io.alignstream;
 
 import io.alignstream.common.ConfigDefaults;
+import io.alignstream.extractor.ExtractCommand;
+import io.alignstream.local.LocalCommand;
+import io.alignstream.producer.ProduceCommand;
 import io.alignstream.scorer.ScoreCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,7 +14,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "alignstream 0.1.0",
     description = "Human alignment of vision-model layers (THINGS odd-one-out) as a Kafka streaming pipeline.",
-    subcommands = {ScoreCommand.class, BenchCommand.class})
+    subcommands = {ProduceCommand.class, ExtractCommand.class, ScoreCommand.class, LocalCommand.class, BenchCommand.class})
 public final class Alignstream implements Runnable {
 
   @CommandLine.Spec

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.SettingKey;
 import io.alignstream.common.Topics;
-import io.alignstream.common.registry.SchemaRegistries;
 import io.alignstream.common.serde.AvroSerde;
 import io.alignstream.local.EmbeddedKafkaBroker;
+import io.alignstream.local.EmbeddedSchemaRegistry;
 import io.alignstream.schema.AlignmentMetric;
 import io.alignstream.schema.LayerEmbedding;
 import io.alignstream.schema.Setting;
@@ -28,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -187,8 +186,10 @@ public final class ScorerBenchCommand implements Callable<Integer> {
 
   private Map<String, Object> broker(BenchData data, int dim, int settings, long[] batch) throws Exception {
     Path stateDir = Files.createTempDirectory("scorer-bench");
-    String registry = "mock://scorer-bench-" + UUID.randomUUID();
-    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(null, 0)) {
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(null, 0);
+        EmbeddedSchemaRegistry schemas = EmbeddedSchemaRegistry.start(
+            EmbeddedSchemaRegistry.Settings.of(broker.bootstrapServers()).withPort(0))) {
+      String registry = schemas.url();
       Map<String, String> streamsOverrides = new LinkedHashMap<>(streamsProperties);
       if (commitIntervalMs != null) {
         streamsOverrides.put("commit.interval.ms", String.valueOf(commitIntervalMs));
@@ -267,7 +268,6 @@ public final class ScorerBenchCommand implements Callable<Integer> {
         return result;
       }
     } finally {
-      SchemaRegistries.dropMock(registry);
       deleteRecursively(stateDir);
     }
   }

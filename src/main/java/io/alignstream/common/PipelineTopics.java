@@ -1,5 +1,6 @@
 package io.alignstream.common;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,9 @@ import org.apache.kafka.common.errors.TopicExistsException;
  * items share a setting key). Existing topics are left as they are.
  */
 public final class PipelineTopics {
+
+  /** Partitions of each topic: the most extractor instances (and scorer tasks) that can share the work. */
+  public static final int DEFAULT_PARTITIONS = 6;
 
   /** Inline images can be large; requests and their dead letters get 16 MiB records. */
   public static final int MAX_REQUEST_BYTES = 16 * 1024 * 1024;
@@ -45,23 +49,24 @@ public final class PipelineTopics {
     return list;
   }
 
-  /** Creates whatever of the pipeline's topics does not exist yet. */
+  /** Creates whatever of the pipeline's topics does not exist yet, and waits until all can be written. */
   public static void ensure(ClusterConfig cluster, int partitions, short replication) {
     try (Admin admin = Admin.create(cluster.clientProperties("alignstream-topics"))) {
       Set<String> existing = admin.listTopics().names().get();
       List<NewTopic> missing = definitions(cluster.topics(), partitions, replication).stream()
           .filter(t -> !existing.contains(t.name()))
           .toList();
-      if (missing.isEmpty()) {
-        return;
-      }
-      try {
-        admin.createTopics(missing).all().get();
-      } catch (ExecutionException e) {
-        if (!(e.getCause() instanceof TopicExistsException)) {
-          throw e; // another process may have created them meanwhile; anything else is real
+      if (!missing.isEmpty()) {
+        try {
+          admin.createTopics(missing).all().get();
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw e; // another process may have created them meanwhile; anything else is real
+          }
         }
       }
+      TopicReadiness.awaitWritable(cluster, definitions(cluster.topics(), partitions, replication).stream()
+          .map(NewTopic::name).toList(), Duration.ofSeconds(60));
     } catch (ExecutionException e) {
       throw new IllegalStateException("cannot create the pipeline topics at " + cluster.bootstrapServers()
           + ": " + e.getCause().getMessage(), e.getCause());

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -36,6 +37,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   private final Path logDir;
   private final boolean temporary;
   private final int port;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private EmbeddedKafkaBroker(KafkaRaftServer server, Path logDir, boolean temporary, int port) {
     this.server = server;
@@ -52,15 +54,27 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
    */
   public static EmbeddedKafkaBroker start(Path dataDir, int port) {
     try {
+      // Kafka reports a taken port only after seconds, with an opaque message, and leaves its
+      // threads running: check it first.
+      int brokerPort = port == 0 ? freePort() : requireFree(port);
+      int controllerPort = freePort();
       boolean temporary = dataDir == null;
       Path logDir = temporary ? Files.createTempDirectory("alignstream-kafka") : dataDir.resolve("kafka");
       Files.createDirectories(logDir);
-      int brokerPort = port == 0 ? freePort() : port;
-      int controllerPort = freePort();
       KafkaConfig config = KafkaConfig.fromProps(serverProperties(logDir, brokerPort, controllerPort));
       format(logDir);
       KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
-      server.startup();
+      try {
+        server.startup();
+      } catch (RuntimeException e) {
+        server.shutdown(); // a half-started server keeps non-daemon threads that would hold the JVM
+        server.awaitShutdown();
+        if (temporary) {
+          deleteRecursively(logDir);
+        }
+        throw new IllegalStateException("the embedded Kafka broker on " + HOST + ":" + brokerPort
+            + " failed to start: " + e.getMessage(), e);
+      }
       return new EmbeddedKafkaBroker(server, logDir, temporary, brokerPort);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare the embedded Kafka log directory", e);
@@ -75,8 +89,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     return logDir;
   }
 
+  /** Stops the broker (and deletes a temporary log directory); safe to call twice. */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     server.shutdown();
     server.awaitShutdown();
     if (temporary) {
@@ -113,6 +131,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   private static void format(Path logDir) {
+    // A kept data dir is formatted once and reused. The Formatter's ignoreFormatted does not
+    // cover this: it still compares the directory's cluster id with the new one and fails.
+    if (Files.exists(logDir.resolve("meta.properties"))) {
+      return;
+    }
     try {
       new Formatter()
           .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
@@ -122,10 +145,18 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
           .setDirectories(List.of(logDir.toString()))
           .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
           .setControllerListenerName("CONTROLLER")
-          .setIgnoreFormatted(true) // a kept data dir is formatted once and reused
           .run();
     } catch (Exception e) {
-      throw new IllegalStateException("cannot format the embedded Kafka log directory " + logDir, e);
+      throw new IllegalStateException("cannot format the embedded Kafka log directory " + logDir + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  private static int requireFree(int port) {
+    try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName(HOST))) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException("Kafka port " + port + " on " + HOST + " is already in use", e);
     }
   }
 

@@ -2,6 +2,8 @@ package io.alignstream.scorer;
 
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.ClusterOptions;
+import io.alignstream.common.PipelineTopics;
+import io.alignstream.common.TopicOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -20,6 +22,9 @@ public final class ScoreCommand implements Callable<Integer> {
 
   @Mixin
   ClusterOptions cluster;
+
+  @Mixin
+  TopicOptions topicSetup;
 
   @Option(names = "--application-id", defaultValue = ScorerConfig.DEFAULT_APPLICATION_ID,
       description = "Kafka Streams application id; instances with the same id share the work (default: ${DEFAULT-VALUE}).")
@@ -57,14 +62,6 @@ public final class ScoreCommand implements Callable<Integer> {
       description = "Kafka Streams threads in this instance (default: ${DEFAULT-VALUE}).")
   int streamThreads;
 
-  @Option(names = "--partitions", defaultValue = "4",
-      description = "Partitions of pipeline topics created when missing (default: ${DEFAULT-VALUE}).")
-  int partitions;
-
-  @Option(names = "--replication-factor", defaultValue = "1",
-      description = "Replication of pipeline topics created when missing (default: ${DEFAULT-VALUE}).")
-  short replicationFactor;
-
   @Option(names = "--vector-cache-mb", defaultValue = "0",
       description = "Memory for vectors across settings in MiB; 0 = a quarter of the heap (default: ${DEFAULT-VALUE}).")
   long vectorCacheMb;
@@ -75,13 +72,14 @@ public final class ScoreCommand implements Callable<Integer> {
 
   ScorerConfig config() {
     return new ScorerConfig(applicationId, stateDir, httpPort, advertisedHost, window, advance,
-        Duration.ofMillis(emitIntervalMs), similarity, streamThreads, partitions, replicationFactor,
+        Duration.ofMillis(emitIntervalMs), similarity, streamThreads, PipelineTopics.DEFAULT_PARTITIONS, (short) 1,
         vectorCacheMb * 1024 * 1024, inMemoryStores);
   }
 
   @Override
   public Integer call() throws InterruptedException {
     ClusterConfig resolved = cluster.resolve();
+    topicSetup.ensureTopics(resolved); // --partitions / --replication-factor for topics still missing
     ScorerService scorer = ScorerService.start(resolved, config());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -1,5 +1,6 @@
 package io.alignstream.scorer;
 
+import io.alignstream.common.PipelineTopics;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -48,7 +49,8 @@ public record ScorerConfig(
 
   public static ScorerConfig defaults(Path stateDir) {
     return new ScorerConfig(DEFAULT_APPLICATION_ID, stateDir, 8080, "127.0.0.1", Duration.ofMinutes(1),
-        Duration.ofSeconds(10), Duration.ofMillis(500), Similarity.COSINE, 1, 4, (short) 1, 0, false);
+        Duration.ofSeconds(10), Duration.ofMillis(500), Similarity.COSINE, 1, PipelineTopics.DEFAULT_PARTITIONS, (short) 1, 0,
+        false);
   }
 
   public ScorerConfig withApplicationId(String id) {

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.alignstream.common.SettingKey;
-import io.alignstream.common.registry.SchemaRegistries;
 import io.alignstream.local.EmbeddedKafkaBroker;
+import io.alignstream.local.EmbeddedSchemaRegistry;
 import io.alignstream.schema.AlignmentMetric;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.Setting;
@@ -70,9 +70,10 @@ class ThingsViceTest {
 
     Setting setting = SyntheticData.setting("vice", "final", 0, Conditioning.NONE);
     String key = SettingKey.of(setting);
-    String registry = "mock://things-vice";
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(null, 0);
-        BrokerFixture kafka = new BrokerFixture(broker.bootstrapServers(), registry, "vice.");
+        EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(
+            EmbeddedSchemaRegistry.Settings.of(broker.bootstrapServers()).withPort(0));
+        BrokerFixture kafka = new BrokerFixture(broker.bootstrapServers(), registry.url(), "vice.");
         ScorerService scorer = ScorerService.start(kafka.cluster, ScorerConfig.defaults(dir)
             .withApplicationId("vice-test").withHttpPort(0).withTopicPartitions(1)
             .withEmitInterval(Duration.ofMillis(200)))) {
@@ -93,8 +94,6 @@ class ThingsViceTest {
       assertThat(metric.getCoverage()).isEqualTo((double) referenced.size() / referenced.size());
       assertThat(metric.getNoiseCeiling()).isCloseTo(ceiling[0], within(1e-12));
       assertThat(metric.getNoiseCeilingLoo()).isCloseTo(ceiling[1], within(1e-12));
-    } finally {
-      SchemaRegistries.dropMock(registry);
     }
   }
 }

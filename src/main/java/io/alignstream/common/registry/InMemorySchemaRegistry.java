@@ -16,6 +16,10 @@ import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
  * Avro's own reader/writer resolution. Used directly behind {@code mock://} URLs and as the
  * core of the embedded registry server, which persists every {@link Change} to Kafka and
  * replays them with {@link #apply(Change)} on start.
+ *
+ * <p>Every operation that changes state hands its {@link Change} to the {@link ChangeListener}
+ * first and applies it only when the listener returns: a store that cannot persist a change
+ * throws, and the registry stays as it was, so memory never holds what the store lacks.
  */
 public final class InMemorySchemaRegistry implements SchemaRegistryClient {
 
@@ -31,7 +35,18 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
   /** A subject and all its versions removed (ids stay resolvable, as in Confluent). */
   public record SubjectDeleted(String subject) implements Change {}
 
-  /** Receives each change after it is applied in memory; a thrown exception undoes nothing, so persist first where it matters. */
+  /**
+   * A global id and its schema, independent of any subject. No operation emits it: a store
+   * that compacts away a deleted subject's versions persists this alongside each
+   * {@link SchemaRegistered} and replays it, so ids outlive subjects and are never reused.
+   */
+  public record SchemaIdAssigned(int id, Schema schema) implements Change {}
+
+  /**
+   * Receives each change BEFORE it is applied in memory, under the registry's lock; throwing
+   * (e.g. a {@link SchemaRegistryException} with {@link SchemaRegistryException#STORE_ERROR})
+   * rejects the change and leaves the registry unchanged.
+   */
   public interface ChangeListener {
     void changed(Change change);
   }
@@ -67,9 +82,9 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
               + incompatibility);
     }
     int id = known != null ? known : nextId;
-    RegisteredSchema registered = new RegisteredSchema(subject, versions.size() + 1, id, schema);
-    apply(new SchemaRegistered(registered));
-    listener.changed(new SchemaRegistered(registered));
+    SchemaRegistered change = new SchemaRegistered(new RegisteredSchema(subject, versions.size() + 1, id, schema));
+    listener.changed(change);
+    apply(change);
     return id;
   }
 
@@ -135,20 +150,40 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
     return subject == null ? globalLevel : subjectLevels.getOrDefault(subject, globalLevel);
   }
 
+  /** The level set for {@code subject} itself, or null when it follows the global level. */
+  public synchronized CompatibilityLevel subjectCompatibility(String subject) {
+    return subjectLevels.get(subject);
+  }
+
+  /**
+   * Null when {@code candidate} may be registered after {@code version} of {@code subject}, else
+   * why not. A null version checks as registering would (the latest, or every version when the
+   * subject's level is transitive); a given version is checked alone, in the directions the
+   * subject's level asks for, as Confluent's compatibility endpoint does.
+   */
+  public synchronized String incompatibility(String subject, Integer version, Schema candidate) {
+    if (version == null) {
+      requireVersions(subject);
+      return incompatibility(subject, candidate);
+    }
+    RegisteredSchema existing = version(subject, version);
+    return incompatibility(compatibility(subject), List.of(existing.id()), candidate);
+  }
+
   @Override
   public synchronized void setCompatibility(String subject, CompatibilityLevel level) {
     Objects.requireNonNull(level, "compatibility level");
     CompatibilitySet change = new CompatibilitySet(subject, level);
-    apply(change);
     listener.changed(change);
+    apply(change);
   }
 
   /** Deletes a subject; returns the versions it had. */
   public synchronized List<Integer> deleteSubject(String subject) {
     List<Integer> versions = versions(subject);
     SubjectDeleted change = new SubjectDeleted(subject);
-    apply(change);
     listener.changed(change);
+    apply(change);
     return versions;
   }
 
@@ -174,6 +209,10 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
     } else if (change instanceof SubjectDeleted deleted) {
       idsBySubjectVersion.remove(deleted.subject());
       subjectLevels.remove(deleted.subject());
+    } else if (change instanceof SchemaIdAssigned assigned) {
+      schemasById.put(assigned.id(), assigned.schema());
+      idsBySchemaText.putIfAbsent(assigned.schema().toString(), assigned.id());
+      nextId = Math.max(nextId, assigned.id() + 1);
     }
   }
 
@@ -185,6 +224,10 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
       return null;
     }
     List<Integer> toCheck = level.transitive() ? versions : List.of(versions.get(versions.size() - 1));
+    return incompatibility(level, toCheck, candidate);
+  }
+
+  private String incompatibility(CompatibilityLevel level, List<Integer> toCheck, Schema candidate) {
     for (int id : toCheck) {
       Schema existing = schemasById.get(id);
       if (level.checksBackward()) {

@@ -42,7 +42,8 @@ import org.apache.kafka.common.serialization.Serializer;
  * </ul>
  * Null values pass through as null (tombstones).
  *
- * @param <T> the generated record class, or {@link org.apache.avro.generic.GenericRecord}
+ * @param <T> the generated record class; or {@link SpecificRecord} / {@link org.apache.avro.generic.GenericRecord}
+ *     to write records of any schema and read generic records
  */
 public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Serializer<T>, Deserializer<T> {
 
@@ -63,7 +64,7 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
   /** An unconfigured serde for {@code type}; Kafka calls {@link #configure}, or use {@link #configured}. */
   public AvroSerde(Class<T> type) {
     this.type = type;
-    this.readerSchema = SpecificRecord.class.isAssignableFrom(type) ? SpecificData.get().getSchema(type) : null;
+    this.readerSchema = isGeneratedClass(type) ? SpecificData.get().getSchema(type) : null;
     this.specificReader = readerSchema != null;
   }
 
@@ -100,7 +101,7 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
       out.write(MAGIC_BYTE);
       out.write(ByteBuffer.allocate(4).putInt(id).array());
       BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
-      writers.computeIfAbsent(schema, this::writerFor).write(record, encoder);
+      writers.computeIfAbsent(schema, key -> writerFor(record)).write(record, encoder);
       encoder.flush();
       return out.toByteArray();
     } catch (IOException | RuntimeException e) {
@@ -178,10 +179,20 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
   }
 
   /** Generated classes carry their logical-type conversions (timestamps as Instant) in their own model. */
-  private DatumWriter<T> writerFor(Schema schema) {
-    return readerSchema != null
-        ? new SpecificDatumWriter<>(schema, SpecificData.getForClass(type))
-        : new GenericDatumWriter<>(schema, GenericData.get());
+  private DatumWriter<T> writerFor(T record) {
+    return record instanceof SpecificRecord
+        ? new SpecificDatumWriter<>(record.getSchema(), SpecificData.getForClass(record.getClass()))
+        : new GenericDatumWriter<>(record.getSchema(), GenericData.get());
+  }
+
+  /**
+   * A class generated from a schema, as opposed to {@code SpecificRecord} or {@code GenericRecord}
+   * themselves: a serde for one of those writes any record (each with its own schema, e.g. one
+   * transactional producer sending embeddings and dead letters) and reads generic records.
+   */
+  private static boolean isGeneratedClass(Class<?> type) {
+    return SpecificRecord.class.isAssignableFrom(type) && !type.isInterface()
+        && !java.lang.reflect.Modifier.isAbstract(type.getModifiers());
   }
 
   private void requireConfigured() {

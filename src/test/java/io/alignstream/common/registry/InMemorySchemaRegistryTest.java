@@ -84,6 +84,69 @@ class InMemorySchemaRegistryTest {
         .isEqualTo(original.register("w-value", record("{\"name\":\"z\",\"type\":\"long\"}")));
   }
 
+  @Test
+  void aChangeTheListenerRejectsLeavesTheRegistryAsItWas() {
+    boolean[] failing = {false};
+    InMemorySchemaRegistry registry = new InMemorySchemaRegistry(change -> {
+      if (failing[0]) {
+        throw new SchemaRegistryException(SchemaRegistryException.STORE_ERROR, "store down");
+      }
+    });
+    int first = registry.register("t-value", V1);
+    failing[0] = true;
+
+    assertThat(codeOf(() -> registry.register("t-value", V2_WITH_DEFAULT))).isEqualTo(50001);
+    assertThat(codeOf(() -> registry.setCompatibility("t-value", CompatibilityLevel.NONE))).isEqualTo(50001);
+    assertThat(codeOf(() -> registry.deleteSubject("t-value"))).isEqualTo(50001);
+
+    assertThat(registry.versions("t-value")).containsExactly(1);
+    assertThat(codeOf(() -> registry.lookup("t-value", V2_WITH_DEFAULT))).isEqualTo(40403);
+    assertThat(registry.subjectCompatibility("t-value")).isNull();
+    failing[0] = false;
+    // The rejected registration consumed no id: the next schema gets the one after the first.
+    assertThat(registry.register("t-value", V2_WITH_DEFAULT)).isEqualTo(first + 1);
+  }
+
+  @Test
+  void compatibilityWithOneVersionChecksThatVersionAlone() {
+    InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+    registry.register("t-value", V1);
+    registry.setCompatibility("t-value", CompatibilityLevel.NONE);
+    registry.register("t-value", V2_WITHOUT_DEFAULT);
+    registry.setCompatibility("t-value", CompatibilityLevel.BACKWARD);
+    // Reading v1 data with V2_WITHOUT_DEFAULT lacks b's default; reading v2 data is trivially fine.
+    Schema candidate = V2_WITHOUT_DEFAULT;
+
+    assertThat(registry.incompatibility("t-value", 1, candidate)).contains("READER_FIELD_MISSING_DEFAULT_VALUE");
+    assertThat(registry.incompatibility("t-value", 2, candidate)).isNull();
+    assertThat(registry.incompatibility("t-value", null, candidate)).isNull();
+    registry.setCompatibility("t-value", CompatibilityLevel.BACKWARD_TRANSITIVE);
+    assertThat(registry.incompatibility("t-value", null, candidate)).isNotNull();
+    assertThat(codeOf(() -> registry.incompatibility("t-value", 3, candidate))).isEqualTo(40402);
+    assertThat(codeOf(() -> registry.incompatibility("nope", null, candidate))).isEqualTo(40401);
+  }
+
+  @Test
+  void subjectCompatibilityIsOnlyWhatTheSubjectSetItself() {
+    InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+    registry.setCompatibility(null, CompatibilityLevel.FULL);
+    assertThat(registry.subjectCompatibility("t-value")).isNull();
+    assertThat(registry.compatibility("t-value")).isEqualTo(CompatibilityLevel.FULL);
+    registry.setCompatibility("t-value", CompatibilityLevel.NONE);
+    assertThat(registry.subjectCompatibility("t-value")).isEqualTo(CompatibilityLevel.NONE);
+  }
+
+  @Test
+  void idsReplayedWithoutTheirSubjectsStayResolvableAndAreNotReused() {
+    InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+    registry.apply(new InMemorySchemaRegistry.SchemaIdAssigned(7, V1));
+
+    assertThat(registry.schemaById(7)).isEqualTo(V1);
+    assertThat(registry.subjects()).isEmpty();
+    assertThat(registry.register("t-value", V1)).isEqualTo(7);
+    assertThat(registry.register("t-value", V2_WITH_DEFAULT)).isEqualTo(8);
+  }
+
   private static int codeOf(Runnable call) {
     try {
       call.run();

@@ -1,0 +1,358 @@
+package io.alignstream.extractor;
+
+import io.alignstream.common.ClusterConfig;
+import io.alignstream.common.DeadLetters;
+import io.alignstream.common.PipelineTopics;
+import io.alignstream.common.SettingKey;
+import io.alignstream.common.serde.AvroSerde;
+import io.alignstream.schema.DeadLetter;
+import io.alignstream.schema.ExtractionRequest;
+import io.alignstream.schema.LayerEmbedding;
+import io.alignstream.schema.LayerInfo;
+import io.alignstream.schema.ModelCard;
+import io.alignstream.schema.Setting;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.imageio.ImageIO;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The consume-extract-produce loop of one extractor instance, exactly once: each poll's
+ * embeddings, dead letters and consumed offsets commit in one Kafka transaction. The consumer
+ * group is {@code alignstream-extractor-<model id>} and starts from the earliest request, so a
+ * new model evaluates all history and more instances of a model share its requests.
+ *
+ * <p>A request that cannot be read, decoded or embedded becomes a dead letter with the reason,
+ * and the loop carries on; a batch that fails as a whole is retried image by image so that
+ * only the bad image is dead-lettered.
+ */
+public final class ExtractorService implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(ExtractorService.class);
+  private static final String SERVICE = "extractor";
+
+  private final ClusterConfig cluster;
+  private final FeatureModel model;
+  private final ModelInfo info;
+  private final ExtractorOptions options;
+  private final KafkaConsumer<String, byte[]> consumer;
+  private final KafkaProducer<String, SpecificRecord> producer;
+  private final AvroSerde<ExtractionRequest> requestSerde;
+  private final AtomicBoolean running = new AtomicBoolean(true);
+  private final AtomicLong imagesExtracted = new AtomicLong();
+  private final AtomicLong embeddingsPublished = new AtomicLong();
+  private final AtomicLong deadLetters = new AtomicLong();
+  private final Instant startedAt = Instant.now();
+  private Thread thread;
+
+  public ExtractorService(ClusterConfig cluster, FeatureModel model, ExtractorOptions options) {
+    this.cluster = cluster;
+    this.model = model;
+    this.info = model.info();
+    this.options = options;
+    String clientId = "alignstream-extractor-" + info.modelId() + "-" + options.instanceId();
+
+    Map<String, Object> consumerProps = cluster.consumerProperties(clientId, groupId(info.modelId()));
+    consumerProps.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, options.imagesPerTransaction());
+    consumerProps.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) options.maxPollInterval().toMillis());
+    this.consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer());
+
+    Map<String, Object> producerProps = cluster.producerProperties(clientId);
+    producerProps.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, clientId);
+    producerProps.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, PipelineTopics.MAX_REQUEST_BYTES);
+    producerProps.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) options.maxPollInterval().toMillis());
+    AvroSerde<SpecificRecord> valueSerde = AvroSerde.configured(SpecificRecord.class, cluster.serdeProperties(), false);
+    this.producer = new KafkaProducer<>(producerProps, new StringSerializer(), valueSerde);
+    this.requestSerde = AvroSerde.configured(ExtractionRequest.class, cluster.serdeProperties(), false);
+  }
+
+  /** The consumer group all instances of one model share. */
+  public static String groupId(String modelId) {
+    return "alignstream-extractor-" + modelId;
+  }
+
+  /** Runs the loop on a thread of its own. */
+  public synchronized void start() {
+    if (thread != null) {
+      throw new IllegalStateException("already started");
+    }
+    thread = new Thread(this::run, "extractor-" + info.modelId() + "-" + options.instanceId());
+    thread.start();
+  }
+
+  /** Runs the loop on the calling thread until {@link #close()}. */
+  public void run() {
+    try {
+      producer.initTransactions();
+      publishModelCard();
+      consumer.subscribe(Set.of(cluster.topics().requests()));
+      while (running.get()) {
+        ConsumerRecords<String, byte[]> records = consumer.poll(options.pollTimeout());
+        if (!records.isEmpty()) {
+          processInTransaction(records);
+        }
+      }
+    } catch (WakeupException e) {
+      if (running.get()) {
+        throw e;
+      }
+    } catch (ProducerFencedException e) {
+      log.error("extractor {} was fenced by another instance with the same transactional id; stopping",
+          options.instanceId());
+    } finally {
+      consumer.close();
+      producer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  public long imagesExtracted() {
+    return imagesExtracted.get();
+  }
+
+  public long embeddingsPublished() {
+    return embeddingsPublished.get();
+  }
+
+  public long deadLetters() {
+    return deadLetters.get();
+  }
+
+  public ModelInfo modelInfo() {
+    return info;
+  }
+
+  @Override
+  public void close() {
+    running.set(false);
+    consumer.wakeup();
+    Thread current = thread;
+    if (current != null && current != Thread.currentThread()) {
+      try {
+        current.join(Duration.ofSeconds(30).toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void processInTransaction(ConsumerRecords<String, byte[]> records) {
+    producer.beginTransaction();
+    try {
+      List<ConsumerRecord<String, byte[]>> accepted = new ArrayList<>();
+      List<ImageInput> inputs = new ArrayList<>();
+      List<ExtractionRequest> requests = new ArrayList<>();
+      for (ConsumerRecord<String, byte[]> record : records) {
+        try {
+          ExtractionRequest request = requestSerde.deserialize(record.topic(), record.value());
+          inputs.add(toInput(request));
+          requests.add(request);
+          accepted.add(record);
+        } catch (RuntimeException e) {
+          deadLetter(record, e instanceof InvalidRequestException ? ((InvalidRequestException) e).stage : "deserialize",
+              e.getMessage(), e);
+        }
+      }
+      extractAndPublish(accepted, requests, inputs);
+      producer.sendOffsetsToTransaction(nextOffsets(records), consumer.groupMetadata());
+      producer.commitTransaction();
+    } catch (ProducerFencedException | AuthorizationException e) {
+      throw e;
+    } catch (KafkaException e) {
+      // The transaction is lost: abort it and re-read from the last committed offsets.
+      log.warn("transaction failed ({}); aborting and re-reading from the last commit", e.toString());
+      producer.abortTransaction();
+      rewindToCommitted();
+    }
+  }
+
+  /** Extracts the batch; if the model rejects it as a whole, retries image by image so one bad image cannot block others. */
+  private void extractAndPublish(
+      List<ConsumerRecord<String, byte[]>> records, List<ExtractionRequest> requests, List<ImageInput> inputs) {
+    if (inputs.isEmpty()) {
+      return;
+    }
+    try {
+      publish(requests, model.extract(inputs));
+      imagesExtracted.addAndGet(inputs.size());
+    } catch (RuntimeException batchFailure) {
+      if (inputs.size() == 1) {
+        deadLetter(records.get(0), "extract", batchFailure.getMessage(), batchFailure);
+        return;
+      }
+      log.warn("batch of {} images failed ({}); retrying one by one", inputs.size(), batchFailure.toString());
+      for (int i = 0; i < inputs.size(); i++) {
+        extractAndPublish(List.of(records.get(i)), List.of(requests.get(i)), List.of(inputs.get(i)));
+      }
+    }
+  }
+
+  private void publish(List<ExtractionRequest> requests, List<Feature> features) {
+    Instant now = Instant.now();
+    for (Feature feature : features) {
+      ExtractionRequest request = requests.get(feature.imageIndex());
+      Setting setting = Setting.newBuilder()
+          .setModelId(info.modelId())
+          .setLayer(feature.layer())
+          .setNoiseLevel(feature.noiseLevel())
+          .setTimestep(feature.timestep())
+          .setConditioning(feature.conditioning())
+          .build();
+      List<Float> vector = new ArrayList<>(feature.vector().length);
+      for (float v : feature.vector()) {
+        vector.add(v);
+      }
+      LayerEmbedding embedding = LayerEmbedding.newBuilder()
+          .setSetting(setting)
+          .setItemId(request.getItemId())
+          .setImageId(request.getImageId())
+          .setRequestId(request.getRequestId())
+          .setVector(vector)
+          .setDim(vector.size())
+          .setPooling(info.pooling())
+          .setPrompt(feature.prompt())
+          .setSeed(request.getSeed())
+          .setLatent(info.kind().equals("diffusion") ? request.getLatent() : null)
+          .setResolution(info.kind().equals("diffusion") ? request.getResolution() : 0)
+          .setConfigDigest(info.configDigest())
+          .setWeightsDigest(info.weightsDigest())
+          .setSource("extractor:" + options.instanceId())
+          .setComputedAt(now)
+          .build();
+      producer.send(new ProducerRecord<>(cluster.topics().embeddings(), SettingKey.of(setting), embedding));
+      embeddingsPublished.incrementAndGet();
+    }
+  }
+
+  private ImageInput toInput(ExtractionRequest request) {
+    byte[] bytes = new byte[request.getImage().remaining()];
+    request.getImage().duplicate().get(bytes);
+    BufferedImage image;
+    try {
+      image = ImageIO.read(new ByteArrayInputStream(bytes));
+    } catch (IOException e) {
+      throw new InvalidRequestException("decode-image",
+          "image " + request.getImageId() + " (" + bytes.length + " bytes) cannot be decoded: " + e.getMessage());
+    }
+    if (image == null) {
+      throw new InvalidRequestException("decode-image", "image " + request.getImageId() + " (" + bytes.length
+          + " bytes) is in no format this JVM reads (PNG, JPEG, GIF, BMP, WBMP)");
+    }
+    for (double s : request.getNoiseLevels()) {
+      if (!(s >= 0 && s <= 1)) {
+        throw new InvalidRequestException("validate-request",
+            "noise level " + s + " of request " + request.getRequestId() + " is outside [0, 1]");
+      }
+    }
+    for (int t : request.getTimesteps()) {
+      if (t < 0 || t > 999) {
+        throw new InvalidRequestException("validate-request",
+            "timestep " + t + " of request " + request.getRequestId() + " is outside [0, 999]");
+      }
+    }
+    if (request.getConditionings().isEmpty()) {
+      throw new InvalidRequestException("validate-request",
+          "request " + request.getRequestId() + " names no conditioning (NONE and/or TEXT)");
+    }
+    if (request.getResolution() < 8) {
+      throw new InvalidRequestException("validate-request",
+          "resolution " + request.getResolution() + " of request " + request.getRequestId() + " is below 8 pixels");
+    }
+    return new ImageInput(request.getItemId(), request.getConcept(), image, request.getNoiseLevels(),
+        request.getTimesteps(), request.getConditionings(), request.getSeed(), request.getResolution(),
+        request.getLatent());
+  }
+
+  private void deadLetter(ConsumerRecord<String, byte[]> record, String stage, String reason, Throwable cause) {
+    log.warn("dead-lettering request {} at {}: {}", record.key(), stage, reason);
+    byte[] key = record.key() == null ? null : record.key().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    DeadLetter letter = DeadLetters.of(SERVICE, stage, reason == null ? String.valueOf(cause) : reason, cause,
+        record.topic(), record.partition(), record.offset(), key, record.value(), options.instanceId());
+    producer.send(new ProducerRecord<>(cluster.topics().deadletter(), record.key(), letter));
+    deadLetters.incrementAndGet();
+  }
+
+  private void publishModelCard() {
+    List<LayerInfo> layers = info.layers().stream()
+        .map(l -> LayerInfo.newBuilder().setName(l.name()).setPath(l.path()).setDim(l.dim()).build())
+        .toList();
+    ModelCard card = ModelCard.newBuilder()
+        .setModelId(info.modelId())
+        .setKind(info.kind())
+        .setSource(info.source())
+        .setLayers(layers)
+        .setUsesNoise(info.usesNoise())
+        .setUsesText(info.usesText())
+        .setPooling(info.pooling())
+        .setDevice(info.device())
+        .setDtype(info.dtype())
+        .setConfigDigest(info.configDigest())
+        .setWeightsDigest(info.weightsDigest())
+        .setProperties(new HashMap<>(info.properties()))
+        .setInstance(options.instanceId())
+        .setStartedAt(startedAt)
+        .build();
+    producer.beginTransaction();
+    producer.send(new ProducerRecord<>(cluster.topics().models(), info.modelId(), card));
+    producer.commitTransaction();
+  }
+
+  private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(ConsumerRecords<String, byte[]> records) {
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    for (TopicPartition partition : records.partitions()) {
+      List<ConsumerRecord<String, byte[]>> list = records.records(partition);
+      offsets.put(partition, new OffsetAndMetadata(list.get(list.size() - 1).offset() + 1));
+    }
+    return offsets;
+  }
+
+  private void rewindToCommitted() {
+    Set<TopicPartition> assignment = consumer.assignment();
+    Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(assignment);
+    for (TopicPartition partition : assignment) {
+      OffsetAndMetadata offset = committed.get(partition);
+      if (offset != null) {
+        consumer.seek(partition, offset.offset());
+      } else {
+        consumer.seekToBeginning(List.of(partition));
+      }
+    }
+  }
+
+  /** A request that is readable but unusable, with the stage that found out. */
+  private static final class InvalidRequestException extends IllegalArgumentException {
+    private final String stage;
+
+    InvalidRequestException(String stage, String message) {
+      super(message);
+      this.stage = stage;
+    }
+  }
+}

@@ -1,0 +1,45 @@
+package io.alignstream.extractor.diffusion;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+
+/**
+ * Where weights live and in which dtype every forward computes.
+ *
+ * <p>float16 is accepted on GPUs only: the pinned PyTorch CPU build runs fp16 convolutions about
+ * 1000x slower than fp32, so an fp16 CPU setting would be a silent performance trap. bfloat16 is
+ * never accepted (the engine aborts the JVM on bf16 arrays); bf16 checkpoints are widened on load.
+ *
+ * @param device DJL device (cpu() or gpu(i))
+ * @param dtype FLOAT32, or FLOAT16 on a GPU
+ */
+public record Placement(Device device, DataType dtype) {
+
+  public Placement {
+    if (dtype != DataType.FLOAT32 && dtype != DataType.FLOAT16) {
+      throw new IllegalArgumentException(
+          "compute dtype " + dtype + " is not supported; use float32, or float16 on a GPU");
+    }
+    if (dtype == DataType.FLOAT16 && !device.isGpu()) {
+      throw new IllegalArgumentException(
+          "compute dtype float16 needs a GPU (fp16 convolutions on the CPU engine are ~1000x slower); "
+              + "use float32 on " + device);
+    }
+  }
+
+  /** float32 on the CPU: the default, and what parity is measured in. */
+  public static Placement cpu() {
+    return new Placement(Device.cpu(), DataType.FLOAT32);
+  }
+
+  /** Parses "float32"/"fp32"/"float16"/"fp16" for the given device. */
+  public static Placement of(Device device, String dtype) {
+    DataType type = switch (dtype.toLowerCase(java.util.Locale.ROOT)) {
+      case "float32", "fp32" -> DataType.FLOAT32;
+      case "float16", "fp16", "half" -> DataType.FLOAT16;
+      default -> throw new IllegalArgumentException(
+          "unknown compute dtype '" + dtype + "'; supported: float32, float16 (GPU only)");
+    };
+    return new Placement(device, type);
+  }
+}

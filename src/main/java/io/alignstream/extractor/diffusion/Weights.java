@@ -1,0 +1,147 @@
+package io.alignstream.extractor.diffusion;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+
+/**
+ * A view of a {@link WeightStore} under one module path, with the primitive layers every block is
+ * built from. Each layer takes its parameters by the checkpoint name relative to this scope
+ * ({@code "proj_in"} reads {@code <scope>.proj_in.weight} and {@code .bias}), checks their shapes
+ * against the input, and returns a new array in the input's manager.
+ *
+ * <pre>{@code
+ * Weights resnet = unet.scope("down_blocks.1.resnets.0");
+ * NDArray h = resnet.groupNorm(x, "norm1", 32, 1e-5f);
+ * h = resnet.conv2d(Ops.silu(h), "conv1", 1, 1);
+ * }</pre>
+ */
+public final class Weights {
+
+  private final WeightStore store;
+  private final String prefix;
+
+  Weights(WeightStore store, String prefix) {
+    this.store = store;
+    this.prefix = prefix;
+  }
+
+  /** A narrower view: {@code scope("resnets.0")} of "down_blocks.1" is "down_blocks.1.resnets.0". */
+  public Weights scope(String sub) {
+    return new Weights(store, prefix + sub + ".");
+  }
+
+  /** Full checkpoint name of a tensor in this scope. */
+  public String path(String name) {
+    return prefix + name;
+  }
+
+  /** The module path of this scope, without trailing dot. */
+  public String modulePath() {
+    return prefix.isEmpty() ? "" : prefix.substring(0, prefix.length() - 1);
+  }
+
+  public WeightStore store() {
+    return store;
+  }
+
+  /** Whether the checkpoint has this tensor (relative name, e.g. "conv_shortcut.weight"). */
+  public boolean has(String name) {
+    return store.contains(prefix + name);
+  }
+
+  /** A tensor by relative name, shape-checked ({@code -1} = any). */
+  public NDArray tensor(String name, long... expectedShape) {
+    return store.get(prefix + name, expectedShape);
+  }
+
+  /** A tensor by relative name, unchecked. */
+  public NDArray tensor(String name) {
+    return store.get(prefix + name);
+  }
+
+  /**
+   * torch.nn.Linear: y = x W^T + b, bias optional (attention projections have none).
+   *
+   * @param x [..., in]
+   * @return [..., out]
+   */
+  public NDArray linear(NDArray x, String name) {
+    long in = x.getShape().get(x.getShape().dimension() - 1);
+    NDArray w = tensor(name + ".weight", -1, in); // [out, in]
+    NDArray b = has(name + ".bias") ? tensor(name + ".bias", w.getShape().get(0)) : null; // [out]
+    return Linear.linear(x, w, b).singletonOrThrow(); // [..., in] -> [..., out]
+  }
+
+  /**
+   * torch.nn.Conv2d with square stride and symmetric zero padding, dilation 1, one group.
+   *
+   * @param x [B, Cin, H, W]
+   * @return [B, Cout, H', W']
+   */
+  public NDArray conv2d(NDArray x, String name, int stride, int padding) {
+    long in = x.getShape().get(1);
+    NDArray w = tensor(name + ".weight", -1, in, -1, -1); // [Cout, Cin, kh, kw]
+    NDArray b = has(name + ".bias") ? tensor(name + ".bias", w.getShape().get(0)) : null; // [Cout]
+    return Conv2d.conv2d(
+            x, w, b, new Shape(stride, stride), new Shape(padding, padding), new Shape(1, 1), 1)
+        .singletonOrThrow(); // [B, Cin, H, W] -> [B, Cout, H', W']
+  }
+
+  /**
+   * torch.nn.GroupNorm with affine weight and bias.
+   *
+   * @param x [B, C, *spatial]
+   * @return [B, C, *spatial]
+   */
+  public NDArray groupNorm(NDArray x, String name, int groups, float eps) {
+    Shape shape = x.getShape();
+    long c = shape.get(1);
+    long[] affine = new long[shape.dimension()]; // [1, C, 1, 1] for 4-D input
+    java.util.Arrays.fill(affine, 1);
+    affine[1] = c;
+    NDArray w = Ops.local(tensor(name + ".weight", c), x, affine); // [C] -> [1, C, 1, 1]
+    NDArray b = Ops.local(tensor(name + ".bias", c), x, affine); // [C] -> [1, C, 1, 1]
+    return Ops.groupNormalize(x, groups, eps).mul(w).add(b); // [B, C, H, W]
+  }
+
+  /**
+   * torch.nn.LayerNorm over the last axis, with weight and bias.
+   *
+   * @param x [..., C]
+   * @return [..., C]
+   */
+  public NDArray layerNorm(NDArray x, String name, float eps) {
+    long c = x.getShape().get(x.getShape().dimension() - 1);
+    NDArray w = tensor(name + ".weight", c); // [C]
+    NDArray b = tensor(name + ".bias", c); // [C]
+    return LayerNorm.layerNorm(x, new Shape(c), w, b, eps).singletonOrThrow(); // [..., C] -> [..., C]
+  }
+
+  /**
+   * A diffusers {@code Attention} module: {@code to_q}, {@code to_k}, {@code to_v} (bias optional)
+   * and {@code to_out.0}; the legacy names {@code query}, {@code key}, {@code value},
+   * {@code proj_attn} of older VAE checkpoints are accepted as well.
+   *
+   * @param x queries' source [B, N, C]
+   * @param context keys' and values' source [B, M, Cc], or null for self-attention
+   * @param heads number of heads (inner width / heads = head dim)
+   * @return [B, N, Cout]
+   */
+  public NDArray attention(NDArray x, NDArray context, int heads) {
+    boolean legacy = !has("to_q.weight") && has("query.weight");
+    NDArray src = context == null ? x : context;
+    NDArray q = linear(x, legacy ? "query" : "to_q"); // [B, N, C] -> [B, N, inner]
+    NDArray k = linear(src, legacy ? "key" : "to_k"); // [B, M, Cc] -> [B, M, inner]
+    NDArray v = linear(src, legacy ? "value" : "to_v"); // [B, M, Cc] -> [B, M, inner]
+    NDArray o = Ops.attention(q, k, v, heads, null); // [B, N, inner]
+    return linear(o, legacy ? "proj_attn" : "to_out.0"); // [B, N, inner] -> [B, N, Cout]
+  }
+
+  @Override
+  public String toString() {
+    return "weights '" + modulePath() + "' of " + store.source();
+  }
+}

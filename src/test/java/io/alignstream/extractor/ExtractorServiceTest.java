@@ -1,0 +1,187 @@
+package io.alignstream.extractor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.alignstream.common.ClusterConfig;
+import io.alignstream.common.PipelineTopics;
+import io.alignstream.common.SettingKey;
+import io.alignstream.common.Topics;
+import io.alignstream.common.serde.AvroSerde;
+import io.alignstream.local.EmbeddedKafkaBroker;
+import io.alignstream.schema.Conditioning;
+import io.alignstream.schema.DeadLetter;
+import io.alignstream.schema.ExtractionRequest;
+import io.alignstream.schema.LatentMode;
+import io.alignstream.schema.LayerEmbedding;
+import io.alignstream.schema.ModelCard;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import javax.imageio.ImageIO;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The extract loop on a real broker: exactly-once output, dead letters, restarts, two instances. */
+class ExtractorServiceTest {
+
+  private static EmbeddedKafkaBroker broker;
+
+  @BeforeAll
+  static void startBroker() {
+    broker = EmbeddedKafkaBroker.start(null, 0);
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    broker.close();
+  }
+
+  /** Each test gets topics of its own, so tests cannot see each other's records. */
+  private static ClusterConfig freshCluster() {
+    ClusterConfig cluster = new ClusterConfig(broker.bootstrapServers(), "mock://extractor-" + UUID.randomUUID(),
+        new Topics("t" + UUID.randomUUID().toString().substring(0, 8) + "."), Map.of());
+    PipelineTopics.ensure(cluster, 4, (short) 1);
+    return cluster;
+  }
+
+  @Test
+  void embedsEveryImageOnceAndDeadLettersWhatItCannotRead() throws Exception {
+    ClusterConfig cluster = freshCluster();
+    int[] colours = {0xff0000, 0x00ff00, 0x0000ff, 0x808080, 0xffffff};
+    List<ExtractionRequest> requests = new ArrayList<>();
+    for (int i = 0; i < colours.length; i++) {
+      requests.add(request("item" + i, png(colours[i]), List.of(0.0)));
+    }
+    requests.add(request("corrupt", new byte[] {1, 2, 3, 4}, List.of(0.0)));
+    requests.add(request("too-noisy", png(0), List.of(1.5)));
+    send(cluster, requests);
+
+    try (ExtractorService service = new ExtractorService(cluster, new PixelBaseline("pixels", 4), options("a"))) {
+      service.start();
+      List<LayerEmbedding> embeddings = consume(cluster, cluster.topics().embeddings(), LayerEmbedding.class, 10);
+      List<DeadLetter> letters = consume(cluster, cluster.topics().deadletter(), DeadLetter.class, 2);
+
+      assertThat(embeddings).hasSize(10);
+      for (int i = 0; i < colours.length; i++) {
+        String item = "item" + i;
+        LayerEmbedding rgb = embeddings.stream()
+            .filter(e -> e.getItemId().equals(item) && e.getSetting().getLayer().equals("rgb4"))
+            .findFirst().orElseThrow();
+        float r = ((colours[i] >> 16) & 0xff) / 255f;
+        float g = ((colours[i] >> 8) & 0xff) / 255f;
+        float b = (colours[i] & 0xff) / 255f;
+        assertThat(rgb.getVector()).hasSize(48).containsOnly(r, g, b);
+        assertThat(rgb.getDim()).isEqualTo(48);
+        assertThat(SettingKey.of(rgb.getSetting())).isEqualTo("pixels|rgb4|0|NONE");
+      }
+      assertThat(letters).extracting(DeadLetter::getStage).containsExactlyInAnyOrder("decode-image", "validate-request");
+      assertThat(letters).allSatisfy(l -> assertThat(l.getOriginalValue()).isNotNull());
+      assertThat(letters.stream().filter(l -> l.getStage().equals("validate-request")).findFirst().orElseThrow()
+          .getReason()).contains("noise level 1.5");
+      assertThat(consume(cluster, cluster.topics().models(), ModelCard.class, 1))
+          .singleElement().satisfies(card -> assertThat(card.getLayers()).hasSize(2));
+      assertThat(service.imagesExtracted()).isEqualTo(5);
+    }
+
+    // A restarted instance of the same model resumes after the committed offsets: nothing twice.
+    send(cluster, List.of(request("late", png(0x123456), List.of(0.0))));
+    try (ExtractorService restarted = new ExtractorService(cluster, new PixelBaseline("pixels", 4), options("a"))) {
+      restarted.start();
+      List<LayerEmbedding> all = consume(cluster, cluster.topics().embeddings(), LayerEmbedding.class, 12);
+      assertThat(all).hasSize(12);
+      assertThat(restarted.imagesExtracted()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void twoInstancesShareTheRequestsWithoutDuplicates() throws Exception {
+    ClusterConfig cluster = freshCluster();
+    List<ExtractionRequest> requests = new ArrayList<>();
+    for (int i = 0; i < 24; i++) {
+      requests.add(request("item" + i, png(i * 0x0a0b0c), List.of(0.0)));
+    }
+    send(cluster, requests);
+
+    try (ExtractorService one = new ExtractorService(cluster, new PixelBaseline("pixels", 2), options("one"));
+        ExtractorService two = new ExtractorService(cluster, new PixelBaseline("pixels", 2), options("two"))) {
+      one.start();
+      two.start();
+      List<LayerEmbedding> embeddings = consume(cluster, cluster.topics().embeddings(), LayerEmbedding.class, 48);
+
+      assertThat(embeddings).hasSize(48);
+      assertThat(embeddings.stream().map(e -> e.getItemId() + "/" + e.getSetting().getLayer()).distinct())
+          .hasSize(48);
+    }
+  }
+
+  private static ExtractorOptions options(String instance) {
+    return new ExtractorOptions(instance, 4, Duration.ofMillis(100), Duration.ofMinutes(1));
+  }
+
+  private static ExtractionRequest request(String item, byte[] image, List<Double> noise) {
+    return ExtractionRequest.newBuilder()
+        .setRequestId(item + "@test").setDataset("test").setItemId(item).setImageId(item + ".png").setConcept(item)
+        .setImage(ByteBuffer.wrap(image)).setImageSha256("-").setNoiseLevels(noise)
+        .setConditionings(List.of(Conditioning.NONE)).setSeed(0).setResolution(64).setLatent(LatentMode.MEAN)
+        .setSettingsDigest("test").setCreatedAt(Instant.now())
+        .build();
+  }
+
+  private static byte[] png(int rgb) throws IOException {
+    BufferedImage image = new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB);
+    for (int y = 0; y < 8; y++) {
+      for (int x = 0; x < 8; x++) {
+        image.setRGB(x, y, rgb);
+      }
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ImageIO.write(image, "png", out);
+    return out.toByteArray();
+  }
+
+  private static void send(ClusterConfig cluster, List<ExtractionRequest> requests) {
+    try (var producer = new KafkaProducer<String, SpecificRecord>(cluster.producerProperties("test"),
+        new StringSerializer(), AvroSerde.configured(SpecificRecord.class, cluster.serdeProperties(), false))) {
+      for (ExtractionRequest r : requests) {
+        producer.send(new ProducerRecord<>(cluster.topics().requests(), r.getRequestId(), r));
+      }
+    }
+  }
+
+  /** Reads committed records of a topic until {@code expected} arrived, then briefly more to catch extras. */
+  private static <T extends SpecificRecord> List<T> consume(ClusterConfig cluster, String topic, Class<T> type,
+      int expected) {
+    List<T> values = new ArrayList<>();
+    try (var consumer = new KafkaConsumer<>(cluster.consumerProperties("reader", "reader-" + UUID.randomUUID()),
+        new StringDeserializer(), AvroSerde.configured(type, cluster.serdeProperties(), false))) {
+      consumer.subscribe(Set.of(topic));
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      long settleUntil = Long.MAX_VALUE;
+      while (System.nanoTime() < Math.min(deadline, settleUntil)) {
+        for (ConsumerRecord<String, T> record : consumer.poll(Duration.ofMillis(200))) {
+          values.add(record.value());
+        }
+        if (values.size() >= expected && settleUntil == Long.MAX_VALUE) {
+          settleUntil = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+        }
+      }
+    }
+    return values;
+  }
+}
