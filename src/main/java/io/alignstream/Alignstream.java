@@ -2,6 +2,7 @@ package io.alignstream;
 
 import io.alignstream.common.ConfigDefaults;
 import io.alignstream.extractor.ExtractCommand;
+import io.alignstream.local.DemoCommand;
 import io.alignstream.local.LocalCommand;
 import io.alignstream.producer.ProduceCommand;
 import io.alignstream.scorer.ScoreCommand;
@@ -14,7 +15,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "alignstream 0.1.0",
     description = "Human alignment of vision-model layers (THINGS odd-one-out) as a Kafka streaming pipeline.",
-    subcommands = {ProduceCommand.class, ExtractCommand.class, ScoreCommand.class, LocalCommand.class, BenchCommand.class})
+    subcommands = {DemoCommand.class, LocalCommand.class, ProduceCommand.class, ExtractCommand.class, ScoreCommand.class,
+        BenchCommand.class})
 public final class Alignstream implements Runnable {
 
   @CommandLine.Spec

@@ -14,12 +14,14 @@ import io.alignstream.schema.Setting;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -72,6 +74,7 @@ public final class ExtractorService implements AutoCloseable {
   private final AtomicLong deadLetters = new AtomicLong();
   private final Instant startedAt = Instant.now();
   private Thread thread;
+  private volatile Throwable failure;
 
   public ExtractorService(ClusterConfig cluster, FeatureModel model, ExtractorOptions options) {
     this.cluster = cluster;
@@ -88,7 +91,6 @@ public final class ExtractorService implements AutoCloseable {
     Map<String, Object> producerProps = cluster.producerProperties(clientId);
     producerProps.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, clientId);
     producerProps.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, PipelineTopics.MAX_REQUEST_BYTES);
-    producerProps.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) options.maxPollInterval().toMillis());
     AvroSerde<SpecificRecord> valueSerde = AvroSerde.configured(SpecificRecord.class, cluster.serdeProperties(), false);
     this.producer = new KafkaProducer<>(producerProps, new StringSerializer(), valueSerde);
     this.requestSerde = AvroSerde.configured(ExtractionRequest.class, cluster.serdeProperties(), false);
@@ -117,7 +119,7 @@ public final class ExtractorService implements AutoCloseable {
       while (running.get()) {
         ConsumerRecords<String, byte[]> records = consumer.poll(options.pollTimeout());
         if (!records.isEmpty()) {
-          processInTransaction(records);
+          process(records);
         }
       }
     } catch (WakeupException e) {
@@ -125,8 +127,12 @@ public final class ExtractorService implements AutoCloseable {
         throw e;
       }
     } catch (ProducerFencedException e) {
+      failure = e;
       log.error("extractor {} was fenced by another instance with the same transactional id; stopping",
           options.instanceId());
+    } catch (RuntimeException e) {
+      failure = e;
+      log.error("extractor {} stopped: {}", options.instanceId(), e.toString(), e);
     } finally {
       consumer.close();
       producer.close(Duration.ofSeconds(5));
@@ -143,6 +149,11 @@ public final class ExtractorService implements AutoCloseable {
 
   public long deadLetters() {
     return deadLetters.get();
+  }
+
+  /** Why the loop stopped on its own, if it did (fenced, unreachable cluster, ...). */
+  public Optional<Throwable> failure() {
+    return Optional.ofNullable(failure);
   }
 
   public ModelInfo modelInfo() {
@@ -163,24 +174,35 @@ public final class ExtractorService implements AutoCloseable {
     }
   }
 
-  private void processInTransaction(ConsumerRecords<String, byte[]> records) {
+  /**
+   * Extracts a poll's images, then commits their embeddings, dead letters and offsets in one
+   * transaction. Extraction runs BEFORE the transaction opens: a large model on CPU can take
+   * minutes per batch, and an open transaction is aborted by the broker after
+   * transaction.timeout.ms (capped at 15 minutes by default); the poll interval alone bounds it.
+   */
+  private void process(ConsumerRecords<String, byte[]> records) {
+    List<ProducerRecord<String, SpecificRecord>> outputs = new ArrayList<>();
+    List<ConsumerRecord<String, byte[]>> accepted = new ArrayList<>();
+    List<ImageInput> inputs = new ArrayList<>();
+    List<ExtractionRequest> requests = new ArrayList<>();
+    int letters = 0;
+    for (ConsumerRecord<String, byte[]> record : records) {
+      try {
+        ExtractionRequest request = requestSerde.deserialize(record.topic(), record.value());
+        inputs.add(toInput(request));
+        requests.add(request);
+        accepted.add(record);
+      } catch (RuntimeException e) {
+        String stage = e instanceof InvalidRequestException invalid ? invalid.stage : "deserialize";
+        outputs.add(deadLetter(record, stage, e.getMessage(), e));
+        letters++;
+      }
+    }
+    int extracted = extract(accepted, requests, inputs, outputs);
+    letters += inputs.size() - extracted;
     producer.beginTransaction();
     try {
-      List<ConsumerRecord<String, byte[]>> accepted = new ArrayList<>();
-      List<ImageInput> inputs = new ArrayList<>();
-      List<ExtractionRequest> requests = new ArrayList<>();
-      for (ConsumerRecord<String, byte[]> record : records) {
-        try {
-          ExtractionRequest request = requestSerde.deserialize(record.topic(), record.value());
-          inputs.add(toInput(request));
-          requests.add(request);
-          accepted.add(record);
-        } catch (RuntimeException e) {
-          deadLetter(record, e instanceof InvalidRequestException ? ((InvalidRequestException) e).stage : "deserialize",
-              e.getMessage(), e);
-        }
-      }
-      extractAndPublish(accepted, requests, inputs);
+      outputs.forEach(producer::send);
       producer.sendOffsetsToTransaction(nextOffsets(records), consumer.groupMetadata());
       producer.commitTransaction();
     } catch (ProducerFencedException | AuthorizationException e) {
@@ -190,32 +212,43 @@ public final class ExtractorService implements AutoCloseable {
       log.warn("transaction failed ({}); aborting and re-reading from the last commit", e.toString());
       producer.abortTransaction();
       rewindToCommitted();
-    }
-  }
-
-  /** Extracts the batch; if the model rejects it as a whole, retries image by image so one bad image cannot block others. */
-  private void extractAndPublish(
-      List<ConsumerRecord<String, byte[]>> records, List<ExtractionRequest> requests, List<ImageInput> inputs) {
-    if (inputs.isEmpty()) {
       return;
     }
+    imagesExtracted.addAndGet(extracted);
+    deadLetters.addAndGet(letters);
+    embeddingsPublished.addAndGet(outputs.size() - letters);
+  }
+
+  /**
+   * Extracts the batch into {@code outputs} and returns how many images succeeded; if the model
+   * rejects the batch as a whole, retries image by image so that one bad image cannot block others.
+   */
+  private int extract(List<ConsumerRecord<String, byte[]>> records, List<ExtractionRequest> requests,
+      List<ImageInput> inputs, List<ProducerRecord<String, SpecificRecord>> outputs) {
+    if (inputs.isEmpty()) {
+      return 0;
+    }
     try {
-      publish(requests, model.extract(inputs));
-      imagesExtracted.addAndGet(inputs.size());
+      outputs.addAll(embeddings(requests, model.extract(inputs)));
+      return inputs.size();
     } catch (RuntimeException batchFailure) {
       if (inputs.size() == 1) {
-        deadLetter(records.get(0), "extract", batchFailure.getMessage(), batchFailure);
-        return;
+        outputs.add(deadLetter(records.get(0), "extract", batchFailure.getMessage(), batchFailure));
+        return 0;
       }
       log.warn("batch of {} images failed ({}); retrying one by one", inputs.size(), batchFailure.toString());
+      int succeeded = 0;
       for (int i = 0; i < inputs.size(); i++) {
-        extractAndPublish(List.of(records.get(i)), List.of(requests.get(i)), List.of(inputs.get(i)));
+        succeeded += extract(List.of(records.get(i)), List.of(requests.get(i)), List.of(inputs.get(i)), outputs);
       }
+      return succeeded;
     }
   }
 
-  private void publish(List<ExtractionRequest> requests, List<Feature> features) {
+  private List<ProducerRecord<String, SpecificRecord>> embeddings(List<ExtractionRequest> requests,
+      List<Feature> features) {
     Instant now = Instant.now();
+    List<ProducerRecord<String, SpecificRecord>> records = new ArrayList<>(features.size());
     for (Feature feature : features) {
       ExtractionRequest request = requests.get(feature.imageIndex());
       Setting setting = Setting.newBuilder()
@@ -229,6 +262,7 @@ public final class ExtractorService implements AutoCloseable {
       for (float v : feature.vector()) {
         vector.add(v);
       }
+      boolean diffusion = info.usesNoise();
       LayerEmbedding embedding = LayerEmbedding.newBuilder()
           .setSetting(setting)
           .setItemId(request.getItemId())
@@ -239,16 +273,16 @@ public final class ExtractorService implements AutoCloseable {
           .setPooling(info.pooling())
           .setPrompt(feature.prompt())
           .setSeed(request.getSeed())
-          .setLatent(info.kind().equals("diffusion") ? request.getLatent() : null)
-          .setResolution(info.kind().equals("diffusion") ? request.getResolution() : 0)
+          .setLatent(diffusion ? request.getLatent() : null)
+          .setResolution(diffusion ? request.getResolution() : 0)
           .setConfigDigest(info.configDigest())
           .setWeightsDigest(info.weightsDigest())
           .setSource("extractor:" + options.instanceId())
           .setComputedAt(now)
           .build();
-      producer.send(new ProducerRecord<>(cluster.topics().embeddings(), SettingKey.of(setting), embedding));
-      embeddingsPublished.incrementAndGet();
+      records.add(new ProducerRecord<>(cluster.topics().embeddings(), SettingKey.of(setting), embedding));
     }
+    return records;
   }
 
   private ImageInput toInput(ExtractionRequest request) {
@@ -290,13 +324,13 @@ public final class ExtractorService implements AutoCloseable {
         request.getLatent());
   }
 
-  private void deadLetter(ConsumerRecord<String, byte[]> record, String stage, String reason, Throwable cause) {
+  private ProducerRecord<String, SpecificRecord> deadLetter(
+      ConsumerRecord<String, byte[]> record, String stage, String reason, Throwable cause) {
     log.warn("dead-lettering request {} at {}: {}", record.key(), stage, reason);
-    byte[] key = record.key() == null ? null : record.key().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] key = record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8);
     DeadLetter letter = DeadLetters.of(SERVICE, stage, reason == null ? String.valueOf(cause) : reason, cause,
         record.topic(), record.partition(), record.offset(), key, record.value(), options.instanceId());
-    producer.send(new ProducerRecord<>(cluster.topics().deadletter(), record.key(), letter));
-    deadLetters.incrementAndGet();
+    return new ProducerRecord<>(cluster.topics().deadletter(), record.key(), letter);
   }
 
   private void publishModelCard() {

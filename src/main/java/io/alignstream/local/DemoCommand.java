@@ -1,0 +1,306 @@
+package io.alignstream.local;
+
+import io.alignstream.common.ClusterConfig;
+import io.alignstream.common.SettingKey;
+import io.alignstream.extractor.ExtractorOptions;
+import io.alignstream.extractor.ExtractorService;
+import io.alignstream.extractor.FeatureModel;
+import io.alignstream.extractor.FeatureModels;
+import io.alignstream.extractor.ModelInfo;
+import io.alignstream.extractor.ModelOptions;
+import io.alignstream.producer.ConceptList;
+import io.alignstream.producer.Dataset;
+import io.alignstream.producer.EmbeddingPublisher;
+import io.alignstream.producer.ExtractionSettings;
+import io.alignstream.producer.PrecomputedFeatures;
+import io.alignstream.producer.RequestPublisher;
+import io.alignstream.producer.SyntheticDataset;
+import io.alignstream.producer.SyntheticSpec;
+import io.alignstream.producer.ThingsDataset;
+import io.alignstream.producer.TripletFileReader;
+import io.alignstream.producer.TripletFormat;
+import io.alignstream.producer.TripletPublisher;
+import io.alignstream.producer.TripletResponse;
+import io.alignstream.schema.AlignmentMetric;
+import io.alignstream.schema.Conditioning;
+import io.alignstream.schema.LatentMode;
+import io.alignstream.scorer.ScorerConfig;
+import io.alignstream.scorer.ScorerService;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code alignstream demo}: the whole pipeline in one process on an embedded broker and
+ * registry. Produces a dataset, runs an extractor per model and the scorer, shows live
+ * progress and accuracy, and ends with a final table and a JSON report once every triplet is
+ * scored under every setting.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {
+        "Runs producer, extractors and scorer on an embedded Kafka broker and schema registry "
+            + "(127.0.0.1 only) until every triplet is scored under every setting.",
+        "Datasets: the synthetic shapes (default); THINGS images + triplets (--dataset things); "
+            + "or features computed elsewhere (--embeddings, no images, no extraction)."})
+public final class DemoCommand implements Callable<Integer> {
+
+  @Option(names = "--dataset", defaultValue = "synthetic", paramLabel = "synthetic|things",
+      description = "Image dataset (default: ${DEFAULT-VALUE}).")
+  String dataset;
+
+  @Option(names = "--things-dir", paramLabel = "DIR",
+      description = "THINGS images: <uniqueID>.png|jpg files or <uniqueID>/ folders (e.g. ../shared/data/emoji/google64).")
+  Path thingsDir;
+
+  @Option(names = "--concepts", paramLabel = "FILE", defaultValue = "../shared/data/things/things_concepts.tsv",
+      description = "THINGS concept list (default: ${DEFAULT-VALUE}).")
+  Path concepts;
+
+  @Option(names = "--triplets", paramLabel = "FILE",
+      description = "Triplet file ('i j k', last = odd one out; or 'i j k choice subject'); "
+          + "with images, only triplets whose three concepts have an image are used.")
+  Path triplets;
+
+  @Option(names = "--embeddings", paramLabel = "FILE",
+      description = "Features computed elsewhere (.npy, .txt, .tsv; one row per concept): scored directly.")
+  Path embeddings;
+
+  @Option(names = "--model-id", defaultValue = "features", paramLabel = "ID",
+      description = "Model id of --embeddings (default: ${DEFAULT-VALUE}).")
+  String embeddingsModelId;
+
+  @Option(names = "--layer", defaultValue = "embedding", paramLabel = "NAME",
+      description = "Layer name of --embeddings (default: ${DEFAULT-VALUE}).")
+  String embeddingsLayer;
+
+  @Option(names = "--models", split = ",", defaultValue = "pixels,tiny", paramLabel = "MODEL",
+      description = "Models to extract with: pixels, tiny, or diffusers folders (default: ${DEFAULT-VALUE}).")
+  List<String> models;
+
+  @Option(names = "--noise-levels", split = ",", defaultValue = "0.01,0.2,0.5", paramLabel = "S",
+      description = "Noise levels in [0, 1] (default: ${DEFAULT-VALUE}).")
+  List<Double> noiseLevels;
+
+  @Option(names = "--conditionings", split = ",", defaultValue = "NONE,TEXT", paramLabel = "C",
+      description = "NONE and/or TEXT (default: ${DEFAULT-VALUE}).")
+  List<Conditioning> conditionings;
+
+  @Option(names = "--resolution", defaultValue = "64",
+      description = "Image side the diffusion models see (default: ${DEFAULT-VALUE}; the paper used 512).")
+  int resolution;
+
+  @Option(names = "--seed", defaultValue = "0", description = "Seed of data and noise (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--extractors-per-model", defaultValue = "1",
+      description = "Extractor instances per model, sharing its consumer group (default: ${DEFAULT-VALUE}).")
+  int extractorsPerModel;
+
+  @Option(names = "--unet-batch", defaultValue = "8", description = "UNet batch size (default: ${DEFAULT-VALUE}).")
+  int unetBatch;
+
+  @Option(names = "--report", paramLabel = "FILE", description = "Write the final metrics as JSON.")
+  Path report;
+
+  @Option(names = "--data-dir", paramLabel = "DIR",
+      description = "Keep broker data and schemas here (default: a temporary directory).")
+  Path dataDir;
+
+  @Option(names = "--http-port", defaultValue = "8080",
+      description = "Scorer dashboard and REST port, 0 for any (default: ${DEFAULT-VALUE}).")
+  int httpPort;
+
+  @Option(names = "--timeout", defaultValue = "PT30M",
+      description = "Give up (exit 1) after this long, ISO-8601 (default: ${DEFAULT-VALUE}).")
+  Duration timeout;
+
+  @Option(names = "--keep-running", description = "Keep the cluster and dashboard up after the final table, until Ctrl-C.")
+  boolean keepRunning;
+
+  @Override
+  public Integer call() throws Exception {
+    long started = System.nanoTime();
+    Path logFile = (dataDir != null ? dataDir : Path.of(System.getProperty("java.io.tmpdir"))).resolve("alignstream-demo.log");
+    Files.createDirectories(logFile.getParent());
+    DemoLogging.toFile(logFile);
+    System.out.printf("logs: %s%n", logFile);
+    DemoInputs inputs = loadInputs();
+    try (LocalCluster cluster = LocalCluster.start(LocalCluster.Settings.defaults().withDataDir(dataDir))) {
+      ClusterConfig config = cluster.clusterConfig();
+      System.out.printf("embedded cluster: bootstrap %s, schema registry %s%n", cluster.bootstrapServers(),
+          cluster.registryUrl());
+      Path stateDir = Files.createTempDirectory("alignstream-demo-scorer");
+      try (ScorerService scorer = ScorerService.start(config, ScorerConfig.defaults(stateDir).withHttpPort(httpPort));
+          DemoExtractors extractors = startExtractors(config, inputs);
+          MetricsFollower metrics = new MetricsFollower(config)) {
+        System.out.printf("dashboard: %s%n", scorer.baseUri());
+        publish(config, inputs);
+        Set<String> expected = expectedSettings(inputs, extractors.models());
+        boolean complete = followUntilScored(inputs, extractors, metrics, expected);
+        Map<String, AlignmentMetric> finalMetrics = metrics.snapshot();
+        if (report != null) {
+          DemoReport.write(report, runSummary(inputs, extractors.models(), started), finalMetrics,
+              SettingOrder.of(extractors.models()));
+          System.out.printf("report: %s%n", report.toAbsolutePath());
+        }
+        if (!complete) {
+          System.err.printf("timed out after %s: %d of %d settings complete%n", timeout,
+              completeSettings(finalMetrics, expected, inputs.expectedTriplets()), expected.size());
+          return 1;
+        }
+        System.out.printf("all %d triplets scored under %d settings in %.1f s%n", inputs.expectedTriplets(),
+            expected.size(), (System.nanoTime() - started) / 1e9);
+        if (keepRunning) {
+          System.out.println("keeping the cluster and dashboard up; Ctrl-C to stop");
+          Thread.currentThread().join();
+        }
+        return 0;
+      }
+    }
+  }
+
+  /** What the demo streams: images (or precomputed features) and the triplets they are judged on. */
+  private record DemoInputs(String name, Dataset images, PrecomputedFeatures features, List<TripletResponse> triplets) {
+    long expectedTriplets() {
+      return triplets.size();
+    }
+  }
+
+  private DemoInputs loadInputs() {
+    if (embeddings != null) {
+      if (triplets == null) {
+        throw new IllegalArgumentException("--embeddings needs --triplets (and --concepts for the row order)");
+      }
+      ConceptList conceptList = ConceptList.read(concepts);
+      PrecomputedFeatures features = PrecomputedFeatures.read(embeddingsModelId, embeddingsLayer, embeddings,
+          conceptList);
+      List<TripletResponse> responses = new TripletFileReader(conceptList, TripletFormat.AUTO, "things")
+          .readAll(triplets);
+      return new DemoInputs("features:" + embeddings.getFileName(), null, features, responses);
+    }
+    if (dataset.equals("things")) {
+      if (thingsDir == null || triplets == null) {
+        throw new IllegalArgumentException("--dataset things needs --things-dir DIR and --triplets FILE");
+      }
+      Dataset things = ThingsDataset.load(concepts, thingsDir, triplets).dataset("things");
+      return new DemoInputs("things", things, null, things.triplets());
+    }
+    if (!dataset.equals("synthetic")) {
+      throw new IllegalArgumentException("--dataset must be synthetic or things, not '" + dataset + "'");
+    }
+    Dataset synthetic = SyntheticDataset.generate(SyntheticSpec.defaults().withSeed(seed)).dataset();
+    return new DemoInputs("synthetic", synthetic, null, synthetic.triplets());
+  }
+
+  private DemoExtractors startExtractors(ClusterConfig config, DemoInputs inputs) {
+    if (inputs.images() == null) {
+      return DemoExtractors.none();
+    }
+    List<FeatureModel> opened = new ArrayList<>();
+    List<ExtractorService> services = new ArrayList<>();
+    for (String model : models) {
+      for (int instance = 0; instance < extractorsPerModel; instance++) {
+        FeatureModel featureModel = FeatureModels.open(model, null, ModelOptions.defaults());
+        opened.add(featureModel);
+        ExtractorService service = new ExtractorService(config, featureModel,
+            ExtractorOptions.defaults("demo-" + model + "-" + instance));
+        service.start();
+        services.add(service);
+      }
+    }
+    return new DemoExtractors(opened, services);
+  }
+
+  private void publish(ClusterConfig config, DemoInputs inputs) {
+    if (inputs.images() != null) {
+      ExtractionSettings settings = new ExtractionSettings(noiseLevels, List.of(), conditionings, seed, resolution,
+          LatentMode.SAMPLE);
+      try (RequestPublisher requests = new RequestPublisher(config)) {
+        System.out.println("published " + requests.publish(inputs.images(), settings));
+      }
+    } else {
+      try (EmbeddingPublisher embeddingPublisher = new EmbeddingPublisher(config)) {
+        System.out.println("published " + embeddingPublisher.publish(inputs.features()));
+      }
+    }
+    try (TripletPublisher tripletPublisher = new TripletPublisher(config)) {
+      System.out.println("published " + tripletPublisher.publish(inputs.name(), inputs.triplets()));
+    }
+  }
+
+  /** Every setting the run must produce: each model's layers x noise levels x conditionings it uses. */
+  private Set<String> expectedSettings(DemoInputs inputs, List<ModelInfo> infos) {
+    Set<String> expected = new LinkedHashSet<>();
+    if (inputs.features() != null) {
+      expected.add(inputs.features().settingKey());
+    }
+    for (ModelInfo info : infos) {
+      List<Double> levels = info.usesNoise() ? noiseLevels : List.of(0.0);
+      List<Conditioning> conds = info.usesText() ? conditionings : List.of(Conditioning.NONE);
+      for (ModelInfo.Layer layer : info.layers()) {
+        for (double s : levels) {
+          for (Conditioning c : conds) {
+            expected.add(SettingKey.of(info.modelId(), layer.name(), s, c));
+          }
+        }
+      }
+    }
+    return expected;
+  }
+
+  private boolean followUntilScored(DemoInputs inputs, DemoExtractors extractors, MetricsFollower metrics,
+      Set<String> expected) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    ProgressView view = new ProgressView(System.out, System.console() != null,
+        SettingOrder.of(extractors.models()));
+    long perSetting = inputs.expectedTriplets();
+    while (true) {
+      Map<String, AlignmentMetric> snapshot = metrics.snapshot();
+      List<ProgressView.Bar> bars = extractors.progressBars(inputs.images() == null ? 0 : inputs.images().items().size());
+      long scored = snapshot.entrySet().stream().filter(e -> expected.contains(e.getKey()))
+          .mapToLong(e -> e.getValue().getTotal()).sum();
+      bars.add(new ProgressView.Bar("triplets scored", scored, perSetting * expected.size()));
+      boolean complete = completeSettings(snapshot, expected, perSetting) == expected.size();
+      Optional<String> failure = extractors.failure();
+      if (failure.isPresent()) {
+        view.finish(bars, snapshot, perSetting);
+        throw new IllegalStateException(failure.get());
+      }
+      if (complete || System.nanoTime() > deadline) {
+        view.finish(bars, snapshot, perSetting);
+        return complete;
+      }
+      view.update(bars, snapshot, perSetting);
+      Thread.sleep(250);
+    }
+  }
+
+  private static long completeSettings(Map<String, AlignmentMetric> metrics, Set<String> expected, long perSetting) {
+    return expected.stream().filter(key -> metrics.containsKey(key) && metrics.get(key).getTotal() == perSetting)
+        .count();
+  }
+
+  private Map<String, Object> runSummary(DemoInputs inputs, List<ModelInfo> infos, long started) {
+    Map<String, Object> run = new LinkedHashMap<>();
+    run.put("dataset", inputs.name());
+    run.put("images", inputs.images() == null ? 0 : inputs.images().items().size());
+    run.put("triplets", inputs.expectedTriplets());
+    run.put("models", infos.stream().map(ModelInfo::modelId).toList());
+    run.put("noise_levels", noiseLevels);
+    run.put("conditionings", conditionings.stream().map(Enum::name).toList());
+    run.put("resolution", resolution);
+    run.put("seed", seed);
+    run.put("wall_time_s", (System.nanoTime() - started) / 1e9);
+    return run;
+  }
+}
