@@ -132,10 +132,10 @@ public final class DemoCommand implements Callable<Integer> {
     long started = System.nanoTime();
     Path logFile = (dataDir != null ? dataDir : Path.of(System.getProperty("java.io.tmpdir"))).resolve("alignstream-demo.log");
     Files.createDirectories(logFile.getParent());
-    DemoLogging.toFile(logFile);
     System.out.printf("logs: %s%n", logFile);
     DemoInputs inputs = loadInputs();
-    try (LocalCluster cluster = LocalCluster.start(LocalCluster.Settings.defaults().withDataDir(dataDir))) {
+    try (DemoLogging logging = DemoLogging.toFile(logFile);
+        LocalCluster cluster = LocalCluster.start(LocalCluster.Settings.defaults().withDataDir(dataDir))) {
       ClusterConfig config = cluster.clusterConfig();
       System.out.printf("embedded cluster: bootstrap %s, schema registry %s%n", cluster.bootstrapServers(),
           cluster.registryUrl());

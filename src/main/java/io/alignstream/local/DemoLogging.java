@@ -3,8 +3,11 @@ package io.alignstream.local;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.FileAppender;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,13 +15,23 @@ import org.slf4j.LoggerFactory;
  * Sends the demo's logs to a file: a dozen clients and an embedded broker share one process,
  * and their warnings would otherwise tear through the live table on the terminal.
  */
-final class DemoLogging {
+final class DemoLogging implements AutoCloseable {
 
-  private DemoLogging() {}
+  private final ch.qos.logback.classic.Logger root;
+  private final List<Appender<ILoggingEvent>> previous;
+  private final FileAppender<ILoggingEvent> file;
 
-  static void toFile(Path file) {
+  private DemoLogging(ch.qos.logback.classic.Logger root, List<Appender<ILoggingEvent>> previous,
+      FileAppender<ILoggingEvent> file) {
+    this.root = root;
+    this.previous = previous;
+    this.file = file;
+  }
+
+  /** Logs go to {@code file} until {@link #close()} puts the previous appenders back. */
+  static DemoLogging toFile(Path file) {
     if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
-      return; // another slf4j binding: leave its configuration alone
+      return new DemoLogging(null, List.of(), null); // another slf4j binding: leave it alone
     }
     PatternLayoutEncoder encoder = new PatternLayoutEncoder();
     encoder.setContext(context);
@@ -32,7 +45,20 @@ final class DemoLogging {
     appender.setEncoder(encoder);
     appender.start();
     ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-    root.detachAndStopAllAppenders();
+    List<Appender<ILoggingEvent>> previous = new ArrayList<>();
+    root.iteratorForAppenders().forEachRemaining(previous::add);
+    previous.forEach(root::detachAppender);
     root.addAppender(appender);
+    return new DemoLogging(root, previous, appender);
+  }
+
+  @Override
+  public void close() {
+    if (root == null) {
+      return;
+    }
+    root.detachAppender(file);
+    file.stop();
+    previous.forEach(root::addAppender);
   }
 }

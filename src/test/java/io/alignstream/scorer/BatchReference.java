@@ -15,14 +15,14 @@ import java.util.Map;
  * counts wrong, otherwise the FIRST most similar pair gives the model's odd one (argmin of the
  * distances in the reference); the model is right when that is position 2.
  */
-final class BatchReference {
+public final class BatchReference {
 
   private BatchReference() {}
 
-  record Score(long correct, long total) {}
+  public record Score(long correct, long total) {}
 
   /** Scores every triplet whose three items have vectors. */
-  static Score score(Map<String, float[]> vectors, Collection<TripletJudgment> triplets, boolean cosine) {
+  public static Score score(Map<String, float[]> vectors, Collection<TripletJudgment> triplets, boolean cosine) {
     long correct = 0;
     long total = 0;
     for (TripletJudgment t : triplets) {
@@ -96,7 +96,7 @@ final class BatchReference {
    * group of two or more responses to the same item set, the majority choice (as an item) of
    * the group (or of the other responses), ties split evenly. Null when nothing repeats.
    */
-  static double[] ceiling(Collection<TripletJudgment> triplets) {
+  public static double[] ceiling(Collection<TripletJudgment> triplets) {
     Map<List<String>, List<String>> choicesByGroup = new HashMap<>();
     for (TripletJudgment t : triplets) {
       List<String> group = new ArrayList<>(t.getItems());

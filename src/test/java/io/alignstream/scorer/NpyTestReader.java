@@ -10,11 +10,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Test-only reader of a 2-d little-endian float32 .npy file (C or Fortran order) into rows. */
-final class NpyTestReader {
+public final class NpyTestReader {
 
   private NpyTestReader() {}
 
-  static float[][] readMatrix(Path file) throws IOException {
+  public static float[][] readMatrix(Path file) throws IOException {
     ByteBuffer buffer = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
     byte[] magic = new byte[6];
     buffer.get(magic);

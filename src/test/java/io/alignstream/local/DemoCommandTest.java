@@ -1,0 +1,133 @@
+package io.alignstream.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.alignstream.Alignstream;
+import io.alignstream.extractor.Feature;
+import io.alignstream.extractor.ImageInput;
+import io.alignstream.extractor.PixelBaseline;
+import io.alignstream.producer.Dataset;
+import io.alignstream.producer.DatasetItem;
+import io.alignstream.producer.SyntheticDataset;
+import io.alignstream.producer.SyntheticSpec;
+import io.alignstream.producer.TripletPublisher;
+import io.alignstream.schema.Conditioning;
+import io.alignstream.schema.LatentMode;
+import io.alignstream.schema.TripletJudgment;
+import io.alignstream.scorer.BatchReference;
+import io.alignstream.scorer.NpyTestReader;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code alignstream demo} end to end on the embedded broker and registry: every count in its
+ * report must equal an independent batch computation over the same inputs.
+ */
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
+class DemoCommandTest {
+
+  private static final Path DATA = Path.of("..", "shared", "data");
+
+  @Test
+  void syntheticDemoScoresEveryTripletUnderEveryPixelSetting(@TempDir Path dir) throws Exception {
+    Path report = dir.resolve("out.json");
+
+    int exit = run("demo", "--models", "pixels", "--seed", "3", "--http-port", "0", "--report", report.toString());
+
+    assertThat(exit).isZero();
+    Dataset dataset = SyntheticDataset.generate(SyntheticSpec.defaults().withSeed(3)).dataset();
+    List<TripletJudgment> triplets = judgments(dataset);
+    Map<String, Map<String, float[]>> layers = pixelFeatures(dataset);
+    JsonNode json = new ObjectMapper().readTree(report.toFile());
+    assertThat(json.get("triplets").asLong()).isEqualTo(triplets.size());
+    assertThat(json.get("settings")).hasSize(layers.size());
+    for (JsonNode setting : json.get("settings")) {
+      BatchReference.Score expected = BatchReference.score(layers.get(setting.get("layer").asText()), triplets, true);
+      assertThat(setting.get("total").asLong()).as(setting.get("setting").asText()).isEqualTo(expected.total());
+      assertThat(setting.get("correct").asLong()).as(setting.get("setting").asText()).isEqualTo(expected.correct());
+      assertThat(setting.get("accuracy").asDouble())
+          .isCloseTo((double) expected.correct() / expected.total(), within(1e-12));
+    }
+    double[] ceiling = BatchReference.ceiling(triplets);
+    assertThat(json.get("noise_ceiling").asDouble()).isCloseTo(ceiling[0], within(1e-12));
+    assertThat(json.get("noise_ceiling_loo").asDouble()).isCloseTo(ceiling[1], within(1e-12));
+  }
+
+  @Test
+  void featuresDemoScoresTheViceEmbeddingOnTheThingsTestTriplets(@TempDir Path dir) throws Exception {
+    Path concepts = DATA.resolve("things/things_concepts.tsv");
+    Path vice = DATA.resolve("embeddings/vice_things_final_embedding_1854x42.npy");
+    Path tripletFile = DATA.resolve("triplets/things_behavior_triplets_test10.txt");
+    Path ids = DATA.resolve("things/unique_id.txt");
+    assumeTrue(Files.isRegularFile(vice) && Files.isRegularFile(tripletFile),
+        "../shared/data (THINGS triplets and the VICE embedding) is not here; skipping the real-data demo");
+    Path report = dir.resolve("vice.json");
+
+    int exit = run("demo", "--concepts", concepts.toString(), "--triplets", tripletFile.toString(),
+        "--embeddings", vice.toString(), "--model-id", "vice", "--http-port", "0", "--report", report.toString());
+
+    assertThat(exit).isZero();
+    // Independent reading: the scorer tests' own .npy reader, the triplet file line by line.
+    List<String> conceptIds = Files.readAllLines(ids).stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
+    float[][] rows = NpyTestReader.readMatrix(vice);
+    Map<String, float[]> vectors = new HashMap<>();
+    for (int i = 0; i < conceptIds.size(); i++) {
+      vectors.put(conceptIds.get(i), rows[i]);
+    }
+    List<TripletJudgment> triplets = new ArrayList<>();
+    for (String line : Files.readAllLines(tripletFile)) {
+      String[] f = line.trim().split("\\s+");
+      if (f.length == 3) {
+        triplets.add(TripletJudgment.newBuilder().setTripletId("t" + triplets.size()).setDataset("things")
+            .setItems(List.of(conceptIds.get(Integer.parseInt(f[0])), conceptIds.get(Integer.parseInt(f[1])),
+                conceptIds.get(Integer.parseInt(f[2]))))
+            .setOddOneOut(2).build());
+      }
+    }
+    BatchReference.Score expected = BatchReference.score(vectors, triplets, true);
+    JsonNode setting = new ObjectMapper().readTree(report.toFile()).get("settings").get(0);
+    assertThat(setting.get("setting").asText()).isEqualTo("vice|embedding|0|NONE");
+    assertThat(setting.get("total").asLong()).isEqualTo(expected.total()).isEqualTo(146_168);
+    assertThat(setting.get("correct").asLong()).isEqualTo(expected.correct());
+    assertThat(setting.get("accuracy").asDouble()).isCloseTo(0.644, within(0.001));
+  }
+
+  private static int run(String... args) {
+    return Alignstream.commandLine(args).execute(args);
+  }
+
+  private static List<TripletJudgment> judgments(Dataset dataset) {
+    return dataset.triplets().stream().map(t -> TripletPublisher.judgment(dataset.name(), t)).toList();
+  }
+
+  /** layer -> item -> vector, from the pixel baseline run directly on the decoded images. */
+  private static Map<String, Map<String, float[]>> pixelFeatures(Dataset dataset) throws Exception {
+    List<ImageInput> inputs = new ArrayList<>();
+    for (DatasetItem item : dataset.items()) {
+      inputs.add(new ImageInput(item.itemId(), item.concept(),
+          ImageIO.read(new ByteArrayInputStream(item.imageBytes())), List.of(0.0), List.of(),
+          List.of(Conditioning.NONE), 0, 64, LatentMode.SAMPLE));
+    }
+    Map<String, Map<String, float[]>> layers = new HashMap<>();
+    try (PixelBaseline pixels = new PixelBaseline("pixels", 16)) {
+      for (Feature f : pixels.extract(inputs)) {
+        layers.computeIfAbsent(f.layer(), k -> new HashMap<>()).put(inputs.get(f.imageIndex()).itemId(), f.vector());
+      }
+    }
+    return layers;
+  }
+}
