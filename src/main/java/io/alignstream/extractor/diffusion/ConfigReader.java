@@ -29,6 +29,11 @@ public final class ConfigReader {
     return config.hasNonNull(key);
   }
 
+  /** Whether the key is present with an explicit JSON null (diffusers gives some keys a meaning for null). */
+  public boolean isNull(String key) {
+    return config.has(key) && config.get(key).isNull();
+  }
+
   public int requireInt(String key) {
     JsonNode n = require(key);
     if (!n.canConvertToInt() || !n.isIntegralNumber()) {
@@ -94,6 +99,25 @@ public final class ConfigReader {
         throw CheckpointException.unsupported(file, key, n, "a list of integers");
       }
       out.add(e.intValue());
+    }
+    return List.copyOf(out);
+  }
+
+  /** A boolean list; a single boolean is accepted as a list of one. */
+  public List<Boolean> boolList(String key) {
+    JsonNode n = require(key);
+    List<Boolean> out = new ArrayList<>();
+    if (n.isBoolean()) {
+      return List.of(n.booleanValue());
+    }
+    if (!n.isArray()) {
+      throw CheckpointException.unsupported(file, key, n, "true, false or a list of booleans");
+    }
+    for (JsonNode e : n) {
+      if (!e.isBoolean()) {
+        throw CheckpointException.unsupported(file, key, n, "a list of booleans");
+      }
+      out.add(e.booleanValue());
     }
     return List.copyOf(out);
   }

@@ -115,6 +115,21 @@ public final class Ops {
   }
 
   /**
+   * Nearest-neighbour 2x upsampling, as {@code F.interpolate(x, scale_factor=2, mode="nearest")}:
+   * each value fills a 2x2 square. Expanding a [.., H, 1, W, 1] view and reshaping copies once.
+   */
+  public static NDArray nearestUpsample2x(NDArray x) {
+    Shape s = x.getShape(); // [B, C, H, W]
+    long b = s.get(0);
+    long c = s.get(1);
+    long h = s.get(2);
+    long w = s.get(3);
+    return x.reshape(b, c, h, 1, w, 1) // [B, C, H, 1, W, 1]
+        .broadcast(new Shape(b, c, h, 2, w, 2)) // [B, C, H, 2, W, 2] (a view)
+        .reshape(b, c, 2 * h, 2 * w); // [B, C, 2H, 2W]
+  }
+
+  /**
    * A reshaped view of a weight, owned by the manager of {@code like} (the running scope), so
    * that the view is freed with the scope rather than accumulating in the weight store.
    */

@@ -1,0 +1,113 @@
+package io.alignstream.extractor.diffusion;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.NDManager;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The UNet against diffusers 0.30 on the tiny-sd2 fixture, loaded through the same path as a
+ * real checkpoint: every module output the reference recorded, as full maps and spatial means,
+ * at three timesteps, for 2 images x 3 prompts in one batch.
+ */
+class UNetParityTest {
+
+  private static final float TOLERANCE = 1e-4f;
+
+  static UNet unet;
+  static SafetensorsFile ref;
+
+  @BeforeAll
+  static void load() {
+    unet = UNet.load(PipelineFolder.open(UNetFixtures.dir().resolve("tiny-sd2")), Placement.cpu());
+    ref = UNetFixtures.reference();
+  }
+
+  @AfterAll
+  static void close() {
+    if (unet != null) {
+      unet.close();
+    }
+    if (ref != null) {
+      ref.close();
+    }
+  }
+
+  /** Reference names (block outputs are "down0", "mid", ...) mapped to module paths. */
+  static Map<String, String> referenceTaps(String t) {
+    String prefix = "unet." + t + ".";
+    Map<String, String> byPath = new LinkedHashMap<>();
+    for (String name : new TreeSet<>(ref.names())) {
+      if (!name.startsWith(prefix) || name.endsWith(".spatial_mean")) {
+        continue;
+      }
+      String tap = name.substring(prefix.length());
+      String path = tap.matches("down\\d+") ? "down_blocks." + tap.substring(4)
+          : tap.matches("up\\d+") ? "up_blocks." + tap.substring(2)
+          : tap.equals("mid") ? "mid_block"
+          : tap;
+      byPath.put(path, name);
+    }
+    return byPath;
+  }
+
+  @ParameterizedTest(name = "t={0}")
+  @ValueSource(ints = {0, 500, 899})
+  void everyTappedModuleMatchesDiffusers(int timestep) {
+    String t = String.format("t%03d", timestep);
+    assertThat(ref.longs(t + ".timestep")).containsExactly(timestep);
+    Map<String, String> expected = referenceTaps(t);
+    // the reference hooked every module the UNet has: the tap list and the fixture must agree
+    assertThat(expected.keySet()).containsExactlyInAnyOrderElementsOf(unet.config().modulePaths());
+
+    List<String> paths = new ArrayList<>(expected.keySet());
+    UNetOutput full;
+    UNetOutput means;
+    try (NDManager m = NDManager.newBaseManager()) {
+      float[] ts = {timestep};
+      full = unet.forward(UNetFixtures.latents(m, ref, t), ts, UNetFixtures.context(m, ref), paths, Pooling.NONE);
+      means = unet.forward(UNetFixtures.latents(m, ref, t), ts, UNetFixtures.context(m, ref), paths, Pooling.MEAN);
+    }
+
+    StringBuilder report = new StringBuilder("max |java - diffusers| at " + t + ":\n");
+    Map<String, Float> errors = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : expected.entrySet()) {
+      String path = e.getKey();
+      String name = e.getValue();
+      TapValue map = full.get(path);
+      assertThat(map.shape()).as(path).containsExactly(flattenImagePrompt(ref.info(name).dims()));
+      float mapError = UNetFixtures.maxAbsDiff(map.values(), ref.floats(name));
+      String meanColumn = "   -    ";
+      if (ref.contains(name + ".spatial_mean")) {
+        TapValue mean = means.get(path);
+        assertThat(mean.shape()).as(path).containsExactly(flattenImagePrompt(ref.info(name + ".spatial_mean").dims()));
+        float meanError = UNetFixtures.maxAbsDiff(mean.values(), ref.floats(name + ".spatial_mean"));
+        errors.put(path + " (spatial mean)", meanError);
+        meanColumn = String.format("%.2e", meanError);
+      }
+      errors.put(path + " (map)", mapError);
+      report.append(String.format("  %-40s map %.2e  spatial mean %s%n", path, mapError, meanColumn));
+    }
+    System.out.print(report);
+    assertThat(errors).allSatisfy((tap, error) -> assertThat(error).as(tap).isLessThanOrEqualTo(TOLERANCE));
+  }
+
+  /** [image, prompt, rest...] -> [image*prompt, rest...]; 2-D time embeddings stay as they are. */
+  private static long[] flattenImagePrompt(long[] dims) {
+    if (dims.length < 3) {
+      return dims;
+    }
+    long[] out = new long[dims.length - 1];
+    out[0] = dims[0] * dims[1];
+    System.arraycopy(dims, 2, out, 1, dims.length - 2);
+    return out;
+  }
+}
