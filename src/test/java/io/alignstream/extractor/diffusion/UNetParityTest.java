@@ -3,6 +3,9 @@ package io.alignstream.extractor.diffusion;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,6 +13,8 @@ import java.util.Map;
 import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -98,6 +103,44 @@ class UNetParityTest {
     }
     System.out.print(report);
     assertThat(errors).allSatisfy((tap, error) -> assertThat(error).as(tap).isLessThanOrEqualTo(TOLERANCE));
+  }
+
+  /**
+   * SD 1.x's Transformer2DModel projects with 1x1 convs instead of Linear layers. The tiny-sd2
+   * weights rewritten as [C, C, 1, 1] kernels under use_linear_projection=false define the same
+   * function, so the conv path must reproduce the same diffusers outputs.
+   */
+  @Test
+  void sd1StyleConvProjectionsReproduceTheReference(@TempDir Path tmp) throws Exception {
+    ComponentFolder tiny = ComponentFolder.open(UNetFixtures.dir().resolve("tiny-sd2/unet"), "unet", null);
+    ObjectNode config = (ObjectNode) tiny.config().deepCopy();
+    config.put("use_linear_projection", false);
+    Path dir = Files.createDirectories(tmp.resolve("unet"));
+    Files.writeString(dir.resolve("config.json"), config.toString());
+    SafetensorsWriter writer = new SafetensorsWriter();
+    try (SafetensorsFile weights = SafetensorsFile.open(tiny.weightFiles().get(0))) {
+      for (TensorInfo info : weights.tensors().values()) {
+        long[] shape = info.dims();
+        boolean projection = info.name().matches(".*\\.proj_(in|out)\\.weight");
+        writer.putFloats(info.name(), projection ? new long[] {shape[0], shape[1], 1, 1} : shape,
+            weights.floats(info.name()));
+      }
+    }
+    writer.write(dir.resolve("diffusion_pytorch_model.safetensors"));
+
+    List<String> taps = List.of("down_blocks.0.attentions.0", "mid_block.attentions.0", "up_blocks.3", "out");
+    try (UNet sd1 = UNet.load(ComponentFolder.open(dir, "unet", "UNet2DConditionModel"), Placement.cpu());
+        NDManager m = NDManager.newBaseManager()) {
+      assertThat(sd1.config().useLinearProjection()).isFalse();
+      UNetOutput out = sd1.forward(UNetFixtures.latents(m, ref, "t500"), new float[] {500},
+          UNetFixtures.context(m, ref), taps, Pooling.NONE);
+      Map<String, String> names = referenceTaps("t500");
+      for (String tap : taps) {
+        float error = UNetFixtures.maxAbsDiff(out.get(tap).values(), ref.floats(names.get(tap)));
+        System.out.printf("conv projections, t500 %-28s map %.2e%n", tap, error);
+        assertThat(error).as(tap).isLessThanOrEqualTo(TOLERANCE);
+      }
+    }
   }
 
   /** [image, prompt, rest...] -> [image*prompt, rest...]; 2-D time embeddings stay as they are. */
