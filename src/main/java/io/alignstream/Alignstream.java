@@ -10,7 +10,10 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "alignstream 0.1.0",
     description = "Human alignment of vision-model layers (THINGS odd-one-out) as a Kafka streaming pipeline.",
-    subcommands = {io.alignstream.extractor.ExtractCommand.class})
+    subcommands = {
+        io.alignstream.extractor.ExtractCommand.class,
+        io.alignstream.extractor.diffusion.FeaturesCommand.class,
+        BenchCommand.class})
 public final class Alignstream implements Runnable {
 
   @CommandLine.Spec

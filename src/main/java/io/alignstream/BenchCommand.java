@@ -1,0 +1,21 @@
+package io.alignstream;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code alignstream bench}: benchmarks that print JSON lines (speed and memory are measured here, never asserted in tests). */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Benchmarks; each prints one JSON line per case.",
+    subcommands = {io.alignstream.extractor.ExtractorBench.class})
+public final class BenchCommand implements Runnable {
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+}
