@@ -79,7 +79,7 @@ public final class ExtractorBench implements Callable<Integer> {
   ModelFlags modelFlags;
 
   @Option(names = "--iterations", paramLabel = "N",
-      description = "Timed repetitions per case (default: 10 for tiny, 1 for sd21).")
+      description = "Timed repetitions per case (default: 10 for tiny, 1 for sd21 on a CPU, 10 on a GPU).")
   Integer iterations;
 
   @Option(names = "--warmup", defaultValue = "1", paramLabel = "N",
@@ -97,7 +97,7 @@ public final class ExtractorBench implements Callable<Integer> {
   Path sd21Config;
 
   @Option(names = "--grid-images", paramLabel = "N",
-      description = "Images per timed grid repetition (default: 8 for tiny, 1 for sd21).")
+      description = "Images in the timed grid call (default: 4 for tiny at 256, 1 for tiny at 512 and for sd21).")
   Integer gridImages;
 
   @Option(names = "--memory-check",
@@ -159,7 +159,8 @@ public final class ExtractorBench implements Callable<Integer> {
     try (StableDiffusion sd = StableDiffusion.open(io.alignstream.extractor.diffusion.PipelineFolder.open(dir),
         placement)) {
       for (int latent : List.of(32, 64)) {
-        best.put(latent, unetCases(sd.unet(), "tiny", latent, List.of(1, 2, 4, 8), iters));
+        best.put(latent, unetCases(sd.unet(), "tiny", latent,
+            placement.device().isGpu() ? List.of(1, 2, 4, 8, 16, 32) : List.of(1, 2, 4, 8), iters));
       }
     }
     for (int resolution : List.of(256, 512)) {
@@ -170,7 +171,8 @@ public final class ExtractorBench implements Callable<Integer> {
       int batch = gridBatch(best.get(64), 8);
       try (StableDiffusionFeatureModel fm = StableDiffusionFeatureModel.open(dir, "tiny", "builtin:tiny",
           modelOptions("tiny", batch))) {
-        gridCase(fm, "tiny", resolution, batch, gridImages != null ? gridImages : 8, iters > 1 ? 2 : 1);
+        gridCase(fm, "tiny", resolution, batch, gridImages != null ? gridImages : resolution >= 512 ? 1 : 4,
+            resolution >= 512 ? 0 : warmup);
       }
     }
   }
@@ -178,7 +180,7 @@ public final class ExtractorBench implements Callable<Integer> {
   private void benchSd21() {
     Placement placement = Placement.parse(modelFlags.device(), modelFlags.dtype());
     Path tokenizerDir = TinyModelCache.folder(modelFlags.modelCache(), modelFlags.tinySeed()).resolve("tokenizer");
-    int iters = iterations != null ? iterations : 1;
+    int iters = iterations != null ? iterations : placement.device().isGpu() ? 10 : 1;
     progress("sd21: drawing random weights for the UNet, VAE encoder and text encoder from " + sd21Config);
     long start = System.nanoTime();
     StableDiffusion sd = StableDiffusion.randomWeights(sd21Config,
@@ -188,7 +190,8 @@ public final class ExtractorBench implements Callable<Integer> {
     Map<Integer, Integer> best = new LinkedHashMap<>();
     try {
       for (int latent : List.of(32, 64)) {
-        best.put(latent, unetCases(sd.unet(), "sd21", latent, List.of(1, 2), iters));
+        best.put(latent, unetCases(sd.unet(), "sd21", latent,
+            placement.device().isGpu() ? List.of(1, 2, 4, 8, 16) : List.of(1, 2), iters));
       }
     } catch (RuntimeException e) {
       sd.close();
@@ -252,37 +255,42 @@ public final class ExtractorBench implements Callable<Integer> {
     return bestBatch;
   }
 
+  /**
+   * Times one extract call of {@code images} fresh images on the full grid, after {@code warmups}
+   * calls of one image each (which also put the empty prompt in the text cache, as in a long run).
+   */
   private void gridCase(StableDiffusionFeatureModel fm, String modelName, int resolution, int batch, int images,
       int warmups) {
     String name = "grid-" + modelName + "-" + resolution;
     SyntheticImages source = new SyntheticImages(resolution, 7);
     for (int i = 0; i < warmups; i++) {
-      progress(name + ": warm-up " + (i + 1) + "/" + warmups);
-      fm.extract(source.inputs(images, PAPER_NOISE_LEVELS, LatentMode.SAMPLE));
+      progress(name + ": warm-up " + (i + 1) + "/" + warmups + " (1 image)");
+      fm.extract(source.inputs(1, PAPER_NOISE_LEVELS, LatentMode.SAMPLE));
     }
-    int iters = modelName.equals("sd21") ? 1 : Math.max(1, iterations != null ? Math.min(iterations, 3) : 3);
     long forwards0 = fm.unetForwards();
+    long samples0 = fm.unetSamples();
     long vae0 = fm.vaeImagesEncoded();
+    long prompts0 = fm.promptsEncoded();
+    int side = fm.pipeline().latentSide(resolution);
+    progress(name + ": " + images + " image(s) x " + PAPER_NOISE_LEVELS.size() + " noise levels x 2 conditionings, "
+        + "UNet batch " + batch + " (capped to " + fm.effectiveUnetBatch(side) + " by the attention memory budget)");
     long start = System.nanoTime();
-    int features = 0;
-    for (int i = 0; i < iters; i++) {
-      progress(name + ": " + images + " images x " + PAPER_NOISE_LEVELS.size() + " noise levels x 2 conditionings, "
-          + "repetition " + (i + 1) + "/" + iters);
-      features += fm.extract(source.inputs(images, PAPER_NOISE_LEVELS, LatentMode.SAMPLE)).size();
-    }
+    int features = fm.extract(source.inputs(images, PAPER_NOISE_LEVELS, LatentMode.SAMPLE)).size();
     double seconds = (System.nanoTime() - start) / 1e9;
-    ObjectNode r = caseNode(name, modelName, fm.pipeline().latentSide(resolution), batch, iters);
+    ObjectNode r = caseNode(name, modelName, side, fm.effectiveUnetBatch(side), 1);
     r.put("resolution", resolution);
-    r.put("images", images * iters);
+    r.put("images", images);
     r.put("noise_levels", PAPER_NOISE_LEVELS.size());
     r.put("conditionings", 2);
     r.put("taps", fm.taps().size());
     r.put("features", features);
     r.put("unet_forwards", fm.unetForwards() - forwards0);
+    r.put("unet_samples", fm.unetSamples() - samples0);
     r.put("vae_images", fm.vaeImagesEncoded() - vae0);
+    r.put("prompts_encoded", fm.promptsEncoded() - prompts0);
     r.put("seconds", round(seconds));
-    r.put("grid_images_per_s", round(images * iters / seconds));
-    r.put("s_per_image", round(seconds / (images * iters)));
+    r.put("grid_images_per_s", round(images / seconds));
+    r.put("s_per_image", round(seconds / images));
     emit(r);
   }
 
@@ -310,7 +318,17 @@ public final class ExtractorBench implements Callable<Integer> {
     return r;
   }
 
+  /** The 1-minute load average: on a shared machine it says how much of the CPU this run had. */
+  static double loadAverage() {
+    try {
+      return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+")[0]);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   private void emit(ObjectNode r) {
+    r.put("load_avg_1m", loadAverage());
     results.add(r);
     System.out.println(r.toString());
     System.out.flush();
@@ -474,6 +492,7 @@ public final class ExtractorBench implements Callable<Integer> {
       r.put("prompts_encoded", fm.promptsEncoded());
       r.put("unet_forwards", fm.unetForwards());
       r.put("threads", JniUtils.getNumThreads());
+      r.put("load_avg_1m", loadAverage());
       out.println(r.toString());
       out.flush();
       err.printf("%8d %9.1f %9.1f %9d %10d %12d %10d %10d%n", done, seconds, rate, rss, heap, fm.liveArrays(),

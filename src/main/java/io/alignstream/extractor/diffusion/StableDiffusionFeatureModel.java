@@ -268,6 +268,11 @@ public final class StableDiffusionFeatureModel implements FeatureModel {
     return prompts.encoderCalls();
   }
 
+  /** The UNet batch used at a latent side: --unet-batch, capped by the attention memory budget. */
+  public int effectiveUnetBatch(int latentSide) {
+    return batcher.effectiveBatch(latentSide, latentSide);
+  }
+
   /** UNet forward calls. */
   public long unetForwards() {
     return batcher.forwards();

@@ -16,6 +16,11 @@ import java.util.Map;
  * one forward that stops after the deepest requested tap, and copies the pooled taps off the
  * engine. Each batch lives in an NDManager scope of its own, closed before the next, so native
  * memory stays flat however long the run.
+ *
+ * <p>Self-attention holds heads x tokens^2 scores (and as many softmax weights) per input, which
+ * grows with the fourth power of the latent side: 4 GiB per input for the tiny model's 2 heads
+ * at a 128 x 128 latent. Batches are therefore capped so that these stay within
+ * {@link #ATTENTION_BUDGET_BYTES}, whatever batch size is configured.
  */
 public final class UNetBatcher {
 
@@ -36,6 +41,9 @@ public final class UNetBatcher {
    * @param values per job (in job order), tap path -> its values
    */
   public record Result(Map<String, long[]> shapes, List<Map<String, float[]>> values) {}
+
+  /** Most bytes of attention scores and weights one batch may hold (see the class comment). */
+  public static final long ATTENTION_BUDGET_BYTES = 4L << 30;
 
   private final UNet unet;
   private final NoiseSchedule schedule;
@@ -71,8 +79,9 @@ public final class UNetBatcher {
   public Result run(List<Job> jobs, long[] latentShape, long[] contextShape) {
     Map<String, long[]> shapes = new LinkedHashMap<>();
     List<Map<String, float[]>> values = new ArrayList<>(jobs.size());
-    for (int from = 0; from < jobs.size(); from += batchSize) {
-      List<Job> batch = jobs.subList(from, Math.min(jobs.size(), from + batchSize));
+    int size = effectiveBatch(latentShape[1], latentShape[2]);
+    for (int from = 0; from < jobs.size(); from += size) {
+      List<Job> batch = jobs.subList(from, Math.min(jobs.size(), from + size));
       UNetOutput out = forward(batch, latentShape, contextShape);
       for (TapValue tap : out.taps().values()) {
         long[] s = tap.shape();
@@ -87,6 +96,27 @@ public final class UNetBatcher {
       }
     }
     return new Result(shapes, values);
+  }
+
+  /** The configured batch size, capped so that one batch's attention stays within the budget. */
+  public int effectiveBatch(long latentHeight, long latentWidth) {
+    // scores and softmax are float32 whatever the compute dtype (Ops.attention upcasts them)
+    long perInput = attentionBytesPerInput(unet.config(), latentHeight, latentWidth, 4);
+    long fits = Math.max(1, ATTENTION_BUDGET_BYTES / Math.max(1, perInput));
+    return (int) Math.min(batchSize, fits);
+  }
+
+  /** Scores plus softmax weights of the largest self-attention, for one input. */
+  static long attentionBytesPerInput(UNetConfig c, long height, long width, int bytesPerValue) {
+    long worst = 0;
+    for (int level = 0; level < c.levels(); level++) {
+      if (!c.downHasAttention(level) && !c.upHasAttention(c.levels() - 1 - level)) {
+        continue;
+      }
+      long tokens = (height >> level) * (width >> level);
+      worst = Math.max(worst, 2L * c.attentionHeads().get(level) * tokens * tokens * bytesPerValue);
+    }
+    return worst;
   }
 
   private UNetOutput forward(List<Job> batch, long[] latentShape, long[] contextShape) {

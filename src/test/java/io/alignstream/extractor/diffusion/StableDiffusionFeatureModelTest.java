@@ -284,6 +284,15 @@ class StableDiffusionFeatureModelTest {
   }
 
   @Test
+  void batchesAreCappedSoThatSelfAttentionFitsTheMemoryBudget() {
+    // tiny level 0: 2 heads; at a 128 x 128 latent, scores + weights = 2 x 2 x 16384^2 x 4 bytes = 4 GiB per input
+    assertThat(UNetBatcher.attentionBytesPerInput(reference.unet().config(), 128, 128, 4)).isEqualTo(4L << 30);
+    assertThat(model.effectiveUnetBatch(128)).isEqualTo(1);
+    // at 64 x 64 an input needs 256 MiB: the configured 8 fit
+    assertThat(model.effectiveUnetBatch(64)).isEqualTo(8);
+  }
+
+  @Test
   void tapGeometryMatchesWhatTheUNetEmits() {
     UNetConfig config = reference.unet().config();
     List<String> paths = config.modulePaths();
