@@ -2,7 +2,6 @@ package io.alignstream.extractor;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -124,7 +123,7 @@ public final class ExtractorBench implements Callable<Integer> {
     try {
       modelFlags.applyThreads();
       if (memoryCheck) {
-        new MemoryCheck(memoryImages, sampleEvery, memoryResolution, modelOptions("tiny", 16), out, System.err).run();
+        new MemoryCheck(memoryImages, sampleEvery, memoryResolution, modelOptions(16), out, System.err).run();
         return 0;
       }
       boolean tiny = model.equals("tiny") || model.equals("all");
@@ -170,7 +169,7 @@ public final class ExtractorBench implements Callable<Integer> {
       }
       int batch = gridBatch(best.get(64), 8);
       try (StableDiffusionFeatureModel fm = StableDiffusionFeatureModel.open(dir, "tiny", "builtin:tiny",
-          modelOptions("tiny", batch))) {
+          modelOptions(batch))) {
         gridCase(fm, "tiny", resolution, batch, gridImages != null ? gridImages : resolution >= 512 ? 1 : 4,
             resolution >= 512 ? 0 : warmup);
       }
@@ -205,7 +204,7 @@ public final class ExtractorBench implements Callable<Integer> {
     int batch = gridBatch(best.get(64), 2);
     // the feature model takes over the pipeline and closes it
     try (StableDiffusionFeatureModel fm = new StableDiffusionFeatureModel(sd, "sd21", sd.source(),
-        modelOptions("sd21", batch))) {
+        modelOptions(batch))) {
       gridCase(fm, "sd21", 512, batch, gridImages != null ? gridImages : 1, 0);
     }
   }
@@ -301,7 +300,7 @@ public final class ExtractorBench implements Callable<Integer> {
     return bestMeasured != null && bestMeasured > 0 ? bestMeasured : fallback;
   }
 
-  private ModelOptions modelOptions(String modelName, int batch) {
+  private ModelOptions modelOptions(int batch) {
     return modelFlags.toOptions(16, "default", "mean").withUnetBatch(batch);
   }
 

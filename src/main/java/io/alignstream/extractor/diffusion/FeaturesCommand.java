@@ -86,7 +86,8 @@ public final class FeaturesCommand implements Callable<Integer> {
   String latent;
 
   @Option(names = "--seed", defaultValue = "0", paramLabel = "N",
-      description = "Seed of each image's posterior eps and diffusion noise (default: ${DEFAULT-VALUE}).")
+      description = "Seed of the posterior eps and diffusion noise; every image draws from it, as an extraction "
+          + "request's seed does, so a record of the extractor can be reproduced (default: ${DEFAULT-VALUE}).")
   long seed;
 
   @Option(names = "--resolution", paramLabel = "PIXELS",

@@ -329,6 +329,20 @@ class StableDiffusionFeatureModelTest {
   }
 
   @Test
+  void aPipelineFolderIsServedUnderItsFolderNameUnlessAnIdIsGiven() {
+    Path folder = Fixtures.tinySd2();
+    try (FeatureModel byName = FeatureModels.open(folder.toString(), null, options())) {
+      assertThat(byName.info().modelId()).isEqualTo("tiny-sd2");
+      assertThat(byName.info().source()).isEqualTo(folder.toAbsolutePath().normalize().toString());
+      assertThat(byName.info().weightsDigest())
+          .isEqualTo(PipelineFolder.open(folder).weightsDigest("text_encoder", "unet", "vae"));
+    }
+    try (FeatureModel byId = FeatureModels.open(folder.toString(), "sd2-tiny-ref", options())) {
+      assertThat(byId.info().modelId()).isEqualTo("sd2-tiny-ref");
+    }
+  }
+
+  @Test
   void gpuAndFloat16AreConfigurationNotCrashes() {
     // this machine's build carries CPU natives: asking for a GPU fails up front, naming the fix
     assertThatThrownBy(() -> FeatureModels.open("tiny", null, options().withPlacement("gpu", "float16")))
