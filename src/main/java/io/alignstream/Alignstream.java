@@ -2,6 +2,7 @@ package io.alignstream;
 
 import io.alignstream.common.ConfigDefaults;
 import io.alignstream.extractor.ExtractCommand;
+import io.alignstream.extractor.diffusion.FeaturesCommand;
 import io.alignstream.local.DemoCommand;
 import io.alignstream.local.LocalCommand;
 import io.alignstream.producer.ProduceCommand;
@@ -16,6 +17,7 @@ import picocli.CommandLine.Command;
     version = "alignstream 0.1.0",
     description = "Human alignment of vision-model layers (THINGS odd-one-out) as a Kafka streaming pipeline.",
     subcommands = {DemoCommand.class, LocalCommand.class, ProduceCommand.class, ExtractCommand.class, ScoreCommand.class,
+        FeaturesCommand.class,
         BenchCommand.class})
 public final class Alignstream implements Runnable {
 

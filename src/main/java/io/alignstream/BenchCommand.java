@@ -1,13 +1,14 @@
 package io.alignstream;
 
 import io.alignstream.bench.ScorerBenchCommand;
+import io.alignstream.extractor.ExtractorBench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code alignstream bench}: measurements that print JSON lines, one subcommand per service. */
+/** {@code alignstream bench}: benchmarks that print JSON lines (speed and memory are measured here, never asserted in tests). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Benchmarks; each prints one JSON line per case.",
-    subcommands = {ScorerBenchCommand.class})
+    subcommands = {ExtractorBench.class, ScorerBenchCommand.class})
 public final class BenchCommand implements Runnable {
 
   @CommandLine.Spec

@@ -50,14 +50,39 @@ public final class ExtractCommand implements Callable<Integer> {
   @Mixin
   TopicOptions topics;
 
+  @Mixin
+  ModelFlags modelFlags;
+
+  @Option(names = "--taps", defaultValue = "default", paramLabel = "default|all|LIST",
+      description = "Diffusion: layers to publish (default: ${DEFAULT-VALUE}). default = the paper's nine "
+          + "(Down0..Down3 = down_blocks.N.resnets.1, Mid = mid_block, Up0..Up3 = up_blocks.N.resnets.1); all = every "
+          + "block output and every resnet, attention and resampler inside them plus conv_in and out; or a comma "
+          + "list of those names and diffusers module paths, e.g. Mid,down_blocks.1.attentions.0.")
+  String taps;
+
+  @Option(names = "--pool", defaultValue = "mean", paramLabel = "mean|max|flatten",
+      description = "Diffusion: how a tapped map [C, H, W] becomes a vector (default: ${DEFAULT-VALUE}): spatial "
+          + "mean or max ([C]), or every value (C*H*W, channel-major).")
+  String pool;
+
+  @Option(names = "--latent-cache", defaultValue = "256", paramLabel = "N",
+      description = "Diffusion: clean VAE latents kept across requests of the same image, resolution, seed and "
+          + "latent mode (default: ${DEFAULT-VALUE}; 0 keeps none).")
+  int latentCache;
+
+  @Option(names = "--text-cache", defaultValue = "256", paramLabel = "N",
+      description = "Diffusion: prompts whose text-encoder states are kept (default: ${DEFAULT-VALUE}; 0 keeps none).")
+  int textCache;
+
   @Override
   public Integer call() {
     ClusterConfig config = cluster.resolve();
     topics.ensureTopics(config);
     ExtractorOptions options = new ExtractorOptions(instanceId, imagesPerTransaction, Duration.ofMillis(500),
         Duration.ofMillis(maxPollIntervalMs));
+    modelFlags.applyThreads();
     CountDownLatch finished = new CountDownLatch(1);
-    try (FeatureModel featureModel = FeatureModels.open(model, modelId, new ModelOptions(pixelSide));
+    try (FeatureModel featureModel = FeatureModels.open(model, modelId, modelFlags.toOptions(pixelSide, taps, pool, latentCache, textCache));
         ExtractorService service = new ExtractorService(config, featureModel, options)) {
       ModelInfo info = service.modelInfo();
       System.out.printf("extractor %s: model %s (%s, %d layers) from %s, group %s%n", instanceId, info.modelId(),

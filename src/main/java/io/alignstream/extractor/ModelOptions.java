@@ -1,13 +1,76 @@
 package io.alignstream.extractor;
 
+import java.nio.file.Path;
+
 /**
  * How to run a model, whatever it is; each model reads what applies to it.
  *
- * @param pixelSide side of the pixel baseline's downsampled image
+ * @param pixelSide pixel baseline: side of the downsampled image
+ * @param device diffusion: "cpu", "gpu" or "gpu:N"
+ * @param dtype diffusion: compute dtype of the UNet and text encoder, "float32" or "float16" (GPU only)
+ * @param unetBatch diffusion: most (image, noise level, conditioning) inputs per UNet forward
+ * @param taps diffusion: "default" (the paper's nine layers), "all", or a comma list of layer
+ *     names (Down0..Up3, Mid) and module paths
+ * @param pooling diffusion: how a tapped map becomes a vector, "mean", "max" or "flatten"
+ * @param modelCache folder the built-in tiny pipeline is written to once and reused from
+ * @param tinySeed seed of the built-in tiny pipeline's random weights
+ * @param latentCache diffusion: clean latents kept across requests (0 keeps none)
+ * @param textCache diffusion: prompts' text-encoder states kept (0 keeps none)
  */
-public record ModelOptions(int pixelSide) {
+public record ModelOptions(
+    int pixelSide, String device, String dtype, int unetBatch, String taps, String pooling, Path modelCache,
+    long tinySeed, int latentCache, int textCache) {
+
+  public static final int DEFAULT_UNET_BATCH = 8;
+  public static final int DEFAULT_CACHE = 256;
+
+  public ModelOptions {
+    if (unetBatch < 1) {
+      throw new IllegalArgumentException("UNet batch must be >= 1, got " + unetBatch);
+    }
+    if (latentCache < 0 || textCache < 0) {
+      throw new IllegalArgumentException("cache sizes must be >= 0, got latent " + latentCache + ", text " + textCache);
+    }
+  }
 
   public static ModelOptions defaults() {
-    return new ModelOptions(16);
+    return new ModelOptions(16, "cpu", "float32", DEFAULT_UNET_BATCH, "default", "mean", defaultModelCache(), 0,
+        DEFAULT_CACHE, DEFAULT_CACHE);
+  }
+
+  /** {@code ~/.cache/alignstream/models}. */
+  public static Path defaultModelCache() {
+    return Path.of(System.getProperty("user.home"), ".cache", "alignstream", "models");
+  }
+
+  public ModelOptions withPixelSide(int side) {
+    return new ModelOptions(side, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache, textCache);
+  }
+
+  public ModelOptions withPlacement(String newDevice, String newDtype) {
+    return new ModelOptions(pixelSide, newDevice, newDtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache,
+        textCache);
+  }
+
+  public ModelOptions withUnetBatch(int batch) {
+    return new ModelOptions(pixelSide, device, dtype, batch, taps, pooling, modelCache, tinySeed, latentCache, textCache);
+  }
+
+  public ModelOptions withTaps(String newTaps) {
+    return new ModelOptions(pixelSide, device, dtype, unetBatch, newTaps, pooling, modelCache, tinySeed, latentCache,
+        textCache);
+  }
+
+  public ModelOptions withPooling(String newPooling) {
+    return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, newPooling, modelCache, tinySeed, latentCache,
+        textCache);
+  }
+
+  public ModelOptions withModelCache(Path dir) {
+    return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, dir, tinySeed, latentCache, textCache);
+  }
+
+  public ModelOptions withCaches(int latents, int texts) {
+    return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latents, texts);
   }
 }

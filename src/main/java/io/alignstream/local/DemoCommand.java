@@ -210,7 +210,7 @@ public final class DemoCommand implements Callable<Integer> {
     List<ExtractorService> services = new ArrayList<>();
     for (String model : models) {
       for (int instance = 0; instance < extractorsPerModel; instance++) {
-        FeatureModel featureModel = FeatureModels.open(model, null, ModelOptions.defaults());
+        FeatureModel featureModel = FeatureModels.open(model, null, ModelOptions.defaults().withUnetBatch(unetBatch));
         opened.add(featureModel);
         ExtractorService service = new ExtractorService(config, featureModel,
             ExtractorOptions.defaults("demo-" + model + "-" + instance));

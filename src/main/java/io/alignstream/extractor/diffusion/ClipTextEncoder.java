@@ -20,8 +20,13 @@ public final class ClipTextEncoder implements AutoCloseable {
   private final Weights model;
 
   public ClipTextEncoder(ComponentFolder textEncoder, Placement placement) {
-    this.config = ClipTextConfig.parse(textEncoder.configReader());
-    this.weights = textEncoder.loadWeights(placement, "text_model.");
+    this(ClipTextConfig.parse(textEncoder.configReader()), textEncoder.loadWeights(placement, "text_model."));
+  }
+
+  /** An encoder over weights already loaded (e.g. random ones); it owns the store from now on. */
+  public ClipTextEncoder(ClipTextConfig config, WeightStore weights) {
+    this.config = config;
+    this.weights = weights;
     this.model = weights.scope("text_model");
     long h = config.hiddenSize();
     model.tensor("embeddings.token_embedding.weight", config.vocabSize(), h);

@@ -99,15 +99,25 @@ public final class Ops {
       qh = qh.toType(DataType.FLOAT32, false);
       kt = kt.toType(DataType.FLOAT32, false);
     }
+    // The [B, h, Nq, Nk] intermediates are the largest arrays of a forward (heads x tokens^2):
+    // each is closed as soon as the next exists, instead of living until the forward's scope
+    // closes, so that a UNet forward holds one set of them at a time rather than one per layer.
+    // Scaling the queries rather than the scores saves one pass over the largest tensor.
     NDArray scores = qh.mul(scale).matMul(kt); // [B, h, Nq, d] x [B, h, d, Nk] -> [B, h, Nq, Nk]
     if (mask != null) {
-      scores = scores.add(mask); // [B, h, Nq, Nk] + [Nq, Nk]
+      NDArray masked = scores.add(mask); // [B, h, Nq, Nk] + [Nq, Nk]
+      scores.close();
+      scores = masked;
     }
     NDArray probs = scores.softmax(-1); // [B, h, Nq, Nk]
+    scores.close();
     if (type != DataType.FLOAT32) {
-      probs = probs.toType(type, false);
+      NDArray narrowed = probs.toType(type, false);
+      probs.close();
+      probs = narrowed;
     }
     NDArray out = probs.matMul(vh); // [B, h, Nq, Nk] x [B, h, Nk, d] -> [B, h, Nq, d]
+    probs.close();
     return out.transpose(0, 2, 1, 3).reshape(batch, nq, inner); // -> [B, Nq, h, d] -> [B, Nq, h*d]
   }
 

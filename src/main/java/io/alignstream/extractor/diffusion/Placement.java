@@ -32,6 +32,44 @@ public record Placement(Device device, DataType dtype) {
     return new Placement(Device.cpu(), DataType.FLOAT32);
   }
 
+  /**
+   * Parses a device ("cpu", "gpu" = the first GPU, "gpu:N") and a compute dtype as the command
+   * lines take them, checking first that the engine can see the GPU asked for: on a machine or
+   * build without CUDA, {@code --device gpu} fails here with what to do, not deep inside a
+   * forward.
+   *
+   * @throws IllegalArgumentException for an unknown device or dtype, a GPU the engine does not
+   *     see, or float16 on the CPU
+   */
+  public static Placement parse(String device, String dtype) {
+    return of(device(device, ai.djl.engine.Engine.getInstance().getGpuCount()), dtype);
+  }
+
+  /** The DJL device a "cpu", "gpu" or "gpu:N" setting names, given how many GPUs the engine sees. */
+  static Device device(String name, int visibleGpus) {
+    String d = name.trim().toLowerCase(java.util.Locale.ROOT);
+    if (d.equals("cpu")) {
+      return Device.cpu();
+    }
+    int index;
+    if (d.equals("gpu") || d.equals("cuda")) {
+      index = 0;
+    } else if (d.matches("(gpu|cuda):\\d+")) {
+      index = Integer.parseInt(d.substring(d.indexOf(':') + 1));
+    } else {
+      throw new IllegalArgumentException("unknown device '" + name + "'; supported: cpu, gpu, gpu:N");
+    }
+    if (index >= visibleGpus) {
+      throw new IllegalArgumentException(visibleGpus == 0
+          ? "no GPU visible to DJL/PyTorch (device '" + name + "' requested): this build carries the CPU-only "
+              + "PyTorch natives or no CUDA driver is installed; build with `mvn -Pcuda package` "
+              + "(pytorch-native-cu124, CUDA 12.4 driver) or use --device cpu"
+          : "device '" + name + "' requested but DJL/PyTorch sees only " + visibleGpus + " GPU(s) (gpu:0..gpu:"
+              + (visibleGpus - 1) + ")");
+    }
+    return Device.gpu(index);
+  }
+
   /** Parses "float32"/"fp32"/"float16"/"fp16" for the given device. */
   public static Placement of(Device device, String dtype) {
     DataType type = switch (dtype.toLowerCase(java.util.Locale.ROOT)) {

@@ -25,6 +25,12 @@ public final class VaeEncoder implements AutoCloseable {
     this.weights = vae.loadWeights(placement, "encoder.", "quant_conv.");
   }
 
+  /** An encoder over weights already loaded (e.g. random ones); it owns the store from now on. */
+  public VaeEncoder(VaeConfig config, WeightStore weights) {
+    this.config = config;
+    this.weights = weights;
+  }
+
   /** The {@code vae} component of a pipeline folder. */
   public static VaeEncoder load(PipelineFolder pipeline, Placement placement) {
     return new VaeEncoder(pipeline.component("vae", "AutoencoderKL"), placement);

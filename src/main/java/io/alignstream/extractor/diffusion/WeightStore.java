@@ -94,6 +94,28 @@ public final class WeightStore implements AutoCloseable {
   }
 
   /**
+   * A store over tensors already in memory (random weights of a real architecture for a
+   * benchmark); it takes ownership of {@code manager}, which must own the tensors.
+   *
+   * @param digest what {@link #weightsDigest()} reports, e.g. a digest of the seed that drew them
+   */
+  public static WeightStore ofArrays(
+      String source, Placement placement, NDManager manager, Map<String, NDArray> tensors, String digest) {
+    Map<String, TensorInfo> infos = new LinkedHashMap<>();
+    for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
+      NDArray a = e.getValue();
+      if (a.getDataType() != placement.dtype() || !a.getDevice().equals(placement.device())) {
+        throw new IllegalArgumentException("tensor '" + e.getKey() + "' is " + a.getDataType() + " on " + a.getDevice()
+            + ", the store computes in " + placement.dtype() + " on " + placement.device());
+      }
+      long bytes = a.getShape().size() * 4;
+      infos.put(e.getKey(), new TensorInfo(e.getKey(), SafeDtype.F32, a.getShape().getShape(), 0, bytes));
+    }
+    return new WeightStore(source, placement, manager, Collections.unmodifiableMap(infos),
+        Collections.unmodifiableMap(new LinkedHashMap<>(tensors)), List.of(), digest);
+  }
+
+  /**
    * The weights digest of a component: SHA-256 (hex) over, for each safetensors file in the given
    * order, its raw header bytes (8-byte length + JSON: every name, dtype, shape and offset)
    * followed by its file size as 8 little-endian bytes. It identifies the checkpoint without

@@ -1,0 +1,515 @@
+package io.alignstream.extractor;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.alignstream.extractor.diffusion.ClipTokenizer;
+import io.alignstream.extractor.diffusion.ComponentFolder;
+import io.alignstream.extractor.diffusion.Placement;
+import io.alignstream.extractor.diffusion.Pooling;
+import io.alignstream.extractor.diffusion.StableDiffusion;
+import io.alignstream.extractor.diffusion.StableDiffusionFeatureModel;
+import io.alignstream.extractor.diffusion.TinyModelCache;
+import io.alignstream.extractor.diffusion.UNet;
+import io.alignstream.extractor.diffusion.UNetFlops;
+import io.alignstream.schema.Conditioning;
+import io.alignstream.schema.LatentMode;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code alignstream bench extractor}: how fast the Stable Diffusion feature extractor runs, as
+ * one JSON line per case on stdout (progress and a summary table on stderr).
+ *
+ * <ul>
+ *   <li>{@code unet-<model>-<latent>-b<batch>}: full UNet forwards (every module, to the noise
+ *       prediction) on a latent of 32x32 or 64x64; a forward is one call on {@code batch}
+ *       latents; GFLOP counted by {@link UNetFlops} (a multiply-add = 2).
+ *   <li>{@code grid-<model>-<resolution>}: whole images through {@link StableDiffusionFeatureModel}
+ *       on the paper's grid (11 noise levels x {NONE, TEXT}, the nine default taps, mean
+ *       pooling), VAE and text encoding included; fresh images and concepts, so no cache helps
+ *       except for the empty prompt.
+ *   <li>{@code --memory-check}: many small tiny-model images through the feature model,
+ *       sampling process RSS and live NDArrays as it goes: native memory must stay flat.
+ * </ul>
+ *
+ * <p>Models: {@code tiny} (the built-in pipeline) and {@code sd21}, the real SD 2.1
+ * architecture from its config files with seeded random weights built in memory (about 5 GB:
+ * 866 M UNet + 340 M text encoder + 34 M VAE encoder parameters in float32).
+ */
+@Command(name = "extractor", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Benchmarks the Stable Diffusion extractor: UNet forwards/s and GFLOP/s, images/s on the paper's "
+        + "grid, and (--memory-check) native memory over many images. One JSON line per case on stdout."})
+public final class ExtractorBench implements Callable<Integer> {
+
+  /** The paper's noise grid: 0, 0.01 and 0.1 .. 0.9 (11 levels, 11 distinct timesteps). */
+  static final List<Double> PAPER_NOISE_LEVELS =
+      List.of(0.0, 0.01, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int CONTEXT_TOKENS = 77;
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--model", defaultValue = "all", paramLabel = "tiny|sd21|all",
+      description = "Which models to measure (default: ${DEFAULT-VALUE}).")
+  String model;
+
+  @Mixin
+  ModelFlags modelFlags;
+
+  @Option(names = "--iterations", paramLabel = "N",
+      description = "Timed repetitions per case (default: 10 for tiny, 1 for sd21 on a CPU, 10 on a GPU).")
+  Integer iterations;
+
+  @Option(names = "--warmup", defaultValue = "1", paramLabel = "N",
+      description = "Untimed repetitions before each case (default: ${DEFAULT-VALUE}).")
+  int warmup;
+
+  @Option(names = "--cases", defaultValue = ".*", paramLabel = "REGEX",
+      description = "Run only cases whose name matches (find) this regex, e.g. 'unet-tiny' or 'grid' "
+          + "(default: all). Names: unet-<model>-<latent>-b<batch>, grid-<model>-<resolution>.")
+  String cases;
+
+  @Option(names = "--sd21-config", defaultValue = "../shared/fixtures/sd21-configs", paramLabel = "DIR",
+      description = "Folder with the SD 2.1 unet/, vae/, text_encoder/, scheduler/ config.json files "
+          + "(default: ${DEFAULT-VALUE}); sd21 is skipped when absent.")
+  Path sd21Config;
+
+  @Option(names = "--grid-images", paramLabel = "N",
+      description = "Images in the timed grid call (default: 4 for tiny at 256, 1 for tiny at 512 and for sd21).")
+  Integer gridImages;
+
+  @Option(names = "--memory-check",
+      description = "Instead of the speed cases: run --images tiny-model images and sample RSS and live NDArrays.")
+  boolean memoryCheck;
+
+  @Option(names = "--images", defaultValue = "10000", paramLabel = "N",
+      description = "Memory check: images to extract (default: ${DEFAULT-VALUE}).")
+  int memoryImages;
+
+  @Option(names = "--sample-every", defaultValue = "1000", paramLabel = "N",
+      description = "Memory check: images between samples (default: ${DEFAULT-VALUE}).")
+  int sampleEvery;
+
+  @Option(names = "--resolution", defaultValue = "64", paramLabel = "PIXELS",
+      description = "Memory check: image side (default: ${DEFAULT-VALUE}).")
+  int memoryResolution;
+
+  private final List<ObjectNode> results = new ArrayList<>();
+
+  @Override
+  public Integer call() {
+    PrintStream out = System.out;
+    try {
+      modelFlags.applyThreads();
+      if (memoryCheck) {
+        new MemoryCheck(memoryImages, sampleEvery, memoryResolution, modelOptions(16), out, System.err).run();
+        return 0;
+      }
+      boolean tiny = model.equals("tiny") || model.equals("all");
+      boolean sd21 = model.equals("sd21") || model.equals("all");
+      if (!tiny && !sd21) {
+        throw new IllegalArgumentException("--model must be tiny, sd21 or all, got '" + model + "'");
+      }
+      if (tiny) {
+        benchTiny();
+      }
+      if (sd21) {
+        if (Files.isRegularFile(sd21Config.resolve("unet").resolve("config.json"))) {
+          benchSd21();
+        } else {
+          progress("sd21 skipped: no SD 2.1 configs at " + sd21Config.toAbsolutePath().normalize()
+              + " (give the folder with --sd21-config)");
+        }
+      }
+      printTable();
+      return 0;
+    } catch (IllegalArgumentException | UncheckedIOException e) {
+      spec.commandLine().getErr().println("bench extractor: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  private void benchTiny() {
+    Placement placement = Placement.parse(modelFlags.device(), modelFlags.dtype());
+    Path dir = TinyModelCache.folder(modelFlags.modelCache(), modelFlags.tinySeed());
+    int iters = iterations != null ? iterations : 10;
+    Map<Integer, Integer> best = new LinkedHashMap<>();
+    try (StableDiffusion sd = StableDiffusion.open(io.alignstream.extractor.diffusion.PipelineFolder.open(dir),
+        placement)) {
+      for (int latent : List.of(32, 64)) {
+        best.put(latent, unetCases(sd.unet(), "tiny", latent,
+            placement.device().isGpu() ? List.of(1, 2, 4, 8, 16, 32) : List.of(1, 2, 4, 8), iters));
+      }
+    }
+    for (int resolution : List.of(256, 512)) {
+      String name = "grid-tiny-" + resolution;
+      if (!selected(name)) {
+        continue;
+      }
+      int batch = gridBatch(best.get(64), 8);
+      try (StableDiffusionFeatureModel fm = StableDiffusionFeatureModel.open(dir, "tiny", "builtin:tiny",
+          modelOptions(batch))) {
+        gridCase(fm, "tiny", resolution, batch, gridImages != null ? gridImages : resolution >= 512 ? 1 : 4,
+            resolution >= 512 ? 0 : warmup);
+      }
+    }
+  }
+
+  private void benchSd21() {
+    Placement placement = Placement.parse(modelFlags.device(), modelFlags.dtype());
+    Path tokenizerDir = TinyModelCache.folder(modelFlags.modelCache(), modelFlags.tinySeed()).resolve("tokenizer");
+    int iters = iterations != null ? iterations : placement.device().isGpu() ? 10 : 1;
+    progress("sd21: drawing random weights for the UNet, VAE encoder and text encoder from " + sd21Config);
+    long start = System.nanoTime();
+    StableDiffusion sd = StableDiffusion.randomWeights(sd21Config,
+        ClipTokenizer.load(ComponentFolder.open(tokenizerDir, "tokenizer", "CLIPTokenizer")), placement, 21);
+    progress(String.format("sd21: %,d UNet parameters ready in %.1f s", sd.unet().parameters(),
+        (System.nanoTime() - start) / 1e9));
+    Map<Integer, Integer> best = new LinkedHashMap<>();
+    try {
+      for (int latent : List.of(32, 64)) {
+        best.put(latent, unetCases(sd.unet(), "sd21", latent,
+            placement.device().isGpu() ? List.of(1, 2, 4, 8, 16) : List.of(1, 2), iters));
+      }
+    } catch (RuntimeException e) {
+      sd.close();
+      throw e;
+    }
+    String name = "grid-sd21-512";
+    if (!selected(name)) {
+      sd.close();
+      return;
+    }
+    int batch = gridBatch(best.get(64), 2);
+    // the feature model takes over the pipeline and closes it
+    try (StableDiffusionFeatureModel fm = new StableDiffusionFeatureModel(sd, "sd21", sd.source(),
+        modelOptions(batch))) {
+      gridCase(fm, "sd21", 512, batch, gridImages != null ? gridImages : 1, 0);
+    }
+  }
+
+  /** Times full forwards at each batch size; returns the batch with the most latents per second (0 if none ran). */
+  private int unetCases(UNet unet, String modelName, int latent, List<Integer> batches, int iters) {
+    int bestBatch = 0;
+    double bestRate = 0;
+    for (int batch : batches) {
+      String name = "unet-" + modelName + "-" + latent + "-b" + batch;
+      if (!selected(name)) {
+        continue;
+      }
+      UNetFlops flops = UNetFlops.of(unet.config(), batch, latent, latent, CONTEXT_TOKENS);
+      try (NDManager m = NDManager.newBaseManager(unet.placement().device())) {
+        SplittableRandom rng = new SplittableRandom(batch * 1000L + latent);
+        NDArray latents = m.create(uniform(rng, batch * 4 * latent * latent), new Shape(batch, 4, latent, latent));
+        int width = unet.config().crossAttentionDims().get(0);
+        NDArray context = m.create(uniform(rng, batch * CONTEXT_TOKENS * width),
+            new Shape(batch, CONTEXT_TOKENS, width));
+        for (int i = 0; i < warmup; i++) {
+          progress(name + ": warm-up " + (i + 1) + "/" + warmup);
+          unet.forward(latents, new float[] {500}, context, List.of("out"), Pooling.MEAN);
+        }
+        long start = System.nanoTime();
+        for (int i = 0; i < iters; i++) {
+          if (iters <= 3 || i % 5 == 0) {
+            progress(name + ": iteration " + (i + 1) + "/" + iters);
+          }
+          unet.forward(latents, new float[] {500}, context, List.of("out"), Pooling.MEAN);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double forwardsPerS = iters / seconds;
+        ObjectNode r = caseNode(name, modelName, latent, batch, iters);
+        r.put("forwards_per_s", round(forwardsPerS));
+        r.put("latents_per_s", round(forwardsPerS * batch));
+        r.put("ms_per_forward", round(1000 / forwardsPerS));
+        r.put("gflop_per_forward", round(flops.total() / 1e9));
+        r.put("gflops_per_s", round(flops.total() / 1e9 * forwardsPerS));
+        emit(r);
+        if (forwardsPerS * batch > bestRate) {
+          bestRate = forwardsPerS * batch;
+          bestBatch = batch;
+        }
+      }
+    }
+    return bestBatch;
+  }
+
+  /**
+   * Times one extract call of {@code images} fresh images on the full grid, after {@code warmups}
+   * calls of one image each (which also put the empty prompt in the text cache, as in a long run).
+   */
+  private void gridCase(StableDiffusionFeatureModel fm, String modelName, int resolution, int batch, int images,
+      int warmups) {
+    String name = "grid-" + modelName + "-" + resolution;
+    SyntheticImages source = new SyntheticImages(resolution, 7);
+    for (int i = 0; i < warmups; i++) {
+      progress(name + ": warm-up " + (i + 1) + "/" + warmups + " (1 image)");
+      fm.extract(source.inputs(1, PAPER_NOISE_LEVELS, LatentMode.SAMPLE));
+    }
+    long forwards0 = fm.unetForwards();
+    long samples0 = fm.unetSamples();
+    long vae0 = fm.vaeImagesEncoded();
+    long prompts0 = fm.promptsEncoded();
+    int side = fm.pipeline().latentSide(resolution);
+    progress(name + ": " + images + " image(s) x " + PAPER_NOISE_LEVELS.size() + " noise levels x 2 conditionings, "
+        + "UNet batch " + batch + " (capped to " + fm.effectiveUnetBatch(side) + " by the attention memory budget)");
+    long start = System.nanoTime();
+    int features = fm.extract(source.inputs(images, PAPER_NOISE_LEVELS, LatentMode.SAMPLE)).size();
+    double seconds = (System.nanoTime() - start) / 1e9;
+    ObjectNode r = caseNode(name, modelName, side, fm.effectiveUnetBatch(side), 1);
+    r.put("resolution", resolution);
+    r.put("images", images);
+    r.put("noise_levels", PAPER_NOISE_LEVELS.size());
+    r.put("conditionings", 2);
+    r.put("taps", fm.taps().size());
+    r.put("features", features);
+    r.put("unet_forwards", fm.unetForwards() - forwards0);
+    r.put("unet_samples", fm.unetSamples() - samples0);
+    r.put("vae_images", fm.vaeImagesEncoded() - vae0);
+    r.put("prompts_encoded", fm.promptsEncoded() - prompts0);
+    r.put("seconds", round(seconds));
+    r.put("grid_images_per_s", round(images / seconds));
+    r.put("s_per_image", round(seconds / images));
+    emit(r);
+  }
+
+  private int gridBatch(Integer bestMeasured, int fallback) {
+    if (spec.commandLine().getParseResult().hasMatchedOption("--unet-batch")) {
+      return modelFlags.unetBatch();
+    }
+    return bestMeasured != null && bestMeasured > 0 ? bestMeasured : fallback;
+  }
+
+  private ModelOptions modelOptions(int batch) {
+    return modelFlags.toOptions(16, "default", "mean").withUnetBatch(batch);
+  }
+
+  private ObjectNode caseNode(String name, String modelName, int latent, int batch, int iters) {
+    ObjectNode r = JSON.createObjectNode();
+    r.put("case", name);
+    r.put("model", modelName);
+    r.put("latent", latent);
+    r.put("batch", batch);
+    r.put("device", modelFlags.device());
+    r.put("dtype", modelFlags.dtype());
+    r.put("threads", JniUtils.getNumThreads());
+    r.put("iterations", iters);
+    return r;
+  }
+
+  /** The 1-minute load average: on a shared machine it says how much of the CPU this run had. */
+  static double loadAverage() {
+    try {
+      return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+")[0]);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  private void emit(ObjectNode r) {
+    r.put("load_avg_1m", loadAverage());
+    results.add(r);
+    System.out.println(r.toString());
+    System.out.flush();
+  }
+
+  private void printTable() {
+    PrintStream err = System.err;
+    err.println();
+    err.printf("%-18s %6s %5s %10s %10s %12s %10s %12s%n", "case", "latent", "batch", "fwd/s", "latents/s",
+        "GFLOP/fwd", "GFLOP/s", "grid img/s");
+    for (ObjectNode r : results) {
+      err.printf("%-18s %6d %5d %10s %10s %12s %10s %12s%n", r.get("case").asText(), r.get("latent").asInt(),
+          r.get("batch").asInt(), text(r, "forwards_per_s"), text(r, "latents_per_s"), text(r, "gflop_per_forward"),
+          text(r, "gflops_per_s"), text(r, "grid_images_per_s"));
+    }
+  }
+
+  private static String text(ObjectNode r, String field) {
+    return r.has(field) ? r.get(field).asText() : "-";
+  }
+
+  private boolean selected(String name) {
+    return Pattern.compile(cases).matcher(name).find();
+  }
+
+  private static void progress(String message) {
+    System.err.println("[bench] " + message);
+    System.err.flush();
+  }
+
+  private static double round(double v) {
+    if (v == 0 || !Double.isFinite(v)) {
+      return v;
+    }
+    double scale = Math.pow(10, 3 - Math.ceil(Math.log10(Math.abs(v))));
+    return Math.round(v * scale) / scale;
+  }
+
+  private static float[] uniform(SplittableRandom rng, int n) {
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = (float) (rng.nextDouble() * 2 - 1);
+    }
+    return v;
+  }
+
+  /** Distinct synthetic images (random colour blocks) and concepts, so that no cache can help. */
+  static final class SyntheticImages {
+    private final int side;
+    private final SplittableRandom rng;
+    private int next;
+
+    SyntheticImages(int side, long seed) {
+      this.side = side;
+      this.rng = new SplittableRandom(seed);
+    }
+
+    List<ImageInput> inputs(int count, List<Double> noiseLevels, LatentMode latent) {
+      List<ImageInput> list = new ArrayList<>(count);
+      for (int i = 0; i < count; i++) {
+        int id = next++;
+        list.add(new ImageInput("item" + id, "thing_" + letters(id), image(), noiseLevels, List.of(),
+            List.of(Conditioning.NONE, Conditioning.TEXT), id, side, latent));
+      }
+      return list;
+    }
+
+    private BufferedImage image() {
+      BufferedImage image = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
+      int blocks = 4;
+      int cell = side / blocks;
+      for (int by = 0; by < blocks; by++) {
+        for (int bx = 0; bx < blocks; bx++) {
+          int rgb = rng.nextInt(1 << 24);
+          for (int y = by * cell; y < (by + 1) * cell; y++) {
+            for (int x = bx * cell; x < (bx + 1) * cell; x++) {
+              image.setRGB(x, y, rgb ^ (rng.nextInt(16) * 0x010101));
+            }
+          }
+        }
+      }
+      return image;
+    }
+
+    /** A concept name without digits (the prompt removes digits): 0 -> a, 25 -> z, 26 -> ba, ... */
+    static String letters(int n) {
+      StringBuilder s = new StringBuilder();
+      do {
+        s.append((char) ('a' + n % 26));
+        n /= 26;
+      } while (n > 0);
+      return s.reverse().toString();
+    }
+  }
+
+  /** The memory-flatness run of {@code --memory-check}. */
+  static final class MemoryCheck {
+    private final int images;
+    private final int sampleEvery;
+    private final int resolution;
+    private final ModelOptions options;
+    private final PrintStream out;
+    private final PrintStream err;
+
+    MemoryCheck(int images, int sampleEvery, int resolution, ModelOptions options, PrintStream out, PrintStream err) {
+      if (images < 1 || sampleEvery < 1) {
+        throw new IllegalArgumentException("--images and --sample-every must be >= 1");
+      }
+      this.images = images;
+      this.sampleEvery = sampleEvery;
+      this.resolution = resolution;
+      this.options = options;
+      this.out = out;
+      this.err = err;
+    }
+
+    void run() {
+      int perCall = 16;
+      try (FeatureModel model = FeatureModels.open("tiny", "tiny", options)) {
+        StableDiffusionFeatureModel fm = (StableDiffusionFeatureModel) model;
+        SyntheticImages source = new SyntheticImages(resolution, 11);
+        err.printf("memory check: %d tiny-model images of %d px, 1 noise level x {NONE, TEXT}, %d taps, %d images "
+            + "per call, UNet batch %d%n", images, resolution, fm.taps().size(), perCall, options.unetBatch());
+        err.printf("%8s %9s %9s %9s %10s %12s %10s %10s%n", "images", "seconds", "img/s", "RSS MB", "heap MB",
+            "live arrays", "VAE imgs", "UNet fwds");
+        long start = System.nanoTime();
+        long windowStart = start;
+        int done = 0;
+        int lastSample = 0;
+        sample(fm, 0, 0, 0);
+        while (done < images) {
+          int n = Math.min(perCall, images - done);
+          List<Feature> features = fm.extract(source.inputs(n, List.of(0.5), LatentMode.SAMPLE));
+          if (features.size() != n * 2 * fm.taps().size()) {
+            throw new IllegalStateException("expected " + n * 2 * fm.taps().size() + " features, got " + features.size());
+          }
+          done += n;
+          if (done - lastSample >= sampleEvery || done == images) {
+            long now = System.nanoTime();
+            sample(fm, done, (now - start) / 1e9, (done - lastSample) / ((now - windowStart) / 1e9));
+            windowStart = now;
+            lastSample = done;
+          }
+        }
+      }
+    }
+
+    private void sample(StableDiffusionFeatureModel fm, int done, double seconds, double rate) {
+      Runtime rt = Runtime.getRuntime();
+      long heap = (rt.totalMemory() - rt.freeMemory()) >> 20;
+      long rss = rssKb() >> 10;
+      ObjectNode r = JSON.createObjectNode();
+      r.put("case", "memory-tiny-" + resolution);
+      r.put("images", done);
+      r.put("seconds", round(seconds));
+      r.put("images_per_s", round(rate));
+      r.put("rss_mb", rss);
+      r.put("heap_used_mb", heap);
+      r.put("live_arrays", fm.liveArrays());
+      r.put("vae_images", fm.vaeImagesEncoded());
+      r.put("prompts_encoded", fm.promptsEncoded());
+      r.put("unet_forwards", fm.unetForwards());
+      r.put("threads", JniUtils.getNumThreads());
+      r.put("load_avg_1m", loadAverage());
+      out.println(r.toString());
+      out.flush();
+      err.printf("%8d %9.1f %9.1f %9d %10d %12d %10d %10d%n", done, seconds, rate, rss, heap, fm.liveArrays(),
+          fm.vaeImagesEncoded(), fm.unetForwards());
+    }
+
+    /** VmRSS of this process in kB, from /proc (0 where there is no /proc). */
+    static long rssKb() {
+      try {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+          if (line.startsWith("VmRSS:")) {
+            return Long.parseLong(line.replaceAll("[^0-9]", ""));
+          }
+        }
+        return 0;
+      } catch (IOException e) {
+        return 0;
+      }
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package io.alignstream.extractor;
+
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/**
+ * The command-line flags that say how to run a diffusion model (picocli mixin shared by
+ * {@code extract}, {@code features} and {@code bench extractor}); {@link #toOptions} turns them
+ * into the immutable {@link ModelOptions}.
+ */
+public final class ModelFlags {
+
+  @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|gpu|gpu:N",
+      description = "Where the diffusion model computes (default: ${DEFAULT-VALUE}). gpu needs the CUDA build "
+          + "(mvn -Pcuda package) and a CUDA 12.4 driver; it fails at start-up when DJL/PyTorch sees no GPU.")
+  String device;
+
+  @Option(names = "--dtype", defaultValue = "float32", paramLabel = "float32|float16",
+      description = "Compute dtype of the UNet and text encoder (default: ${DEFAULT-VALUE}); float16 on a GPU only. "
+          + "The VAE always computes in float32.")
+  String dtype;
+
+  @Option(names = "--unet-batch", defaultValue = "8", paramLabel = "N",
+      description = "Most (image x noise level x conditioning) inputs per UNet forward (default: ${DEFAULT-VALUE}); "
+          + "larger batches amortise per-operation overhead, e.g. 16 or more on a GPU.")
+  int unetBatch;
+
+  @Option(names = "--model-cache", paramLabel = "DIR",
+      description = "Where --model tiny is written once and reused from (default: ~/.cache/alignstream/models).")
+  Path modelCache;
+
+  @Option(names = "--tiny-seed", defaultValue = "0", paramLabel = "SEED",
+      description = "Seed of the built-in tiny model's random weights (default: ${DEFAULT-VALUE}).")
+  long tinySeed;
+
+  @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
+      description = "PyTorch intra-op threads for this process (default: 0 = the engine's choice, one per core). On a "
+          + "CPU shared with other busy processes use 1 (or set OMP_WAIT_POLICY=PASSIVE): spinning OpenMP threads "
+          + "slowed a tiny UNet forward about 13x on an oversubscribed 2-core machine.")
+  int threads;
+
+  /** Applies --threads to the engine (process-wide); nothing when it is 0. */
+  public void applyThreads() {
+    if (threads < 0) {
+      throw new IllegalArgumentException("--threads must be >= 0, got " + threads);
+    }
+    if (threads > 0) {
+      ai.djl.engine.Engine.getInstance(); // loads the native library before the JNI call
+      ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+    }
+  }
+
+  /** The options with the given taps and pooling (which each command declares itself) and default caches. */
+  public ModelOptions toOptions(int pixelSide, String taps, String pooling) {
+    return toOptions(pixelSide, taps, pooling, ModelOptions.DEFAULT_CACHE, ModelOptions.DEFAULT_CACHE);
+  }
+
+  /** The options with the given taps, pooling and cache sizes. */
+  public ModelOptions toOptions(int pixelSide, String taps, String pooling, int latentCache, int textCache) {
+    return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling,
+        modelCache == null ? ModelOptions.defaultModelCache() : modelCache, tinySeed, latentCache, textCache);
+  }
+
+  public String device() {
+    return device;
+  }
+
+  public String dtype() {
+    return dtype;
+  }
+
+  public int unetBatch() {
+    return unetBatch;
+  }
+
+  public long tinySeed() {
+    return tinySeed;
+  }
+
+  /** The model cache folder (the default when not given). */
+  public Path modelCache() {
+    return modelCache == null ? ModelOptions.defaultModelCache() : modelCache;
+  }
+}

@@ -1,0 +1,344 @@
+package io.alignstream.extractor.diffusion;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.alignstream.common.Digests;
+import io.alignstream.extractor.ModelFlags;
+import io.alignstream.schema.LatentMode;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code alignstream features}: the diffusion feature protocol on a few image files, written
+ * with every intermediate to one safetensors file, laid out like the diffusers reference
+ * (tiny-sd2-reference): {@code vae.latents} [images, c, h, w], {@code text.last_hidden_state}
+ * [prompts, 77, D], {@code noisy_latents} [images, c, h, w] and {@code unet.<module path>}
+ * [images, prompts, C, H, W] (or {@code unet.<module path>.spatial_mean} [images, prompts, C]
+ * with {@code --pool mean}); the batch is image-major (index = image x prompts + prompt).
+ * {@code __metadata__} records every input needed to reproduce the file.
+ */
+@Command(name = "features", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {
+        "Runs one Stable Diffusion pipeline on image files at one noise level and writes the VAE latents, "
+            + "text states, noisy latents and the tapped UNet module outputs to a safetensors file.",
+        "Batch order is image-major (image x prompt), as in the diffusers reference fixtures."})
+public final class FeaturesCommand implements Callable<Integer> {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--model", required = true, paramLabel = "DIR|tiny",
+      description = "A diffusers pipeline folder, or tiny (the built-in random SD-2-like pipeline).")
+  String model;
+
+  @Option(names = "--image", required = true, paramLabel = "FILE",
+      description = "An image file (PNG, JPEG, ...); repeat for more images.")
+  List<Path> imageFiles;
+
+  @ArgGroup(exclusive = true, multiplicity = "1")
+  NoiseChoice noise;
+
+  /** Exactly one of --noise-level and --timestep. */
+  static final class NoiseChoice {
+    @Option(names = "--noise-level", required = true, paramLabel = "S",
+        description = "Noise level s in [0, 1]; t = 10 floor(100 s) - 9, clamped to [0, 999] (DESIGN).")
+    Double level;
+
+    @Option(names = "--timestep", required = true, paramLabel = "T",
+        description = "Diffusion timestep t in [0, 999] (the noise level recorded is t / 1000).")
+    Integer timestep;
+  }
+
+  @Option(names = "--prompt", paramLabel = "TEXT",
+      description = "A prompt; repeat for more (default: the empty prompt only).")
+  List<String> prompts;
+
+  @Option(names = "--noise", paramLabel = "FILE.safetensors:TENSOR",
+      description = "Inject this gaussian noise [images, 4, h, w] instead of the seeded draw (e.g. torch's, to "
+          + "compare with a PyTorch run).")
+  String noiseTensor;
+
+  @Option(names = "--latent", defaultValue = "sample", paramLabel = "sample|mean",
+      description = "z0 = scaling_factor x a sample of the VAE posterior, or its mean (default: ${DEFAULT-VALUE}).")
+  String latent;
+
+  @Option(names = "--seed", defaultValue = "0", paramLabel = "N",
+      description = "Seed of the posterior eps and diffusion noise; every image draws from it, as an extraction "
+          + "request's seed does, so a record of the extractor can be reproduced (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--resolution", paramLabel = "PIXELS",
+      description = "Shorter image side is resized to this, then center-cropped (default: the smallest image's "
+          + "shorter side); a multiple of the VAE x UNet downsampling.")
+  Integer resolution;
+
+  @Option(names = "--taps", defaultValue = "default", paramLabel = "default|all|LIST",
+      description = "UNet modules to write (default: ${DEFAULT-VALUE}): default = the paper's nine layers; all = "
+          + "every block output and every resnet, attention and resampler inside them, plus conv_in and out; or "
+          + "a comma list of layer names (Down0..Up3, Mid) and diffusers module paths.")
+  String taps;
+
+  @Option(names = "--pool", defaultValue = "none", paramLabel = "none|mean",
+      description = "none writes full maps unet.<tap> [images, prompts, C, H, W]; mean writes "
+          + "unet.<tap>.spatial_mean [images, prompts, C] (default: ${DEFAULT-VALUE}).")
+  String pool;
+
+  @Mixin
+  ModelFlags modelFlags;
+
+  @Option(names = "--out", required = true, paramLabel = "OUT.safetensors", description = "The file to write.")
+  Path out;
+
+  /** An image file as read. */
+  private record ImageFile(Path path, BufferedImage image, String sha256) {}
+
+  @Override
+  public Integer call() {
+    try {
+      return run();
+    } catch (IllegalArgumentException | CheckpointException | UncheckedIOException e) {
+      spec.commandLine().getErr().println("features: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  private int run() {
+    List<ImageFile> images = readImages();
+    List<String> promptList = prompts == null || prompts.isEmpty() ? List.of(ConceptPrompt.NONE) : List.copyOf(prompts);
+    LatentMode mode = parseLatent(latent);
+    Pooling pooling = Pooling.parse(pool);
+    if (pooling != Pooling.NONE && pooling != Pooling.MEAN) {
+      throw new IllegalArgumentException("--pool must be none or mean, got '" + pool + "'");
+    }
+    if (noise.level != null && !(noise.level >= 0 && noise.level <= 1)) {
+      throw new IllegalArgumentException("--noise-level " + noise.level + " is outside [0, 1]");
+    }
+    Placement placement = Placement.parse(modelFlags.device(), modelFlags.dtype());
+    modelFlags.applyThreads();
+    try (StableDiffusion sd = StableDiffusion.open(PipelineFolder.open(pipelineDir()), placement);
+        NDManager m = NDManager.newBaseManager(placement.device())) {
+      List<Tap> tapList = StableDiffusionFeatureModel.parseTaps(taps, sd.unet().config());
+      int last = sd.schedule().trainTimesteps() - 1;
+      if (noise.timestep != null && (noise.timestep < 0 || noise.timestep > last)) {
+        throw new IllegalArgumentException("--timestep " + noise.timestep + " is outside [0, " + last + "]");
+      }
+      int t = noise.timestep != null ? noise.timestep : sd.schedule().timestepFor(noise.level);
+      double s = noise.timestep != null ? noise.timestep / 1000.0 : noise.level;
+      int res = resolution != null ? resolution : images.stream()
+          .mapToInt(f -> Math.min(f.image().getWidth(), f.image().getHeight())).min().orElseThrow();
+      int side = sd.latentSide(res);
+      int n = images.size();
+      int c = sd.latentChannels();
+      long[] latentShape = {n, c, side, side};
+      float[] injected = noiseTensor == null ? null : readNoise(latentShape, res);
+
+      // 1. clean latents: one VAE pass over all images; posterior eps from each image's seeded draw
+      int per = c * side * side;
+      float[] posteriorEps = new float[n * per];
+      float[] eps = new float[n * per];
+      for (int i = 0; i < n; i++) {
+        ImageNoise draw = ImageNoise.draw(seed, per);
+        System.arraycopy(draw.posterior(), 0, posteriorEps, i * per, per);
+        System.arraycopy(injected != null ? Arrays.copyOfRange(injected, i * per, (i + 1) * per) : draw.diffusion(), 0,
+            eps, i * per, per);
+      }
+      NDArray pixels = ImagePreprocessor.batch(m, images.stream().map(ImageFile::image).toList(), res);
+      Posterior posterior = sd.vae().encode(pixels);
+      NDArray z0 = sd.vae().latents(posterior,
+          mode == LatentMode.MEAN ? null : m.create(posteriorEps, new Shape(latentShape)));
+      float[] z0Values = z0.toType(DataType.FLOAT32, false).toFloatArray();
+
+      // 2. text states, one per prompt
+      long[][] ids = new long[promptList.size()][];
+      for (int p = 0; p < ids.length; p++) {
+        ids[p] = sd.tokenizer().encode(promptList.get(p));
+      }
+      NDArray text = sd.textEncoder().encode(ClipTextEncoder.ids(m, ids)).toType(DataType.FLOAT32, false);
+      long[] textShape = text.getShape().getShape();
+      float[] textValues = text.toFloatArray();
+      int ctx = (int) (textShape[1] * textShape[2]);
+
+      // 3. noisy latents (the UNet batches recompute the same per-image expression)
+      int[] ts = new int[n];
+      Arrays.fill(ts, t);
+      float[] noisy = sd.schedule().addNoise(m.create(z0Values, new Shape(latentShape)),
+          m.create(eps, new Shape(latentShape)), ts).toFloatArray();
+
+      // 4. UNet, image-major
+      List<UNetBatcher.Job> jobs = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        for (int p = 0; p < promptList.size(); p++) {
+          jobs.add(new UNetBatcher.Job(Arrays.copyOfRange(z0Values, i * per, (i + 1) * per),
+              Arrays.copyOfRange(eps, i * per, (i + 1) * per), t,
+              Arrays.copyOfRange(textValues, p * ctx, (p + 1) * ctx)));
+        }
+      }
+      List<String> paths = tapList.stream().map(Tap::path).toList();
+      UNetBatcher batcher = new UNetBatcher(sd.unet(), sd.schedule(), paths, pooling, modelFlags.unetBatch(), m);
+      UNetBatcher.Result result = batcher.run(jobs, new long[] {c, side, side}, new long[] {textShape[1], textShape[2]});
+
+      SafetensorsWriter writer = new SafetensorsWriter();
+      writer.putFloats("vae.latents", latentShape, z0Values);
+      writer.putFloats("text.last_hidden_state", textShape, textValues);
+      writer.putFloats("noisy_latents", latentShape, noisy);
+      for (String path : paths) {
+        writer.putFloats(tensorName(path, pooling), withImagePrompt(n, promptList.size(), result.shapes().get(path)),
+            concat(result.values(), path));
+      }
+      metadata(writer, sd, images, promptList, t, s, res, mode, pooling, paths);
+      Path parent = out.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      writer.write(out);
+      spec.commandLine().getOut().printf("wrote %s: %d images x %d prompts at t=%d (s=%s), %d x %d latents, %d taps%n",
+          out, n, promptList.size(), t, s, side, side, paths.size());
+      return 0;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The name a tap is written under. */
+  static String tensorName(String path, Pooling pooling) {
+    return "unet." + path + (pooling == Pooling.MEAN ? ".spatial_mean" : "");
+  }
+
+  private Path pipelineDir() {
+    if (model.equals("tiny")) {
+      return TinyModelCache.folder(modelFlags.modelCache(), modelFlags.tinySeed());
+    }
+    Path dir = Path.of(model);
+    if (!Files.isDirectory(dir)) {
+      throw new IllegalArgumentException("--model " + model + ": no such pipeline folder (" + dir.toAbsolutePath()
+          .normalize() + "); give a diffusers folder or tiny");
+    }
+    return dir;
+  }
+
+  private List<ImageFile> readImages() {
+    List<ImageFile> images = new ArrayList<>();
+    for (Path p : imageFiles) {
+      if (!Files.isRegularFile(p)) {
+        throw new IllegalArgumentException("image not found: " + p.toAbsolutePath().normalize());
+      }
+      byte[] bytes;
+      BufferedImage image;
+      try {
+        bytes = Files.readAllBytes(p);
+        image = ImageIO.read(new ByteArrayInputStream(bytes));
+      } catch (IOException e) {
+        throw new IllegalArgumentException("image " + p + " cannot be read: " + e.getMessage(), e);
+      }
+      if (image == null) {
+        throw new IllegalArgumentException("image " + p + " (" + bytes.length + " bytes) is in no format this JVM "
+            + "reads (PNG, JPEG, GIF, BMP, WBMP)");
+      }
+      images.add(new ImageFile(p, image, Digests.sha256Hex(bytes)));
+    }
+    return images;
+  }
+
+  private float[] readNoise(long[] expected, int res) {
+    int colon = noiseTensor.lastIndexOf(':');
+    if (colon <= 0 || colon == noiseTensor.length() - 1) {
+      throw new IllegalArgumentException("--noise must be FILE.safetensors:TENSOR, got '" + noiseTensor + "'");
+    }
+    Path file = Path.of(noiseTensor.substring(0, colon));
+    String name = noiseTensor.substring(colon + 1);
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException("--noise file not found: " + file.toAbsolutePath().normalize());
+    }
+    try (SafetensorsFile st = SafetensorsFile.open(file)) {
+      if (!st.contains(name)) {
+        throw new IllegalArgumentException("--noise: " + file + " has no tensor '" + name + "'");
+      }
+      long[] found = st.info(name).dims();
+      if (!Arrays.equals(found, expected)) {
+        throw new IllegalArgumentException("--noise tensor '" + name + "' in " + file + " has shape "
+            + Arrays.toString(found) + "; expected " + Arrays.toString(expected)
+            + " (images, latent channels, latent side, latent side at resolution " + res + ")");
+      }
+      return st.floats(name);
+    }
+  }
+
+  private static LatentMode parseLatent(String value) {
+    switch (value.toLowerCase(Locale.ROOT)) {
+      case "sample":
+        return LatentMode.SAMPLE;
+      case "mean":
+        return LatentMode.MEAN;
+      default:
+        throw new IllegalArgumentException("--latent must be sample or mean, got '" + value + "'");
+    }
+  }
+
+  private static long[] withImagePrompt(int images, int prompts, long[] itemShape) {
+    long[] shape = new long[itemShape.length + 2];
+    shape[0] = images;
+    shape[1] = prompts;
+    System.arraycopy(itemShape, 0, shape, 2, itemShape.length);
+    return shape;
+  }
+
+  private static float[] concat(List<Map<String, float[]>> values, String path) {
+    int per = values.get(0).get(path).length;
+    float[] out = new float[values.size() * per];
+    for (int i = 0; i < values.size(); i++) {
+      System.arraycopy(values.get(i).get(path), 0, out, i * per, per);
+    }
+    return out;
+  }
+
+  private void metadata(SafetensorsWriter w, StableDiffusion sd, List<ImageFile> images, List<String> promptList,
+      int t, double s, int res, LatentMode mode, Pooling pooling, List<String> paths) throws JsonProcessingException {
+    w.metadata("format", "pt");
+    w.metadata("generator", "alignstream features");
+    w.metadata("model", model);
+    w.metadata("model_source", sd.source());
+    w.metadata("config_digest", sd.configDigest());
+    w.metadata("weights_digest", sd.weightsDigest());
+    w.metadata("scheduler", sd.scheduler());
+    w.metadata("images", JSON.writeValueAsString(images.stream().map(f -> f.path().toString()).toList()));
+    w.metadata("image_sha256", JSON.writeValueAsString(images.stream().map(ImageFile::sha256).toList()));
+    w.metadata("prompts", JSON.writeValueAsString(promptList));
+    w.metadata("timestep", String.valueOf(t));
+    w.metadata("noise_level", String.valueOf(s));
+    w.metadata("seed", String.valueOf(seed));
+    w.metadata("latent", mode.name().toLowerCase(Locale.ROOT));
+    w.metadata("resolution", String.valueOf(res));
+    w.metadata("noise", noiseTensor == null
+        ? "seeded: SplittableRandom(seed) Box-Muller, posterior eps then diffusion eps per image"
+        : "injected: " + noiseTensor);
+    w.metadata("taps", JSON.writeValueAsString(paths));
+    w.metadata("pooling", pooling.name().toLowerCase(Locale.ROOT));
+    w.metadata("batch_order", "image-major: index = image * prompts + prompt");
+    w.metadata("device", modelFlags.device());
+    w.metadata("dtype", modelFlags.dtype());
+    w.metadata("unet_batch", String.valueOf(modelFlags.unetBatch()));
+  }
+}

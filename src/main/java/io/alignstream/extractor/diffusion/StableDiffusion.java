@@ -1,0 +1,231 @@
+package io.alignstream.extractor.diffusion;
+
+import ai.djl.ndarray.types.DataType;
+import io.alignstream.common.Digests;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The parts of a Stable Diffusion pipeline the feature protocol runs, loaded once: tokenizer,
+ * CLIP text encoder, VAE encoder, UNet and the noise schedule, with the digests that identify
+ * them in every record.
+ *
+ * <p>The VAE always computes in float32, on the pipeline's device: SD 2.x's VAE overflows in
+ * float16 (diffusers sets {@code force_upcast} for it), and it runs once per image, so the
+ * cost is small next to the UNet's forwards.
+ */
+public final class StableDiffusion implements AutoCloseable {
+
+  private final String source;
+  private final ClipTokenizer tokenizer;
+  private final ClipTextEncoder textEncoder;
+  private final VaeEncoder vae;
+  private final UNet unet;
+  private final WeightStore unetWeights;
+  private final NoiseSchedule schedule;
+  private final String scheduler;
+  private final String configDigest;
+  private final String weightsDigest;
+
+  private StableDiffusion(
+      String source, ClipTokenizer tokenizer, ClipTextEncoder textEncoder, VaeEncoder vae, UNet unet,
+      WeightStore unetWeights, NoiseSchedule schedule, String scheduler, String configDigest, String weightsDigest) {
+    this.source = source;
+    this.tokenizer = tokenizer;
+    this.textEncoder = textEncoder;
+    this.vae = vae;
+    this.unet = unet;
+    this.unetWeights = unetWeights;
+    this.schedule = schedule;
+    this.scheduler = scheduler;
+    this.configDigest = configDigest;
+    this.weightsDigest = weightsDigest;
+  }
+
+  /** Loads a diffusers pipeline folder (SD 1.x / 2.x layout) on a device in a compute dtype. */
+  public static StableDiffusion open(PipelineFolder pipeline, Placement placement) {
+    ClipTokenizer tokenizer = ClipTokenizer.load(pipeline.component("tokenizer", "CLIPTokenizer", "CLIPTokenizerFast"));
+    ComponentFolder schedulerFolder = pipeline.component("scheduler");
+    NoiseSchedule schedule = NoiseSchedule.fromConfig(schedulerFolder);
+    List<AutoCloseable> opened = new ArrayList<>();
+    try {
+      ClipTextEncoder text = ClipTextEncoder.load(pipeline, placement);
+      opened.add(text);
+      VaeEncoder vae = VaeEncoder.load(pipeline, vaePlacement(placement));
+      opened.add(vae);
+      // As UNet.load does, but keeping the store so that its live arrays can be counted.
+      ComponentFolder unetFolder = pipeline.component("unet", "UNet2DConditionModel");
+      UNetConfig unetConfig = UNetConfig.from(unetFolder);
+      UNetParameters.verify(unetConfig, UNetParameters.inHeaders(unetFolder.weightFiles()), unetFolder);
+      WeightStore unetWeights = unetFolder.loadWeights(placement);
+      opened.add(unetWeights);
+      UNet unet = UNet.of(unetConfig, unetWeights);
+      return new StableDiffusion(pipeline.dir().toAbsolutePath().normalize().toString(), tokenizer, text, vae, unet,
+          unetWeights, schedule, String.valueOf(schedulerFolder.className()), pipeline.configDigest(),
+          pipeline.weightsDigest("text_encoder", "unet", "vae"));
+    } catch (RuntimeException e) {
+      closeAll(opened);
+      throw e;
+    }
+  }
+
+  /**
+   * The architecture of a folder of component configs without weights (such as
+   * {@code fixtures/sd21-configs}: unet/, vae/, text_encoder/, scheduler/ each with its config),
+   * instantiated with seeded random weights ({@link RandomWeights}); for benchmarks at the real
+   * size. Such a folder has no tokenizer: pass any CLIP tokenizer whose ids fit the vocabulary.
+   */
+  public static StableDiffusion randomWeights(Path configDir, ClipTokenizer tokenizer, Placement placement, long seed) {
+    ComponentFolder unetFolder = ComponentFolder.open(configDir.resolve("unet"), "unet", "UNet2DConditionModel");
+    ComponentFolder vaeFolder = ComponentFolder.open(configDir.resolve("vae"), "vae", "AutoencoderKL");
+    ComponentFolder textFolder = ComponentFolder.open(configDir.resolve("text_encoder"), "text_encoder", "CLIPTextModel");
+    ComponentFolder schedulerFolder = ComponentFolder.open(configDir.resolve("scheduler"), "scheduler", null);
+    UNetConfig unetConfig = UNetConfig.from(unetFolder);
+    VaeConfig vaeConfig = VaeConfig.parse(vaeFolder.configReader());
+    ClipTextConfig textConfig = ClipTextConfig.parse(textFolder.configReader());
+    if (tokenizer.vocabSize() > textConfig.vocabSize()) {
+      throw new IllegalArgumentException("tokenizer has " + tokenizer.vocabSize() + " tokens, more than the "
+          + textConfig.vocabSize() + " rows of the text encoder's embedding");
+    }
+    String name = configDir.getFileName().toString();
+    List<AutoCloseable> opened = new ArrayList<>();
+    try {
+      ClipTextEncoder text = new ClipTextEncoder(textConfig, RandomWeights.draw(ParameterLayout.clipText(textConfig),
+          n -> true, placement, seed, "random " + name + " text_encoder"));
+      opened.add(text);
+      ParameterLayout vaeLayout = ParameterLayout.autoencoderKl(
+          vaeConfig.inChannels(), vaeConfig.latentChannels(), vaeConfig.blockOutChannels(), vaeConfig.layersPerBlock());
+      VaeEncoder vae = new VaeEncoder(vaeConfig, RandomWeights.draw(vaeLayout,
+          n -> n.startsWith("encoder.") || n.startsWith("quant_conv."), vaePlacement(placement), seed + 1,
+          "random " + name + " vae"));
+      opened.add(vae);
+      List<Boolean> crossAttn = new ArrayList<>();
+      for (int i = 0; i < unetConfig.levels(); i++) {
+        crossAttn.add(unetConfig.downHasAttention(i));
+      }
+      ParameterLayout unetLayout = ParameterLayout.unet(unetConfig.inChannels(), unetConfig.outChannels(),
+          unetConfig.blockOutChannels(), unetConfig.layersPerBlock().get(0), crossAttn,
+          unetConfig.crossAttentionDims().get(0), unetConfig.useLinearProjection());
+      WeightStore unetWeights = RandomWeights.draw(unetLayout, n -> true, placement, seed + 2, "random " + name + " unet");
+      opened.add(unetWeights);
+      UNet unet = UNet.of(unetConfig, unetWeights);
+      MessageDigest config = Digests.newSha256();
+      for (ComponentFolder f : List.of(schedulerFolder, textFolder, unetFolder, vaeFolder)) {
+        config.update(f.name().getBytes(StandardCharsets.UTF_8));
+        config.update(f.configDigest().getBytes(StandardCharsets.US_ASCII));
+      }
+      MessageDigest weights = Digests.newSha256();
+      for (String w : List.of(text.weights().weightsDigest(), unet.weightsDigest(), vae.weights().weightsDigest())) {
+        weights.update(w.getBytes(StandardCharsets.US_ASCII));
+      }
+      return new StableDiffusion("random:" + configDir.toAbsolutePath().normalize() + "?seed=" + seed, tokenizer, text,
+          vae, unet, unetWeights, NoiseSchedule.fromConfig(schedulerFolder),
+          schedulerFolder.config().path("_class_name").asText("scheduler"), Digests.hex(config), Digests.hex(weights));
+    } catch (RuntimeException e) {
+      closeAll(opened);
+      throw e;
+    }
+  }
+
+  private static Placement vaePlacement(Placement placement) {
+    return new Placement(placement.device(), DataType.FLOAT32);
+  }
+
+  private static void closeAll(List<AutoCloseable> parts) {
+    for (AutoCloseable part : parts) {
+      try {
+        part.close();
+      } catch (Exception suppressed) {
+        // already failing; the original exception says why
+      }
+    }
+  }
+
+  /** Folder (or "random:..." description) the pipeline came from. */
+  public String source() {
+    return source;
+  }
+
+  public ClipTokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  public ClipTextEncoder textEncoder() {
+    return textEncoder;
+  }
+
+  public VaeEncoder vae() {
+    return vae;
+  }
+
+  public UNet unet() {
+    return unet;
+  }
+
+  /** The UNet's weight store (owned by the UNet). */
+  public WeightStore unetWeights() {
+    return unetWeights;
+  }
+
+  public NoiseSchedule schedule() {
+    return schedule;
+  }
+
+  /** The scheduler class the pipeline names (its betas are what {@link #schedule()} reproduces). */
+  public String scheduler() {
+    return scheduler;
+  }
+
+  /** Device and compute dtype of the text encoder and UNet. */
+  public Placement placement() {
+    return unet.placement();
+  }
+
+  /** See {@link PipelineFolder#configDigest()}. */
+  public String configDigest() {
+    return configDigest;
+  }
+
+  /** See {@link PipelineFolder#weightsDigest(String...)} over text_encoder, unet and vae. */
+  public String weightsDigest() {
+    return weightsDigest;
+  }
+
+  /** How many times the VAE shrinks an image side: 2^(blocks - 1), 8 for SD. */
+  public int vaeDownsampling() {
+    return 1 << (vae.config().blockOutChannels().size() - 1);
+  }
+
+  /** Image sides must be multiples of this: the VAE's and then the UNet's downsampling. */
+  public int resolutionMultiple() {
+    return vaeDownsampling() * unet.config().downsamplingFactor();
+  }
+
+  /** Latent channels (4). */
+  public int latentChannels() {
+    return vae.config().latentChannels();
+  }
+
+  /**
+   * The latent side for an image side.
+   *
+   * @throws IllegalArgumentException unless the resolution is a positive multiple of {@link #resolutionMultiple()}
+   */
+  public int latentSide(int resolution) {
+    int multiple = resolutionMultiple();
+    if (resolution < multiple || resolution % multiple != 0) {
+      throw new IllegalArgumentException("resolution " + resolution + " is not a positive multiple of " + multiple
+          + " (the VAE shrinks images " + vaeDownsampling() + "x and the UNet halves the latent "
+          + Integer.numberOfTrailingZeros(unet.config().downsamplingFactor()) + " times)");
+    }
+    return resolution / vaeDownsampling();
+  }
+
+  @Override
+  public void close() {
+    closeAll(List.of(unet, vae, textEncoder));
+  }
+}
