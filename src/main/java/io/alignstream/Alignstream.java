@@ -1,5 +1,6 @@
 package io.alignstream;
 
+import io.alignstream.common.CommandErrors;
 import io.alignstream.common.ConfigDefaults;
 import io.alignstream.extractor.ExtractCommand;
 import io.alignstream.extractor.diffusion.FeaturesCommand;
@@ -35,6 +36,7 @@ public final class Alignstream implements Runnable {
     CommandLine cli = new CommandLine(new Alignstream());
     cli.setDefaultValueProvider(ConfigDefaults.fromArgs(args, System.getenv()));
     cli.setCaseInsensitiveEnumValuesAllowed(true);
+    cli.setExecutionExceptionHandler(new CommandErrors());
     return cli;
   }
 

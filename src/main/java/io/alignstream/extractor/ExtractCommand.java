@@ -35,15 +35,15 @@ public final class ExtractCommand implements Callable<Integer> {
       description = "Name of this instance; keep it stable across restarts (default: random).")
   String instanceId = UUID.randomUUID().toString().substring(0, 8);
 
-  @Option(names = "--images-per-transaction", defaultValue = "16",
+  @Option(names = "--images-per-transaction", defaultValue = "16", paramLabel = "N",
       description = "Images polled, extracted and committed together (default: ${DEFAULT-VALUE}).")
   int imagesPerTransaction;
 
-  @Option(names = "--max-poll-interval-ms", defaultValue = "1800000",
+  @Option(names = "--max-poll-interval-ms", defaultValue = "1800000", paramLabel = "MS",
       description = "How long one batch may take before the group evicts this instance (default: ${DEFAULT-VALUE}).")
   long maxPollIntervalMs;
 
-  @Option(names = "--pixel-side", defaultValue = "16",
+  @Option(names = "--pixel-side", defaultValue = "16", paramLabel = "PIXELS",
       description = "Pixel baseline: side of the downsampled image (default: ${DEFAULT-VALUE}).")
   int pixelSide;
 

@@ -95,18 +95,18 @@ public final class DemoCommand implements Callable<Integer> {
       description = "NONE and/or TEXT (default: ${DEFAULT-VALUE}).")
   List<Conditioning> conditionings;
 
-  @Option(names = "--resolution", defaultValue = "64",
+  @Option(names = "--resolution", paramLabel = "PIXELS", defaultValue = "64",
       description = "Image side the diffusion models see (default: ${DEFAULT-VALUE}; the paper used 512).")
   int resolution;
 
-  @Option(names = "--seed", defaultValue = "0", description = "Seed of data and noise (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed of data and noise (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--extractors-per-model", defaultValue = "1",
+  @Option(names = "--extractors-per-model", paramLabel = "N", defaultValue = "1",
       description = "Extractor instances per model, sharing its consumer group (default: ${DEFAULT-VALUE}).")
   int extractorsPerModel;
 
-  @Option(names = "--unet-batch", defaultValue = "8", description = "UNet batch size (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--unet-batch", paramLabel = "N", defaultValue = "8", description = "UNet batch size (default: ${DEFAULT-VALUE}).")
   int unetBatch;
 
   @Option(names = "--report", paramLabel = "FILE", description = "Write the final metrics as JSON.")
@@ -116,11 +116,11 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Keep broker data and schemas here (default: a temporary directory).")
   Path dataDir;
 
-  @Option(names = "--http-port", defaultValue = "8080",
+  @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "8080",
       description = "Scorer dashboard and REST port, 0 for any (default: ${DEFAULT-VALUE}).")
   int httpPort;
 
-  @Option(names = "--timeout", defaultValue = "PT30M",
+  @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "PT30M",
       description = "Give up (exit 1) after this long, ISO-8601 (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 

@@ -7,7 +7,7 @@ import java.nio.file.Path;
  * feature matrix of the wrong shape. The message says where (file and line when there is one),
  * what was expected and what was found; the {@code produce} commands print it and exit non-zero.
  */
-public final class InvalidInputException extends RuntimeException {
+public final class InvalidInputException extends IllegalArgumentException {
 
   public InvalidInputException(String message) {
     super(message);

@@ -46,7 +46,7 @@ public final class ProduceEmbeddingsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    return ProduceCommand.runReporting(spec, this::publish);
+    return publish();
   }
 
   private int publish() {

@@ -87,7 +87,7 @@ public final class ProduceRequestsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    return ProduceCommand.runReporting(spec, this::publish);
+    return publish();
   }
 
   private int publish() {

@@ -67,7 +67,7 @@ public final class ProduceTripletsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    return ProduceCommand.runReporting(spec, this::publish);
+    return publish();
   }
 
   private int publish() {

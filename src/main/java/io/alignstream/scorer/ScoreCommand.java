@@ -16,8 +16,8 @@ import picocli.CommandLine.Option;
 
 /** {@code alignstream score}: runs the scorer until stopped (Ctrl-C or SIGTERM). */
 @Command(name = "score", mixinStandardHelpOptions = true,
-    description = {"Scores embeddings against human triplets (Kafka Streams, exactly once) and publishes",
-        "cumulative and windowed odd-one-out accuracy; serves REST, Server-Sent Events and a live dashboard."})
+    description = {"Scores embeddings against human triplets (Kafka Streams, exactly once) and publishes "
+        + "cumulative and windowed odd-one-out accuracy; serves REST, Server-Sent Events and a live dashboard."})
 public final class ScoreCommand implements Callable<Integer> {
 
   @Mixin
