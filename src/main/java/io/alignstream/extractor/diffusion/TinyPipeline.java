@@ -191,9 +191,8 @@ public final class TinyPipeline {
     c.put("projection_dim", 32);
     c.put("torch_dtype", "float32");
     c.put("vocab_size", vocabSize);
-    writeJson(dir.resolve("config.json"), c);
-    ClipTextConfig config = new ClipTextConfig(vocabSize, 32, 64, 2, 4, 77, 1e-5, "gelu");
-    writeWeights(dir.resolve("model.safetensors"), ParameterLayout.clipText(config), rng);
+    ConfigReader config = writeConfig(dir, c);
+    writeWeights(dir.resolve("model.safetensors"), ParameterLayout.clipText(ClipTextConfig.parse(config)), rng);
   }
 
   private static void writeVae(Path dir, SplittableRandom rng) throws IOException {
@@ -220,9 +219,9 @@ public final class TinyPipeline {
     c.putNull("shift_factor");
     c.put("use_post_quant_conv", true);
     c.put("use_quant_conv", true);
-    writeJson(dir.resolve("config.json"), c);
+    ConfigReader config = writeConfig(dir, c);
     writeWeights(dir.resolve("diffusion_pytorch_model.safetensors"),
-        ParameterLayout.autoencoderKl(3, 4, VAE_CHANNELS, 1), rng);
+        ParameterLayout.autoencoderKl(VaeConfig.parse(config)), rng);
   }
 
   private static void writeUnet(Path dir, SplittableRandom rng) throws IOException {
@@ -277,9 +276,8 @@ public final class TinyPipeline {
         .add("CrossAttnUpBlock2D");
     c.put("upcast_attention", false);
     c.put("use_linear_projection", true);
-    writeJson(dir.resolve("config.json"), c);
-    writeWeights(dir.resolve("diffusion_pytorch_model.safetensors"),
-        ParameterLayout.unet(4, 4, UNET_CHANNELS, 2, List.of(true, true, true, false), CROSS_DIM, true), rng);
+    ConfigReader config = writeConfig(dir, c);
+    writeWeights(dir.resolve("diffusion_pytorch_model.safetensors"), ParameterLayout.unet(UNetConfig.from(config)), rng);
   }
 
   private static ObjectNode schedulerConfig() {
@@ -313,6 +311,16 @@ public final class TinyPipeline {
 
   private static void ints(ArrayNode array, List<Integer> values) {
     values.forEach(array::add);
+  }
+
+  /**
+   * Writes a component's config.json and returns it parsed as its loader will parse it, so that
+   * the weights are laid out from the very values the folder states.
+   */
+  private static ConfigReader writeConfig(Path dir, ObjectNode config) throws IOException {
+    Path file = dir.resolve("config.json");
+    writeJson(file, config);
+    return new ConfigReader(config, file);
   }
 
   private static void writeJson(Path file, ObjectNode node) throws IOException {

@@ -59,7 +59,7 @@ public final class UNet implements AutoCloseable {
    */
   public static UNet load(ComponentFolder folder, Placement placement) {
     UNetConfig config = UNetConfig.from(folder);
-    UNetParameters.verify(config, UNetParameters.inHeaders(folder.weightFiles()), folder);
+    ParameterLayout.unet(config).verify(ParameterLayout.inHeaders(folder.weightFiles()), folder);
     return new UNet(config, folder.loadWeights(placement));
   }
 
@@ -67,7 +67,7 @@ public final class UNet implements AutoCloseable {
   public static UNet of(UNetConfig config, WeightStore store) {
     java.util.Map<String, long[]> found = new java.util.LinkedHashMap<>();
     store.names().forEach(n -> found.put(n, store.shape(n)));
-    UNetParameters.verify(config, found, store.source());
+    ParameterLayout.unet(config).verify(found, store.source());
     return new UNet(config, store);
   }
 
@@ -77,6 +77,11 @@ public final class UNet implements AutoCloseable {
 
   public Placement placement() {
     return store.placement();
+  }
+
+  /** The weight store (owned by the UNet), e.g. to count its live arrays. */
+  public WeightStore weights() {
+    return store;
   }
 
   /** See {@link WeightStore#weightsDigest()}. */

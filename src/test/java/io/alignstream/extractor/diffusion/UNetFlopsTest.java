@@ -28,7 +28,7 @@ class UNetFlopsTest {
     long conv = 0;
     long linear = 0;
     long attention = 0;
-    for (Map.Entry<String, long[]> e : UNetParameters.inHeaders(folder.weightFiles()).entrySet()) {
+    for (Map.Entry<String, long[]> e : ParameterLayout.inHeaders(folder.weightFiles()).entrySet()) {
       String name = e.getKey();
       long[] shape = e.getValue();
       if (!name.endsWith(".weight") || shape.length == 1) {

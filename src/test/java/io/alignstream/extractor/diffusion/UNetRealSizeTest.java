@@ -28,7 +28,7 @@ class UNetRealSizeTest {
     Path unetDir = Files.createDirectories(tmp.resolve("unet"));
     Files.copy(config, unetDir.resolve("config.json"));
     UNetConfig c = UNetConfig.from(ComponentFolder.open(unetDir, "unet", null));
-    writeRandomWeights(UNetParameters.of(c), unetDir.resolve("diffusion_pytorch_model.safetensors"));
+    writeRandomWeights(ParameterLayout.unet(c).shapes(), unetDir.resolve("diffusion_pytorch_model.safetensors"));
 
     try (UNet unet = UNet.load(ComponentFolder.open(unetDir, "unet", "UNet2DConditionModel"), Placement.cpu());
         NDManager m = NDManager.newBaseManager()) {
