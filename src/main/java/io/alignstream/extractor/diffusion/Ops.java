@@ -162,13 +162,15 @@ public final class Ops {
   /**
    * A copy of a forward's input owned by the forward's scope, on the scope's device and in the
    * compute dtype. Every later result inherits the scope as manager from this first operand, so
-   * closing the scope frees all intermediates (the caller's own input is left untouched).
+   * closing the scope frees all intermediates (the caller's own input is left untouched). It
+   * copies once: a duplicate on the same device, else the transfer itself.
    */
   public static NDArray enter(NDArray input, NDManager scope, DataType dtype) {
-    NDArray copy = input.duplicate(); // same manager as input for now
+    NDArray copy = input.getDevice().equals(scope.getDevice())
+        ? input.duplicate()
+        : input.toDevice(scope.getDevice(), false);
     copy.attach(scope);
-    NDArray placed = copy.toDevice(scope.getDevice(), false);
-    return placed.getDataType() == dtype ? placed : placed.toType(dtype, false);
+    return copy.getDataType() == dtype ? copy : copy.toType(dtype, false);
   }
 
   /** The spatial mean of a [B, C, H, W] map: [B, C] (chained single-axis means; see PLATFORM-NOTES). */

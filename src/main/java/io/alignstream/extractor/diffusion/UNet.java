@@ -113,9 +113,9 @@ public final class UNet implements AutoCloseable {
     Taps.requireValid(taps, config);
     TapRecorder recorder = new TapRecorder(taps, pooling);
     try (NDManager scope = store.manager().newSubManager()) {
-      Pass pass = new Pass(scope, adopt(encoderHiddenStates, scope), recorder);
+      Pass pass = new Pass(scope, Ops.enter(encoderHiddenStates, scope, store.dtype()), recorder);
       try {
-        pass.unet(adopt(sample, scope), timesteps);
+        pass.unet(Ops.enter(sample, scope, store.dtype()), timesteps);
       } catch (TapRecorder.AllRecorded done) {
         // the deepest requested module has run: nothing below it is needed
       }
@@ -142,13 +142,6 @@ public final class UNet implements AutoCloseable {
           "encoder hidden states must be [" + batch + ", tokens, " + width + "] to match the sample batch and "
               + "cross_attention_dim; got " + c);
     }
-  }
-
-  /** A copy of a caller's array on the store's device, in the compute dtype, owned by the scope. */
-  private NDArray adopt(NDArray a, NDManager scope) {
-    NDArray copy = a.getDevice().equals(scope.getDevice()) ? a.duplicate() : a.toDevice(scope.getDevice(), false);
-    copy.attach(scope);
-    return copy.getDataType() == store.dtype() ? copy : copy.toType(store.dtype(), false);
   }
 
   @Override
