@@ -59,7 +59,7 @@ class UNetConfigTest {
   /** The per-module heads/head_dim diffusers reported when making the fixture. */
   @Test
   void headsMatchWhatDiffusersBuiltForTheFixture() throws Exception {
-    Path fixtures = UNetFixtures.dir();
+    Path fixtures = Fixtures.dir();
     UNetConfig c = parse(read(fixtures.resolve("tiny-sd2/unet/config.json")));
     JsonNode modules = read(fixtures.resolve("tiny-sd2-reference.json")).get("unet_attention");
     int checked = 0;
@@ -121,7 +121,7 @@ class UNetConfigTest {
 
   @Test
   void tinyLayoutIsExactlyTheTensorsDiffusersWrote() {
-    Path unet = UNetFixtures.dir().resolve("tiny-sd2/unet");
+    Path unet = Fixtures.dir().resolve("tiny-sd2/unet");
     ComponentFolder folder = ComponentFolder.open(unet, "unet", "UNet2DConditionModel");
     Map<String, long[]> expected = ParameterLayout.unet(UNetConfig.from(folder)).shapes();
     Map<String, long[]> found = ParameterLayout.inHeaders(folder.weightFiles());
@@ -136,7 +136,7 @@ class UNetConfigTest {
    */
   @Test
   void sd21ConfigImpliesItsKnownParameterCount() throws Exception {
-    Path file = UNetFixtures.dir().resolve("sd21-configs/unet/config.json");
+    Path file = Fixtures.dir().resolve("sd21-configs/unet/config.json");
     JsonNode json = read(file);
     UNetConfig c = UNetConfig.from(new ConfigReader(json, file));
     Map<String, long[]> layout = ParameterLayout.unet(c).shapes();

@@ -24,7 +24,7 @@ class UNetRealSizeTest {
 
   @Test
   void sd21ArchitectureRunsAtFullSize(@TempDir Path tmp) throws Exception {
-    Path config = UNetFixtures.dir().resolve("sd21-configs/unet/config.json");
+    Path config = Fixtures.dir().resolve("sd21-configs/unet/config.json");
     Path unetDir = Files.createDirectories(tmp.resolve("unet"));
     Files.copy(config, unetDir.resolve("config.json"));
     UNetConfig c = UNetConfig.from(ComponentFolder.open(unetDir, "unet", null));
