@@ -27,12 +27,13 @@ import java.util.List;
  * }
  * }</pre>
  *
- * <p>The forward reads like the architecture: one method per diffusers module type, weights
- * addressed by their checkpoint names through {@link Weights} scopes, and each module hands its
- * output to the {@link TapRecorder}, which ends the pass as soon as the deepest requested module
- * has run. Every array a forward creates lives in one sub-manager of the weight store that is
- * closed before it returns; the weights themselves are loaded once and never converted again.
- * Forwards share nothing but the read-only weights, so several threads may run them at once.
+ * <p>The forward reads like the architecture: one method per diffusers module type (a block's
+ * plain and cross-attention variants share one), weights addressed by their checkpoint names
+ * through {@link Weights} scopes, and each module hands its output to the {@link TapRecorder},
+ * which ends the pass as soon as the deepest requested module has run. Every array a forward
+ * creates lives in one sub-manager of the weight store that is closed before it returns; the
+ * weights themselves are loaded once and never converted again. Forwards share nothing but the
+ * read-only weights, so several threads may run them at once.
  */
 public final class UNet implements AutoCloseable {
 
@@ -195,7 +196,7 @@ public final class UNet implements AutoCloseable {
       for (int i = 0; i < config.levels(); i++) {
         Weights block = root.scope("down_blocks." + i);
         // [B, C(i-1), H, W] -> [B, Ci, H/2, W/2] (the deepest block keeps its resolution)
-        h = config.downHasAttention(i) ? crossAttnDownBlock(block, i, h, skips) : downBlock(block, i, h, skips);
+        h = downBlock(block, i, h, skips);
       }
 
       // 4. mid
@@ -205,7 +206,7 @@ public final class UNet implements AutoCloseable {
       for (int i = 0; i < config.levels(); i++) {
         Weights block = root.scope("up_blocks." + i);
         // [B, C', H, W] -> [B, C, 2H, 2W] (the shallowest block keeps its resolution)
-        h = config.upHasAttention(i) ? crossAttnUpBlock(block, i, h, skips) : upBlock(block, i, h, skips);
+        h = upBlock(block, i, h, skips);
       }
 
       // 6. out: GroupNorm, SiLU, conv 3x3 to the predicted noise
@@ -240,27 +241,19 @@ public final class UNet implements AutoCloseable {
       return tap(w, h); // [T, E]
     }
 
-    /** CrossAttnDownBlock2D: (resnet, transformer) per layer, each output a skip; then a downsampler. */
-    private NDArray crossAttnDownBlock(Weights w, int i, NDArray h, Deque<NDArray> skips) {
-      float scale = (float) config.resnetOutScaleFactor();
-      for (int j = 0; j < config.layersPerBlock().get(i); j++) {
-        h = resnet(w.scope("resnets." + j), h, scale); // [B, Cin, H, W] -> [B, C, H, W]
-        h = transformer2d(w.scope("attentions." + j), h, config.downHeads(i),
-            config.transformerLayersPerBlock().get(i)); // [B, C, H, W]
-        skips.push(h); // skip [B, C, H, W]
-      }
-      if (config.downHasDownsampler(i)) {
-        h = downsample(w.scope("downsamplers.0"), h); // [B, C, H, W] -> [B, C, H/2, W/2]
-        skips.push(h); // skip [B, C, H/2, W/2]
-      }
-      return tap(w, h); // [B, C, H/2, W/2]
-    }
-
-    /** DownBlock2D: resnets, each output a skip; then a downsampler. */
+    /**
+     * DownBlock2D, or CrossAttnDownBlock2D with a transformer after each resnet: every layer's
+     * output is a skip; then a downsampler.
+     */
     private NDArray downBlock(Weights w, int i, NDArray h, Deque<NDArray> skips) {
       float scale = (float) config.resnetOutScaleFactor();
+      boolean attention = config.downHasAttention(i);
       for (int j = 0; j < config.layersPerBlock().get(i); j++) {
         h = resnet(w.scope("resnets." + j), h, scale); // [B, Cin, H, W] -> [B, C, H, W]
+        if (attention) {
+          h = transformer2d(w.scope("attentions." + j), h, config.downHeads(i),
+              config.transformerLayersPerBlock().get(i)); // [B, C, H, W]
+        }
         skips.push(h); // skip [B, C, H, W]
       }
       if (config.downHasDownsampler(i)) {
@@ -280,27 +273,20 @@ public final class UNet implements AutoCloseable {
       return tap(w, h); // [B, C, H, W]
     }
 
-    /** UpBlock2D: per resnet, concatenate the latest skip on channels first; then an upsampler. */
+    /**
+     * UpBlock2D, or CrossAttnUpBlock2D with a transformer after each resnet: per layer, the latest
+     * skip is concatenated on channels first; then an upsampler.
+     */
     private NDArray upBlock(Weights w, int i, NDArray h, Deque<NDArray> skips) {
       float scale = (float) config.resnetOutScaleFactor();
-      for (int j = 0; j < config.upResnets(i); j++) {
-        h = NDArrays.concat(new NDList(h, skips.pop()), 1); // [B, Cprev, H, W] ++ [B, Cskip, H, W] -> [B, Cprev+Cskip, H, W]
-        h = resnet(w.scope("resnets." + j), h, scale); // -> [B, C, H, W]
-      }
-      if (config.upHasUpsampler(i)) {
-        h = upsample(w.scope("upsamplers.0"), h); // [B, C, H, W] -> [B, C, 2H, 2W]
-      }
-      return tap(w, h); // [B, C, 2H, 2W]
-    }
-
-    /** CrossAttnUpBlock2D: per layer, concatenate the latest skip, resnet, transformer; then an upsampler. */
-    private NDArray crossAttnUpBlock(Weights w, int i, NDArray h, Deque<NDArray> skips) {
-      float scale = (float) config.resnetOutScaleFactor();
+      boolean attention = config.upHasAttention(i);
       int layers = config.transformerLayersPerBlock().get(config.upLevel(i));
       for (int j = 0; j < config.upResnets(i); j++) {
         h = NDArrays.concat(new NDList(h, skips.pop()), 1); // [B, Cprev, H, W] ++ [B, Cskip, H, W] -> [B, Cprev+Cskip, H, W]
         h = resnet(w.scope("resnets." + j), h, scale); // -> [B, C, H, W]
-        h = transformer2d(w.scope("attentions." + j), h, config.upHeads(i), layers); // [B, C, H, W]
+        if (attention) {
+          h = transformer2d(w.scope("attentions." + j), h, config.upHeads(i), layers); // [B, C, H, W]
+        }
       }
       if (config.upHasUpsampler(i)) {
         h = upsample(w.scope("upsamplers.0"), h); // [B, C, H, W] -> [B, C, 2H, 2W]
