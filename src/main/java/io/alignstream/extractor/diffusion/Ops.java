@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.norm.LayerNorm;
+import java.util.Arrays;
 
 /**
  * Weightless tensor operations shared by every block. Each returns a new array in the manager of
@@ -171,6 +172,18 @@ public final class Ops {
         : input.toDevice(scope.getDevice(), false);
     copy.attach(scope);
     return copy.getDataType() == dtype ? copy : copy.toType(dtype, false);
+  }
+
+  /** The values of each entry of a batch [N, ...] as float32, copied off the engine: N rows of equal length. */
+  public static float[][] rows(NDArray batch) {
+    float[] flat = batch.toType(DataType.FLOAT32, false).toFloatArray();
+    int n = Math.toIntExact(batch.getShape().get(0));
+    int per = flat.length / n;
+    float[][] rows = new float[n][];
+    for (int i = 0; i < n; i++) {
+      rows[i] = Arrays.copyOfRange(flat, i * per, (i + 1) * per);
+    }
+    return rows;
   }
 
   /** The spatial mean of a [B, C, H, W] map: [B, C] (chained single-axis means; see PLATFORM-NOTES). */
