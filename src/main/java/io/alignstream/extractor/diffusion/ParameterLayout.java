@@ -21,6 +21,8 @@ import org.slf4j.LoggerFactory;
 public final class ParameterLayout {
 
   private static final Logger LOG = LoggerFactory.getLogger(ParameterLayout.class);
+  /** Biases of a random checkpoint: small, but non-zero so that their paths matter. */
+  private static final double BIAS_STD = 0.02;
 
   /** How a parameter is initialised when written with random values. */
   public enum Kind {
@@ -50,6 +52,26 @@ public final class ParameterLayout {
     /** Number of elements. */
     public long size() {
       return Arrays.stream(shape).reduce(1, Math::multiplyExact);
+    }
+
+    /**
+     * The standard deviation of the zero-mean gaussian a random checkpoint draws this parameter
+     * from ({@link TinyPipeline}, {@link RandomWeights}): 1/sqrt(fan-in) for weights, so every
+     * layer keeps unit-scale activations; 0.02 for biases; 1 for embeddings, so prompts stay
+     * distinguishable. Norms are not drawn: they start at scale 1, shift 0.
+     */
+    public double initStd() {
+      switch (kind) {
+        case WEIGHT:
+          long fanIn = size() / shape[0];
+          return 1.0 / Math.sqrt(fanIn);
+        case BIAS:
+          return BIAS_STD;
+        case EMBEDDING:
+          return 1.0;
+        default:
+          throw new IllegalStateException(name + " is a norm parameter: it starts at a constant, not drawn");
+      }
     }
   }
 

@@ -24,17 +24,15 @@ import java.util.TreeMap;
  * <p>Shapes follow the shared tiny-sd2 fixture (UNet widths 32, 32, 64, 64 with 2, 4, 8, 8
  * heads; VAE 8, 16, 16; CLIP text encoder 32 wide, 2 layers, 4 heads) but the tokenizer is a
  * small BPE vocabulary learned here ({@link TinyBpe}) and the weights are drawn from a seeded
- * {@link SplittableRandom}: the same seed writes the same bytes on every machine. Weights are
- * gaussian with standard deviation 1/sqrt(fan-in), so every layer keeps unit-scale activations;
- * biases are small (0.02) but non-zero so their paths matter; norms start at scale 1, shift 0;
- * embeddings are unit gaussian so prompts stay distinguishable.
+ * {@link SplittableRandom}: the same seed writes the same bytes on every machine. Values are
+ * gaussian with the standard deviation {@link ParameterLayout.Param#initStd()} gives; norms start
+ * at scale 1, shift 0.
  */
 public final class TinyPipeline {
 
   public static final long DEFAULT_SEED = 0;
   /** Merges learned for the tiny tokenizer (the word list needs fewer to spell every word whole). */
   static final int MAX_MERGES = 400;
-  private static final double BIAS_STD = 0.02;
   private static final String DIFFUSERS_VERSION = "0.30.3";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -339,16 +337,10 @@ public final class TinyPipeline {
 
   private static float[] values(ParameterLayout.Param p, SplittableRandom rng) {
     float[] v = new float[Math.toIntExact(p.size())];
-    long[] shape = p.shape();
     switch (p.kind()) {
       case NORM_WEIGHT -> java.util.Arrays.fill(v, 1f);
       case NORM_BIAS -> { } // zeros
-      case BIAS -> gaussian(v, BIAS_STD, rng);
-      case EMBEDDING -> gaussian(v, 1.0, rng);
-      case WEIGHT -> {
-        long fanIn = p.size() / shape[0];
-        gaussian(v, 1.0 / Math.sqrt(fanIn), rng);
-      }
+      default -> gaussian(v, p.initStd(), rng);
     }
     return v;
   }
