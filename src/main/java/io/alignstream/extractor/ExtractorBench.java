@@ -12,7 +12,6 @@ import io.alignstream.extractor.diffusion.Placement;
 import io.alignstream.extractor.diffusion.Pooling;
 import io.alignstream.extractor.diffusion.StableDiffusion;
 import io.alignstream.extractor.diffusion.StableDiffusionFeatureModel;
-import io.alignstream.extractor.diffusion.TinyModelCache;
 import io.alignstream.extractor.diffusion.UNet;
 import io.alignstream.extractor.diffusion.UNetFlops;
 import io.alignstream.schema.Conditioning;
@@ -151,8 +150,8 @@ public final class ExtractorBench implements Callable<Integer> {
   }
 
   private void benchTiny() {
-    Placement placement = Placement.parse(modelFlags.device(), modelFlags.dtype());
-    Path dir = TinyModelCache.folder(modelFlags.modelCache(), modelFlags.tinySeed());
+    Placement placement = modelFlags.placement();
+    Path dir = modelFlags.tinyModelFolder();
     int iters = iterations != null ? iterations : 10;
     Map<Integer, Integer> best = new LinkedHashMap<>();
     try (StableDiffusion sd = StableDiffusion.open(io.alignstream.extractor.diffusion.PipelineFolder.open(dir),
@@ -177,8 +176,8 @@ public final class ExtractorBench implements Callable<Integer> {
   }
 
   private void benchSd21() {
-    Placement placement = Placement.parse(modelFlags.device(), modelFlags.dtype());
-    Path tokenizerDir = TinyModelCache.folder(modelFlags.modelCache(), modelFlags.tinySeed()).resolve("tokenizer");
+    Placement placement = modelFlags.placement();
+    Path tokenizerDir = modelFlags.tinyModelFolder().resolve("tokenizer");
     int iters = iterations != null ? iterations : placement.device().isGpu() ? 10 : 1;
     progress("sd21: drawing random weights for the UNet, VAE encoder and text encoder from " + sd21Config);
     long start = System.nanoTime();

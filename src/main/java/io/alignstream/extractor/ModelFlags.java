@@ -1,5 +1,7 @@
 package io.alignstream.extractor;
 
+import io.alignstream.extractor.diffusion.Placement;
+import io.alignstream.extractor.diffusion.TinyModelCache;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -57,8 +59,8 @@ public final class ModelFlags {
 
   /** The options with the given taps, pooling and cache sizes. */
   public ModelOptions toOptions(int pixelSide, String taps, String pooling, int latentCache, int textCache) {
-    return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling,
-        modelCache == null ? ModelOptions.defaultModelCache() : modelCache, tinySeed, latentCache, textCache);
+    return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache(), tinySeed, latentCache,
+        textCache);
   }
 
   public String device() {
@@ -80,5 +82,15 @@ public final class ModelFlags {
   /** The model cache folder (the default when not given). */
   public Path modelCache() {
     return modelCache == null ? ModelOptions.defaultModelCache() : modelCache;
+  }
+
+  /** --device and --dtype as a placement. */
+  public Placement placement() {
+    return Placement.parse(device, dtype);
+  }
+
+  /** The built-in tiny model's folder for --tiny-seed in the model cache, written there first if absent. */
+  public Path tinyModelFolder() {
+    return TinyModelCache.folder(modelCache(), tinySeed);
   }
 }

@@ -3,10 +3,7 @@ package io.alignstream.extractor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.alignstream.common.ClusterConfig;
-import io.alignstream.common.PipelineTopics;
 import io.alignstream.common.SettingKey;
-import io.alignstream.common.Topics;
-import io.alignstream.common.serde.AvroSerde;
 import io.alignstream.local.EmbeddedKafkaBroker;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.DeadLetter;
@@ -17,22 +14,11 @@ import io.alignstream.schema.ModelCard;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.UUID;
 import javax.imageio.ImageIO;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,12 +38,8 @@ class ExtractorServiceTest {
     broker.close();
   }
 
-  /** Each test gets topics of its own, so tests cannot see each other's records. */
   private static ClusterConfig freshCluster() {
-    ClusterConfig cluster = new ClusterConfig(broker.bootstrapServers(), "mock://extractor-" + UUID.randomUUID(),
-        new Topics("t" + UUID.randomUUID().toString().substring(0, 8) + "."), Map.of());
-    PipelineTopics.ensure(cluster, 4, (short) 1);
-    return cluster;
+    return ExtractorTopics.freshCluster(broker, "extractor", 4);
   }
 
   @Test
@@ -70,7 +52,7 @@ class ExtractorServiceTest {
     }
     requests.add(request("corrupt", new byte[] {1, 2, 3, 4}, List.of(0.0)));
     requests.add(request("too-noisy", png(0), List.of(1.5)));
-    send(cluster, requests);
+    ExtractorTopics.send(cluster, requests);
 
     try (ExtractorService service = new ExtractorService(cluster, new PixelBaseline("pixels", 4), options("a"))) {
       service.start();
@@ -100,7 +82,7 @@ class ExtractorServiceTest {
     }
 
     // A restarted instance of the same model resumes after the committed offsets: nothing twice.
-    send(cluster, List.of(request("late", png(0x123456), List.of(0.0))));
+    ExtractorTopics.send(cluster, List.of(request("late", png(0x123456), List.of(0.0))));
     try (ExtractorService restarted = new ExtractorService(cluster, new PixelBaseline("pixels", 4), options("a"))) {
       restarted.start();
       List<LayerEmbedding> all = consume(cluster, cluster.topics().embeddings(), LayerEmbedding.class, 12);
@@ -116,7 +98,7 @@ class ExtractorServiceTest {
     for (int i = 0; i < 24; i++) {
       requests.add(request("item" + i, png(i * 0x0a0b0c), List.of(0.0)));
     }
-    send(cluster, requests);
+    ExtractorTopics.send(cluster, requests);
 
     try (ExtractorService one = new ExtractorService(cluster, new PixelBaseline("pixels", 2), options("one"));
         ExtractorService two = new ExtractorService(cluster, new PixelBaseline("pixels", 2), options("two"))) {
@@ -135,11 +117,8 @@ class ExtractorServiceTest {
   }
 
   private static ExtractionRequest request(String item, byte[] image, List<Double> noise) {
-    return ExtractionRequest.newBuilder()
-        .setRequestId(item + "@test").setDataset("test").setItemId(item).setImageId(item + ".png").setConcept(item)
-        .setImage(ByteBuffer.wrap(image)).setImageSha256("-").setNoiseLevels(noise)
+    return ExtractorTopics.request(item, image, noise)
         .setConditionings(List.of(Conditioning.NONE)).setSeed(0).setResolution(64).setLatent(LatentMode.MEAN)
-        .setSettingsDigest("test").setCreatedAt(Instant.now())
         .build();
   }
 
@@ -155,33 +134,8 @@ class ExtractorServiceTest {
     return out.toByteArray();
   }
 
-  private static void send(ClusterConfig cluster, List<ExtractionRequest> requests) {
-    try (var producer = new KafkaProducer<String, SpecificRecord>(cluster.producerProperties("test"),
-        new StringSerializer(), AvroSerde.configured(SpecificRecord.class, cluster.serdeProperties(), false))) {
-      for (ExtractionRequest r : requests) {
-        producer.send(new ProducerRecord<>(cluster.topics().requests(), r.getRequestId(), r));
-      }
-    }
-  }
-
-  /** Reads committed records of a topic until {@code expected} arrived, then briefly more to catch extras. */
   private static <T extends SpecificRecord> List<T> consume(ClusterConfig cluster, String topic, Class<T> type,
       int expected) {
-    List<T> values = new ArrayList<>();
-    try (var consumer = new KafkaConsumer<>(cluster.consumerProperties("reader", "reader-" + UUID.randomUUID()),
-        new StringDeserializer(), AvroSerde.configured(type, cluster.serdeProperties(), false))) {
-      consumer.subscribe(Set.of(topic));
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      long settleUntil = Long.MAX_VALUE;
-      while (System.nanoTime() < Math.min(deadline, settleUntil)) {
-        for (ConsumerRecord<String, T> record : consumer.poll(Duration.ofMillis(200))) {
-          values.add(record.value());
-        }
-        if (values.size() >= expected && settleUntil == Long.MAX_VALUE) {
-          settleUntil = System.nanoTime() + Duration.ofSeconds(1).toNanos();
-        }
-      }
-    }
-    return values;
+    return ExtractorTopics.consume(cluster, topic, type, expected, Duration.ofSeconds(60));
   }
 }

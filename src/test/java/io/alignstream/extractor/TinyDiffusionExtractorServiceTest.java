@@ -3,10 +3,7 @@ package io.alignstream.extractor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.alignstream.common.ClusterConfig;
-import io.alignstream.common.PipelineTopics;
 import io.alignstream.common.SettingKey;
-import io.alignstream.common.Topics;
-import io.alignstream.common.serde.AvroSerde;
 import io.alignstream.extractor.diffusion.EngineThreads;
 import io.alignstream.local.EmbeddedKafkaBroker;
 import io.alignstream.schema.Conditioning;
@@ -18,24 +15,13 @@ import io.alignstream.schema.ModelCard;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import javax.imageio.ImageIO;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,10 +56,8 @@ class TinyDiffusionExtractorServiceTest {
 
   @Test
   void publishesPaperLayersForEveryNoiseLevelAndConditioning() throws Exception {
-    ClusterConfig cluster = new ClusterConfig(broker.bootstrapServers(), "mock://tiny-" + UUID.randomUUID(),
-        new Topics("t" + UUID.randomUUID().toString().substring(0, 8) + "."), Map.of());
-    PipelineTopics.ensure(cluster, 2, (short) 1);
-    send(cluster, List.of(
+    ClusterConfig cluster = ExtractorTopics.freshCluster(broker, "tiny", 2);
+    ExtractorTopics.send(cluster, List.of(
         request("camera1", png(0x336699, 80, 64), List.of(0.1, 0.5), 64),
         request("banana", png(0xeecc22, 64, 64), List.of(0.1, 0.5), 64),
         request("badsize", png(0x000000, 64, 64), List.of(0.1), 40)));
@@ -129,11 +113,9 @@ class TinyDiffusionExtractorServiceTest {
   }
 
   private static ExtractionRequest request(String item, byte[] image, List<Double> noise, int resolution) {
-    return ExtractionRequest.newBuilder()
-        .setRequestId(item + "@test").setDataset("test").setItemId(item).setImageId(item + ".png").setConcept(item)
-        .setImage(ByteBuffer.wrap(image)).setImageSha256("-").setNoiseLevels(noise)
+    return ExtractorTopics.request(item, image, noise)
         .setConditionings(List.of(Conditioning.NONE, Conditioning.TEXT)).setSeed(11).setResolution(resolution)
-        .setLatent(LatentMode.SAMPLE).setSettingsDigest("test").setCreatedAt(Instant.now())
+        .setLatent(LatentMode.SAMPLE)
         .build();
   }
 
@@ -149,32 +131,8 @@ class TinyDiffusionExtractorServiceTest {
     return out.toByteArray();
   }
 
-  private static void send(ClusterConfig cluster, List<ExtractionRequest> requests) {
-    try (var producer = new KafkaProducer<String, SpecificRecord>(cluster.producerProperties("test"),
-        new StringSerializer(), AvroSerde.configured(SpecificRecord.class, cluster.serdeProperties(), false))) {
-      for (ExtractionRequest r : requests) {
-        producer.send(new ProducerRecord<>(cluster.topics().requests(), r.getRequestId(), r));
-      }
-    }
-  }
-
   private static <T extends SpecificRecord> List<T> consume(ClusterConfig cluster, String topic, Class<T> type,
       int expected) {
-    List<T> values = new ArrayList<>();
-    try (var consumer = new KafkaConsumer<>(cluster.consumerProperties("reader", "reader-" + UUID.randomUUID()),
-        new StringDeserializer(), AvroSerde.configured(type, cluster.serdeProperties(), false))) {
-      consumer.subscribe(Set.of(topic));
-      long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-      long settleUntil = Long.MAX_VALUE;
-      while (System.nanoTime() < Math.min(deadline, settleUntil)) {
-        for (ConsumerRecord<String, T> record : consumer.poll(Duration.ofMillis(200))) {
-          values.add(record.value());
-        }
-        if (values.size() >= expected && settleUntil == Long.MAX_VALUE) {
-          settleUntil = System.nanoTime() + Duration.ofSeconds(1).toNanos();
-        }
-      }
-    }
-    return values;
+    return ExtractorTopics.consume(cluster, topic, type, expected, Duration.ofSeconds(90));
   }
 }

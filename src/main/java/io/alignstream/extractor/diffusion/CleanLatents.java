@@ -2,7 +2,6 @@ package io.alignstream.extractor.diffusion;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.alignstream.common.Digests;
 import io.alignstream.schema.LatentMode;
@@ -122,11 +121,7 @@ final class CleanLatents {
       Posterior posterior = sd.vae().encode(pixels); // [N, 2c, h, w] moments
       NDArray noise = scope.create(eps, new Shape(chunk.size(), channels, side, side)); // [N, c, h, w]
       NDArray z0 = sd.vae().latents(posterior, noise.toDevice(posterior.mean().getDevice(), false)); // [N, c, h, w]
-      float[] flat = z0.toType(DataType.FLOAT32, false).toFloatArray();
-      float[][] rows = new float[chunk.size()][];
-      for (int i = 0; i < rows.length; i++) {
-        rows[i] = java.util.Arrays.copyOfRange(flat, i * per, (i + 1) * per);
-      }
+      float[][] rows = Ops.rows(z0); // N x [c * h * w]
       encoded += chunk.size();
       calls++;
       return rows;

@@ -136,7 +136,7 @@ public final class FeaturesCommand implements Callable<Integer> {
     if (noise.level != null && !(noise.level >= 0 && noise.level <= 1)) {
       throw new IllegalArgumentException("--noise-level " + noise.level + " is outside [0, 1]");
     }
-    Placement placement = Placement.parse(modelFlags.device(), modelFlags.dtype());
+    Placement placement = modelFlags.placement();
     modelFlags.applyThreads();
     try (StableDiffusion sd = StableDiffusion.open(PipelineFolder.open(pipelineDir()), placement);
         NDManager m = NDManager.newBaseManager(placement.device())) {
@@ -229,7 +229,7 @@ public final class FeaturesCommand implements Callable<Integer> {
 
   private Path pipelineDir() {
     if (model.equals("tiny")) {
-      return TinyModelCache.folder(modelFlags.modelCache(), modelFlags.tinySeed());
+      return modelFlags.tinyModelFolder();
     }
     Path dir = Path.of(model);
     if (!Files.isDirectory(dir)) {

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.norm.LayerNorm;
+import java.util.Arrays;
 
 /**
  * Weightless tensor operations shared by every block. Each returns a new array in the manager of
@@ -162,13 +163,27 @@ public final class Ops {
   /**
    * A copy of a forward's input owned by the forward's scope, on the scope's device and in the
    * compute dtype. Every later result inherits the scope as manager from this first operand, so
-   * closing the scope frees all intermediates (the caller's own input is left untouched).
+   * closing the scope frees all intermediates (the caller's own input is left untouched). It
+   * copies once: a duplicate on the same device, else the transfer itself.
    */
   public static NDArray enter(NDArray input, NDManager scope, DataType dtype) {
-    NDArray copy = input.duplicate(); // same manager as input for now
+    NDArray copy = input.getDevice().equals(scope.getDevice())
+        ? input.duplicate()
+        : input.toDevice(scope.getDevice(), false);
     copy.attach(scope);
-    NDArray placed = copy.toDevice(scope.getDevice(), false);
-    return placed.getDataType() == dtype ? placed : placed.toType(dtype, false);
+    return copy.getDataType() == dtype ? copy : copy.toType(dtype, false);
+  }
+
+  /** The values of each entry of a batch [N, ...] as float32, copied off the engine: N rows of equal length. */
+  public static float[][] rows(NDArray batch) {
+    float[] flat = batch.toType(DataType.FLOAT32, false).toFloatArray();
+    int n = Math.toIntExact(batch.getShape().get(0));
+    int per = flat.length / n;
+    float[][] rows = new float[n][];
+    for (int i = 0; i < n; i++) {
+      rows[i] = Arrays.copyOfRange(flat, i * per, (i + 1) * per);
+    }
+    return rows;
   }
 
   /** The spatial mean of a [B, C, H, W] map: [B, C] (chained single-axis means; see PLATFORM-NOTES). */

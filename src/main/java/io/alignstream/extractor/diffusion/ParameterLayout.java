@@ -1,16 +1,28 @@
 package io.alignstream.extractor.diffusion;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Every parameter (checkpoint name and shape) diffusers/transformers create for the SD model
- * classes, derived from their config values the way their constructors derive module widths.
- * Used to write complete random checkpoints ({@link TinyPipeline}); the tiny-sd2 fixture's
- * safetensors headers check it.
+ * Every parameter (checkpoint name, shape, and how it is initialised) diffusers/transformers
+ * create for the SD model classes, derived from their parsed configs the way their constructors
+ * derive module widths, in module order. The one description of each architecture's tensors:
+ * used to check a checkpoint against its config before any weight is loaded ({@link #verify}),
+ * to count parameters, and to write or draw complete random checkpoints ({@link TinyPipeline},
+ * {@link RandomWeights}); the tiny-sd2 fixture's safetensors headers check it.
  */
 public final class ParameterLayout {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ParameterLayout.class);
+  /** Biases of a random checkpoint: small, but non-zero so that their paths matter. */
+  private static final double BIAS_STD = 0.02;
 
   /** How a parameter is initialised when written with random values. */
   public enum Kind {
@@ -37,12 +49,29 @@ public final class ParameterLayout {
       return shape.clone();
     }
 
+    /** Number of elements. */
     public long size() {
-      long n = 1;
-      for (long d : shape) {
-        n *= d;
+      return Arrays.stream(shape).reduce(1, Math::multiplyExact);
+    }
+
+    /**
+     * The standard deviation of the zero-mean gaussian a random checkpoint draws this parameter
+     * from ({@link TinyPipeline}, {@link RandomWeights}): 1/sqrt(fan-in) for weights, so every
+     * layer keeps unit-scale activations; 0.02 for biases; 1 for embeddings, so prompts stay
+     * distinguishable. Norms are not drawn: they start at scale 1, shift 0.
+     */
+    public double initStd() {
+      switch (kind) {
+        case WEIGHT:
+          long fanIn = size() / shape[0];
+          return 1.0 / Math.sqrt(fanIn);
+        case BIAS:
+          return BIAS_STD;
+        case EMBEDDING:
+          return 1.0;
+        default:
+          throw new IllegalStateException(name + " is a norm parameter: it starts at a constant, not drawn");
       }
-      return n;
     }
   }
 
@@ -52,6 +81,59 @@ public final class ParameterLayout {
 
   public List<Param> params() {
     return Collections.unmodifiableList(params);
+  }
+
+  /** Name -> shape of every parameter, in module order. */
+  public Map<String, long[]> shapes() {
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    params.forEach(p -> shapes.put(p.name(), p.shape()));
+    return Collections.unmodifiableMap(shapes);
+  }
+
+  /** Total number of parameters (elements). */
+  public long count() {
+    return params.stream().mapToLong(Param::size).sum();
+  }
+
+  /**
+   * Checks the tensors found in a checkpoint's headers against this layout.
+   *
+   * @param source how the message names the checkpoint
+   * @throws CheckpointException naming the first missing or mis-shaped tensors; tensors the
+   *     layout does not use are only logged (diffusers ignores them as well)
+   */
+  public void verify(Map<String, long[]> found, Object source) {
+    Map<String, long[]> expected = shapes();
+    List<String> missing = new ArrayList<>();
+    for (Map.Entry<String, long[]> e : expected.entrySet()) {
+      long[] f = found.get(e.getKey());
+      if (f == null) {
+        missing.add(e.getKey());
+      } else if (!Arrays.equals(f, e.getValue())) {
+        throw new CheckpointException("tensor '" + e.getKey() + "' in " + source + " has shape " + Arrays.toString(f)
+            + ", but its config implies " + Arrays.toString(e.getValue()));
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw new CheckpointException(source + " lacks " + missing.size() + " tensors its config implies, e.g. "
+          + missing.subList(0, Math.min(5, missing.size())));
+    }
+    List<String> unused = found.keySet().stream().filter(n -> !expected.containsKey(n)).toList();
+    if (!unused.isEmpty()) {
+      LOG.warn("{} holds {} tensors its config does not use, e.g. {}", source, unused.size(),
+          unused.subList(0, Math.min(5, unused.size())));
+    }
+  }
+
+  /** The name -> shape map of a component's safetensors headers (no tensor data is read). */
+  public static Map<String, long[]> inHeaders(List<Path> files) {
+    Map<String, long[]> found = new LinkedHashMap<>();
+    for (Path f : files) {
+      try (SafetensorsFile st = SafetensorsFile.open(f)) {
+        st.tensors().values().forEach(info -> found.put(info.name(), info.dims()));
+      }
+    }
+    return found;
   }
 
   // ---- building blocks -------------------------------------------------------------------
@@ -100,98 +182,103 @@ public final class ParameterLayout {
     linear(p + ".to_out.0", c, c, true);
   }
 
-  /** Transformer2DModel with one BasicTransformerBlock (inner width = channels). */
-  private void transformer(String p, long c, long crossDim, boolean linearProjection) {
+  /** Transformer2DModel of {@code blocks} BasicTransformerBlocks (inner width = channels). */
+  private void transformer(String p, long c, int blocks, long crossDim, boolean linearProjection) {
     norm(p + ".norm", c);
-    if (linearProjection) {
-      linear(p + ".proj_in", c, c, true);
-    } else {
-      conv(p + ".proj_in", c, c, 1);
+    projection(p + ".proj_in", c, linearProjection);
+    for (int k = 0; k < blocks; k++) {
+      String b = p + ".transformer_blocks." + k;
+      norm(b + ".norm1", c);
+      attention(b + ".attn1", c, c);
+      norm(b + ".norm2", c);
+      attention(b + ".attn2", c, crossDim);
+      norm(b + ".norm3", c);
+      long inner = UNetConfig.FF_MULT * c;
+      linear(b + ".ff.net.0.proj", 2 * inner, c, true); // GEGLU: value and gate halves
+      linear(b + ".ff.net.2", c, inner, true);
     }
-    String b = p + ".transformer_blocks.0";
-    norm(b + ".norm1", c);
-    linear(b + ".attn1.to_q", c, c, false);
-    linear(b + ".attn1.to_k", c, c, false);
-    linear(b + ".attn1.to_v", c, c, false);
-    linear(b + ".attn1.to_out.0", c, c, true);
-    norm(b + ".norm2", c);
-    linear(b + ".attn2.to_q", c, c, false);
-    linear(b + ".attn2.to_k", c, crossDim, false);
-    linear(b + ".attn2.to_v", c, crossDim, false);
-    linear(b + ".attn2.to_out.0", c, c, true);
-    norm(b + ".norm3", c);
-    linear(b + ".ff.net.0.proj", 8 * c, c, true); // GEGLU: value and gate, 4c each
-    linear(b + ".ff.net.2", c, 4 * c, true);
-    if (linearProjection) {
-      linear(p + ".proj_out", c, c, true);
+    projection(p + ".proj_out", c, linearProjection);
+  }
+
+  /** proj_in/proj_out: Linear over tokens (SD 2.x) or a 1x1 conv over the map (SD 1.x). */
+  private void projection(String name, long c, boolean linear) {
+    if (linear) {
+      linear(name, c, c, true);
     } else {
-      conv(p + ".proj_out", c, c, 1);
+      conv(name, c, c, 1);
     }
+  }
+
+  /** A BasicTransformerBlock's Attention: unbiased q/k/v (k and v from the context), biased out. */
+  private void attention(String p, long dim, long contextDim) {
+    linear(p + ".to_q", dim, dim, false);
+    linear(p + ".to_k", dim, contextDim, false);
+    linear(p + ".to_v", dim, contextDim, false);
+    linear(p + ".to_out.0", dim, dim, true);
   }
 
   // ---- models ----------------------------------------------------------------------------
 
   /**
    * UNet2DConditionModel with CrossAttnDownBlock2D/DownBlock2D, UNetMidBlock2DCrossAttn and
-   * UpBlock2D/CrossAttnUpBlock2D, one transformer layer per attention, positional time embedding.
-   *
-   * @param crossAttnDown per down block, whether it has attentions (up blocks mirror it)
+   * UpBlock2D/CrossAttnUpBlock2D and a positional time embedding, as its __init__ builds it.
    */
-  public static ParameterLayout unet(
-      int inChannels, int outChannels, List<Integer> blockOut, int layersPerBlock, List<Boolean> crossAttnDown,
-      int crossAttentionDim, boolean linearProjection) {
+  public static ParameterLayout unet(UNetConfig c) {
     ParameterLayout l = new ParameterLayout();
-    long c0 = blockOut.get(0);
-    long temb = 4 * c0;
-    int n = blockOut.size();
-    l.conv("conv_in", c0, inChannels, 3);
+    long c0 = c.blockOutChannels().get(0);
+    long temb = c.timeEmbedDim();
+    boolean linear = c.useLinearProjection();
+    l.conv("conv_in", c0, c.inChannels(), 3);
     l.linear("time_embedding.linear_1", temb, c0, true);
     l.linear("time_embedding.linear_2", temb, temb, true);
-    long out = c0;
-    for (int i = 0; i < n; i++) {
-      long in = out;
-      out = blockOut.get(i);
-      for (int j = 0; j < layersPerBlock; j++) {
-        l.resnet("down_blocks." + i + ".resnets." + j, j == 0 ? in : out, out, temb);
-        if (crossAttnDown.get(i)) {
-          l.transformer("down_blocks." + i + ".attentions." + j, out, crossAttentionDim, linearProjection);
+    for (int i = 0; i < c.levels(); i++) {
+      String b = "down_blocks." + i;
+      long out = c.downOutChannels(i);
+      for (int j = 0; j < c.layersPerBlock().get(i); j++) {
+        l.resnet(b + ".resnets." + j, j == 0 ? c.downInChannels(i) : out, out, temb);
+        if (c.downHasAttention(i)) {
+          l.transformer(b + ".attentions." + j, out, c.transformerLayersPerBlock().get(i),
+              c.crossAttentionDims().get(i), linear);
         }
       }
-      if (i < n - 1) {
-        l.conv("down_blocks." + i + ".downsamplers.0.conv", out, out, 3);
+      if (c.downHasDownsampler(i)) {
+        l.conv(b + ".downsamplers.0.conv", out, out, 3);
       }
     }
-    long mid = blockOut.get(n - 1);
+    int deepest = c.levels() - 1;
+    long mid = c.midChannels();
     l.resnet("mid_block.resnets.0", mid, mid, temb);
-    l.transformer("mid_block.attentions.0", mid, crossAttentionDim, linearProjection);
+    l.transformer("mid_block.attentions.0", mid, c.transformerLayersPerBlock().get(deepest),
+        c.crossAttentionDims().get(deepest), linear);
     l.resnet("mid_block.resnets.1", mid, mid, temb);
     // Up blocks mirror the down blocks; each resnet also takes a skip connection.
-    long upOut = blockOut.get(n - 1);
-    for (int i = 0; i < n; i++) {
-      long prevOut = upOut;
-      upOut = blockOut.get(n - 1 - i);
-      long skipIn = blockOut.get(Math.max(n - 2 - i, 0));
-      boolean cross = crossAttnDown.get(n - 1 - i);
-      for (int j = 0; j <= layersPerBlock; j++) {
-        long skip = j == layersPerBlock ? skipIn : upOut;
-        long resIn = j == 0 ? prevOut : upOut;
-        l.resnet("up_blocks." + i + ".resnets." + j, resIn + skip, upOut, temb);
-        if (cross) {
-          l.transformer("up_blocks." + i + ".attentions." + j, upOut, crossAttentionDim, linearProjection);
+    for (int i = 0; i < c.levels(); i++) {
+      String b = "up_blocks." + i;
+      long out = c.upOutChannels(i);
+      int level = c.upLevel(i);
+      for (int j = 0; j < c.upResnets(i); j++) {
+        l.resnet(b + ".resnets." + j, c.upResnetInChannels(i, j) + c.upSkipChannels(i, j), out, temb);
+        if (c.upHasAttention(i)) {
+          l.transformer(b + ".attentions." + j, out, c.transformerLayersPerBlock().get(level),
+              c.crossAttentionDims().get(level), linear);
         }
       }
-      if (i < n - 1) {
-        l.conv("up_blocks." + i + ".upsamplers.0.conv", upOut, upOut, 3);
+      if (c.upHasUpsampler(i)) {
+        l.conv(b + ".upsamplers.0.conv", out, out, 3);
       }
     }
     l.norm("conv_norm_out", c0);
-    l.conv("conv_out", outChannels, c0, 3);
+    l.conv("conv_out", c.outChannels(), c0, 3);
     return l;
   }
 
   /** AutoencoderKL: encoder, quant convs and decoder (the decoder so the folder is complete). */
-  public static ParameterLayout autoencoderKl(int inChannels, int latentChannels, List<Integer> blockOut, int layersPerBlock) {
+  public static ParameterLayout autoencoderKl(VaeConfig c) {
     ParameterLayout l = new ParameterLayout();
+    int inChannels = c.inChannels();
+    int latentChannels = c.latentChannels();
+    List<Integer> blockOut = c.blockOutChannels();
+    int layersPerBlock = c.layersPerBlock();
     int n = blockOut.size();
     long last = blockOut.get(n - 1);
     l.conv("encoder.conv_in", blockOut.get(0), inChannels, 3);

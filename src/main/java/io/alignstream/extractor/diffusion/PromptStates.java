@@ -2,7 +2,6 @@ package io.alignstream.extractor.diffusion;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -70,12 +69,7 @@ final class PromptStates {
     }
     try (NDManager scope = base.newSubManager()) {
       NDArray states = encoder.encode(ClipTextEncoder.ids(scope, ids)); // [P, 77, D]
-      float[] flat = states.toType(DataType.FLOAT32, false).toFloatArray();
-      int per = flat.length / prompts.size();
-      float[][] rows = new float[prompts.size()][];
-      for (int i = 0; i < rows.length; i++) {
-        rows[i] = java.util.Arrays.copyOfRange(flat, i * per, (i + 1) * per);
-      }
+      float[][] rows = Ops.rows(states); // P x [77 * D]
       encoded += prompts.size();
       calls++;
       return rows;

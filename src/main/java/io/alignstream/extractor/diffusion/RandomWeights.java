@@ -13,14 +13,13 @@ import java.util.function.Predicate;
 /**
  * Seeded random weights of a whole architecture, drawn straight into engine memory: what the
  * benchmark needs to time the real SD 2.1 network (866 M UNet parameters) without a
- * multi-gigabyte checkpoint. Initialisation follows {@link TinyPipeline} (fan-in scaled
- * gaussian weights, small biases, unit norms) so activations stay at unit scale through every
- * layer; the values come from the engine's generator seeded once per store, so the same seed
- * gives the same weights with the same engine build.
+ * multi-gigabyte checkpoint. Initialisation is the same as {@link TinyPipeline}'s (see
+ * {@link ParameterLayout.Param#initStd()}: fan-in scaled gaussian weights, small biases, unit
+ * norms) so activations stay at unit scale through every layer; the values come from the
+ * engine's generator seeded once per store, so the same seed gives the same weights with the
+ * same engine build.
  */
 public final class RandomWeights {
-
-  private static final float BIAS_STD = 0.02f;
 
   private RandomWeights() {}
 
@@ -57,14 +56,8 @@ public final class RandomWeights {
         return m.ones(shape, DataType.FLOAT32);
       case NORM_BIAS:
         return m.zeros(shape, DataType.FLOAT32);
-      case BIAS:
-        return m.randomNormal(0f, BIAS_STD, shape, DataType.FLOAT32);
-      case EMBEDDING:
-        return m.randomNormal(0f, 1f, shape, DataType.FLOAT32);
-      case WEIGHT:
       default:
-        long fanIn = p.size() / p.shape()[0];
-        return m.randomNormal(0f, (float) (1.0 / Math.sqrt(fanIn)), shape, DataType.FLOAT32);
+        return m.randomNormal(0f, (float) p.initStd(), shape, DataType.FLOAT32);
     }
   }
 }

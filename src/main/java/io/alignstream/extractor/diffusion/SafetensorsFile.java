@@ -166,6 +166,14 @@ public final class SafetensorsFile implements AutoCloseable {
   /** The values of a floating-point (or integer) tensor widened/narrowed to float, row-major. */
   public float[] floats(String name) {
     TensorInfo info = info(name);
+    if (!info.dtype().isFloat()) {
+      long[] integers = longs(name);
+      float[] out = new float[integers.length];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = integers[i];
+      }
+      return out;
+    }
     ByteBuffer b = bytes(name);
     float[] out = new float[Math.toIntExact(info.size())];
     switch (info.dtype()) {
@@ -185,21 +193,7 @@ public final class SafetensorsFile implements AutoCloseable {
           out[i] = (float) b.getDouble(8 * i);
         }
       }
-      case I64 -> {
-        for (int i = 0; i < out.length; i++) {
-          out[i] = b.getLong(8 * i);
-        }
-      }
-      case I32 -> {
-        for (int i = 0; i < out.length; i++) {
-          out[i] = b.getInt(4 * i);
-        }
-      }
-      case U8 -> {
-        for (int i = 0; i < out.length; i++) {
-          out[i] = b.get(i) & 0xFF;
-        }
-      }
+      default -> throw new IllegalStateException(info.dtype() + " is not a float type"); // integers returned above
     }
     return out;
   }

@@ -24,7 +24,6 @@ public final class StableDiffusion implements AutoCloseable {
   private final ClipTextEncoder textEncoder;
   private final VaeEncoder vae;
   private final UNet unet;
-  private final WeightStore unetWeights;
   private final NoiseSchedule schedule;
   private final String scheduler;
   private final String configDigest;
@@ -32,13 +31,12 @@ public final class StableDiffusion implements AutoCloseable {
 
   private StableDiffusion(
       String source, ClipTokenizer tokenizer, ClipTextEncoder textEncoder, VaeEncoder vae, UNet unet,
-      WeightStore unetWeights, NoiseSchedule schedule, String scheduler, String configDigest, String weightsDigest) {
+      NoiseSchedule schedule, String scheduler, String configDigest, String weightsDigest) {
     this.source = source;
     this.tokenizer = tokenizer;
     this.textEncoder = textEncoder;
     this.vae = vae;
     this.unet = unet;
-    this.unetWeights = unetWeights;
     this.schedule = schedule;
     this.scheduler = scheduler;
     this.configDigest = configDigest;
@@ -56,15 +54,10 @@ public final class StableDiffusion implements AutoCloseable {
       opened.add(text);
       VaeEncoder vae = VaeEncoder.load(pipeline, vaePlacement(placement));
       opened.add(vae);
-      // As UNet.load does, but keeping the store so that its live arrays can be counted.
-      ComponentFolder unetFolder = pipeline.component("unet", "UNet2DConditionModel");
-      UNetConfig unetConfig = UNetConfig.from(unetFolder);
-      UNetParameters.verify(unetConfig, UNetParameters.inHeaders(unetFolder.weightFiles()), unetFolder);
-      WeightStore unetWeights = unetFolder.loadWeights(placement);
-      opened.add(unetWeights);
-      UNet unet = UNet.of(unetConfig, unetWeights);
+      UNet unet = UNet.load(pipeline, placement);
+      opened.add(unet);
       return new StableDiffusion(pipeline.dir().toAbsolutePath().normalize().toString(), tokenizer, text, vae, unet,
-          unetWeights, schedule, String.valueOf(schedulerFolder.className()), pipeline.configDigest(),
+          schedule, String.valueOf(schedulerFolder.className()), pipeline.configDigest(),
           pipeline.weightsDigest("text_encoder", "unet", "vae"));
     } catch (RuntimeException e) {
       closeAll(opened);
@@ -96,20 +89,12 @@ public final class StableDiffusion implements AutoCloseable {
       ClipTextEncoder text = new ClipTextEncoder(textConfig, RandomWeights.draw(ParameterLayout.clipText(textConfig),
           n -> true, placement, seed, "random " + name + " text_encoder"));
       opened.add(text);
-      ParameterLayout vaeLayout = ParameterLayout.autoencoderKl(
-          vaeConfig.inChannels(), vaeConfig.latentChannels(), vaeConfig.blockOutChannels(), vaeConfig.layersPerBlock());
-      VaeEncoder vae = new VaeEncoder(vaeConfig, RandomWeights.draw(vaeLayout,
+      VaeEncoder vae = new VaeEncoder(vaeConfig, RandomWeights.draw(ParameterLayout.autoencoderKl(vaeConfig),
           n -> n.startsWith("encoder.") || n.startsWith("quant_conv."), vaePlacement(placement), seed + 1,
           "random " + name + " vae"));
       opened.add(vae);
-      List<Boolean> crossAttn = new ArrayList<>();
-      for (int i = 0; i < unetConfig.levels(); i++) {
-        crossAttn.add(unetConfig.downHasAttention(i));
-      }
-      ParameterLayout unetLayout = ParameterLayout.unet(unetConfig.inChannels(), unetConfig.outChannels(),
-          unetConfig.blockOutChannels(), unetConfig.layersPerBlock().get(0), crossAttn,
-          unetConfig.crossAttentionDims().get(0), unetConfig.useLinearProjection());
-      WeightStore unetWeights = RandomWeights.draw(unetLayout, n -> true, placement, seed + 2, "random " + name + " unet");
+      WeightStore unetWeights = RandomWeights.draw(ParameterLayout.unet(unetConfig), n -> true, placement, seed + 2,
+          "random " + name + " unet");
       opened.add(unetWeights);
       UNet unet = UNet.of(unetConfig, unetWeights);
       MessageDigest config = Digests.newSha256();
@@ -122,7 +107,7 @@ public final class StableDiffusion implements AutoCloseable {
         weights.update(w.getBytes(StandardCharsets.US_ASCII));
       }
       return new StableDiffusion("random:" + configDir.toAbsolutePath().normalize() + "?seed=" + seed, tokenizer, text,
-          vae, unet, unetWeights, NoiseSchedule.fromConfig(schedulerFolder),
+          vae, unet, NoiseSchedule.fromConfig(schedulerFolder),
           schedulerFolder.config().path("_class_name").asText("scheduler"), Digests.hex(config), Digests.hex(weights));
     } catch (RuntimeException e) {
       closeAll(opened);
@@ -167,7 +152,7 @@ public final class StableDiffusion implements AutoCloseable {
 
   /** The UNet's weight store (owned by the UNet). */
   public WeightStore unetWeights() {
-    return unetWeights;
+    return unet.weights();
   }
 
   public NoiseSchedule schedule() {

@@ -24,17 +24,15 @@ import java.util.TreeMap;
  * <p>Shapes follow the shared tiny-sd2 fixture (UNet widths 32, 32, 64, 64 with 2, 4, 8, 8
  * heads; VAE 8, 16, 16; CLIP text encoder 32 wide, 2 layers, 4 heads) but the tokenizer is a
  * small BPE vocabulary learned here ({@link TinyBpe}) and the weights are drawn from a seeded
- * {@link SplittableRandom}: the same seed writes the same bytes on every machine. Weights are
- * gaussian with standard deviation 1/sqrt(fan-in), so every layer keeps unit-scale activations;
- * biases are small (0.02) but non-zero so their paths matter; norms start at scale 1, shift 0;
- * embeddings are unit gaussian so prompts stay distinguishable.
+ * {@link SplittableRandom}: the same seed writes the same bytes on every machine. Values are
+ * gaussian with the standard deviation {@link ParameterLayout.Param#initStd()} gives; norms start
+ * at scale 1, shift 0.
  */
 public final class TinyPipeline {
 
   public static final long DEFAULT_SEED = 0;
   /** Merges learned for the tiny tokenizer (the word list needs fewer to spell every word whole). */
   static final int MAX_MERGES = 400;
-  private static final double BIAS_STD = 0.02;
   private static final String DIFFUSERS_VERSION = "0.30.3";
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -191,9 +189,8 @@ public final class TinyPipeline {
     c.put("projection_dim", 32);
     c.put("torch_dtype", "float32");
     c.put("vocab_size", vocabSize);
-    writeJson(dir.resolve("config.json"), c);
-    ClipTextConfig config = new ClipTextConfig(vocabSize, 32, 64, 2, 4, 77, 1e-5, "gelu");
-    writeWeights(dir.resolve("model.safetensors"), ParameterLayout.clipText(config), rng);
+    ConfigReader config = writeConfig(dir, c);
+    writeWeights(dir.resolve("model.safetensors"), ParameterLayout.clipText(ClipTextConfig.parse(config)), rng);
   }
 
   private static void writeVae(Path dir, SplittableRandom rng) throws IOException {
@@ -220,9 +217,9 @@ public final class TinyPipeline {
     c.putNull("shift_factor");
     c.put("use_post_quant_conv", true);
     c.put("use_quant_conv", true);
-    writeJson(dir.resolve("config.json"), c);
+    ConfigReader config = writeConfig(dir, c);
     writeWeights(dir.resolve("diffusion_pytorch_model.safetensors"),
-        ParameterLayout.autoencoderKl(3, 4, VAE_CHANNELS, 1), rng);
+        ParameterLayout.autoencoderKl(VaeConfig.parse(config)), rng);
   }
 
   private static void writeUnet(Path dir, SplittableRandom rng) throws IOException {
@@ -277,9 +274,8 @@ public final class TinyPipeline {
         .add("CrossAttnUpBlock2D");
     c.put("upcast_attention", false);
     c.put("use_linear_projection", true);
-    writeJson(dir.resolve("config.json"), c);
-    writeWeights(dir.resolve("diffusion_pytorch_model.safetensors"),
-        ParameterLayout.unet(4, 4, UNET_CHANNELS, 2, List.of(true, true, true, false), CROSS_DIM, true), rng);
+    ConfigReader config = writeConfig(dir, c);
+    writeWeights(dir.resolve("diffusion_pytorch_model.safetensors"), ParameterLayout.unet(UNetConfig.from(config)), rng);
   }
 
   private static ObjectNode schedulerConfig() {
@@ -315,6 +311,16 @@ public final class TinyPipeline {
     values.forEach(array::add);
   }
 
+  /**
+   * Writes a component's config.json and returns it parsed as its loader will parse it, so that
+   * the weights are laid out from the very values the folder states.
+   */
+  private static ConfigReader writeConfig(Path dir, ObjectNode config) throws IOException {
+    Path file = dir.resolve("config.json");
+    writeJson(file, config);
+    return new ConfigReader(config, file);
+  }
+
   private static void writeJson(Path file, ObjectNode node) throws IOException {
     Files.createDirectories(file.getParent());
     Files.writeString(file, JSON.writeValueAsString(node) + "\n", StandardCharsets.UTF_8);
@@ -331,16 +337,10 @@ public final class TinyPipeline {
 
   private static float[] values(ParameterLayout.Param p, SplittableRandom rng) {
     float[] v = new float[Math.toIntExact(p.size())];
-    long[] shape = p.shape();
     switch (p.kind()) {
       case NORM_WEIGHT -> java.util.Arrays.fill(v, 1f);
       case NORM_BIAS -> { } // zeros
-      case BIAS -> gaussian(v, BIAS_STD, rng);
-      case EMBEDDING -> gaussian(v, 1.0, rng);
-      case WEIGHT -> {
-        long fanIn = p.size() / shape[0];
-        gaussian(v, 1.0 / Math.sqrt(fanIn), rng);
-      }
+      default -> gaussian(v, p.initStd(), rng);
     }
     return v;
   }

@@ -27,12 +27,13 @@ import java.util.List;
  * }
  * }</pre>
  *
- * <p>The forward reads like the architecture: one method per diffusers module type, weights
- * addressed by their checkpoint names through {@link Weights} scopes, and each module hands its
- * output to the {@link TapRecorder}, which ends the pass as soon as the deepest requested module
- * has run. Every array a forward creates lives in one sub-manager of the weight store that is
- * closed before it returns; the weights themselves are loaded once and never converted again.
- * Forwards share nothing but the read-only weights, so several threads may run them at once.
+ * <p>The forward reads like the architecture: one method per diffusers module type (a block's
+ * plain and cross-attention variants share one), weights addressed by their checkpoint names
+ * through {@link Weights} scopes, and each module hands its output to the {@link TapRecorder},
+ * which ends the pass as soon as the deepest requested module has run. Every array a forward
+ * creates lives in one sub-manager of the weight store that is closed before it returns; the
+ * weights themselves are loaded once and never converted again. Forwards share nothing but the
+ * read-only weights, so several threads may run them at once.
  */
 public final class UNet implements AutoCloseable {
 
@@ -59,7 +60,7 @@ public final class UNet implements AutoCloseable {
    */
   public static UNet load(ComponentFolder folder, Placement placement) {
     UNetConfig config = UNetConfig.from(folder);
-    UNetParameters.verify(config, UNetParameters.inHeaders(folder.weightFiles()), folder);
+    ParameterLayout.unet(config).verify(ParameterLayout.inHeaders(folder.weightFiles()), folder);
     return new UNet(config, folder.loadWeights(placement));
   }
 
@@ -67,7 +68,7 @@ public final class UNet implements AutoCloseable {
   public static UNet of(UNetConfig config, WeightStore store) {
     java.util.Map<String, long[]> found = new java.util.LinkedHashMap<>();
     store.names().forEach(n -> found.put(n, store.shape(n)));
-    UNetParameters.verify(config, found, store.source());
+    ParameterLayout.unet(config).verify(found, store.source());
     return new UNet(config, store);
   }
 
@@ -77,6 +78,11 @@ public final class UNet implements AutoCloseable {
 
   public Placement placement() {
     return store.placement();
+  }
+
+  /** The weight store (owned by the UNet), e.g. to count its live arrays. */
+  public WeightStore weights() {
+    return store;
   }
 
   /** See {@link WeightStore#weightsDigest()}. */
@@ -108,9 +114,9 @@ public final class UNet implements AutoCloseable {
     Taps.requireValid(taps, config);
     TapRecorder recorder = new TapRecorder(taps, pooling);
     try (NDManager scope = store.manager().newSubManager()) {
-      Pass pass = new Pass(scope, adopt(encoderHiddenStates, scope), recorder);
+      Pass pass = new Pass(scope, Ops.enter(encoderHiddenStates, scope, store.dtype()), recorder);
       try {
-        pass.unet(adopt(sample, scope), timesteps);
+        pass.unet(Ops.enter(sample, scope, store.dtype()), timesteps);
       } catch (TapRecorder.AllRecorded done) {
         // the deepest requested module has run: nothing below it is needed
       }
@@ -137,13 +143,6 @@ public final class UNet implements AutoCloseable {
           "encoder hidden states must be [" + batch + ", tokens, " + width + "] to match the sample batch and "
               + "cross_attention_dim; got " + c);
     }
-  }
-
-  /** A copy of a caller's array on the store's device, in the compute dtype, owned by the scope. */
-  private NDArray adopt(NDArray a, NDManager scope) {
-    NDArray copy = a.getDevice().equals(scope.getDevice()) ? a.duplicate() : a.toDevice(scope.getDevice(), false);
-    copy.attach(scope);
-    return copy.getDataType() == store.dtype() ? copy : copy.toType(store.dtype(), false);
   }
 
   @Override
@@ -197,7 +196,7 @@ public final class UNet implements AutoCloseable {
       for (int i = 0; i < config.levels(); i++) {
         Weights block = root.scope("down_blocks." + i);
         // [B, C(i-1), H, W] -> [B, Ci, H/2, W/2] (the deepest block keeps its resolution)
-        h = config.downHasAttention(i) ? crossAttnDownBlock(block, i, h, skips) : downBlock(block, i, h, skips);
+        h = downBlock(block, i, h, skips);
       }
 
       // 4. mid
@@ -207,7 +206,7 @@ public final class UNet implements AutoCloseable {
       for (int i = 0; i < config.levels(); i++) {
         Weights block = root.scope("up_blocks." + i);
         // [B, C', H, W] -> [B, C, 2H, 2W] (the shallowest block keeps its resolution)
-        h = config.upHasAttention(i) ? crossAttnUpBlock(block, i, h, skips) : upBlock(block, i, h, skips);
+        h = upBlock(block, i, h, skips);
       }
 
       // 6. out: GroupNorm, SiLU, conv 3x3 to the predicted noise
@@ -242,27 +241,19 @@ public final class UNet implements AutoCloseable {
       return tap(w, h); // [T, E]
     }
 
-    /** CrossAttnDownBlock2D: (resnet, transformer) per layer, each output a skip; then a downsampler. */
-    private NDArray crossAttnDownBlock(Weights w, int i, NDArray h, Deque<NDArray> skips) {
-      float scale = (float) config.resnetOutScaleFactor();
-      for (int j = 0; j < config.layersPerBlock().get(i); j++) {
-        h = resnet(w.scope("resnets." + j), h, scale); // [B, Cin, H, W] -> [B, C, H, W]
-        h = transformer2d(w.scope("attentions." + j), h, config.downHeads(i),
-            config.transformerLayersPerBlock().get(i)); // [B, C, H, W]
-        skips.push(h); // skip [B, C, H, W]
-      }
-      if (config.downHasDownsampler(i)) {
-        h = downsample(w.scope("downsamplers.0"), h); // [B, C, H, W] -> [B, C, H/2, W/2]
-        skips.push(h); // skip [B, C, H/2, W/2]
-      }
-      return tap(w, h); // [B, C, H/2, W/2]
-    }
-
-    /** DownBlock2D: resnets, each output a skip; then a downsampler. */
+    /**
+     * DownBlock2D, or CrossAttnDownBlock2D with a transformer after each resnet: every layer's
+     * output is a skip; then a downsampler.
+     */
     private NDArray downBlock(Weights w, int i, NDArray h, Deque<NDArray> skips) {
       float scale = (float) config.resnetOutScaleFactor();
+      boolean attention = config.downHasAttention(i);
       for (int j = 0; j < config.layersPerBlock().get(i); j++) {
         h = resnet(w.scope("resnets." + j), h, scale); // [B, Cin, H, W] -> [B, C, H, W]
+        if (attention) {
+          h = transformer2d(w.scope("attentions." + j), h, config.downHeads(i),
+              config.transformerLayersPerBlock().get(i)); // [B, C, H, W]
+        }
         skips.push(h); // skip [B, C, H, W]
       }
       if (config.downHasDownsampler(i)) {
@@ -282,27 +273,20 @@ public final class UNet implements AutoCloseable {
       return tap(w, h); // [B, C, H, W]
     }
 
-    /** UpBlock2D: per resnet, concatenate the latest skip on channels first; then an upsampler. */
+    /**
+     * UpBlock2D, or CrossAttnUpBlock2D with a transformer after each resnet: per layer, the latest
+     * skip is concatenated on channels first; then an upsampler.
+     */
     private NDArray upBlock(Weights w, int i, NDArray h, Deque<NDArray> skips) {
       float scale = (float) config.resnetOutScaleFactor();
-      for (int j = 0; j < config.upResnets(i); j++) {
-        h = NDArrays.concat(new NDList(h, skips.pop()), 1); // [B, Cprev, H, W] ++ [B, Cskip, H, W] -> [B, Cprev+Cskip, H, W]
-        h = resnet(w.scope("resnets." + j), h, scale); // -> [B, C, H, W]
-      }
-      if (config.upHasUpsampler(i)) {
-        h = upsample(w.scope("upsamplers.0"), h); // [B, C, H, W] -> [B, C, 2H, 2W]
-      }
-      return tap(w, h); // [B, C, 2H, 2W]
-    }
-
-    /** CrossAttnUpBlock2D: per layer, concatenate the latest skip, resnet, transformer; then an upsampler. */
-    private NDArray crossAttnUpBlock(Weights w, int i, NDArray h, Deque<NDArray> skips) {
-      float scale = (float) config.resnetOutScaleFactor();
+      boolean attention = config.upHasAttention(i);
       int layers = config.transformerLayersPerBlock().get(config.upLevel(i));
       for (int j = 0; j < config.upResnets(i); j++) {
         h = NDArrays.concat(new NDList(h, skips.pop()), 1); // [B, Cprev, H, W] ++ [B, Cskip, H, W] -> [B, Cprev+Cskip, H, W]
         h = resnet(w.scope("resnets." + j), h, scale); // -> [B, C, H, W]
-        h = transformer2d(w.scope("attentions." + j), h, config.upHeads(i), layers); // [B, C, H, W]
+        if (attention) {
+          h = transformer2d(w.scope("attentions." + j), h, config.upHeads(i), layers); // [B, C, H, W]
+        }
       }
       if (config.upHasUpsampler(i)) {
         h = upsample(w.scope("upsamplers.0"), h); // [B, C, H, W] -> [B, C, 2H, 2W]

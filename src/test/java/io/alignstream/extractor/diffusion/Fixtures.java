@@ -2,6 +2,9 @@ package io.alignstream.extractor.diffusion;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -10,6 +13,11 @@ import java.nio.file.Path;
 
 /** The shared diffusers reference fixtures (../shared/fixtures); tests skip when they are absent. */
 final class Fixtures {
+
+  /** The reference's prompts, in its order. */
+  static final String[] PROMPTS = {"", "a photo of a cat", "a photo of an aardvark"};
+  /** The reference's images. */
+  static final int IMAGES = 2;
 
   private Fixtures() {}
 
@@ -38,6 +46,35 @@ final class Fixtures {
     }
   }
 
+  /**
+   * The reference batch, image-major (batch index = image * 3 + prompt): each noisy latent
+   * repeated once per prompt. [2, 4, h, w] -> [6, 4, h, w]
+   */
+  static NDArray latents(NDManager m, SafetensorsFile ref, String prefix) {
+    long[] s = ref.info(prefix + ".noisy_latents").dims();
+    float[] x = ref.floats(prefix + ".noisy_latents");
+    int per = x.length / IMAGES;
+    float[] out = new float[x.length * PROMPTS.length];
+    for (int image = 0; image < IMAGES; image++) {
+      for (int prompt = 0; prompt < PROMPTS.length; prompt++) {
+        System.arraycopy(x, image * per, out, (image * PROMPTS.length + prompt) * per, per);
+      }
+    }
+    return m.create(out, new Shape(IMAGES * PROMPTS.length, s[1], s[2], s[3]));
+  }
+
+  /** The three prompts' text states tiled once per image: [3, 77, D] -> [6, 77, D]. */
+  static NDArray context(NDManager m, SafetensorsFile ref) {
+    long[] s = ref.info("text.last_hidden_state").dims();
+    float[] x = ref.floats("text.last_hidden_state");
+    float[] out = new float[x.length * IMAGES];
+    for (int image = 0; image < IMAGES; image++) {
+      System.arraycopy(x, 0, out, image * x.length, x.length);
+    }
+    return m.create(out, new Shape(IMAGES * s[0], s[1], s[2]));
+  }
+
+  /** The largest absolute difference; NaN as soon as one difference is NaN. */
   static float maxAbsDiff(float[] actual, float[] expected) {
     if (actual.length != expected.length) {
       throw new AssertionError(actual.length + " values, expected " + expected.length);
@@ -45,12 +82,10 @@ final class Fixtures {
     float max = 0;
     for (int i = 0; i < actual.length; i++) {
       float d = Math.abs(actual[i] - expected[i]);
-      if (!(d <= max)) {
-        max = Float.isNaN(d) ? Float.NaN : d;
-        if (Float.isNaN(d)) {
-          return d;
-        }
+      if (Float.isNaN(d)) {
+        return Float.NaN;
       }
+      max = Math.max(max, d);
     }
     return max;
   }

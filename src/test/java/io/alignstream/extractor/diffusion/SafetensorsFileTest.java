@@ -54,6 +54,9 @@ class SafetensorsFileTest {
       assertThat(st.floats("a.weight")).containsExactly(1, 2, 3, 4, 5, 6.5f);
       assertThat(st.longs("ids")).containsExactly(49406, -1, 0);
       assertThat(st.longs("bytes")).containsExactly(7, 255);
+      // integer tensors read as floats: I64 keeps its sign, U8 reads unsigned
+      assertThat(st.floats("ids")).containsExactly(49406f, -1f, 0f);
+      assertThat(st.floats("bytes")).containsExactly(7f, 255f);
       assertThat(st.floats("half")).containsExactly(HALF_VALUES);
       assertThat(st.floats("brain")).containsExactly(BF16_VALUES);
       assertThat(st.headerBytes().length % 8).isZero();

@@ -90,27 +90,37 @@ class TinyPipelineTest {
     }
   }
 
-  /** The layout must name and shape every parameter exactly as diffusers/transformers store it. */
+  /**
+   * The VAE and text-encoder layouts must name and shape every parameter exactly as
+   * diffusers/transformers store it (the UNet's: UNetConfigTest).
+   */
   @Test
   void layoutsMatchTheFixtureCheckpointsNamesAndShapes() {
-    Path fixture = Fixtures.tinySd2();
-    assertSameLayout(fixture.resolve("unet/diffusion_pytorch_model.safetensors"),
-        ParameterLayout.unet(4, 4, List.of(32, 32, 64, 64), 2, List.of(true, true, true, false), 32, true));
-    assertSameLayout(fixture.resolve("vae/diffusion_pytorch_model.safetensors"),
-        ParameterLayout.autoencoderKl(3, 4, List.of(8, 16, 16), 1));
-    ClipTextConfig text = ClipTextConfig.parse(
-        PipelineFolder.open(fixture).component("text_encoder").configReader());
-    assertSameLayout(fixture.resolve("text_encoder/model.safetensors"), ParameterLayout.clipText(text));
+    PipelineFolder fixture = PipelineFolder.open(Fixtures.tinySd2());
+    ComponentFolder vae = fixture.component("vae");
+    assertThat(sortedShapes(ParameterLayout.autoencoderKl(VaeConfig.parse(vae.configReader())).shapes()))
+        .isEqualTo(sortedShapes(ParameterLayout.inHeaders(vae.weightFiles())));
+    ComponentFolder text = fixture.component("text_encoder");
+    assertThat(sortedShapes(ParameterLayout.clipText(ClipTextConfig.parse(text.configReader())).shapes()))
+        .isEqualTo(sortedShapes(ParameterLayout.inHeaders(text.weightFiles())));
   }
 
-  private static void assertSameLayout(Path checkpoint, ParameterLayout layout) {
-    Map<String, List<Long>> expected = new TreeMap<>();
-    try (SafetensorsFile st = SafetensorsFile.open(checkpoint)) {
-      st.tensors().values().forEach(t -> expected.put(t.name(), boxed(t.dims())));
+  /** The tiny pipeline's configs restate the fixture's shapes: its UNet and VAE hold exactly the fixture's tensors. */
+  @Test
+  void tinyUnetAndVaeHoldTheFixturesTensors() {
+    PipelineFolder fixture = PipelineFolder.open(Fixtures.tinySd2());
+    PipelineFolder tiny = PipelineFolder.open(TinyPipeline.write(tmp.resolve("tiny")));
+    for (String component : List.of("unet", "vae")) {
+      assertThat(sortedShapes(ParameterLayout.inHeaders(tiny.component(component).weightFiles()))).as(component)
+          .isEqualTo(sortedShapes(ParameterLayout.inHeaders(fixture.component(component).weightFiles())));
     }
-    Map<String, List<Long>> actual = new TreeMap<>();
-    layout.params().forEach(p -> actual.put(p.name(), boxed(p.shape())));
-    assertThat(actual).as(checkpoint.toString()).isEqualTo(expected);
+  }
+
+  /** Name -> shape, sorted by name and comparable by value. */
+  private static Map<String, List<Long>> sortedShapes(Map<String, long[]> shapes) {
+    Map<String, List<Long>> sorted = new TreeMap<>();
+    shapes.forEach((name, dims) -> sorted.put(name, boxed(dims)));
+    return sorted;
   }
 
   private static List<Long> boxed(long[] dims) {

@@ -59,7 +59,7 @@ class UNetConfigTest {
   /** The per-module heads/head_dim diffusers reported when making the fixture. */
   @Test
   void headsMatchWhatDiffusersBuiltForTheFixture() throws Exception {
-    Path fixtures = UNetFixtures.dir();
+    Path fixtures = Fixtures.dir();
     UNetConfig c = parse(read(fixtures.resolve("tiny-sd2/unet/config.json")));
     JsonNode modules = read(fixtures.resolve("tiny-sd2-reference.json")).get("unet_attention");
     int checked = 0;
@@ -121,10 +121,10 @@ class UNetConfigTest {
 
   @Test
   void tinyLayoutIsExactlyTheTensorsDiffusersWrote() {
-    Path unet = UNetFixtures.dir().resolve("tiny-sd2/unet");
+    Path unet = Fixtures.dir().resolve("tiny-sd2/unet");
     ComponentFolder folder = ComponentFolder.open(unet, "unet", "UNet2DConditionModel");
-    Map<String, long[]> expected = UNetParameters.of(UNetConfig.from(folder));
-    Map<String, long[]> found = UNetParameters.inHeaders(folder.weightFiles());
+    Map<String, long[]> expected = ParameterLayout.unet(UNetConfig.from(folder)).shapes();
+    Map<String, long[]> found = ParameterLayout.inHeaders(folder.weightFiles());
     assertThat(expected.keySet()).containsExactlyInAnyOrderElementsOf(found.keySet());
     expected.forEach((name, shape) -> assertThat(found.get(name)).as(name).containsExactly(shape));
   }
@@ -136,12 +136,12 @@ class UNetConfigTest {
    */
   @Test
   void sd21ConfigImpliesItsKnownParameterCount() throws Exception {
-    Path file = UNetFixtures.dir().resolve("sd21-configs/unet/config.json");
+    Path file = Fixtures.dir().resolve("sd21-configs/unet/config.json");
     JsonNode json = read(file);
     UNetConfig c = UNetConfig.from(new ConfigReader(json, file));
-    Map<String, long[]> layout = UNetParameters.of(c);
+    Map<String, long[]> layout = ParameterLayout.unet(c).shapes();
 
-    long fromLayout = UNetParameters.count(c);
+    long fromLayout = ParameterLayout.unet(c).count();
     assertThat(fromLayout).isEqualTo(independentCount(json));
     assertThat(fromLayout).isEqualTo(865_910_724L);
     assertThat(Math.round(fromLayout / 1e5) / 10.0).isEqualTo(865.9);

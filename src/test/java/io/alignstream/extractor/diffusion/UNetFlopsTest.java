@@ -17,7 +17,7 @@ class UNetFlopsTest {
    */
   @Test
   void tinyCountMatchesRecountFromCheckpointShapes() {
-    Path unet = UNetFixtures.dir().resolve("tiny-sd2/unet");
+    Path unet = Fixtures.dir().resolve("tiny-sd2/unet");
     ComponentFolder folder = ComponentFolder.open(unet, "unet", "UNet2DConditionModel");
     UNetConfig config = UNetConfig.from(folder);
     int batch = 6;
@@ -28,7 +28,7 @@ class UNetFlopsTest {
     long conv = 0;
     long linear = 0;
     long attention = 0;
-    for (Map.Entry<String, long[]> e : UNetParameters.inHeaders(folder.weightFiles()).entrySet()) {
+    for (Map.Entry<String, long[]> e : ParameterLayout.inHeaders(folder.weightFiles()).entrySet()) {
       String name = e.getKey();
       long[] shape = e.getValue();
       if (!name.endsWith(".weight") || shape.length == 1) {
@@ -78,7 +78,7 @@ class UNetFlopsTest {
   /** The fixtures README: one SD 2.1 UNet forward at a 64x64 latent is about 0.80 TFLOP. */
   @Test
   void sd21At64x64IsAbout080Tflop() {
-    Path file = UNetFixtures.dir().resolve("sd21-configs/unet/config.json");
+    Path file = Fixtures.dir().resolve("sd21-configs/unet/config.json");
     UNetConfig config = UNetConfig.from(ComponentFolder.open(file.getParent(), "unet", null));
     UNetFlops flops = UNetFlops.of(config, 1, 64, 64, 77);
     System.out.println("SD 2.1 UNet, 64x64 latent, batch 1: " + flops);

@@ -32,8 +32,8 @@ class UNetParityTest {
 
   @BeforeAll
   static void load() {
-    unet = UNet.load(PipelineFolder.open(UNetFixtures.dir().resolve("tiny-sd2")), Placement.cpu());
-    ref = UNetFixtures.reference();
+    unet = UNet.load(PipelineFolder.open(Fixtures.tinySd2()), Placement.cpu());
+    ref = Fixtures.reference();
   }
 
   @AfterAll
@@ -78,8 +78,8 @@ class UNetParityTest {
     UNetOutput means;
     try (NDManager m = NDManager.newBaseManager()) {
       float[] ts = {timestep};
-      full = unet.forward(UNetFixtures.latents(m, ref, t), ts, UNetFixtures.context(m, ref), paths, Pooling.NONE);
-      means = unet.forward(UNetFixtures.latents(m, ref, t), ts, UNetFixtures.context(m, ref), paths, Pooling.MEAN);
+      full = unet.forward(Fixtures.latents(m, ref, t), ts, Fixtures.context(m, ref), paths, Pooling.NONE);
+      means = unet.forward(Fixtures.latents(m, ref, t), ts, Fixtures.context(m, ref), paths, Pooling.MEAN);
     }
 
     StringBuilder report = new StringBuilder("max |java - diffusers| at " + t + ":\n");
@@ -89,12 +89,12 @@ class UNetParityTest {
       String name = e.getValue();
       TapValue map = full.get(path);
       assertThat(map.shape()).as(path).containsExactly(flattenImagePrompt(ref.info(name).dims()));
-      float mapError = UNetFixtures.maxAbsDiff(map.values(), ref.floats(name));
+      float mapError = Fixtures.maxAbsDiff(map.values(), ref.floats(name));
       String meanColumn = "   -    ";
       if (ref.contains(name + ".spatial_mean")) {
         TapValue mean = means.get(path);
         assertThat(mean.shape()).as(path).containsExactly(flattenImagePrompt(ref.info(name + ".spatial_mean").dims()));
-        float meanError = UNetFixtures.maxAbsDiff(mean.values(), ref.floats(name + ".spatial_mean"));
+        float meanError = Fixtures.maxAbsDiff(mean.values(), ref.floats(name + ".spatial_mean"));
         errors.put(path + " (spatial mean)", meanError);
         meanColumn = String.format("%.2e", meanError);
       }
@@ -112,7 +112,7 @@ class UNetParityTest {
    */
   @Test
   void sd1StyleConvProjectionsReproduceTheReference(@TempDir Path tmp) throws Exception {
-    ComponentFolder tiny = ComponentFolder.open(UNetFixtures.dir().resolve("tiny-sd2/unet"), "unet", null);
+    ComponentFolder tiny = ComponentFolder.open(Fixtures.dir().resolve("tiny-sd2/unet"), "unet", null);
     ObjectNode config = (ObjectNode) tiny.config().deepCopy();
     config.put("use_linear_projection", false);
     Path dir = Files.createDirectories(tmp.resolve("unet"));
@@ -132,11 +132,11 @@ class UNetParityTest {
     try (UNet sd1 = UNet.load(ComponentFolder.open(dir, "unet", "UNet2DConditionModel"), Placement.cpu());
         NDManager m = NDManager.newBaseManager()) {
       assertThat(sd1.config().useLinearProjection()).isFalse();
-      UNetOutput out = sd1.forward(UNetFixtures.latents(m, ref, "t500"), new float[] {500},
-          UNetFixtures.context(m, ref), taps, Pooling.NONE);
+      UNetOutput out = sd1.forward(Fixtures.latents(m, ref, "t500"), new float[] {500},
+          Fixtures.context(m, ref), taps, Pooling.NONE);
       Map<String, String> names = referenceTaps("t500");
       for (String tap : taps) {
-        float error = UNetFixtures.maxAbsDiff(out.get(tap).values(), ref.floats(names.get(tap)));
+        float error = Fixtures.maxAbsDiff(out.get(tap).values(), ref.floats(names.get(tap)));
         System.out.printf("conv projections, t500 %-28s map %.2e%n", tap, error);
         assertThat(error).as(tap).isLessThanOrEqualTo(TOLERANCE);
       }

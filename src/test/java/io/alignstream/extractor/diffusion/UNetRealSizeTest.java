@@ -24,11 +24,11 @@ class UNetRealSizeTest {
 
   @Test
   void sd21ArchitectureRunsAtFullSize(@TempDir Path tmp) throws Exception {
-    Path config = UNetFixtures.dir().resolve("sd21-configs/unet/config.json");
+    Path config = Fixtures.dir().resolve("sd21-configs/unet/config.json");
     Path unetDir = Files.createDirectories(tmp.resolve("unet"));
     Files.copy(config, unetDir.resolve("config.json"));
     UNetConfig c = UNetConfig.from(ComponentFolder.open(unetDir, "unet", null));
-    writeRandomWeights(UNetParameters.of(c), unetDir.resolve("diffusion_pytorch_model.safetensors"));
+    writeRandomWeights(ParameterLayout.unet(c).shapes(), unetDir.resolve("diffusion_pytorch_model.safetensors"));
 
     try (UNet unet = UNet.load(ComponentFolder.open(unetDir, "unet", "UNet2DConditionModel"), Placement.cpu());
         NDManager m = NDManager.newBaseManager()) {

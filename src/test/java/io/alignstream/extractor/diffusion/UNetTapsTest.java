@@ -22,11 +22,11 @@ class UNetTapsTest {
 
   @BeforeAll
   static void load() {
-    unet = UNet.load(PipelineFolder.open(UNetFixtures.dir().resolve("tiny-sd2")), Placement.cpu());
-    ref = UNetFixtures.reference();
+    unet = UNet.load(PipelineFolder.open(Fixtures.tinySd2()), Placement.cpu());
+    ref = Fixtures.reference();
     manager = NDManager.newBaseManager();
-    latents = UNetFixtures.latents(manager, ref, "t500");
-    context = UNetFixtures.context(manager, ref);
+    latents = Fixtures.latents(manager, ref, "t500");
+    context = Fixtures.context(manager, ref);
   }
 
   @AfterAll
@@ -51,7 +51,7 @@ class UNetTapsTest {
     assertThat(full.computedModules()).isEqualTo(order);
     assertThat(early.get(tap).values()).containsExactly(full.get(tap).values());
     // and as the reference
-    assertThat(UNetFixtures.maxAbsDiff(early.get(tap).values(), ref.floats("unet.t500." + tap + ".spatial_mean")))
+    assertThat(Fixtures.maxAbsDiff(early.get(tap).values(), ref.floats("unet.t500." + tap + ".spatial_mean")))
         .isLessThan(1e-4f);
   }
 
@@ -126,7 +126,7 @@ class UNetTapsTest {
     TapValue at899 = unet.forward(latents, new float[] {899}, context, List.of(tap), Pooling.MEAN).get(tap);
     for (int b = 0; b < 6; b++) {
       float[] single = (b < 3 ? at0 : at899).row(b);
-      assertThat(UNetFixtures.maxAbsDiff(mixed.row(b), single)).as("batch entry " + b).isLessThan(1e-5f);
+      assertThat(Fixtures.maxAbsDiff(mixed.row(b), single)).as("batch entry " + b).isLessThan(1e-5f);
     }
   }
 

@@ -23,11 +23,11 @@ class UNetTimingTest {
 
   @Test
   void tinyForwardTiming() {
-    try (UNet unet = UNet.load(PipelineFolder.open(UNetFixtures.dir().resolve("tiny-sd2")), Placement.cpu());
-        SafetensorsFile ref = UNetFixtures.reference();
+    try (UNet unet = UNet.load(PipelineFolder.open(Fixtures.tinySd2()), Placement.cpu());
+        SafetensorsFile ref = Fixtures.reference();
         NDManager m = NDManager.newBaseManager()) {
-      NDArray latents = UNetFixtures.latents(m, ref, "t500");
-      NDArray context = UNetFixtures.context(m, ref);
+      NDArray latents = Fixtures.latents(m, ref, "t500");
+      NDArray context = Fixtures.context(m, ref);
       UNetFlops flops = UNetFlops.of(unet.config(), 6, 16, 16, 77);
       List<String> paper = Taps.paths(Taps.paper(unet.config()));
       for (int round = 0; round < 5; round++) {
