@@ -46,10 +46,6 @@ public final class ProduceEmbeddingsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    return publish();
-  }
-
-  private int publish() {
     if (modelId == null || layer == null || file == null || concepts == null) {
       throw new IllegalArgumentException("produce embeddings needs --model-id, --layer, --file and --concepts");
     }

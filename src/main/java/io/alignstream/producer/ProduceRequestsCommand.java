@@ -87,10 +87,6 @@ public final class ProduceRequestsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    return publish();
-  }
-
-  private int publish() {
     PrintWriter out = spec.commandLine().getOut();
     ExtractionSettings settings = new ExtractionSettings(noiseLevels, timesteps, conditionings, seed, resolution, latent);
     if (limit < 0) {

@@ -67,10 +67,6 @@ public final class ProduceTripletsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    return publish();
-  }
-
-  private int publish() {
     if (limit < 0) {
       throw new IllegalArgumentException("--limit must be >= 0, got " + limit);
     }
