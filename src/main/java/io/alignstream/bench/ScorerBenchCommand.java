@@ -3,6 +3,7 @@ package io.alignstream.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.SettingKey;
+import io.alignstream.common.TemporaryDirectory;
 import io.alignstream.common.Topics;
 import io.alignstream.common.serde.AvroSerde;
 import io.alignstream.local.EmbeddedKafkaBroker;
@@ -16,7 +17,6 @@ import io.alignstream.scorer.InProcessScorer;
 import io.alignstream.scorer.ScorerConfig;
 import io.alignstream.scorer.ScorerService;
 import io.alignstream.scorer.Similarity;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -268,7 +268,7 @@ public final class ScorerBenchCommand implements Callable<Integer> {
         return result;
       }
     } finally {
-      deleteRecursively(stateDir);
+      TemporaryDirectory.deleteTree(stateDir);
     }
   }
 
@@ -390,9 +390,4 @@ public final class ScorerBenchCommand implements Callable<Integer> {
     return Math.round(value * 1000) / 1000.0;
   }
 
-  private static void deleteRecursively(Path dir) throws IOException {
-    try (var paths = Files.walk(dir)) {
-      paths.sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
-  }
 }

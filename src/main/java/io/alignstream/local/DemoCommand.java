@@ -2,6 +2,7 @@ package io.alignstream.local;
 
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.SettingKey;
+import io.alignstream.common.TemporaryDirectory;
 import io.alignstream.extractor.ExtractorOptions;
 import io.alignstream.extractor.ExtractorService;
 import io.alignstream.extractor.FeatureModel;
@@ -139,8 +140,9 @@ public final class DemoCommand implements Callable<Integer> {
       ClusterConfig config = cluster.clusterConfig();
       System.out.printf("embedded cluster: bootstrap %s, schema registry %s%n", cluster.bootstrapServers(),
           cluster.registryUrl());
-      Path stateDir = Files.createTempDirectory("alignstream-demo-scorer");
-      try (ScorerService scorer = ScorerService.start(config, ScorerConfig.defaults(stateDir).withHttpPort(httpPort));
+      try (TemporaryDirectory stateDir = TemporaryDirectory.create("alignstream-demo-scorer");
+          ScorerService scorer = ScorerService.start(config,
+              ScorerConfig.defaults(stateDir.path()).withHttpPort(httpPort));
           DemoExtractors extractors = startExtractors(config, inputs);
           MetricsFollower metrics = new MetricsFollower(config)) {
         System.out.printf("dashboard: %s%n", scorer.baseUri());

@@ -1,5 +1,6 @@
 package io.alignstream.local;
 
+import io.alignstream.common.TemporaryDirectory;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -8,11 +9,9 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.common.Uuid;
@@ -70,7 +69,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         server.shutdown(); // a half-started server keeps non-daemon threads that would hold the JVM
         server.awaitShutdown();
         if (temporary) {
-          deleteRecursively(logDir);
+          TemporaryDirectory.deleteTree(logDir);
         }
         throw new IllegalStateException("the embedded Kafka broker on " + HOST + ":" + brokerPort
             + " failed to start: " + e.getMessage(), e);
@@ -98,7 +97,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     server.shutdown();
     server.awaitShutdown();
     if (temporary) {
-      deleteRecursively(logDir);
+      TemporaryDirectory.deleteTree(logDir);
     }
   }
 
@@ -166,11 +165,4 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
   }
 
-  private static void deleteRecursively(Path dir) {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-    } catch (IOException e) {
-      // a temporary directory left behind is not worth failing a shutdown for
-    }
-  }
 }
