@@ -22,6 +22,7 @@ import io.alignstream.producer.TripletFileReader;
 import io.alignstream.producer.TripletFormat;
 import io.alignstream.producer.TripletPublisher;
 import io.alignstream.producer.TripletResponse;
+import io.alignstream.report.ReportFolder;
 import io.alignstream.schema.AlignmentMetric;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.LatentMode;
@@ -113,6 +114,10 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--report", paramLabel = "FILE", description = "Write the final metrics as JSON.")
   Path report;
 
+  @Option(names = "--report-dir", paramLabel = "DIR",
+      description = "Write a report folder: figures (SVG, PNG), CSV files and index.html, from DIR/report.json.")
+  Path reportDir;
+
   @Option(names = "--data-dir", paramLabel = "DIR",
       description = "Keep broker data and schemas here (default: a temporary directory).")
   Path dataDir;
@@ -154,6 +159,12 @@ public final class DemoCommand implements Callable<Integer> {
           DemoReport.write(report, runSummary(inputs, extractors.models(), started), finalMetrics,
               SettingOrder.of(extractors.models()));
           System.out.printf("report: %s%n", report.toAbsolutePath());
+        }
+        if (reportDir != null) {
+          Files.createDirectories(reportDir);
+          DemoReport.write(reportDir.resolve("report.json"), runSummary(inputs, extractors.models(), started),
+              finalMetrics, SettingOrder.of(extractors.models()));
+          System.out.println(ReportFolder.fromJsonFile(reportDir.resolve("report.json"), reportDir, true).summary());
         }
         if (!complete) {
           System.err.printf("timed out after %s: %d of %d settings complete%n", timeout,

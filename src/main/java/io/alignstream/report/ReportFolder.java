@@ -1,0 +1,98 @@
+package io.alignstream.report;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Writes a report folder: {@code index.html} (every figure inline, plus tables; no script, no
+ * external file, so it opens from disk anywhere), {@code figures/NAME.svg} (and {@code .png} when a
+ * headless Chromium is at hand), and the CSV files of {@link ResultTables}.
+ */
+public final class ReportFolder {
+
+  /** What was written: the files, and why PNGs are missing if they are. */
+  public record Written(Path dir, List<Path> files, String pngNote) {
+    public String summary() {
+      return String.format(Locale.ROOT, "report: %s (%d files; %s)", dir.resolve("index.html").toAbsolutePath(),
+          files.size(), pngNote);
+    }
+  }
+
+  private static final Pattern SIZE = Pattern.compile("<svg [^>]*?width=\"(\\d+)\" height=\"(\\d+)\"");
+
+  private ReportFolder() {}
+
+  /** The folder of a demo report JSON ({@code demo --report FILE}). */
+  public static Written fromJsonFile(Path json, Path dir, boolean png) {
+    if (!Files.isRegularFile(json)) {
+      throw new IllegalArgumentException(json + ": no such file");
+    }
+    Results results;
+    try {
+      results = Results.fromJson(new ObjectMapper().readTree(json.toFile()));
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(json + " is not JSON: " + e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + json + ": " + e.getMessage(), e);
+    }
+    return write(results, json.getFileName().toString(), dir, png);
+  }
+
+  /** Writes the folder; {@code png} asks for PNG copies when a browser is available. */
+  public static Written write(Results results, String source, Path dir, boolean png) {
+    try {
+      Files.createDirectories(dir.resolve("figures"));
+      List<Path> files = new ArrayList<>();
+      List<Figures.Figure> figures = Figures.all(results);
+      for (Figures.Figure figure : figures) {
+        files.add(Files.writeString(dir.resolve("figures").resolve(figure.name() + ".svg"), figure.svg(),
+            StandardCharsets.UTF_8));
+      }
+      for (ResultTables.Table table : ResultTables.all(results)) {
+        files.add(Files.writeString(dir.resolve(table.fileName()), table.csv(), StandardCharsets.UTF_8));
+      }
+      String pngNote = png ? pngs(figures, dir, files) : "PNG not requested";
+      files.add(Files.writeString(dir.resolve("index.html"), ReportPage.html(results, source, figures, pngNote),
+          StandardCharsets.UTF_8));
+      return new Written(dir, files, pngNote);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the report folder " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String pngs(List<Figures.Figure> figures, Path dir, List<Path> files) {
+    Optional<HeadlessChromium> browser = HeadlessChromium.find();
+    if (browser.isEmpty()) {
+      return "no PNG: no headless Chromium found (install Debian's chromium or set ALIGNSTREAM_CHROMIUM)";
+    }
+    try {
+      for (Figures.Figure figure : figures) {
+        Matcher size = SIZE.matcher(figure.svg());
+        if (!size.find()) {
+          throw new IllegalStateException("figure " + figure.name() + " has no size");
+        }
+        Path png = dir.resolve("figures").resolve(figure.name() + ".png");
+        browser.get().screenshot(dir.resolve("figures").resolve(figure.name() + ".svg"), png,
+            Integer.parseInt(size.group(1)), Integer.parseInt(size.group(2)));
+        files.add(png);
+      }
+      return String.format(Locale.ROOT, "PNG rendered by %s", browser.get().executable());
+    } catch (IOException e) {
+      return "no PNG: " + e.getMessage();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "no PNG: interrupted";
+    }
+  }
+}

@@ -1,0 +1,173 @@
+package io.alignstream.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.alignstream.common.SettingKey;
+import io.alignstream.schema.Setting;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Everything the figures and tables of a report show: the odd-one-out metric per setting, the
+ * linear probes, the regressions onto human dimensions and the noise ceiling, read either from a
+ * demo report JSON or from the output topics (see {@link TopicResults}). The JSON keys are those of
+ * docs/architecture.md ("Results as JSON"); unknown keys are ignored.
+ */
+public record Results(List<Metric> metrics, List<Probe> probes, List<Regression> regressions, Ceiling ceiling) {
+
+  /** Layers in network order when they are the UNet's (Down0 .. Up3), otherwise in order of appearance. */
+  static final List<String> UNET_LAYERS =
+      List.of("Down0", "Down1", "Down2", "Down3", "Mid", "Up0", "Up1", "Up2", "Up3");
+
+  public static final double CHANCE = 1.0 / 3;
+
+  /** Odd-one-out accuracy of one setting with its Wilson 95% interval. */
+  public record Metric(String setting, String model, String layer, double noiseLevel, String conditioning,
+      long correct, long total, double accuracy, double ciLow, double ciHigh, Double normalized, double coverage) {}
+
+  /** One cross-validation fold of a probe. */
+  public record Fold(int fold, long trainTriplets, long testTriplets, double probeAccuracy, double zeroShotAccuracy,
+      double crossEntropy, int epochs) {}
+
+  /** A linear probe of one setting: the chosen lambda and the held-out accuracies. */
+  public record Probe(String setting, String model, String layer, double noiseLevel, String conditioning,
+      double lambda, double meanProbeAccuracy, Double meanZeroShotAccuracy, List<Fold> folds) {}
+
+  /** Held-out R^2 of one human dimension. */
+  public record Dimension(int index, String label, double r2, Double alpha) {
+    /** The label, or "dim N" (1-based, as the VICE papers count) when the file had none. */
+    public String name() {
+      return label != null && !label.isBlank() ? label : "dim " + (index + 1);
+    }
+  }
+
+  /** A regression of the human dimensions from one setting's features. */
+  public record Regression(String setting, String model, String layer, double noiseLevel, String conditioning,
+      double meanR2, Double predictedOooa, List<Dimension> dimensions) {}
+
+  /** The noise ceiling with its support; {@code value} is null when unavailable. */
+  public record Ceiling(Double value, Double ciLow, Double ciHigh, Long repeatedTriplets, Long responses,
+      String source) {
+    static final Ceiling UNAVAILABLE = new Ceiling(null, null, null, null, null, null);
+  }
+
+  /** Reads a demo report ({@code demo --report}) or any JSON with the same keys. */
+  public static Results fromJson(JsonNode report) {
+    List<Metric> metrics = new ArrayList<>();
+    for (JsonNode row : report.path("settings")) {
+      Setting s = setting(row);
+      metrics.add(new Metric(SettingKey.of(s), s.getModelId(), s.getLayer(), s.getNoiseLevel(),
+          s.getConditioning().name(), row.path("correct").asLong(), row.path("total").asLong(),
+          number(row, "accuracy"), number(row, "ci_low"), number(row, "ci_high"), optional(row, "normalized"),
+          row.path("coverage").asDouble(Double.NaN)));
+    }
+    List<Probe> probes = new ArrayList<>();
+    for (JsonNode p : report.path("probes")) {
+      probes.add(probe(p));
+    }
+    List<Regression> regressions = new ArrayList<>();
+    for (JsonNode r : report.path("regressions")) {
+      regressions.add(regression(r));
+    }
+    return new Results(metrics, probes, regressions, ceiling(report));
+  }
+
+  static Probe probe(JsonNode p) {
+    Setting s = setting(p);
+    List<Fold> folds = new ArrayList<>();
+    for (JsonNode f : p.path("folds")) {
+      folds.add(new Fold(f.path("fold").asInt(), f.path("train_triplets").asLong(), f.path("test_triplets").asLong(),
+          number(f, "probe_accuracy"), f.path("zero_shot_accuracy").asDouble(Double.NaN),
+          f.path("cross_entropy").asDouble(Double.NaN), f.path("epochs").asInt()));
+    }
+    return new Probe(SettingKey.of(s), s.getModelId(), s.getLayer(), s.getNoiseLevel(), s.getConditioning().name(),
+        number(p, "lambda"), number(p, "mean_probe_accuracy"), optional(p, "mean_zero_shot_accuracy"), folds);
+  }
+
+  static Regression regression(JsonNode r) {
+    Setting s = setting(r);
+    List<Dimension> dimensions = new ArrayList<>();
+    for (JsonNode d : r.path("dimensions")) {
+      JsonNode label = d.path("label");
+      dimensions.add(new Dimension(d.path("index").asInt(), label.isTextual() ? label.asText() : null,
+          number(d, "r2"), optional(d, "alpha")));
+    }
+    return new Regression(SettingKey.of(s), s.getModelId(), s.getLayer(), s.getNoiseLevel(),
+        s.getConditioning().name(), number(r, "mean_r2"), optional(r, "predicted_oooa"), dimensions);
+  }
+
+  /** The ceiling object of the contract, or the older report's bare {@code noise_ceiling} number. */
+  static Ceiling ceiling(JsonNode report) {
+    JsonNode c = report.path("noise_ceiling");
+    if (c.isNumber()) {
+      return new Ceiling(c.asDouble(), null, null, null, null, "repeated triplets of this run");
+    }
+    if (!c.isObject()) {
+      return Ceiling.UNAVAILABLE;
+    }
+    JsonNode value = c.has("value") ? c.get("value") : c.path("noise_ceiling");
+    return new Ceiling(value.isNumber() ? value.asDouble() : null, optional(c, "ci_low"), optional(c, "ci_high"),
+        c.path("repeated_triplets").isNumber() ? c.get("repeated_triplets").asLong() : null,
+        c.path("responses").isNumber() ? c.get("responses").asLong() : null,
+        c.path("source").isTextual() ? c.get("source").asText() : null);
+  }
+
+  /** The setting of a row: its {@code setting} key, which names model, layer, noise level and conditioning. */
+  private static Setting setting(JsonNode row) {
+    JsonNode key = row.path("setting");
+    if (!key.isTextual()) {
+      throw new IllegalArgumentException("a result row has no 'setting' string: " + row);
+    }
+    return SettingKey.parse(key.asText());
+  }
+
+  private static double number(JsonNode row, String field) {
+    JsonNode value = row.path(field);
+    if (!value.isNumber()) {
+      throw new IllegalArgumentException("result for '" + row.path("setting").asText("?") + "' has no number '"
+          + field + "'");
+    }
+    return value.asDouble();
+  }
+
+  private static Double optional(JsonNode row, String field) {
+    JsonNode value = row.path(field);
+    return value.isNumber() ? value.asDouble() : null;
+  }
+
+  /** Models in order of first appearance across metrics, probes and regressions. */
+  public List<String> models() {
+    Set<String> models = new LinkedHashSet<>();
+    metrics.forEach(m -> models.add(m.model()));
+    probes.forEach(p -> models.add(p.model()));
+    regressions.forEach(r -> models.add(r.model()));
+    return List.copyOf(models);
+  }
+
+  /** The layers of {@code model}: UNet layers in network order first, then the others as they appear. */
+  public List<String> layers(String model) {
+    Map<String, Integer> seen = new LinkedHashMap<>();
+    metrics.stream().filter(m -> m.model().equals(model)).forEach(m -> seen.putIfAbsent(m.layer(), seen.size()));
+    probes.stream().filter(p -> p.model().equals(model)).forEach(p -> seen.putIfAbsent(p.layer(), seen.size()));
+    regressions.stream().filter(r -> r.model().equals(model)).forEach(r -> seen.putIfAbsent(r.layer(), seen.size()));
+    List<String> layers = new ArrayList<>(seen.keySet());
+    layers.sort(Comparator.comparingInt((String l) -> UNET_LAYERS.contains(l) ? UNET_LAYERS.indexOf(l) : 100)
+        .thenComparingInt(seen::get));
+    return layers;
+  }
+
+  /** The setting with the highest accuracy per model (ties: the first in report order). */
+  public List<Metric> bestPerModel() {
+    Map<String, Metric> best = new LinkedHashMap<>();
+    for (Metric m : metrics) {
+      if (m.total() > 0) {
+        best.merge(m.model(), m, (a, b) -> b.accuracy() > a.accuracy() ? b : a);
+      }
+    }
+    return List.copyOf(best.values());
+  }
+}

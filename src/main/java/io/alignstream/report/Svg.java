@@ -1,0 +1,97 @@
+package io.alignstream.report;
+
+import java.util.Locale;
+
+/**
+ * A small SVG builder: elements with attributes, text escaped, coordinates rounded to 0.01 px.
+ * Data values go into {@code data-*} attributes at full precision ({@link #value}) so that a test
+ * or a reader can take the plotted numbers back out of the file.
+ */
+final class Svg {
+
+  private final StringBuilder out = new StringBuilder(8192);
+
+  Svg(int width, int height, String title, String figureName) {
+    out.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(width).append("\" height=\"")
+        .append(height).append("\" viewBox=\"0 0 ").append(width).append(' ').append(height)
+        .append("\" role=\"img\" font-family=\"system-ui, sans-serif\" font-size=\"12\" data-figure=\"")
+        .append(escape(figureName)).append("\">\n<title>").append(escape(title)).append("</title>\n")
+        .append("<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n");
+  }
+
+  /** Opens {@code <tag attrs...>}; attributes come as name, value pairs. */
+  Svg open(String tag, Object... attributes) {
+    out.append('<').append(tag);
+    attributes(attributes);
+    out.append(">\n");
+    return this;
+  }
+
+  Svg close(String tag) {
+    out.append("</").append(tag).append(">\n");
+    return this;
+  }
+
+  /** An empty element. */
+  Svg element(String tag, Object... attributes) {
+    out.append('<').append(tag);
+    attributes(attributes);
+    out.append("/>\n");
+    return this;
+  }
+
+  /** An element with text content (escaped). */
+  Svg text(String tag, String text, Object... attributes) {
+    out.append('<').append(tag);
+    attributes(attributes);
+    out.append('>').append(escape(text)).append("</").append(tag).append(">\n");
+    return this;
+  }
+
+  /** A shape with a tooltip. */
+  Svg titled(String tag, String tooltip, Object... attributes) {
+    out.append('<').append(tag);
+    attributes(attributes);
+    out.append("><title>").append(escape(tooltip)).append("</title></").append(tag).append(">\n");
+    return this;
+  }
+
+  private void attributes(Object... attributes) {
+    for (int i = 0; i < attributes.length; i += 2) {
+      Object v = attributes[i + 1];
+      if (v == null) {
+        continue;
+      }
+      out.append(' ').append(attributes[i]).append("=\"").append(escape(v instanceof Double d ? px(d) : v.toString()))
+          .append('"');
+    }
+  }
+
+  String finish() {
+    return out.append("</svg>\n").toString();
+  }
+
+  /** A coordinate: two decimals are finer than any screen. */
+  static String px(double v) {
+    return String.format(Locale.ROOT, "%.2f", v);
+  }
+
+  /** A data value as Java writes it: parses back to the identical double. */
+  static String value(Double v) {
+    return v == null ? "" : Double.toString(v);
+  }
+
+  static String escape(String s) {
+    StringBuilder b = new StringBuilder(s.length());
+    for (char c : s.toCharArray()) {
+      switch (c) {
+        case '&' -> b.append("&amp;");
+        case '<' -> b.append("&lt;");
+        case '>' -> b.append("&gt;");
+        case '"' -> b.append("&quot;");
+        default -> b.append(c);
+      }
+    }
+    return b.toString();
+  }
+}
