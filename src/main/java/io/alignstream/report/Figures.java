@@ -26,9 +26,12 @@ import java.util.stream.Collectors;
  */
 public final class Figures {
 
-  /** Okabe and Ito's colour-blind-safe palette, yellow last (weak on white); one colour per layer. */
-  static final List<String> PALETTE =
-      List.of("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442");
+  /**
+   * Paul Tol's "muted" scheme: nine colours that stay distinct for every common colour-vision
+   * deficiency, one per UNet layer (Down0 .. Up3), so no two layers ever share a colour.
+   */
+  static final List<String> PALETTE = List.of("#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77",
+      "#CC6677", "#882255", "#AA4499");
   static final String CHANCE_COLOUR = "#777777";
   static final String CEILING_COLOUR = "#000000";
   static final String NOISE_AXIS = "noise level s (fraction of the diffusion schedule)";
@@ -245,7 +248,7 @@ public final class Figures {
     return new Figure(name, caption, svg.finish());
   }
 
-  /** White at R^2 <= 0 to Okabe-Ito blue at 1: one hue, readable in grey and by every colour vision. */
+  /** White at R^2 <= 0 to a dark blue at 1: one hue, readable in grey and by every colour vision. */
   static String heat(double r2) {
     double t = Math.max(0, Math.min(1, r2));
     int r = (int) Math.round(255 + (0x00 - 255) * t);
@@ -309,7 +312,7 @@ public final class Figures {
       svg.text("text", m.model() + " (" + m.layer() + ", s=" + SettingKey.formatNoise(m.noiseLevel()) + ", "
           + m.conditioning() + ")", "x", labelW - 8.0, "y", cy + 4, "text-anchor", "end", "class", "model-label");
       svg.element("rect", "x", x.at(0), "y", cy - 8, "width", x.at(m.accuracy()) - x.at(0), "height", 16.0,
-          "fill", PALETTE.get(0), "fill-opacity", 0.35);
+          "fill", PALETTE.get(0), "fill-opacity", 0.3);
       svg.element("line", "x1", x.at(m.ciLow()), "x2", x.at(m.ciHigh()), "y1", cy, "y2", cy, "stroke", "#000000");
       svg.titled("circle", String.format(Locale.ROOT, "%s: accuracy %.4f (95%% CI %.4f-%.4f)", m.setting(),
               m.accuracy(), m.ciLow(), m.ciHigh()),
