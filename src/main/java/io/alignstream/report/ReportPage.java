@@ -8,7 +8,7 @@ final class ReportPage {
 
   /** A small inline icon, so that opening the page requests nothing. */
   static final String FAVICON = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E"
-      + "%3Crect width='16' height='16' rx='3' fill='%230072B2'/%3E%3Cpath d='M3 12 L7 7 L10 9 L13 4' stroke='white'"
+      + "%3Crect width='16' height='16' rx='3' fill='%23332288'/%3E%3Cpath d='M3 12 L7 7 L10 9 L13 4' stroke='white'"
       + " stroke-width='2' fill='none'/%3E%3C/svg%3E";
 
   private ReportPage() {}

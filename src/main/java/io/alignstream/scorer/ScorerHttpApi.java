@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The scorer's HTTP surface (JDK HttpServer):
  * <ul>
- *   <li>{@code GET /} the live dashboard (one self-contained page);
+ *   <li>{@code GET /} the live dashboard (one self-contained page), {@code /favicon.ico} its icon;
  *   <li>{@code GET /settings} the settings with a metric;
  *   <li>{@code GET /metrics?model=&layer=&noise=&conditioning=} metrics, optionally filtered;
  *   <li>{@code GET /metrics/{setting}} one setting (the setting string URL-encoded);
@@ -44,18 +44,24 @@ final class ScorerHttpApi {
   private final Supplier<String> streamsState;
   private final ObjectMapper json = new ObjectMapper();
   private final byte[] dashboard;
+  private final byte[] favicon;
 
   ScorerHttpApi(MetricsQuery query, EventHub hub, Supplier<String> streamsState) {
     this.query = query;
     this.hub = hub;
     this.streamsState = streamsState;
-    try (InputStream page = ScorerHttpApi.class.getResourceAsStream("dashboard.html")) {
-      if (page == null) {
-        throw new IllegalStateException("dashboard.html is missing from the scorer's resources");
+    this.dashboard = resource("dashboard.html");
+    this.favicon = resource("favicon.svg");
+  }
+
+  private static byte[] resource(String name) {
+    try (InputStream in = ScorerHttpApi.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException(name + " is missing from the scorer's resources");
       }
-      this.dashboard = page.readAllBytes();
+      return in.readAllBytes();
     } catch (IOException e) {
-      throw new IllegalStateException("cannot read the dashboard page", e);
+      throw new IllegalStateException("cannot read the scorer resource " + name, e);
     }
   }
 
@@ -90,6 +96,12 @@ final class ScorerHttpApi {
       exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
       exchange.sendResponseHeaders(200, dashboard.length);
       exchange.getResponseBody().write(dashboard);
+    } else if (path.equals("/favicon.ico") || path.equals("/favicon.svg")) {
+      // browsers ask for /favicon.ico on every page load; an SVG under that name is what they show
+      exchange.getResponseHeaders().set("Content-Type", "image/svg+xml");
+      exchange.getResponseHeaders().set("Cache-Control", "max-age=86400");
+      exchange.sendResponseHeaders(200, favicon.length);
+      exchange.getResponseBody().write(favicon);
     } else if (path.equals("/health")) {
       send(exchange, 200, Map.of("state", streamsState.get()));
     } else if (path.equals("/settings")) {

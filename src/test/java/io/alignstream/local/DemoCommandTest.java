@@ -15,6 +15,7 @@ import io.alignstream.producer.DatasetItem;
 import io.alignstream.producer.SyntheticDataset;
 import io.alignstream.producer.SyntheticSpec;
 import io.alignstream.producer.TripletPublisher;
+import io.alignstream.report.ReportCheck;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.LatentMode;
 import io.alignstream.schema.TripletJudgment;
@@ -46,7 +47,8 @@ class DemoCommandTest {
   void syntheticDemoScoresEveryTripletUnderEveryPixelSetting(@TempDir Path dir) throws Exception {
     Path report = dir.resolve("out.json");
 
-    int exit = run("demo", "--models", "pixels", "--seed", "3", "--http-port", "0", "--report", report.toString());
+    int exit = run("demo", "--models", "pixels", "--seed", "3", "--http-port", "0", "--report", report.toString(),
+        "--report-dir", dir.resolve("folder").toString());
 
     assertThat(exit).isZero();
     Dataset dataset = SyntheticDataset.generate(SyntheticSpec.defaults().withSeed(3)).dataset();
@@ -65,6 +67,7 @@ class DemoCommandTest {
     double[] ceiling = BatchReference.ceiling(triplets);
     assertThat(json.get("noise_ceiling").asDouble()).isCloseTo(ceiling[0], within(1e-12));
     assertThat(json.get("noise_ceiling_loo").asDouble()).isCloseTo(ceiling[1], within(1e-12));
+    ReportCheck.assertMatches(dir.resolve("folder"), ReportCheck.json(dir.resolve("folder/report.json")));
   }
 
   @Test
@@ -78,7 +81,8 @@ class DemoCommandTest {
     Path report = dir.resolve("vice.json");
 
     int exit = run("demo", "--concepts", concepts.toString(), "--triplets", tripletFile.toString(),
-        "--embeddings", vice.toString(), "--model-id", "vice", "--http-port", "0", "--report", report.toString());
+        "--embeddings", vice.toString(), "--model-id", "vice", "--http-port", "0", "--report", report.toString(),
+        "--report-dir", dir.resolve("folder").toString());
 
     assertThat(exit).isZero();
     // Independent reading: the scorer tests' own .npy reader, the triplet file line by line.
@@ -104,6 +108,7 @@ class DemoCommandTest {
     assertThat(setting.get("total").asLong()).isEqualTo(expected.total()).isEqualTo(146_168);
     assertThat(setting.get("correct").asLong()).isEqualTo(expected.correct());
     assertThat(setting.get("accuracy").asDouble()).isCloseTo(0.644, within(0.001));
+    ReportCheck.assertMatches(dir.resolve("folder"), ReportCheck.json(dir.resolve("folder/report.json")));
   }
 
   private static int run(String... args) {
