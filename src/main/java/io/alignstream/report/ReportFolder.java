@@ -42,7 +42,10 @@ public final class ReportFolder {
     try {
       results = Results.fromJson(new ObjectMapper().readTree(json.toFile()));
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(json + " is not JSON: " + e.getOriginalMessage(), e);
+      // the parser's own message runs over several lines and repeats the location: keep its gist
+      String gist = e.getOriginalMessage().split("[:\n]", 2)[0];
+      throw new IllegalArgumentException(String.format(Locale.ROOT, "%s is not JSON at line %d, column %d (%s)", json,
+          e.getLocation().getLineNr(), e.getLocation().getColumnNr(), gist));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + json + ": " + e.getMessage(), e);
     }
