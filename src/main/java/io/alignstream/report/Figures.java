@@ -8,7 +8,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -81,45 +80,23 @@ public final class Figures {
     if (rows.isEmpty()) {
       return empty(name, caption, "no scored triplets for " + model + " yet");
     }
-    List<String> layers = results.layers(model);
-    Map<String, List<Results.Metric>> panels = byConditioning(rows, Results.Metric::conditioning);
     Double ceiling = results.ceiling().value();
     double low = Math.min(Results.CHANCE, rows.stream().mapToDouble(Results.Metric::ciLow).min().orElse(0));
     double high = Math.max(ceiling == null ? 0 : ceiling, rows.stream().mapToDouble(Results.Metric::ciHigh).max()
         .orElse(1));
     Scale y = Scale.padded(low, high, 0, 1);
-    Scale x = Scale.noise(rows.stream().mapToDouble(Results.Metric::noiseLevel).toArray());
-    Svg svg = new Svg(panels.size() * PANEL_W + LEGEND_W, PANEL_H + 20, caption, name);
-    int panelIndex = 0;
-    for (Map.Entry<String, List<Results.Metric>> panel : panels.entrySet()) {
-      int ox = panelIndex++ * PANEL_W;
-      String title = model + ", conditioning " + panel.getKey();
-      axes(svg, ox, title, x, y, NOISE_AXIS, ACCURACY_AXIS, panel.getKey());
-      referenceLines(svg, ox, x, y, ceiling);
-      for (String layer : layers) {
-        List<Results.Metric> line = panel.getValue().stream().filter(m -> m.layer().equals(layer))
-            .sorted(Comparator.comparingDouble(Results.Metric::noiseLevel)).toList();
-        if (line.isEmpty()) {
-          continue;
-        }
-        String c = colour(layers, layer);
-        svg.open("g", "class", "series", "data-layer", layer, "data-conditioning", panel.getKey());
-        band(svg, ox, x, y, line, c);
-        polyline(svg, ox, x, y, line.stream().map(m -> new double[] {m.noiseLevel(), m.accuracy()}).toList(), c, null);
-        for (Results.Metric m : line) {
-          svg.titled("circle", String.format(Locale.ROOT, "%s: accuracy %.4f (95%% CI %.4f-%.4f), %d / %d",
-                  m.setting(), m.accuracy(), m.ciLow(), m.ciHigh(), m.correct(), m.total()),
-              "class", "point", "cx", ox + x.at(m.noiseLevel()), "cy", y.at(m.accuracy()), "r", 3.5, "fill", c,
-              "data-setting", m.setting(), "data-layer", m.layer(), "data-noise", Svg.value(m.noiseLevel()),
-              "data-conditioning", m.conditioning(), "data-accuracy", Svg.value(m.accuracy()),
-              "data-ci-low", Svg.value(m.ciLow()), "data-ci-high", Svg.value(m.ciHigh()));
-        }
-        svg.close("g");
+    return linePanels(name, caption, model, results.layers(model), rows, y, ceiling, false, (svg, ox, x, line, c) -> {
+      band(svg, ox, x, y, line, c);
+      polyline(svg, ox, x, y, line.stream().map(m -> new double[] {m.noiseLevel(), m.accuracy()}).toList(), c, null);
+      for (Results.Metric m : line) {
+        svg.titled("circle", String.format(Locale.ROOT, "%s: accuracy %.4f (95%% CI %.4f-%.4f), %d / %d",
+                m.setting(), m.accuracy(), m.ciLow(), m.ciHigh(), m.correct(), m.total()),
+            "class", "point", "cx", ox + x.at(m.noiseLevel()), "cy", y.at(m.accuracy()), "r", 3.5, "fill", c,
+            "data-setting", m.setting(), "data-layer", m.layer(), "data-noise", Svg.value(m.noiseLevel()),
+            "data-conditioning", m.conditioning(), "data-accuracy", Svg.value(m.accuracy()),
+            "data-ci-low", Svg.value(m.ciLow()), "data-ci-high", Svg.value(m.ciHigh()));
       }
-    }
-    legend(svg, panels.size() * PANEL_W, layers.stream().filter(l -> rows.stream().anyMatch(m -> m.layer().equals(l)))
-        .toList(), layers, ceiling, false);
-    return new Figure(name, caption, svg.finish());
+    });
   }
 
   // ---------------------------------------------------------------- probing figure
@@ -132,8 +109,6 @@ public final class Figures {
     if (rows.isEmpty()) {
       return empty(name, caption, "no probe results for " + model + " yet");
     }
-    List<String> layers = results.layers(model);
-    Map<String, List<Results.Probe>> panels = byConditioning(rows, Results.Probe::conditioning);
     Double ceiling = results.ceiling().value();
     double low = Results.CHANCE;
     double high = ceiling == null ? 0 : ceiling;
@@ -142,46 +117,59 @@ public final class Figures {
       high = Math.max(high, Math.max(p.meanProbeAccuracy(), zeroShot(p, p.meanProbeAccuracy())));
     }
     Scale y = Scale.padded(low, high, 0, 1);
-    Scale x = Scale.noise(rows.stream().mapToDouble(Results.Probe::noiseLevel).toArray());
+    return linePanels(name, caption, model, results.layers(model), rows, y, ceiling, true, (svg, ox, x, line, c) -> {
+      List<Results.Probe> withZeroShot = line.stream().filter(p -> p.meanZeroShotAccuracy() != null).toList();
+      polyline(svg, ox, x, y, withZeroShot.stream()
+          .map(p -> new double[] {p.noiseLevel(), p.meanZeroShotAccuracy()}).toList(), c, "5 4");
+      polyline(svg, ox, x, y, line.stream().map(p -> new double[] {p.noiseLevel(), p.meanProbeAccuracy()}).toList(),
+          c, null);
+      for (Results.Probe p : withZeroShot) {
+        svg.titled("circle", String.format(Locale.ROOT, "%s: zero-shot %.4f", p.setting(), p.meanZeroShotAccuracy()),
+            "class", "point", "cx", ox + x.at(p.noiseLevel()), "cy", y.at(p.meanZeroShotAccuracy()), "r", 3.5,
+            "fill", "#ffffff", "stroke", c, "stroke-width", 1.5, "data-kind", "zero-shot",
+            "data-setting", p.setting(), "data-layer", p.layer(), "data-noise", Svg.value(p.noiseLevel()),
+            "data-conditioning", p.conditioning(), "data-accuracy", Svg.value(p.meanZeroShotAccuracy()));
+      }
+      for (Results.Probe p : line) {
+        svg.titled("circle", String.format(Locale.ROOT, "%s: probed %.4f (lambda %s, %d folds)", p.setting(),
+                p.meanProbeAccuracy(), Svg.value(p.lambda()), p.folds().size()),
+            "class", "point", "cx", ox + x.at(p.noiseLevel()), "cy", y.at(p.meanProbeAccuracy()), "r", 3.5,
+            "fill", c, "data-kind", "probe", "data-setting", p.setting(), "data-layer", p.layer(),
+            "data-noise", Svg.value(p.noiseLevel()), "data-conditioning", p.conditioning(),
+            "data-accuracy", Svg.value(p.meanProbeAccuracy()), "data-lambda", Svg.value(p.lambda()));
+      }
+    });
+  }
+
+  /** Draws one layer's line in one panel: its rows sorted by noise level, in the layer's colour. */
+  private interface Series<T> {
+    void draw(Svg svg, int panelX, Scale x, List<T> line, String colour);
+  }
+
+  /** Panels of accuracy against noise level, one per conditioning, one series per layer, and the legend. */
+  private static <T extends Results.Located> Figure linePanels(String name, String caption, String model,
+      List<String> layers, List<T> rows, Scale y, Double ceiling, boolean probes, Series<T> series) {
+    Map<String, List<T>> panels = new TreeMap<>();
+    rows.forEach(r -> panels.computeIfAbsent(r.conditioning(), k -> new ArrayList<>()).add(r));
+    Scale x = Scale.noise(rows.stream().mapToDouble(Results.Located::noiseLevel).toArray());
     Svg svg = new Svg(panels.size() * PANEL_W + LEGEND_W, PANEL_H + 20, caption, name);
     int panelIndex = 0;
-    for (Map.Entry<String, List<Results.Probe>> panel : panels.entrySet()) {
+    for (Map.Entry<String, List<T>> panel : panels.entrySet()) {
       int ox = panelIndex++ * PANEL_W;
       axes(svg, ox, model + ", conditioning " + panel.getKey(), x, y, NOISE_AXIS, ACCURACY_AXIS, panel.getKey());
       referenceLines(svg, ox, x, y, ceiling);
       for (String layer : layers) {
-        List<Results.Probe> line = panel.getValue().stream().filter(p -> p.layer().equals(layer))
-            .sorted(Comparator.comparingDouble(Results.Probe::noiseLevel)).toList();
-        if (line.isEmpty()) {
-          continue;
+        List<T> line = panel.getValue().stream().filter(r -> r.layer().equals(layer))
+            .sorted(Comparator.comparingDouble(Results.Located::noiseLevel)).toList();
+        if (!line.isEmpty()) {
+          svg.open("g", "class", "series", "data-layer", layer, "data-conditioning", panel.getKey());
+          series.draw(svg, ox, x, line, colour(layers, layer));
+          svg.close("g");
         }
-        String c = colour(layers, layer);
-        svg.open("g", "class", "series", "data-layer", layer, "data-conditioning", panel.getKey());
-        List<Results.Probe> withZeroShot = line.stream().filter(p -> p.meanZeroShotAccuracy() != null).toList();
-        polyline(svg, ox, x, y, withZeroShot.stream()
-            .map(p -> new double[] {p.noiseLevel(), p.meanZeroShotAccuracy()}).toList(), c, "5 4");
-        polyline(svg, ox, x, y, line.stream().map(p -> new double[] {p.noiseLevel(), p.meanProbeAccuracy()}).toList(),
-            c, null);
-        for (Results.Probe p : line) {
-          if (p.meanZeroShotAccuracy() != null) {
-            svg.titled("circle", String.format(Locale.ROOT, "%s: zero-shot %.4f", p.setting(), p.meanZeroShotAccuracy()),
-                "class", "point", "cx", ox + x.at(p.noiseLevel()), "cy", y.at(p.meanZeroShotAccuracy()), "r", 3.5,
-                "fill", "#ffffff", "stroke", c, "stroke-width", 1.5, "data-kind", "zero-shot",
-                "data-setting", p.setting(), "data-layer", p.layer(), "data-noise", Svg.value(p.noiseLevel()),
-                "data-conditioning", p.conditioning(), "data-accuracy", Svg.value(p.meanZeroShotAccuracy()));
-          }
-          svg.titled("circle", String.format(Locale.ROOT, "%s: probed %.4f (lambda %s, %d folds)", p.setting(),
-                  p.meanProbeAccuracy(), Svg.value(p.lambda()), p.folds().size()),
-              "class", "point", "cx", ox + x.at(p.noiseLevel()), "cy", y.at(p.meanProbeAccuracy()), "r", 3.5,
-              "fill", c, "data-kind", "probe", "data-setting", p.setting(), "data-layer", p.layer(),
-              "data-noise", Svg.value(p.noiseLevel()), "data-conditioning", p.conditioning(),
-              "data-accuracy", Svg.value(p.meanProbeAccuracy()), "data-lambda", Svg.value(p.lambda()));
-        }
-        svg.close("g");
       }
     }
-    legend(svg, panels.size() * PANEL_W, layers.stream().filter(l -> rows.stream().anyMatch(p -> p.layer().equals(l)))
-        .toList(), layers, ceiling, true);
+    legend(svg, panels.size() * PANEL_W, layers.stream().filter(l -> rows.stream().anyMatch(r -> r.layer().equals(l)))
+        .toList(), layers, ceiling, probes);
     return new Figure(name, caption, svg.finish());
   }
 
@@ -330,12 +318,6 @@ public final class Figures {
     svg.text("text", caption, "x", 8, "y", 22, "font-weight", "600");
     svg.text("text", message, "x", 8, "y", 50, "fill", "#555555", "class", "no-data");
     return new Figure(name, caption, svg.finish().replaceFirst("<svg ", "<svg data-empty=\"true\" "));
-  }
-
-  private static <T> Map<String, List<T>> byConditioning(List<T> rows, Function<T, String> conditioning) {
-    Map<String, List<T>> panels = new TreeMap<>();
-    rows.forEach(r -> panels.computeIfAbsent(conditioning.apply(r), k -> new ArrayList<>()).add(r));
-    return panels;
   }
 
   private static void axes(Svg svg, int ox, String title, Scale x, Scale y, String xLabel, String yLabel,

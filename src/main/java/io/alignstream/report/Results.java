@@ -2,6 +2,7 @@ package io.alignstream.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.alignstream.common.SettingKey;
+import io.alignstream.schema.AlignmentMetric;
 import io.alignstream.schema.Setting;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -25,9 +26,32 @@ public record Results(List<Metric> metrics, List<Probe> probes, List<Regression>
 
   public static final double CHANCE = 1.0 / 3;
 
+  /** A result of one setting, with the setting's parts spelled out for plotting. */
+  public interface Located {
+    String setting();
+
+    String model();
+
+    String layer();
+
+    double noiseLevel();
+
+    String conditioning();
+  }
+
   /** Odd-one-out accuracy of one setting with its Wilson 95% interval. */
   public record Metric(String setting, String model, String layer, double noiseLevel, String conditioning,
-      long correct, long total, double accuracy, double ciLow, double ciHigh, Double normalized, double coverage) {}
+      long correct, long total, double accuracy, double ciLow, double ciHigh, Double normalized, double coverage)
+      implements Located {
+
+    /** The metric as the scorer publishes it on {@code oooa}. */
+    static Metric of(AlignmentMetric m) {
+      Setting s = m.getSetting();
+      return new Metric(SettingKey.of(s), s.getModelId(), s.getLayer(), s.getNoiseLevel(), s.getConditioning().name(),
+          m.getCorrect(), m.getTotal(), m.getAccuracy(), m.getCiLow(), m.getCiHigh(), m.getNormalized(),
+          m.getCoverage());
+    }
+  }
 
   /** One cross-validation fold of a probe. */
   public record Fold(int fold, long trainTriplets, long testTriplets, double probeAccuracy, double zeroShotAccuracy,
@@ -35,7 +59,7 @@ public record Results(List<Metric> metrics, List<Probe> probes, List<Regression>
 
   /** A linear probe of one setting: the chosen lambda and the held-out accuracies. */
   public record Probe(String setting, String model, String layer, double noiseLevel, String conditioning,
-      double lambda, double meanProbeAccuracy, Double meanZeroShotAccuracy, List<Fold> folds) {}
+      double lambda, double meanProbeAccuracy, Double meanZeroShotAccuracy, List<Fold> folds) implements Located {}
 
   /** Held-out R^2 of one human dimension. */
   public record Dimension(int index, String label, double r2, Double alpha) {
@@ -47,12 +71,17 @@ public record Results(List<Metric> metrics, List<Probe> probes, List<Regression>
 
   /** A regression of the human dimensions from one setting's features. */
   public record Regression(String setting, String model, String layer, double noiseLevel, String conditioning,
-      double meanR2, Double predictedOooa, List<Dimension> dimensions) {}
+      double meanR2, Double predictedOooa, List<Dimension> dimensions) implements Located {}
 
   /** The noise ceiling with its support; {@code value} is null when unavailable. */
   public record Ceiling(Double value, Double ciLow, Double ciHigh, Long repeatedTriplets, Long responses,
       String source) {
     static final Ceiling UNAVAILABLE = new Ceiling(null, null, null, null, null, null);
+
+    /** A bare ceiling value, computed by the scorer from this run's repeated triplets. */
+    static Ceiling ofRun(double value) {
+      return new Ceiling(value, null, null, null, null, "repeated triplets of this run");
+    }
   }
 
   /** Reads a demo report ({@code demo --report}) or any JSON with the same keys. */
@@ -104,7 +133,7 @@ public record Results(List<Metric> metrics, List<Probe> probes, List<Regression>
   static Ceiling ceiling(JsonNode report) {
     JsonNode c = report.path("noise_ceiling");
     if (c.isNumber()) {
-      return new Ceiling(c.asDouble(), null, null, null, null, "repeated triplets of this run");
+      return Ceiling.ofRun(c.asDouble());
     }
     if (!c.isObject()) {
       return Ceiling.UNAVAILABLE;

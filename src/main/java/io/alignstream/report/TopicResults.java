@@ -89,28 +89,14 @@ public final class TopicResults {
 
   private static Results results(Map<String, AlignmentMetric> metrics, Map<String, JsonNode> probes,
       Map<String, JsonNode> regressions) {
-    ObjectNode report = JSON.createObjectNode();
     Double ceiling = null;
     for (AlignmentMetric m : metrics.values()) {
-      ObjectNode row = report.withArray("settings").addObject();
-      row.put("setting", SettingKey.of(m.getSetting()));
-      row.put("correct", m.getCorrect());
-      row.put("total", m.getTotal());
-      row.put("accuracy", m.getAccuracy());
-      row.put("ci_low", m.getCiLow());
-      row.put("ci_high", m.getCiHigh());
-      row.put("coverage", m.getCoverage());
-      if (m.getNormalized() != null) {
-        row.put("normalized", m.getNormalized());
-      }
       ceiling = m.getNoiseCeiling() != null ? m.getNoiseCeiling() : ceiling;
     }
-    if (ceiling != null) {
-      report.put("noise_ceiling", ceiling);
-    }
-    probes.values().forEach(report.withArray("probes")::add);
-    regressions.values().forEach(report.withArray("regressions")::add);
-    return Results.fromJson(report);
+    return new Results(metrics.values().stream().map(Results.Metric::of).toList(),
+        probes.values().stream().map(Results::probe).toList(),
+        regressions.values().stream().map(Results::regression).toList(),
+        ceiling == null ? Results.Ceiling.UNAVAILABLE : Results.Ceiling.ofRun(ceiling));
   }
 
   /**
