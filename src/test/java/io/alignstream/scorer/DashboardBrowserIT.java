@@ -5,15 +5,19 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.alignstream.common.SettingKey;
 import io.alignstream.local.EmbeddedKafkaBroker;
 import io.alignstream.local.EmbeddedSchemaRegistry;
 import io.alignstream.report.Browser;
+import io.alignstream.report.Figures;
 import io.alignstream.report.HeadlessChromium;
+import io.alignstream.report.Results;
 import io.alignstream.schema.AlignmentMetric;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.LayerEmbedding;
 import io.alignstream.schema.Setting;
+import java.io.StringReader;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -27,9 +31,13 @@ import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+import org.xml.sax.InputSource;
 
 /**
  * The live dashboard in headless Chromium, served by a scorer on the real embedded broker: it
@@ -123,6 +131,24 @@ class DashboardBrowserIT {
         assertThat(p.get("low").asDouble()).isEqualTo(m.get("ci_low").asDouble());
         assertThat(p.get("high").asDouble()).isEqualTo(m.get("ci_high").asDouble());
       }
+      // the report's Java renderer draws the same points in the same colours from the same data
+      ObjectNode report = json.createObjectNode();
+      report.set("settings", get(scorer, "metrics"));
+      Figures.Figure javaFigure = Figures.all(Results.fromJson(report)).stream()
+          .filter(f -> f.name().equals("accuracy-sd")).findFirst().orElseThrow();
+      NodeList circles = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+          .parse(new InputSource(new StringReader(javaFigure.svg()))).getElementsByTagName("circle");
+      JsonNode pagePoints = browser.evaluate("Object.fromEntries([...document.querySelectorAll('#accuracy circle.point')]"
+          + ".map(c => [c.dataset.setting, {fill: c.getAttribute('fill'), accuracy: Number(c.dataset.accuracy)}]))");
+      assertThat(circles.getLength()).isEqualTo(pagePoints.size()).isEqualTo(18);
+      for (int i = 0; i < circles.getLength(); i++) {
+        Element c = (Element) circles.item(i);
+        JsonNode drawn = pagePoints.get(c.getAttribute("data-setting"));
+        assertThat(drawn.get("fill").asText()).as("colour of %s", c.getAttribute("data-setting"))
+            .isEqualTo(c.getAttribute("fill"));
+        assertThat(drawn.get("accuracy").asDouble()).isEqualTo(Double.parseDouble(c.getAttribute("data-accuracy")));
+      }
+
       // one panel per conditioning, chance and ceiling lines and legend values
       assertThat(browser.evaluate("[...document.querySelectorAll('#accuracy svg')].map(s => s.dataset.conditioning)"))
           .extracting(JsonNode::asText).containsExactly("NONE", "TEXT");
