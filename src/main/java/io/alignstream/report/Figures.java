@@ -197,7 +197,7 @@ public final class Figures {
     boolean oneNoise = columns.stream().map(r -> r.noiseLevel() + r.conditioning()).distinct().count() == 1;
     int cell = 16;
     int labelW = 150;
-    int headerH = oneNoise ? 60 : 110;
+    int headerH = oneNoise ? 80 : 150; // room for the rotated column labels below the title
     int width = Math.max(labelW + columns.size() * cell + 40 + 170, 420);
     int height = headerH + dimensions.size() * cell + 70;
     Svg svg = new Svg(width, height, caption, name);
@@ -230,9 +230,9 @@ public final class Figures {
           "font-size", 11, "class", "dimension");
     }
     colourBar(svg, labelW + columns.size() * cell + 30, headerH);
-    svg.text("text", "mean R\u00b2 per column: " + columns.stream()
-            .map(r -> String.format(Locale.ROOT, "%.3f", r.meanR2())).collect(Collectors.joining(", ")),
-        "x", 8, "y", height - 14.0, "font-size", 11);
+    Results.Regression best = columns.stream().max(Comparator.comparingDouble(Results.Regression::meanR2)).orElseThrow();
+    svg.text("text", String.format(Locale.ROOT, "highest mean R\u00b2: %.3f (%s); every value in regressions.csv",
+        best.meanR2(), best.setting()), "x", 8, "y", height - 14.0, "font-size", 11, "class", "best");
     return new Figure(name, caption, svg.finish());
   }
 
