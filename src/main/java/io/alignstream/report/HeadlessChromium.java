@@ -1,27 +1,22 @@
 package io.alignstream.report;
 
-import io.alignstream.common.TemporaryDirectory;
-import java.awt.image.BufferedImage;
-import java.io.IOException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import javax.imageio.ImageIO;
 
 /**
- * Debian's {@code chromium} (or the one named by {@code ALIGNSTREAM_CHROMIUM}) in headless mode,
- * used to turn the report's static SVG files into PNG. A static file has nothing pending, so the
- * plain {@code --screenshot} switch is enough here; the live dashboard needs the DevTools protocol
- * (see the browser tests).
+ * Debian's {@code chromium} (or the one named by {@code ALIGNSTREAM_CHROMIUM}): where it is and
+ * how to start it headless. The report turns its SVG files into PNG with it, all in one
+ * {@link DevToolsBrowser} session (one browser start, each figure clipped to its own size).
  */
 public final class HeadlessChromium {
 
   private static final List<String> NAMES = List.of("chromium", "chromium-browser", "google-chrome");
-
-  private static final int MIN_HEIGHT = 300;
 
   private final Path executable;
 
@@ -63,26 +58,21 @@ public final class HeadlessChromium {
     return command;
   }
 
-  /**
-   * Renders {@code svg} at its own size into {@code png}. Headless Chromium paints nothing into
-   * very short windows, so it renders at least {@link #MIN_HEIGHT} pixels high and the PNG is
-   * cropped back to the figure.
-   */
-  void screenshot(Path svg, Path png, int width, int height) throws IOException, InterruptedException {
-    try (TemporaryDirectory profile = TemporaryDirectory.create("alignstream-chromium")) {
-      Process process = new ProcessBuilder(command(profile.path(), "--screenshot=" + png.toAbsolutePath(),
-          "--window-size=" + width + "," + Math.max(height, MIN_HEIGHT), svg.toAbsolutePath().toUri().toString()))
-          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-      if (!process.waitFor(60, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        throw new IOException("chromium took over 60 s to render " + svg);
+  /** Renders each SVG file (key) at its own size ({@code sizes}) into its PNG file (value). */
+  void screenshots(Map<Path, Path> svgToPng, Map<Path, int[]> sizes) throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    try (DevToolsBrowser browser = DevToolsBrowser.start(this)) {
+      for (Map.Entry<Path, Path> figure : svgToPng.entrySet()) {
+        int[] size = sizes.get(figure.getKey());
+        String url = figure.getKey().toAbsolutePath().toUri().toString();
+        browser.viewport(size[0], size[1], false);
+        browser.navigate(url);
+        browser.await("location.href === " + json.writeValueAsString(url) + " && document.readyState === 'complete'",
+            Duration.ofSeconds(30));
+        browser.screenshot(figure.getValue(), size[0], size[1]);
       }
-      if (process.exitValue() != 0 || !Files.exists(png)) {
-        throw new IOException("chromium exited with " + process.exitValue() + " and no " + png);
-      }
-      BufferedImage image = ImageIO.read(png.toFile());
-      if (image.getHeight() > height) {
-        ImageIO.write(image.getSubimage(0, 0, Math.min(width, image.getWidth()), height), "png", png.toFile());
+      if (!browser.problems().isEmpty()) {
+        throw new IllegalStateException("chromium reported " + browser.problems());
       }
     }
   }

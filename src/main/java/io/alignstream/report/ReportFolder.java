@@ -8,6 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -79,23 +81,27 @@ public final class ReportFolder {
     if (browser.isEmpty()) {
       return "no PNG: no headless Chromium found (install Debian's chromium or set ALIGNSTREAM_CHROMIUM)";
     }
-    try {
-      for (Figures.Figure figure : figures) {
-        Matcher size = SIZE.matcher(figure.svg());
-        if (!size.find()) {
-          throw new IllegalStateException("figure " + figure.name() + " has no size");
-        }
-        Path png = dir.resolve("figures").resolve(figure.name() + ".png");
-        browser.get().screenshot(dir.resolve("figures").resolve(figure.name() + ".svg"), png,
-            Integer.parseInt(size.group(1)), Integer.parseInt(size.group(2)));
-        files.add(png);
+    Map<Path, Path> svgToPng = new LinkedHashMap<>();
+    Map<Path, int[]> sizes = new LinkedHashMap<>();
+    for (Figures.Figure figure : figures) {
+      Matcher size = SIZE.matcher(figure.svg());
+      if (!size.find()) {
+        throw new IllegalStateException("figure " + figure.name() + " has no size");
       }
-      return String.format(Locale.ROOT, "PNG rendered by %s", browser.get().executable());
-    } catch (IOException e) {
-      return "no PNG: " + e.getMessage();
+      Path svg = dir.resolve("figures").resolve(figure.name() + ".svg");
+      svgToPng.put(svg, dir.resolve("figures").resolve(figure.name() + ".png"));
+      sizes.put(svg, new int[] {Integer.parseInt(size.group(1)), Integer.parseInt(size.group(2))});
+    }
+    try {
+      browser.get().screenshots(svgToPng, sizes);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return "no PNG: interrupted";
+    } catch (Exception e) {
+      // a report without PNG is still a report: say why and keep the SVG and CSV files
+      return "no PNG: " + e.getMessage();
     }
+    files.addAll(svgToPng.values());
+    return String.format(Locale.ROOT, "PNG rendered by %s", browser.get().executable());
   }
 }

@@ -24,7 +24,7 @@ class ReportPageBrowserTest {
     new ObjectMapper().writeValue(file.toFile(), json);
     Path out = ReportFolder.fromJsonFile(file, dir.resolve("out"), false).dir();
 
-    try (Browser browser = Browser.start()) {
+    try (DevToolsBrowser browser = DevToolsBrowser.start()) {
       browser.navigate(out.resolve("index.html").toUri().toString());
       browser.await("document.readyState === 'complete' && document.querySelectorAll('figure svg').length === 7",
           Duration.ofSeconds(30));

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.alignstream.common.SettingKey;
 import io.alignstream.local.EmbeddedKafkaBroker;
 import io.alignstream.local.EmbeddedSchemaRegistry;
-import io.alignstream.report.Browser;
+import io.alignstream.report.DevToolsBrowser;
 import io.alignstream.report.Figures;
 import io.alignstream.report.HeadlessChromium;
 import io.alignstream.report.Results;
@@ -96,7 +96,7 @@ class DashboardBrowserIT {
         BrokerFixture kafka = new BrokerFixture(broker.bootstrapServers(), registry.url(), app + ".");
         ScorerService scorer = ScorerService.start(kafka.cluster, ScorerConfig.defaults(dir).withApplicationId(app)
             .withHttpPort(0).withTopicPartitions(2).withEmitInterval(Duration.ofMillis(200)));
-        Browser browser = Browser.start()) {
+        DevToolsBrowser browser = DevToolsBrowser.start()) {
       assertThat(scorer.awaitRunning(Duration.ofSeconds(60))).isTrue();
       browser.navigate(scorer.baseUri() + "?model=sd&layer=Mid");
       browser.await("document.getElementById('state').textContent === 'live'", Duration.ofSeconds(30));
@@ -219,7 +219,7 @@ class DashboardBrowserIT {
   }
 
   /** A key press as the keyboard sends it: Enter carries its text (that is what activates a button). */
-  private static void key(Browser browser, String key, int code) throws Exception {
+  private static void key(DevToolsBrowser browser, String key, int code) throws Exception {
     Map<String, Object> down = new LinkedHashMap<>(Map.of("type", "keyDown", "key", key, "code", key,
         "windowsVirtualKeyCode", code, "nativeVirtualKeyCode", code));
     if (key.equals("Enter")) {

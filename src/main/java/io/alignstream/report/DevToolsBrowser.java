@@ -31,11 +31,12 @@ import java.util.regex.Pattern;
 
 /**
  * Headless Chromium driven over the DevTools protocol from Java: the JDK's WebSocket client, one
- * page, JSON commands. It records what a person at the console would see as a failure: console
+ * page, JSON commands. The report renders its PNGs with it, and the browser tests drive the
+ * dashboard with it. It records what a person at the console would see as a failure: console
  * errors, uncaught exceptions, failed requests and HTTP error responses. Pages fed by
- * Server-Sent Events never finish loading, so tests wait for a DOM condition ({@link #await}).
+ * Server-Sent Events never finish loading, so callers wait for a DOM condition ({@link #await}).
  */
-public final class Browser implements AutoCloseable {
+public final class DevToolsBrowser implements AutoCloseable {
 
   private static final Pattern DEVTOOLS = Pattern.compile("DevTools listening on (ws://\\S+)");
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,16 +48,19 @@ public final class Browser implements AutoCloseable {
   private final Map<Integer, CompletableFuture<JsonNode>> replies = new ConcurrentHashMap<>();
   private final List<String> problems = new CopyOnWriteArrayList<>();
 
-  private Browser(Process process, TemporaryDirectory profile, WebSocket socket) {
+  private DevToolsBrowser(Process process, TemporaryDirectory profile, WebSocket socket) {
     this.process = process;
     this.profile = profile;
     this.socket = socket;
   }
 
-  /** Starts Chromium with a throwaway profile and attaches to its first page. */
-  public static Browser start() throws Exception {
-    HeadlessChromium chromium = HeadlessChromium.find().orElseThrow(() -> new IllegalStateException(
-        "no chromium on PATH: apt-get install -y chromium (or set ALIGNSTREAM_CHROMIUM)"));
+  /** Starts the Chromium found by {@link HeadlessChromium#find} with a throwaway profile, attached to its first page. */
+  public static DevToolsBrowser start() throws Exception {
+    return start(HeadlessChromium.find().orElseThrow(() -> new IllegalStateException(
+        "no chromium on PATH: apt-get install -y chromium (or set ALIGNSTREAM_CHROMIUM)")));
+  }
+
+  static DevToolsBrowser start(HeadlessChromium chromium) throws Exception {
     TemporaryDirectory profile = TemporaryDirectory.create("alignstream-cdp");
     Process process = new ProcessBuilder(chromium.command(profile.path(), "--remote-debugging-port=0",
         "--remote-allow-origins=*", "--window-size=1280,900", "about:blank")).redirectErrorStream(true).start();
@@ -79,7 +83,7 @@ public final class Browser implements AutoCloseable {
     if (pageUrl == null) {
       throw new IllegalStateException("chromium opened no page");
     }
-    Browser[] self = new Browser[1];
+    DevToolsBrowser[] self = new DevToolsBrowser[1];
     WebSocket socket = http.newWebSocketBuilder().buildAsync(URI.create(pageUrl), new WebSocket.Listener() {
       private final StringBuilder partial = new StringBuilder();
 
@@ -95,7 +99,7 @@ public final class Browser implements AutoCloseable {
         return null;
       }
     }).get(30, TimeUnit.SECONDS);
-    Browser browser = new Browser(process, profile, socket);
+    DevToolsBrowser browser = new DevToolsBrowser(process, profile, socket);
     self[0] = browser;
     for (String domain : List.of("Page", "Runtime", "Log", "Network")) {
       browser.call(domain + ".enable", null);
@@ -202,7 +206,7 @@ public final class Browser implements AutoCloseable {
         return;
       }
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("page never satisfied " + condition + " within " + timeout + "; problems: "
+        throw new IllegalStateException("page never satisfied " + condition + " within " + timeout + "; problems: "
             + problems);
       }
       Thread.sleep(200);
@@ -217,8 +221,17 @@ public final class Browser implements AutoCloseable {
 
   /** A PNG of the whole page, beyond the viewport. */
   public void screenshot(Path png) throws Exception {
-    JsonNode shot = call("Page.captureScreenshot", Map.of("format", "png", "captureBeyondViewport", true));
-    Files.createDirectories(png.getParent());
+    write(png, call("Page.captureScreenshot", Map.of("format", "png", "captureBeyondViewport", true)));
+  }
+
+  /** A PNG of the top-left {@code width} x {@code height} pixels of the page. */
+  public void screenshot(Path png, int width, int height) throws Exception {
+    write(png, call("Page.captureScreenshot", Map.of("format", "png", "clip",
+        Map.of("x", 0, "y", 0, "width", width, "height", height, "scale", 1))));
+  }
+
+  private static void write(Path png, JsonNode shot) throws IOException {
+    Files.createDirectories(png.toAbsolutePath().getParent());
     Files.write(png, Base64.getDecoder().decode(shot.get("data").asText()));
   }
 
