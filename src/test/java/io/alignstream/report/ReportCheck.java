@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import javax.imageio.ImageIO;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
@@ -86,6 +88,23 @@ public final class ReportCheck {
       }
     }
     assertThat(regressionRows).hasSize(dimensions);
+    if (HeadlessChromium.find().isPresent()) {
+      assertPngsMatchTheirSvgs(dir);
+    }
+  }
+
+  /** Every SVG has a PNG of its own width and height beside it. */
+  static void assertPngsMatchTheirSvgs(Path dir) throws Exception {
+    try (var svgs = Files.list(dir.resolve("figures"))) {
+      for (Path svg : svgs.filter(p -> p.toString().endsWith(".svg")).toList()) {
+        Element root = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(svg.toFile())
+            .getDocumentElement();
+        BufferedImage png = ImageIO.read(Path.of(svg.toString().replaceFirst("\\.svg$", ".png")).toFile());
+        assertThat(png).as("PNG of %s", svg.getFileName()).isNotNull();
+        assertThat(png.getWidth() + "x" + png.getHeight()).as(svg.getFileName().toString())
+            .isEqualTo(root.getAttribute("width") + "x" + root.getAttribute("height"));
+      }
+    }
   }
 
   public static JsonNode json(Path file) throws Exception {

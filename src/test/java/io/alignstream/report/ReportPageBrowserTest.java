@@ -22,7 +22,8 @@ class ReportPageBrowserTest {
     ObjectNode json = ContractReport.build(5);
     Path file = dir.resolve("report.json");
     new ObjectMapper().writeValue(file.toFile(), json);
-    Path out = ReportFolder.fromJsonFile(file, dir.resolve("out"), false).dir();
+    Path out = ReportFolder.fromJsonFile(file, dir.resolve("out"), true).dir();
+    ReportCheck.assertPngsMatchTheirSvgs(out);
 
     try (DevToolsBrowser browser = DevToolsBrowser.start()) {
       browser.navigate(out.resolve("index.html").toUri().toString());
