@@ -96,8 +96,9 @@ public final class SingleFileCheckpoint {
   private final Map<String, TensorInfo> vaeView;
   private final Map<String, TensorInfo> textView;
 
-  private SingleFileCheckpoint(Path file, Map<String, TensorInfo> header, Path pipelineConfig) {
+  private SingleFileCheckpoint(Path file, Map<String, TensorInfo> header, Path pipelineConfig, String weightsDigest) {
     this.file = file;
+    this.weightsDigest = weightsDigest;
     refuseOtherModels(file, header);
     this.textPrefix = textPrefix(file, header);
     this.family = textPrefix.equals(LdmNames.OPEN_CLIP) ? Family.SD2 : Family.SD1;
@@ -141,7 +142,6 @@ public final class SingleFileCheckpoint {
       d.update(bytes);
     });
     this.configDigest = Digests.hex(d);
-    this.weightsDigest = WeightStore.digestOf(List.of(file));
 
     Set<String> used = new HashSet<>();
     this.unetView = view(header, ParameterLayout.unet(unet), LdmNames.unet(unet), "unet", used);
@@ -178,7 +178,12 @@ public final class SingleFileCheckpoint {
     try (SafetensorsFile st = SafetensorsFile.open(file)) {
       header = st.tensors();
     }
-    return new SingleFileCheckpoint(file, header, pipelineConfig);
+    return new SingleFileCheckpoint(file, header, pipelineConfig, WeightStore.digestOf(List.of(file)));
+  }
+
+  /** The checkpoint a header describes, configs inferred; for checking inference on real-size headers without their gigabytes. */
+  static SingleFileCheckpoint ofHeader(Path file, Map<String, TensorInfo> header) {
+    return new SingleFileCheckpoint(file, header, null, "header only");
   }
 
   /**
