@@ -104,15 +104,24 @@ public final class PipelineReference {
     HubPipeline.Snapshot snapshot = options.download()
         ? HubPipeline.download(cache, new HubClient(options.hub()), id, options.variant())
         : HubPipeline.cached(cache, id, options.hub().endpoint());
-    PipelineFolder pipeline = openSnapshot(id, snapshot, options);
+    PipelineFolder pipeline;
     Map<String, String> digests = new LinkedHashMap<>();
-    for (String component : List.of("text_encoder", "unet", "vae")) {
-      for (Path f : pipeline.component(component).weightFiles()) {
-        String digest = HubCache.digestOf(f);
-        if (digest != null) {
-          digests.put(snapshot.dir().relativize(f).toString(), digest);
+    try {
+      pipeline = PipelineFolder.open(snapshot.dir(), options.variant());
+      for (String component : HubPipeline.COMPONENTS) {
+        pipeline.component(component); // each folder with its config, before anything loads
+      }
+      for (String component : List.of("text_encoder", "unet", "vae")) {
+        for (Path f : pipeline.component(component).weightFiles()) {
+          String digest = HubCache.digestOf(f);
+          if (digest != null) {
+            digests.put(snapshot.dir().relativize(f).toString(), digest);
+          }
         }
       }
+    } catch (CheckpointException e) {
+      throw missingHint(new CheckpointException(id + " (hub cache snapshot " + snapshot.commit() + "): "
+          + e.getMessage(), e), options);
     }
     ModelOrigin origin = new ModelOrigin("hub", id.toString(), id.repo(), id.revision(), snapshot.commit(), null,
         digests, options.variant());
@@ -125,19 +134,6 @@ public final class PipelineReference {
             throw missingHint(e, options);
           }
         });
-  }
-
-  private static PipelineFolder openSnapshot(HubModelId id, HubPipeline.Snapshot snapshot, CheckpointOptions options) {
-    try {
-      PipelineFolder pipeline = PipelineFolder.open(snapshot.dir(), options.variant());
-      for (String component : HubPipeline.COMPONENTS) {
-        pipeline.component(component); // each folder with its config, before anything loads
-      }
-      return pipeline;
-    } catch (CheckpointException e) {
-      throw missingHint(new CheckpointException(id + " (hub cache snapshot " + snapshot.commit() + "): "
-          + e.getMessage(), e), options);
-    }
   }
 
   /** A cache snapshot holds only what was fetched so far: say how to fetch the rest. */

@@ -24,7 +24,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -46,7 +45,8 @@ import org.slf4j.LoggerFactory;
  *       checksum the etag names is verified before the blob takes its name and the snapshot links
  *       to it. A wrong checksum deletes the partial file.</li>
  * </ul>
- * The token goes only to the hub itself, never to the storage host a redirect names.
+ * As huggingface_hub does, the token goes only to the hub's own URLs, never to the storage URL a
+ * redirect names (nor any URL after a redirect).
  */
 public final class HubClient {
 
@@ -121,8 +121,13 @@ public final class HubClient {
     return cache.link(id, commit, file, meta.etag());
   }
 
-  /** What the HEAD of a file says. */
-  private record FileMetadata(String etag, long size, URI location) {}
+  /**
+   * What the HEAD of a file says.
+   *
+   * @param location where to GET it: the resolve URL, or the storage URL it redirected to
+   * @param redirected whether {@code location} came from a redirect (then it gets no token)
+   */
+  private record FileMetadata(String etag, long size, URI location, boolean redirected) {}
 
   private FileMetadata metadata(HubModelId id, String commit, String file) {
     URI uri = URI.create(settings.endpoint() + "/" + id.repo() + "/resolve/" + commit + "/" + encodePath(file));
@@ -143,8 +148,8 @@ public final class HubClient {
       }
       String size = r.headers().firstValue("X-Linked-Size")
           .orElse(r.headers().firstValue("Content-Length").orElse("-1"));
-      URI download = r.statusCode() / 100 == 3 && location != null ? uri.resolve(location) : uri;
-      return new FileMetadata(etag, Long.parseLong(size.trim()), download);
+      boolean redirected = r.statusCode() / 100 == 3 && location != null;
+      return new FileMetadata(etag, Long.parseLong(size.trim()), redirected ? uri.resolve(location) : uri, redirected);
     }
     throw new HubException(uri + ": more than " + MAX_REDIRECTS + " redirects");
   }
@@ -186,7 +191,7 @@ public final class HubClient {
       if (meta.size() >= 0 && have == meta.size()) {
         return have;
       }
-      HttpResponse<InputStream> r = get(meta.location(), have);
+      HttpResponse<InputStream> r = get(meta.location(), !meta.redirected(), have);
       int status = r.statusCode();
       if (status == 416) {
         r.body().close();
@@ -216,10 +221,10 @@ public final class HubClient {
     return Files.exists(incomplete) ? Files.size(incomplete) : 0;
   }
 
-  /** GET from an offset, following redirects; the token only goes to the hub's own host. */
-  private HttpResponse<InputStream> get(URI uri, long from) {
+  /** GET from an offset, following redirects; the token goes with the first request only, when it is the hub's. */
+  private HttpResponse<InputStream> get(URI uri, boolean withToken, long from) {
     for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      HttpRequest.Builder b = request(uri, sameHost(uri)).GET();
+      HttpRequest.Builder b = request(uri, withToken && hop == 0).GET();
       if (from > 0) {
         b.header("Range", "bytes=" + from + "-");
       }
@@ -263,11 +268,6 @@ public final class HubClient {
       b.header("Authorization", "Bearer " + settings.token());
     }
     return b;
-  }
-
-  private boolean sameHost(URI uri) {
-    URI hub = URI.create(settings.endpoint());
-    return Objects.equals(hub.getHost(), uri.getHost()) && hub.getPort() == uri.getPort();
   }
 
   private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler, URI uri) {
