@@ -30,7 +30,7 @@ public record CheckpointOptions(boolean download, Path pipelineConfig, String va
     return new CheckpointOptions(fetch, pipelineConfig, variant, hub);
   }
 
-  public CheckpointOptions withHub(HubSettings settings) {
-    return new CheckpointOptions(download, pipelineConfig, variant, settings);
+  public CheckpointOptions withPipelineConfig(Path dir) {
+    return new CheckpointOptions(download, dir, variant, hub);
   }
 }
