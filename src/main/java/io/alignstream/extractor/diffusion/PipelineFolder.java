@@ -75,11 +75,6 @@ public final class PipelineFolder {
     return dir;
   }
 
-  /** The weight variant preferred ("fp16"), or null for full precision. */
-  public String variant() {
-    return variant;
-  }
-
   /** Component name -> class name as model_index.json lists them. */
   public Map<String, String> components() {
     return Map.copyOf(components);

@@ -70,10 +70,6 @@ public final class SingleFileCheckpoint {
       this.activation = activation;
       this.pad = pad;
     }
-
-    public String description() {
-      return description;
-    }
   }
 
   /** Width of a head in SD 2.x (LDM's num_head_channels 64) and the count per level of SD 1.x (num_heads 8). */
@@ -193,15 +189,18 @@ public final class SingleFileCheckpoint {
   static void refusePickle(Path file) {
     String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
     boolean pickleName = List.of(".ckpt", ".pt", ".pth", ".bin").stream().anyMatch(name::endsWith);
-    byte[] head = new byte[4];
-    int read = 0;
+    byte[] head = new byte[9];
+    int read;
     try (InputStream in = Files.newInputStream(file)) {
-      read = in.readNBytes(head, 0, 4);
+      read = in.readNBytes(head, 0, head.length);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file, e);
     }
-    boolean zip = read == 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
-    boolean pickle = read >= 2 && (head[0] & 0xFF) == 0x80 && head[1] >= 2 && head[1] <= 5;
+    // A safetensors file starts with its 8-byte header length and then '{'; only other files are
+    // checked for a zip (torch.save) or pickle (protocol 2-5) signature, which a length can mimic.
+    boolean safetensors = read == head.length && head[8] == '{';
+    boolean zip = !safetensors && read >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
+    boolean pickle = !safetensors && read >= 2 && (head[0] & 0xFF) == 0x80 && head[1] >= 2 && head[1] <= 5;
     if (pickleName || zip || pickle) {
       throw new CheckpointException(file + " is a pickled PyTorch checkpoint" + (pickleName ? "" : " by its content")
           + ": loading a pickle runs arbitrary code, so alignstream never unpickles. Convert it to safetensors with a "
@@ -523,11 +522,6 @@ public final class SingleFileCheckpoint {
 
   public ClipTokenizer tokenizer() {
     return tokenizer;
-  }
-
-  /** Component -> where its config came from (a config file, or "inferred from the file's shapes"). */
-  public Map<String, String> configOrigins() {
-    return configOrigins;
   }
 
   /** SHA-256 (hex) over every component config used (inferred JSON or config file digest) and the tokenizer. */

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -190,6 +191,15 @@ class SingleFileCheckpointTest {
     Path disguised = tmp.resolve("model.safetensors");
     Files.write(disguised, new byte[] {(byte) 0x80, 2, ']', 'q'});
     assertThatThrownBy(() -> SingleFileCheckpoint.open(disguised, null)).hasMessageContaining("by its content");
+    // ...but a safetensors header of 640 bytes starts with 0x80 0x02 too: it is read as what it is
+    String json = "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+    ByteBuffer file = ByteBuffer.allocate(8 + 640 + 4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(640)
+        .put((json + " ".repeat(640 - json.length())).getBytes(StandardCharsets.US_ASCII));
+    Path lookalike = tmp.resolve("lookalike.safetensors");
+    Files.write(lookalike, file.array());
+    assertThat(file.array()[0] & 0xFF).isEqualTo(0x80);
+    assertThatThrownBy(() -> SingleFileCheckpoint.open(lookalike, null))
+        .hasMessageContaining("is not an original-format Stable Diffusion checkpoint").hasMessageNotContaining("pickle");
   }
 
   @Test
