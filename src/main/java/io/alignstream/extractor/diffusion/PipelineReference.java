@@ -54,8 +54,7 @@ public final class PipelineReference {
    * @throws io.alignstream.extractor.hub.HubException when a download fails
    */
   public static PipelineReference resolve(String model, Path modelCache, long tinySeed, CheckpointOptions options) {
-    if (options.pipelineConfig() != null && (model.equals("tiny") || Files.isDirectory(Path.of(model))
-        || !Files.isRegularFile(Path.of(model)))) {
+    if (options.pipelineConfig() != null && !Files.isRegularFile(Path.of(model))) {
       throw new IllegalArgumentException("--pipeline-config applies to a single-file checkpoint only; --model "
           + model + " is not a file");
     }
@@ -75,7 +74,12 @@ public final class PipelineReference {
       return singleFile(path.toAbsolutePath().normalize(), options);
     }
     if (HubModelId.looksLikeHubId(model)) {
-      return hub(HubModelId.parse(model), options);
+      try {
+        return hub(HubModelId.parse(model), options);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(e.getMessage() + "; nor is there a file or folder "
+            + path.toAbsolutePath().normalize(), e);
+      }
     }
     throw new IllegalArgumentException("unknown model '" + model + "': expected tiny, a diffusers pipeline folder, a "
         + "single-file .safetensors checkpoint or a hub id org/name[@revision] (no file or folder "

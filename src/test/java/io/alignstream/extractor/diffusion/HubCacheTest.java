@@ -70,6 +70,25 @@ class HubCacheTest {
   }
 
   @Test
+  void theFeaturesCommandReadsAHubIdFromTheCacheThatHubCacheNames(@TempDir Path tmp) throws IOException {
+    Path cache = layOutCache(tmp.resolve("hub"));
+    Path fixtures = Fixtures.dir();
+    Path out = tmp.resolve("out.safetensors");
+    String[] argv = {"features", "--model", REPO, "--hub-cache", cache.toString(), "--model-cache", tmp.toString(),
+        "--image", fixtures.resolve("input_image_0.png").toString(), "--timestep", "500", "--taps", "Mid",
+        "--out", out.toString()};
+    var cli = io.alignstream.Alignstream.commandLine(argv);
+    java.io.StringWriter err = new java.io.StringWriter();
+    cli.setErr(new java.io.PrintWriter(err, true));
+    assertThat(cli.execute(argv)).as(err.toString()).isZero();
+    try (SafetensorsFile written = SafetensorsFile.open(out)) {
+      assertThat(written.metadata().get("model_source")).isEqualTo(
+          cache.resolve("models--tiny-org--tiny-sd2/snapshots/" + LocalHub.COMMIT).toAbsolutePath().toString());
+      assertThat(written.metadata().get("model_origin")).contains("\"hubCommit\":\"" + LocalHub.COMMIT + "\"");
+    }
+  }
+
+  @Test
   void whatTheCacheLacksIsAnErrorThatNamesTheCacheAndDownload(@TempDir Path tmp) throws IOException {
     Path cache = layOutCache(tmp.resolve("hub"));
     assertThatThrownBy(() -> PipelineReference.resolve("tiny-org/other", tmp, 0, offline(cache)))
