@@ -79,7 +79,6 @@ public final class SingleFileCheckpoint {
 
   private final Path file;
   private final Family family;
-  private final String textPrefix;
   private final UNetConfig unet;
   private final VaeConfig vae;
   private final ClipTextConfig text;
@@ -96,7 +95,7 @@ public final class SingleFileCheckpoint {
     this.file = file;
     this.weightsDigest = weightsDigest;
     refuseOtherModels(file, header);
-    this.textPrefix = textPrefix(file, header);
+    String textPrefix = textPrefix(file, header);
     this.family = textPrefix.equals(LdmNames.OPEN_CLIP) ? Family.SD2 : Family.SD1;
     Map<String, ConfigReader> configs = new LinkedHashMap<>();
     Map<String, byte[]> configBytes = new LinkedHashMap<>();
