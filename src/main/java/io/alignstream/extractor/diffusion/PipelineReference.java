@@ -21,7 +21,8 @@ import java.util.function.Function;
  * baseline aside, see {@code FeatureModels}). In order:
  * <ol>
  *   <li>{@code tiny}: the built-in tiny random pipeline, written once into the model cache;</li>
- *   <li>an existing folder: a diffusers pipeline folder;</li>
+ *   <li>an existing folder: a diffusers pipeline folder (a path, or a {@code file:} URI as model
+ *       requests carry it, as for files);</li>
  *   <li>an existing file: an original-format single-file checkpoint ({@code .safetensors};
  *       pickles are refused), configs inferred or taken from {@code --pipeline-config};</li>
  *   <li>{@code org/name[@revision]}: a diffusers pipeline repository in the Hugging Face hub
@@ -54,7 +55,8 @@ public final class PipelineReference {
    * @throws io.alignstream.extractor.hub.HubException when a download fails
    */
   public static PipelineReference resolve(String model, Path modelCache, long tinySeed, CheckpointOptions options) {
-    if (options.pipelineConfig() != null && !Files.isRegularFile(Path.of(model))) {
+    Path path = model.startsWith("file:") ? fileUri(model) : Path.of(model);
+    if (options.pipelineConfig() != null && !Files.isRegularFile(path)) {
       throw new IllegalArgumentException("--pipeline-config applies to a single-file checkpoint only; --model "
           + model + " is not a file");
     }
@@ -63,7 +65,6 @@ public final class PipelineReference {
       return folder(dir, "tiny", "builtin:tiny?seed=" + tinySeed, ModelOrigin.of("builtin", "tiny?seed=" + tinySeed),
           null);
     }
-    Path path = Path.of(model);
     if (Files.isDirectory(path)) {
       Path absolute = path.toAbsolutePath().normalize();
       String name = absolute.getFileName() == null ? "model" : absolute.getFileName().toString();
@@ -84,6 +85,15 @@ public final class PipelineReference {
     throw new IllegalArgumentException("unknown model '" + model + "': expected tiny, a diffusers pipeline folder, a "
         + "single-file .safetensors checkpoint or a hub id org/name[@revision] (no file or folder "
         + path.toAbsolutePath().normalize() + ")");
+  }
+
+  private static Path fileUri(String uri) {
+    try {
+      return Path.of(java.net.URI.create(uri));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("'" + uri + "' is not a usable file URI (file:///absolute/path): "
+          + e.getMessage(), e);
+    }
   }
 
   private static PipelineReference folder(Path dir, String name, String source, ModelOrigin origin, String variant) {

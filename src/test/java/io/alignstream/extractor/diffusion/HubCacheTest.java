@@ -61,6 +61,9 @@ class HubCacheTest {
       assertThat(origin.fileDigests()).hasSize(3)
           .containsEntry("unet/diffusion_pytorch_model.safetensors", "sha256:" + LocalHub.sha256(unet));
     }
+    // a folder named by a file: URI (as model requests carry it) is the same folder
+    PipelineReference byUri = PipelineReference.resolve(Fixtures.tinySd2().toUri().toString(), tmp, 0, offline(cache));
+    assertThat(byUri.source()).isEqualTo(Fixtures.tinySd2().toAbsolutePath().normalize().toString());
     PipelineReference ref = PipelineReference.resolve(REPO, tmp, 0, offline(cache));
     try (StableDiffusion sd = ref.open(Placement.cpu())) {
       // the same files as the folder: the same digests
