@@ -23,8 +23,10 @@ public final class ExtractCommand implements Callable<Integer> {
   @Mixin
   ClusterOptions cluster;
 
-  @Option(names = "--model", required = true, paramLabel = "pixels|tiny|DIR",
-      description = "The model: the pixel baseline, the built-in tiny Stable Diffusion, or a diffusers pipeline folder.")
+  @Option(names = "--model", required = true, paramLabel = "pixels|tiny|DIR|FILE|ORG/NAME[@REV]",
+      description = "The model: the pixel baseline, the built-in tiny Stable Diffusion, a diffusers pipeline folder, "
+          + "a single-file original-format .safetensors checkpoint (SD 1.x/2.x), or a hub id in the Hugging Face "
+          + "cache (fetched only with --download).")
   String model;
 
   @Option(names = "--model-id", paramLabel = "ID",

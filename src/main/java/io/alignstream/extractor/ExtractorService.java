@@ -279,6 +279,10 @@ public final class ExtractorService implements AutoCloseable {
           .setWeightsDigest(info.weightsDigest())
           .setSource("extractor:" + options.instanceId())
           .setComputedAt(now)
+          .setDtype(info.dtype())
+          .setHubRepo(info.origin().hubRepo())
+          .setHubCommit(info.origin().hubCommit())
+          .setFileSha256(info.origin().fileSha256())
           .build();
       records.add(new ProducerRecord<>(cluster.topics().embeddings(), SettingKey.of(setting), embedding));
     }
@@ -352,6 +356,13 @@ public final class ExtractorService implements AutoCloseable {
         .setProperties(new HashMap<>(info.properties()))
         .setInstance(options.instanceId())
         .setStartedAt(startedAt)
+        .setOrigin(info.origin().kind())
+        .setHubRepo(info.origin().hubRepo())
+        .setHubRevision(info.origin().hubRevision())
+        .setHubCommit(info.origin().hubCommit())
+        .setFileSha256(info.origin().fileSha256())
+        .setWeightFiles(new HashMap<>(info.origin().fileDigests()))
+        .setVariant(info.origin().variant())
         .build();
     producer.beginTransaction();
     producer.send(new ProducerRecord<>(cluster.topics().models(), info.modelId(), card));
