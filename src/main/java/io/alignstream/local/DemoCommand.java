@@ -73,8 +73,12 @@ public final class DemoCommand implements Callable<Integer> {
   Path triplets;
 
   @Option(names = "--embeddings", paramLabel = "FILE",
-      description = "Features computed elsewhere (.npy, .txt, .tsv; one row per concept): scored directly.")
+      description = "Features computed elsewhere (.npy, .h5/.hdf5, .txt, .tsv; one row per concept): scored directly.")
   Path embeddings;
+
+  @Option(names = "--dataset-path", paramLabel = "PATH",
+      description = "HDF5 --embeddings: the dataset to read (default: features, as thingsvision writes it).")
+  String datasetPath;
 
   @Option(names = "--model-id", defaultValue = "features", paramLabel = "ID",
       description = "Model id of --embeddings (default: ${DEFAULT-VALUE}).")
@@ -185,7 +189,7 @@ public final class DemoCommand implements Callable<Integer> {
       }
       ConceptList conceptList = ConceptList.read(concepts);
       PrecomputedFeatures features = PrecomputedFeatures.read(embeddingsModelId, embeddingsLayer, embeddings,
-          conceptList);
+          datasetPath, conceptList);
       List<TripletResponse> responses = new TripletFileReader(conceptList, TripletFormat.AUTO, "things")
           .readAll(triplets);
       return new DemoInputs("features:" + embeddings.getFileName(), null, features, responses);
