@@ -17,15 +17,22 @@ import picocli.CommandLine.Option;
         "Consumes image requests, embeds them with one model, publishes one embedding per "
             + "(image, layer, noise level, conditioning), exactly once.",
         "Start more instances with the same model id to scale out: they share the consumer group "
-            + "alignstream-extractor-<model id>, which starts from the earliest request."})
+            + "alignstream-extractor-<model id>, which starts from the earliest request.",
+        "With --fleet instead of --model: take models from the model-requests topic (produce model), evaluate "
+            + "each on every image requested so far, and wait for the next; instances share each model's work."})
 public final class ExtractCommand implements Callable<Integer> {
 
   @Mixin
   ClusterOptions cluster;
 
-  @Option(names = "--model", required = true, paramLabel = "pixels|tiny|DIR",
+  @Option(names = "--model", paramLabel = "pixels|tiny|DIR",
       description = "The model: the pixel baseline, the built-in tiny Stable Diffusion, or a diffusers pipeline folder.")
   String model;
+
+  @Option(names = "--fleet",
+      description = "Serve model requests instead of one --model: the model flags (--device, --unet-batch, ...) apply "
+          + "to every model; each request sets taps, pooling, dtype and optionally noise levels and conditionings.")
+  boolean fleet;
 
   @Option(names = "--model-id", paramLabel = "ID",
       description = "Model id used in every setting (default: the model's own name).")
@@ -76,11 +83,17 @@ public final class ExtractCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (fleet == (model != null)) {
+      throw new IllegalArgumentException("give either --model MODEL or --fleet");
+    }
     ClusterConfig config = cluster.resolve();
     topics.ensureTopics(config);
     ExtractorOptions options = new ExtractorOptions(instanceId, imagesPerTransaction, Duration.ofMillis(500),
         Duration.ofMillis(maxPollIntervalMs));
     modelFlags.applyThreads();
+    if (fleet) {
+      return runFleet(config, options);
+    }
     CountDownLatch finished = new CountDownLatch(1);
     try (FeatureModel featureModel = FeatureModels.open(model, modelId, modelFlags.toOptions(pixelSide, taps, pool, latentCache, textCache));
         ExtractorService service = new ExtractorService(config, featureModel, options)) {
@@ -96,6 +109,30 @@ public final class ExtractCommand implements Callable<Integer> {
         service.run();
       } finally {
         finished.countDown();
+      }
+    }
+    return 0;
+  }
+
+  private int runFleet(ClusterConfig config, ExtractorOptions options) {
+    FleetOptions fleetOptions = new FleetOptions(options,
+        modelFlags.toOptions(pixelSide, taps, pool, latentCache, textCache), Duration.ofSeconds(2));
+    CountDownLatch finished = new CountDownLatch(1);
+    try (FleetService service = new FleetService(config, fleetOptions)) {
+      System.out.printf("fleet instance %s: waiting for model requests on %s at %s%n", instanceId,
+          config.topics().modelRequests(), config.bootstrapServers());
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        service.close();
+        awaitQuietly(finished);
+      }));
+      try {
+        service.run();
+      } finally {
+        finished.countDown();
+      }
+      if (service.failure().isPresent()) {
+        throw new IllegalStateException("fleet instance " + instanceId + " stopped: " + service.failure().get(),
+            service.failure().get());
       }
     }
     return 0;
