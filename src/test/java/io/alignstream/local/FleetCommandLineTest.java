@@ -1,0 +1,62 @@
+package io.alignstream.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.alignstream.Alignstream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** `produce model` and `extract --fleet` on the command line, without a cluster: help and bad input. */
+class FleetCommandLineTest {
+
+  // An unreachable cluster: had a command tried to connect, it would hang or fail differently.
+  private static final String[] NO_CLUSTER = {"--bootstrap-servers", "127.0.0.1:1", "--schema-registry-url",
+      "mock://none"};
+
+  @Test
+  void helpNamesTheFleetOptions() {
+    Result produce = run("produce", "model", "--help");
+    assertThat(produce.code).isZero();
+    assertThat(produce.out).contains("Usage: alignstream produce model").contains("--model=MODEL")
+        .contains("--noise-levels").contains("--requested-by").contains("no-op");
+    assertThat(run("extract", "--help").out).contains("--fleet").contains("model-requests");
+  }
+
+  @Test
+  void badInputExitsWithTwoAndOneClearLineBeforeContactingTheCluster() {
+    Result noise = run(concat("produce", "model", "--model", "tiny", "--noise-levels", "0.2,1.2"));
+    assertThat(noise.code).isEqualTo(2);
+    assertThat(noise.err.strip()).isEqualTo("error: noise level 1.2 of the model request for tiny is outside [0, 1]");
+
+    Result id = run(concat("produce", "model", "--model", "tiny", "--model-id", "a|b"));
+    assertThat(id.code).isEqualTo(2);
+    assertThat(id.err).contains("model id 'a|b' must be non-empty and must not contain '|'");
+
+    Result neither = run(concat("extract"));
+    assertThat(neither.code).isEqualTo(2);
+    assertThat(neither.err.strip()).isEqualTo("error: give either --model MODEL or --fleet");
+    Result both = run(concat("extract", "--model", "pixels", "--fleet"));
+    assertThat(both.code).isEqualTo(2);
+    assertThat(both.err.strip()).isEqualTo("error: give either --model MODEL or --fleet");
+  }
+
+  private record Result(int code, String out, String err) {}
+
+  private static Result run(String... args) {
+    CommandLine cli = Alignstream.commandLine(args);
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    int code = cli.execute(args);
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  private static String[] concat(String... args) {
+    String[] all = java.util.Arrays.copyOf(args, args.length + NO_CLUSTER.length);
+    System.arraycopy(NO_CLUSTER, 0, all, args.length, NO_CLUSTER.length);
+    return all;
+  }
+}
