@@ -8,7 +8,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.alignstream.Alignstream;
 import io.alignstream.extractor.Feature;
+import io.alignstream.extractor.FeatureModel;
+import io.alignstream.extractor.FeatureModels;
 import io.alignstream.extractor.ImageInput;
+import io.alignstream.extractor.ModelOptions;
 import io.alignstream.extractor.PixelBaseline;
 import io.alignstream.producer.Dataset;
 import io.alignstream.producer.DatasetItem;
@@ -68,6 +71,38 @@ class DemoCommandTest {
     double[] ceiling = BatchReference.ceiling(triplets);
     assertThat(json.get("noise_ceiling").asDouble()).isCloseTo(ceiling[0], within(1e-12));
     assertThat(json.get("noise_ceiling_loo").asDouble()).isCloseTo(ceiling[1], within(1e-12));
+  }
+
+  @Test
+  void modelsRequestedLaterAreScoredFromTheImagesAlreadyRequested(@TempDir Path dir) throws Exception {
+    Path report = dir.resolve("later.json");
+
+    int exit = run("demo", "--models", "pixels,tiny", "--models-later", "--noise-levels", "0.2", "--conditionings",
+        "NONE", "--seed", "3", "--http-port", "0", "--report", report.toString());
+
+    assertThat(exit).isZero();
+    Dataset dataset = SyntheticDataset.generate(SyntheticSpec.defaults().withSeed(3)).dataset();
+    List<TripletJudgment> triplets = judgments(dataset);
+    Map<String, Map<String, float[]>> layers = pixelFeatures(dataset);
+    // tiny run directly on the decoded images, under the settings the demo requested them with.
+    List<ImageInput> inputs = new ArrayList<>();
+    for (DatasetItem item : dataset.items()) {
+      inputs.add(new ImageInput(item.itemId(), item.concept(), ImageIO.read(new ByteArrayInputStream(item.imageBytes())),
+          List.of(0.2), List.of(), List.of(Conditioning.NONE), 3, 64, LatentMode.SAMPLE));
+    }
+    try (FeatureModel tiny = FeatureModels.open("tiny", null, ModelOptions.defaults())) {
+      for (Feature f : tiny.extract(inputs)) {
+        layers.computeIfAbsent(f.layer(), k -> new HashMap<>()).put(inputs.get(f.imageIndex()).itemId(), f.vector());
+      }
+    }
+    JsonNode json = new ObjectMapper().readTree(report.toFile());
+    assertThat(json.get("models")).extracting(JsonNode::asText).containsExactly("pixels", "tiny");
+    assertThat(json.get("settings")).hasSize(layers.size()).hasSize(2 + 9);
+    for (JsonNode setting : json.get("settings")) {
+      BatchReference.Score expected = BatchReference.score(layers.get(setting.get("layer").asText()), triplets, true);
+      assertThat(setting.get("total").asLong()).as(setting.get("setting").asText()).isEqualTo(triplets.size());
+      assertThat(setting.get("correct").asLong()).as(setting.get("setting").asText()).isEqualTo(expected.correct());
+    }
   }
 
   /**
