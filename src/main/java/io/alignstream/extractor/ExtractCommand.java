@@ -9,7 +9,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code alignstream extract}: one extractor instance for one model, until stopped. */
 @Command(name = "extract", mixinStandardHelpOptions = true,
@@ -22,6 +24,9 @@ import picocli.CommandLine.Option;
             + "each on every image requested so far, and wait for the next; instances share each model's work."})
 public final class ExtractCommand implements Callable<Integer> {
 
+  @Spec
+  CommandSpec spec;
+
   @Mixin
   ClusterOptions cluster;
 
@@ -31,7 +36,8 @@ public final class ExtractCommand implements Callable<Integer> {
 
   @Option(names = "--fleet",
       description = "Serve model requests instead of one --model: the model flags (--device, --unet-batch, ...) apply "
-          + "to every model; each request sets taps, pooling, dtype and optionally noise levels and conditionings.")
+          + "to every model; each request sets taps, pooling, dtype and optionally noise levels and conditionings. "
+          + "A model from --config or the environment is ignored.")
   boolean fleet;
 
   @Option(names = "--model-id", paramLabel = "ID",
@@ -83,7 +89,8 @@ public final class ExtractCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (fleet == (model != null)) {
+    // A model named by the defaults file (extractor.properties has one) does not stand in the fleet's way.
+    if (fleet ? spec.commandLine().getParseResult().hasMatchedOption("--model") : model == null) {
       throw new IllegalArgumentException("give either --model MODEL or --fleet");
     }
     ClusterConfig config = cluster.resolve();

@@ -40,6 +40,12 @@ class FleetCommandLineTest {
     Result both = run(concat("extract", "--model", "pixels", "--fleet"));
     assertThat(both.code).isEqualTo(2);
     assertThat(both.err.strip()).isEqualTo("error: give either --model MODEL or --fleet");
+    // The defaults file names a model; a fleet instance started with it gets past that check (and then
+    // fails on the unreachable cluster with exit code 1, not on its arguments).
+    Result fromFile = run(concat("extract", "--fleet", "--config", "extractor/extractor.properties",
+        "--partitions", "1", "-X", "request.timeout.ms=1000", "-X", "default.api.timeout.ms=1000"));
+    assertThat(fromFile.err).doesNotContain("give either").startsWith("error: cannot create the pipeline topics");
+    assertThat(fromFile.code).isEqualTo(1);
   }
 
   private record Result(int code, String out, String err) {}
