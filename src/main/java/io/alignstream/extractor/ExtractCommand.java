@@ -101,22 +101,12 @@ public final class ExtractCommand implements Callable<Integer> {
     if (fleet) {
       return runFleet(config, options);
     }
-    CountDownLatch finished = new CountDownLatch(1);
     try (FeatureModel featureModel = FeatureModels.open(model, modelId, modelFlags.toOptions(pixelSide, taps, pool, latentCache, textCache));
         ExtractorService service = new ExtractorService(config, featureModel, options)) {
       ModelInfo info = service.modelInfo();
       System.out.printf("extractor %s: model %s (%s, %d layers) from %s, group %s%n", instanceId, info.modelId(),
           info.kind(), info.layers().size(), config.bootstrapServers(), ExtractorService.groupId(info.modelId()));
-      // Ctrl-C: stop polling, let the loop finish its transaction and close the clients.
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        service.close();
-        awaitQuietly(finished);
-      }));
-      try {
-        service.run();
-      } finally {
-        finished.countDown();
-      }
+      runUntilStopped(service::run, service::close);
     }
     return 0;
   }
@@ -124,25 +114,33 @@ public final class ExtractCommand implements Callable<Integer> {
   private int runFleet(ClusterConfig config, ExtractorOptions options) {
     FleetOptions fleetOptions = new FleetOptions(options,
         modelFlags.toOptions(pixelSide, taps, pool, latentCache, textCache), Duration.ofSeconds(2));
-    CountDownLatch finished = new CountDownLatch(1);
     try (FleetService service = new FleetService(config, fleetOptions)) {
       System.out.printf("fleet instance %s: waiting for model requests on %s at %s%n", instanceId,
           config.topics().modelRequests(), config.bootstrapServers());
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        service.close();
-        awaitQuietly(finished);
-      }));
-      try {
-        service.run();
-      } finally {
-        finished.countDown();
-      }
+      runUntilStopped(service::run, service::close);
       if (service.failure().isPresent()) {
         throw new IllegalStateException("fleet instance " + instanceId + " stopped: " + service.failure().get(),
             service.failure().get());
       }
     }
     return 0;
+  }
+
+  /**
+   * Runs {@code loop} on this thread until Ctrl-C, which calls {@code stop} (the loop then finishes
+   * its transaction and closes its clients) and waits for the loop to end.
+   */
+  private static void runUntilStopped(Runnable loop, Runnable stop) {
+    CountDownLatch finished = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stop.run();
+      awaitQuietly(finished);
+    }));
+    try {
+      loop.run();
+    } finally {
+      finished.countDown();
+    }
   }
 
   private static void awaitQuietly(CountDownLatch latch) {
