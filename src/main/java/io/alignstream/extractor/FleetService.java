@@ -330,7 +330,11 @@ public final class FleetService implements AutoCloseable {
         .setRequestedBy(request.getRequestedBy())
         .setUpdatedAt(Instant.now())
         .build();
-    progress.send(new ProducerRecord<>(cluster.topics().modelProgress(), evaluation, report));
+    progress.send(new ProducerRecord<>(cluster.topics().modelProgress(), evaluation, report), (metadata, e) -> {
+      if (e != null) {
+        log.warn("could not publish the progress of {}: {}", evaluation, e.toString());
+      }
+    });
   }
 
   /**

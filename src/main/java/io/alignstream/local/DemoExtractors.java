@@ -44,11 +44,17 @@ final class DemoExtractors implements AutoCloseable {
     return fleet.stream().map(f -> f.model(evaluation)).flatMap(Optional::stream).findFirst();
   }
 
-  /** Why no fleet instance will evaluate a request (dead-lettered), if none will. */
+  /**
+   * Why no fleet instance will evaluate a request, if none will: it was dead-lettered, or every
+   * instance found it evaluated already (a cluster kept with --data-dir).
+   */
   Optional<String> rejection(String evaluation) {
-    return fleet.stream().flatMap(f -> f.handled().stream())
+    Optional<String> deadLettered = fleet.stream().flatMap(f -> f.handled().stream())
         .filter(h -> h.evaluation().equals(evaluation) && h.outcome() == FleetService.Outcome.DEAD_LETTERED)
         .map(FleetService.Handled::reason).findFirst();
+    boolean evaluatedBefore = fleet.stream().allMatch(f -> f.handled().stream()
+        .anyMatch(h -> h.evaluation().equals(evaluation) && h.outcome() == FleetService.Outcome.ALREADY_EVALUATED));
+    return evaluatedBefore ? Optional.of("it was evaluated already in this cluster (--data-dir)") : deadLettered;
   }
 
   /** Images extracted per model, summed over its instances, out of {@code images}. */
