@@ -15,8 +15,8 @@ import io.alignstream.extractor.ModelOptions;
 import io.alignstream.producer.ConceptList;
 import io.alignstream.producer.Dataset;
 import io.alignstream.producer.EmbeddingPublisher;
-import io.alignstream.producer.ModelRequestPublisher;
 import io.alignstream.producer.ExtractionSettings;
+import io.alignstream.producer.ModelRequestPublisher;
 import io.alignstream.producer.PrecomputedFeatures;
 import io.alignstream.producer.RequestPublisher;
 import io.alignstream.producer.SyntheticDataset;
@@ -34,6 +34,7 @@ import io.alignstream.scorer.ScorerService;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -172,7 +173,7 @@ public final class DemoCommand implements Callable<Integer> {
         publish(config, inputs);
         Set<String> expected = new LinkedHashSet<>();
         boolean complete;
-        if (modelsLater && inputs.images() != null) {
+        if (modelsLater) {
           complete = requestModelsOneAfterAnother(config, inputs, extractors, metrics, expected);
         } else {
           expected.addAll(expectedSettings(inputs, extractors.models()));
@@ -288,7 +289,7 @@ public final class DemoCommand implements Callable<Integer> {
     try (ModelRequestPublisher publisher = new ModelRequestPublisher(config)) {
       for (String model : models) {
         String evaluation = publisher.publish(ModelRequests.create(model, null, "default", "mean", List.of(),
-            List.of(), "float32", "demo", java.time.Instant.now()));
+            List.of(), "float32", "demo", Instant.now()));
         System.out.printf("requested model %s (%s) on %s: the fleet evaluates the %d images already requested, "
             + "none re-sent%n", model, evaluation, publisher.topic(), inputs.images().items().size());
         Optional<ModelInfo> info = awaitLoaded(extractors, model, evaluation);

@@ -30,7 +30,7 @@ public final class FeatureFiles {
       throw InvalidInputException.in(file, "--dataset-path " + datasetPath + " applies to HDF5 files (.h5, .hdf5) only");
     }
     if (hdf5) {
-      return Hdf5FeatureReader.read(file, datasetPath == null ? Hdf5FeatureReader.DEFAULT_DATASET : datasetPath);
+      return Hdf5FeatureReader.read(file, datasetPath);
     }
     if (name.endsWith(".npy")) {
       return NpyReader.read(file);

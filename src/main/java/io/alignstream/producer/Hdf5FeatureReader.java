@@ -19,21 +19,28 @@ import java.util.List;
 public final class Hdf5FeatureReader {
 
   /** The dataset thingsvision writes. */
-  public static final String DEFAULT_DATASET = "features";
+  private static final String DEFAULT_DATASET = "features";
 
   private Hdf5FeatureReader() {}
 
+  /** The dataset a {@code --dataset-path} names: {@code features} when not given, without a leading '/'. */
+  public static String dataset(String datasetPath) {
+    return datasetPath == null ? DEFAULT_DATASET : datasetPath.replaceFirst("^/+", "");
+  }
+
+  /** Reads the dataset {@link #dataset(String) datasetPath} names. */
   public static FeatureMatrix read(Path file, String datasetPath) {
+    String path = dataset(datasetPath);
     try (HdfFile hdf = new HdfFile(file)) {
-      Node node = find(hdf, datasetPath);
+      Node node = find(hdf, path);
       if (!(node instanceof Dataset dataset)) {
-        throw InvalidInputException.in(file, "'" + datasetPath + "' is a group, not a dataset; datasets in the file: "
+        throw InvalidInputException.in(file, "'" + path + "' is a group, not a dataset; datasets in the file: "
             + datasetPaths(hdf));
       }
-      return matrix(file, datasetPath, dataset);
+      return matrix(file, path, dataset);
     } catch (HdfException e) {
       // jhdf reports a file that is not HDF5, a truncated one or an unsupported feature this way.
-      throw InvalidInputException.in(file, "cannot read HDF5 dataset '" + datasetPath + "': " + e.getMessage());
+      throw InvalidInputException.in(file, "cannot read HDF5 dataset '" + path + "': " + e.getMessage());
     }
   }
 

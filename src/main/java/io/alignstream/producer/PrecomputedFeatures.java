@@ -63,9 +63,7 @@ public record PrecomputedFeatures(String modelId, String layer, Path file, Strin
     } catch (IOException e) {
       throw new InvalidInputException("cannot read " + file + ": " + e.getMessage(), e);
     }
-    String dataset = FeatureFiles.isHdf5(file)
-        ? (datasetPath == null ? Hdf5FeatureReader.DEFAULT_DATASET : datasetPath).replaceFirst("^/+", "")
-        : null;
+    String dataset = FeatureFiles.isHdf5(file) ? Hdf5FeatureReader.dataset(datasetPath) : null;
     return new PrecomputedFeatures(modelId, layer, file, dataset, matrix, concepts, fileDigest(file), modified);
   }
 
