@@ -2,6 +2,8 @@ package io.alignstream.common;
 
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.ModelRequest;
+import java.net.URI;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -78,6 +80,17 @@ public final class ModelRequests {
         + ";conditionings=" + request.getConditionings().stream().distinct().sorted().map(Enum::name)
             .collect(Collectors.joining(","))
         + ";dtype=" + request.getDtype().strip();
+  }
+
+  /**
+   * The model as {@code extract --model} takes it: a {@code file:} URI becomes the path it names;
+   * anything else (pixels, tiny, a path, a hub id) is passed on as written.
+   *
+   * @throws IllegalArgumentException for a malformed {@code file:} URI
+   */
+  public static String modelArgument(ModelRequest request) {
+    String model = request.getModel();
+    return model.startsWith("file:") ? Path.of(URI.create(model)).toString() : model;
   }
 
   /** The record key: the model id (else the reference) + '@' + the first 16 hex of the evaluation digest. */

@@ -8,9 +8,7 @@ import io.alignstream.schema.DeadLetter;
 import io.alignstream.schema.EvaluationState;
 import io.alignstream.schema.ModelProgress;
 import io.alignstream.schema.ModelRequest;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -254,16 +252,11 @@ public final class FleetService implements AutoCloseable {
         .withTaps(request.getTaps())
         .withPooling(request.getPooling())
         .withPlacement(options.model().device(), request.getDtype());
-    FeatureModel model = FeatureModels.open(reference(request.getModel()), request.getModelId(), modelOptions);
+    FeatureModel model = FeatureModels.open(ModelRequests.modelArgument(request), request.getModelId(), modelOptions);
     if (request.getNoiseLevels().isEmpty() && request.getConditionings().isEmpty()) {
       return model;
     }
     return new RequestedSettings(model, request.getNoiseLevels(), request.getConditionings());
-  }
-
-  /** A {@code file:} URI names a folder or file by path; anything else is passed on as written. */
-  private static String reference(String model) {
-    return model.startsWith("file:") ? Path.of(URI.create(model)).toString() : model;
   }
 
   private boolean evaluate(String evaluation, String group, ModelRequest request, FeatureModel model) {

@@ -56,6 +56,20 @@ class ModelRequestsTest {
   }
 
   @Test
+  void aFileUriNamesItsPathAndEverythingElsePassesAsWritten() {
+    assertThat(ModelRequests.modelArgument(request("file:///models/sd%202.1", null, "default", List.of(), List.of(),
+        "a"))).isEqualTo("/models/sd 2.1");
+    assertThat(ModelRequests.modelArgument(request("file:/models/v1.safetensors", null, "default", List.of(),
+        List.of(), "a"))).isEqualTo("/models/v1.safetensors");
+    for (String model : List.of("tiny", "pixels", "stabilityai/stable-diffusion-2-1@main", "../models/sd21")) {
+      assertThat(ModelRequests.modelArgument(request(model, null, "default", List.of(), List.of(), "a")))
+          .isEqualTo(model);
+    }
+    assertThatThrownBy(() -> ModelRequests.modelArgument(request("file://host/x", null, "default", List.of(),
+        List.of(), "a"))).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void refusesWhatNoFleetCouldEvaluate() {
     assertThatThrownBy(() -> request(" ", null, "default", List.of(), List.of(), "a"))
         .hasMessage("model request names no model");
