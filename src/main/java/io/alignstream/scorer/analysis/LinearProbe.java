@@ -162,19 +162,20 @@ public final class LinearProbe {
           step++;
           try (NDScope scope = new NDScope()) {
             ProbeObjective.Gradient g = objective.gradient(run, fold.trainRows(), w, b, train, from, to, lambda);
-            double squared = g.w().square().sum().getFloat();
+            double squared = Math.pow(g.w().norm().getFloat(), 2);
             for (float x : g.b()) {
               squared += (double) x * x;
             }
             double norm = Math.sqrt(squared);
             double clip = norm > config.clipNorm() ? config.clipNorm() / (norm + 1e-6) : 1;
             adam(w, m, v, g.w(), clip, step, config.learningRate());
+            double c1 = 1 - Math.pow(BETA1, step);
+            double root2 = Math.sqrt(1 - Math.pow(BETA2, step));
             for (int k = 0; k < dim; k++) {
               double gk = g.b()[k] * clip;
               mb[k] = BETA1 * mb[k] + (1 - BETA1) * gk;
               vb[k] = BETA2 * vb[k] + (1 - BETA2) * gk * gk;
-              b[k] -= (float) (config.learningRate() / (1 - Math.pow(BETA1, step)) * mb[k]
-                  / (Math.sqrt(vb[k]) / Math.sqrt(1 - Math.pow(BETA2, step)) + EPSILON));
+              b[k] -= (float) (config.learningRate() / c1 * mb[k] / (Math.sqrt(vb[k]) / root2 + EPSILON));
             }
           }
         }
@@ -195,15 +196,19 @@ public final class LinearProbe {
     }
   }
 
-  /** torch.optim.Adam's update of {@code w} in place, with the gradient scaled by {@code clip}. */
+  /**
+   * torch.optim.Adam's update of {@code w} in place, with the gradient scaled by {@code clip}:
+   * m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g^2, w -= lr / c1 * m / (sqrt(v) / sqrt(c2) + eps) with
+   * c_i = 1 - b_i^step, the scalar factors folded so that each d x d pass is one PyTorch operation.
+   * Consumes {@code gradient}.
+   */
   private static void adam(NDArray w, NDArray m, NDArray v, NDArray gradient, double clip, long step, double lr) {
-    if (clip != 1) {
-      gradient.muli(clip);
-    }
-    v.muli(BETA2).addi(gradient.square().muli(1 - BETA2));
-    m.muli(BETA1).addi(gradient.muli(1 - BETA1));
-    NDArray denominator = v.sqrt().divi(Math.sqrt(1 - Math.pow(BETA2, step))).addi(EPSILON);
-    w.subi(m.div(denominator).muli(lr / (1 - Math.pow(BETA1, step))));
+    double c1 = 1 - Math.pow(BETA1, step);
+    double root2 = Math.sqrt(1 - Math.pow(BETA2, step));
+    v.muli(BETA2).addi(gradient.square().muli((1 - BETA2) * clip * clip));
+    m.muli(BETA1).addi(gradient.muli((1 - BETA1) * clip));
+    NDArray denominator = v.sqrt().addi(EPSILON * root2).divi(lr * root2 / c1);
+    w.subi(m.div(denominator));
   }
 
   private static void shuffle(int[][] rows, Random random) {

@@ -100,7 +100,7 @@ final class ProbeObjective {
       }
     }
     NDArray gw = xu.transpose().matMul(scope.create(de, new Shape(u, dim)));
-    double norm = Math.sqrt(w.square().sum().getFloat());
+    double norm = w.norm().getFloat();
     if (lambda > 0 && norm > 0) {
       gw.addi(w.mul(lambda / norm));
     }
