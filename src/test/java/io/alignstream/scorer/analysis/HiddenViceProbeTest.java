@@ -33,6 +33,7 @@ class HiddenViceProbeTest {
     int[][] triplets = readTriplets(TRIPLETS);
     float[][] hidden = hide(vice, 7);
     ProbeReport report = LinearProbe.run(hidden, triplets, ProbeConfig.defaults().withLambdas(1e-3));
+    System.out.println("hidden VICE probe: " + report);
 
     assertThat(report.objects()).isEqualTo(1854);
     assertThat(report.triplets()).isEqualTo(146_168);
