@@ -12,6 +12,7 @@ import io.alignstream.scorer.analysis.RegressionConfig;
 import io.alignstream.scorer.analysis.RegressionReport;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -138,7 +139,7 @@ public final class ProbeBenchCommand implements Callable<Integer> {
       }
       float[][] rows = new float[objects][];
       for (int i = 0; i < objects; i++) {
-        rows[i] = java.util.Arrays.copyOfRange(vice.values(), i * vice.columns(), (i + 1) * vice.columns());
+        rows[i] = Arrays.copyOfRange(vice.values(), i * vice.columns(), (i + 1) * vice.columns());
       }
       return rows;
     }

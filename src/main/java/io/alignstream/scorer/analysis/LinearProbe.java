@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
 import io.alignstream.scorer.OddOneOut;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CancellationException;
@@ -138,7 +139,7 @@ public final class LinearProbe {
       weights[i] = (float) (init.nextGaussian() * config.initStd());
     }
     float[] b = new float[dim];
-    java.util.Arrays.fill(b, (float) config.initBias());
+    Arrays.fill(b, (float) config.initBias());
     try (NDManager run = manager.newSubManager()) {
       NDArray w = run.create(weights, new Shape(dim, dim));
       NDArray m = run.zeros(w.getShape());

@@ -3,6 +3,7 @@ package io.alignstream.scorer.analysis;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Random;
+import java.util.stream.IntStream;
 
 /**
  * Cross-validation over objects, shared by the probe and the regression. Objects are the feature
@@ -56,7 +57,7 @@ final class ObjectFolds {
 
   /** The objects of {@code fold} (test) or of every other fold (train), in increasing order. */
   int[] objects(int fold, boolean test) {
-    return java.util.stream.IntStream.range(0, foldOf.length).filter(i -> (foldOf[i] == fold) == test).toArray();
+    return IntStream.range(0, foldOf.length).filter(i -> (foldOf[i] == fold) == test).toArray();
   }
 
   /** The triplets whose three objects are all in {@code fold} (test) or all outside it (train). */

@@ -39,13 +39,10 @@ public record ProbeConfig(double[] lambdas, int folds, long seed, double learnin
     if (!(learningRate > 0) || batchSize < 1 || maxEpochs < 1 || burnIn < 0 || patience < 1
         || !(minDelta >= 0) || !(clipNorm > 0) || !(initStd >= 0) || !Double.isFinite(initBias)) {
       throw new IllegalArgumentException("probe: learning rate, clip norm must be > 0; batch size, epochs,"
-          + " patience >= 1; burn-in, min delta, init std >= 0 (got " + describe(learningRate, batchSize,
-          maxEpochs, burnIn, patience, minDelta, clipNorm, initStd) + ")");
+          + " patience >= 1; burn-in, min delta, init std >= 0 (got lr " + learningRate + ", batch " + batchSize
+          + ", epochs " + maxEpochs + ", burn-in " + burnIn + ", patience " + patience + ", min delta " + minDelta
+          + ", clip " + clipNorm + ", init std " + initStd + ")");
     }
-  }
-
-  private static String describe(Object... values) {
-    return Arrays.toString(values);
   }
 
   /** The reference recipe: lambdas 1, 1e-1, ..., 1e-5; 3 folds; seed 0; Adam lr 1e-3; batch 256;
