@@ -21,7 +21,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-class LocalCommandTest {
+class LocalCommandIT {
 
   @Test
   void helpListsTheOptions() {

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * report must equal an independent batch computation over the same inputs.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
-class DemoCommandTest {
+class DemoCommandIT {
 
   private static final Path DATA = Path.of("..", "shared", "data");
 
