@@ -2,11 +2,15 @@ package io.alignstream.extractor;
 
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.ClusterOptions;
+import io.alignstream.common.ManagementOptions;
+import io.alignstream.common.ManagementServer;
 import io.alignstream.common.TopicOptions;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -19,6 +23,9 @@ import picocli.CommandLine.Option;
         "Start more instances with the same model id to scale out: they share the consumer group "
             + "alignstream-extractor-<model id>, which starts from the earliest request."})
 public final class ExtractCommand implements Callable<Integer> {
+
+  /** How long SIGTERM waits for the batch in hand (documented in the README's operations section). */
+  static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
 
   @Mixin
   ClusterOptions cluster;
@@ -42,6 +49,24 @@ public final class ExtractCommand implements Callable<Integer> {
   @Option(names = "--max-poll-interval-ms", defaultValue = "1800000", paramLabel = "MS",
       description = "How long one batch may take before the group evicts this instance (default: ${DEFAULT-VALUE}).")
   long maxPollIntervalMs;
+
+  @Option(names = "--session-timeout-ms", defaultValue = "10000", paramLabel = "MS",
+      description = "How long the group waits for a silent (killed) instance before its partitions move "
+          + "(default: ${DEFAULT-VALUE}; Kafka's own default is 45000).")
+  long sessionTimeoutMs;
+
+  @Option(names = "--static-membership", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Join as a static member (group.instance.id = model + instance id): an instance restarted in "
+          + "place with the same --instance-id within the session timeout resumes its partitions without a "
+          + "rebalance (default: on).")
+  boolean staticMembership;
+
+  @Option(names = "--progress-interval-s", defaultValue = "10", paramLabel = "S",
+      description = "Print a progress line this often; 0 = never (default: ${DEFAULT-VALUE}).")
+  int progressIntervalS;
+
+  @Mixin
+  ManagementOptions management;
 
   @Option(names = "--pixel-side", defaultValue = "16", paramLabel = "PIXELS",
       description = "Pixel baseline: side of the downsampled image (default: ${DEFAULT-VALUE}).")
@@ -79,31 +104,48 @@ public final class ExtractCommand implements Callable<Integer> {
     ClusterConfig config = cluster.resolve();
     topics.ensureTopics(config);
     ExtractorOptions options = new ExtractorOptions(instanceId, imagesPerTransaction, Duration.ofMillis(500),
-        Duration.ofMillis(maxPollIntervalMs));
+        Duration.ofMillis(maxPollIntervalMs), Duration.ofMillis(sessionTimeoutMs), staticMembership);
     modelFlags.applyThreads();
     CountDownLatch finished = new CountDownLatch(1);
+    AtomicReference<ExtractorService> running = new AtomicReference<>();
+    // SIGTERM / Ctrl-C: stop polling; the loop finishes the batch in hand (extraction, then its
+    // transaction) and closes the clients and the model. After SHUTDOWN_GRACE the JVM exits
+    // anyway: a batch not yet committed is simply extracted again by whoever takes its partitions.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      ExtractorService service = running.get();
+      if (service != null) {
+        service.close();
+      }
+      awaitQuietly(finished);
+    }, "extractor-shutdown"));
     try (FeatureModel featureModel = FeatureModels.open(model, modelId, modelFlags.toOptions(pixelSide, taps, pool, latentCache, textCache));
-        ExtractorService service = new ExtractorService(config, featureModel, options)) {
+        ExtractorService service = new ExtractorService(config, featureModel, options);
+        ManagementServer server = management.start("extractor", instanceId, () -> status(service));
+        ProgressLine progress = ProgressLine.start(service, Duration.ofSeconds(progressIntervalS))) {
+      running.set(service);
       ModelInfo info = service.modelInfo();
       System.out.printf("extractor %s: model %s (%s, %d layers) from %s, group %s%n", instanceId, info.modelId(),
           info.kind(), info.layers().size(), config.bootstrapServers(), ExtractorService.groupId(info.modelId()));
-      // Ctrl-C: stop polling, let the loop finish its transaction and close the clients.
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        service.close();
-        awaitQuietly(finished);
-      }));
-      try {
-        service.run();
-      } finally {
-        finished.countDown();
+      if (server != null) {
+        System.out.println("extractor " + instanceId + " " + server.describe());
       }
+      service.run();
+    } finally {
+      finished.countDown();
     }
     return 0;
   }
 
+  /** Live until the loop has failed; ready while it is live (it polls whatever it is assigned). */
+  static ManagementServer.Status status(ExtractorService service) {
+    return service.failure()
+        .map(e -> ManagementServer.Status.failed("the extract loop stopped: " + e))
+        .orElse(ManagementServer.Status.running());
+  }
+
   private static void awaitQuietly(CountDownLatch latch) {
     try {
-      latch.await(30, java.util.concurrent.TimeUnit.SECONDS);
+      latch.await(SHUTDOWN_GRACE.toSeconds(), TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -1,5 +1,7 @@
 package io.alignstream.local;
 
+import io.alignstream.common.ManagementOptions;
+import io.alignstream.common.ManagementServer;
 import io.alignstream.common.PipelineTopics;
 import io.alignstream.common.Topics;
 import java.io.IOException;
@@ -12,6 +14,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -51,6 +54,9 @@ public final class LocalCommand implements Callable<Integer> {
       description = "Prefix of the pipeline topics to create (default: ${DEFAULT-VALUE}).")
   String topicPrefix;
 
+  @Mixin
+  ManagementOptions management;
+
   @Spec
   CommandSpec spec;
 
@@ -71,15 +77,26 @@ public final class LocalCommand implements Callable<Integer> {
       err.flush();
       return 1;
     }
+    ManagementServer server;
+    try {
+      server = management.start("local", cluster.bootstrapServers(), ManagementServer.Status::running);
+    } catch (RuntimeException e) {
+      cluster.close();
+      throw e;
+    }
     Thread hook = new Thread(() -> {
       out.println("alignstream local: stopping");
       out.flush();
+      closeQuietly(server);
       cluster.close();
       out.println("alignstream local: stopped");
       out.flush();
     }, "alignstream-local-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     out.print(banner(cluster));
+    if (server != null) {
+      out.println("  Operations               " + server.describe());
+    }
     out.flush();
     boolean interrupted = false;
     try {
@@ -89,6 +106,7 @@ public final class LocalCommand implements Callable<Integer> {
     }
     try {
       Runtime.getRuntime().removeShutdownHook(hook);
+      closeQuietly(server);
       cluster.close();
       out.println("alignstream local: stopped");
       out.flush();
@@ -99,6 +117,12 @@ public final class LocalCommand implements Callable<Integer> {
       Thread.currentThread().interrupt();
     }
     return 0;
+  }
+
+  private static void closeQuietly(ManagementServer server) {
+    if (server != null) {
+      server.close();
+    }
   }
 
   /** Ends a running {@link #call()} (as Ctrl-C does, without ending the JVM). */
