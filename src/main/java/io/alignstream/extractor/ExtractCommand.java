@@ -130,10 +130,11 @@ public final class ExtractCommand implements Callable<Integer> {
         System.out.println("extractor " + instanceId + " " + server.describe());
       }
       service.run();
+      // A loop that stopped on its own (fenced, cluster gone) exits 1, so a supervisor restarts it.
+      return service.failure().isPresent() ? 1 : 0;
     } finally {
       finished.countDown();
     }
-    return 0;
   }
 
   /** Live until the loop has failed; ready while it is live (it polls whatever it is assigned). */
