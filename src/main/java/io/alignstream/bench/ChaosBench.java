@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,7 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
 import org.apache.avro.specific.SpecificRecord;
@@ -40,9 +42,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -136,7 +138,7 @@ public final class ChaosBench implements Callable<Integer> {
   /** One planned SIGKILL: of which kind, when (fraction of requests committed), and of whom. */
   private record PlannedKill(String kind, double atProgress, int victim) {}
 
-  /** A kill done, with the partitions that had work waiting and the time they all moved again. */
+  /** A kill done, with the partitions that had work waiting and the time work on them resumed. */
   private static final class Kill {
     final PlannedKill plan;
     final String process;
@@ -401,7 +403,7 @@ public final class ChaosBench implements Callable<Integer> {
 
   /** Every (model, layer, noise, conditioning, image) the requests ask of the models. */
   private static Set<String> expected(List<ExtractionRequest> requests, Map<String, ModelInfo> infos) {
-    Set<String> expected = new java.util.HashSet<>();
+    Set<String> expected = new HashSet<>();
     for (ExtractionRequest request : requests) {
       for (ModelInfo info : infos.values()) {
         List<Double> noises = info.usesNoise() ? request.getNoiseLevels() : List.of(0.0);
@@ -550,9 +552,9 @@ public final class ChaosBench implements Callable<Integer> {
     static Snapshot take(Admin admin, Map<String, List<String>> topicsOfGroup) {
       try {
         Map<GroupPartition, Long> committed = new HashMap<>();
-        Set<String> topics = new java.util.HashSet<>();
+        Set<String> topics = new HashSet<>();
         topicsOfGroup.values().forEach(topics::addAll);
-        Map<String, org.apache.kafka.clients.admin.TopicDescription> described =
+        Map<String, TopicDescription> described =
             admin.describeTopics(topics).allTopicNames().get(5, TimeUnit.SECONDS);
         for (var entry : topicsOfGroup.entrySet()) {
           for (String topic : entry.getValue()) {
@@ -572,7 +574,7 @@ public final class ChaosBench implements Callable<Integer> {
         admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get(5, TimeUnit.SECONDS)
             .forEach((tp, info) -> end.put(tp, info.offset()));
         return new Snapshot(committed, end);
-      } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      } catch (ExecutionException | TimeoutException e) {
         return null;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -602,14 +604,14 @@ public final class ChaosBench implements Callable<Integer> {
     }
 
     Set<GroupPartition> allOf(Set<String> groups) {
-      Set<GroupPartition> of = new java.util.HashSet<>();
+      Set<GroupPartition> of = new HashSet<>();
       committed.keySet().stream().filter(gp -> groups.contains(gp.group())).forEach(of::add);
       return of;
     }
 
     /** The partitions the group currently assigns to the member with this client id. */
     static Set<GroupPartition> assignedTo(Admin admin, String group, String clientId) throws Exception {
-      Set<GroupPartition> of = new java.util.HashSet<>();
+      Set<GroupPartition> of = new HashSet<>();
       for (MemberDescription member : admin.describeConsumerGroups(Set.of(group)).describedGroups().get(group)
           .get(5, TimeUnit.SECONDS).members()) {
         if (member.clientId().equals(clientId)) {
@@ -631,12 +633,13 @@ public final class ChaosBench implements Callable<Integer> {
       return pending;
     }
 
-    /** Whether each partition that had work waiting has committed more since (or has nothing left). */
+    /**
+     * Whether work resumed on the partitions that had work waiting: one of them has committed
+     * more since (the first batch after the restart or the move), or none has anything left.
+     */
     boolean resumed(Map<GroupPartition, Long> pendingFrom) {
-      return pendingFrom.entrySet().stream().allMatch(e -> {
-        long now = committed.getOrDefault(e.getKey(), 0L);
-        return now > e.getValue() || now >= endOf(e.getKey());
-      });
+      return pendingFrom.entrySet().stream().anyMatch(e -> committed.getOrDefault(e.getKey(), 0L) > e.getValue())
+          || pendingFrom.keySet().stream().allMatch(gp -> committed.getOrDefault(gp, 0L) >= endOf(gp));
     }
   }
 }

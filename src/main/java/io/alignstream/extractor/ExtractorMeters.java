@@ -45,9 +45,10 @@ final class ExtractorMeters implements AutoCloseable {
     queueGauge = Gauge.builder("alignstream.extractor.queue.depth", queueDepth, AtomicLong::get).tags(tags)
         .description("Requests waiting in this instance's partitions (its consumer lag) after the last poll")
         .register(registry);
-    consumerMetrics = new KafkaClientMetrics(consumer, tags);
+    // The consumer and producer share a client id: a "client" tag keeps their app-info meters apart.
+    consumerMetrics = new KafkaClientMetrics(consumer, tags.and("client", "consumer"));
     consumerMetrics.bindTo(registry);
-    producerMetrics = new KafkaClientMetrics(producer, tags);
+    producerMetrics = new KafkaClientMetrics(producer, tags.and("client", "producer"));
     producerMetrics.bindTo(registry);
   }
 

@@ -93,10 +93,7 @@ public final class LocalCommand implements Callable<Integer> {
       out.flush();
     }, "alignstream-local-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    out.print(banner(cluster));
-    if (server != null) {
-      out.println("  Operations               " + server.describe());
-    }
+    out.print(banner(cluster, server));
     out.flush();
     boolean interrupted = false;
     try {
@@ -158,7 +155,7 @@ public final class LocalCommand implements Callable<Integer> {
     }
   }
 
-  private String banner(LocalCluster cluster) {
+  private String banner(LocalCluster cluster, ManagementServer server) {
     LocalCluster.StartupTimes times = cluster.startupTimes();
     String bootstrap = cluster.bootstrapServers();
     String registry = cluster.registryUrl();
@@ -175,6 +172,9 @@ public final class LocalCommand implements Callable<Integer> {
         : cluster.dataDir().toAbsolutePath() + " (kept across restarts)").append('\n');
     text.append("  Topics                   ").append(topicPrefix).append("* (").append(partitions)
         .append(" partitions), schemas in ").append(EmbeddedSchemaRegistry.DEFAULT_TOPIC).append('\n');
+    if (server != null) {
+      text.append("  Operations               ").append(server.describe()).append('\n');
+    }
     text.append("Join from another process with the flags\n");
     text.append("  --bootstrap-servers ").append(bootstrap).append(" --schema-registry-url ").append(registry)
         .append(customPrefix ? " --topic-prefix " + topicPrefix : "").append('\n');

@@ -55,4 +55,9 @@ public final class ManagementEndpoint {
     }
     return found ? total : Double.NaN;
   }
+
+  /** A counter not yet created (nothing counted since the registry was added) reads as 0. */
+  public static double orZero(double value) {
+    return Double.isNaN(value) ? 0 : value;
+  }
 }

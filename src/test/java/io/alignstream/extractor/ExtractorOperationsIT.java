@@ -1,22 +1,18 @@
 package io.alignstream.extractor;
 
+import static io.alignstream.common.ManagementEndpoint.orZero;
 import static io.alignstream.common.ManagementEndpoint.sum;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.ManagementEndpoint;
 import io.alignstream.common.ManagementServer;
-import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.ExtractionRequest;
-import io.alignstream.schema.LatentMode;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,17 +28,17 @@ class ExtractorOperationsIT {
     ClusterConfig cluster = ExtractorTopics.freshCluster("ops", 2);
     List<ExtractionRequest> requests = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
-      requests.add(request("item" + i, png(0x102030 * (i + 1))));
+      requests.add(ExtractorServiceIT.request("item" + i, ExtractorServiceIT.png(0x102030 * (i + 1)), List.of(0.0)));
     }
-    requests.add(request("corrupt0", new byte[] {1, 2, 3}));
-    requests.add(request("corrupt1", new byte[] {(byte) 0x89, 'P', 'N', 'G'}));
+    requests.add(ExtractorServiceIT.request("corrupt0", new byte[] {1, 2, 3}, List.of(0.0)));
+    requests.add(ExtractorServiceIT.request("corrupt1", new byte[] {(byte) 0x89, 'P', 'N', 'G'}, List.of(0.0)));
 
     ExtractorOptions options = new ExtractorOptions("ops-a", 4, Duration.ofMillis(100), Duration.ofMinutes(1));
     try (ExtractorService service = new ExtractorService(cluster, new PixelBaseline(MODEL, 4), options);
         ManagementServer server = ManagementServer.start("127.0.0.1", 0, "extractor", "ops-a",
             () -> ExtractCommand.status(service))) {
       ManagementEndpoint endpoint = new ManagementEndpoint(server.port());
-      double lettersBefore = zeroIfAbsent(sum(endpoint.scrape(), "alignstream_dead_letters_total",
+      double lettersBefore = orZero(sum(endpoint.scrape(), "alignstream_dead_letters_total",
           Map.of("service", "extractor", "stage", "decode-image")));
       ExtractorTopics.send(cluster, requests);
       service.start();
@@ -80,27 +76,5 @@ class ExtractorOperationsIT {
       assertThat(ProgressLine.line(service, 6, 6, Duration.ofSeconds(10)))
           .isEqualTo("extractor ops-a [pixels-ops]: 6 images (+6, 0.6/s), 2 dead letters, 0 requests waiting");
     }
-  }
-
-  private static double zeroIfAbsent(double value) {
-    return Double.isNaN(value) ? 0 : value;
-  }
-
-  private static ExtractionRequest request(String item, byte[] image) {
-    return ExtractorTopics.request(item, image, List.of(0.0))
-        .setConditionings(List.of(Conditioning.NONE)).setSeed(0).setResolution(64).setLatent(LatentMode.MEAN)
-        .build();
-  }
-
-  private static byte[] png(int rgb) throws Exception {
-    BufferedImage image = new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB);
-    for (int y = 0; y < 8; y++) {
-      for (int x = 0; x < 8; x++) {
-        image.setRGB(x, y, rgb);
-      }
-    }
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ImageIO.write(image, "png", out);
-    return out.toByteArray();
   }
 }

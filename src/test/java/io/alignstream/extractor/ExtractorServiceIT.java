@@ -101,13 +101,13 @@ class ExtractorServiceIT {
     return new ExtractorOptions(instance, 4, Duration.ofMillis(100), Duration.ofMinutes(1));
   }
 
-  private static ExtractionRequest request(String item, byte[] image, List<Double> noise) {
+  static ExtractionRequest request(String item, byte[] image, List<Double> noise) {
     return ExtractorTopics.request(item, image, noise)
         .setConditionings(List.of(Conditioning.NONE)).setSeed(0).setResolution(64).setLatent(LatentMode.MEAN)
         .build();
   }
 
-  private static byte[] png(int rgb) throws IOException {
+  static byte[] png(int rgb) throws IOException {
     BufferedImage image = new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB);
     for (int y = 0; y < 8; y++) {
       for (int x = 0; x < 8; x++) {

@@ -1,5 +1,6 @@
 package io.alignstream.scorer;
 
+import static io.alignstream.common.ManagementEndpoint.orZero;
 import static io.alignstream.common.ManagementEndpoint.sum;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -90,9 +91,9 @@ class ScorerOperationsIT {
         String before = management.scrape();
         kafka.send(new ArrayList<>(embeddings.subList(0, 10))); // re-sent: scored again, nothing changes
         String scrape = awaitScrape(management, s -> sum(s, "alignstream_scorer_embeddings_total", Map.of())
-            - zeroIfAbsent(sum(before, "alignstream_scorer_embeddings_total", Map.of())) >= 10);
+            - orZero(sum(before, "alignstream_scorer_embeddings_total", Map.of())) >= 10);
         assertThat(sum(scrape, "alignstream_scorer_embeddings_total", Map.of())
-            - zeroIfAbsent(sum(before, "alignstream_scorer_embeddings_total", Map.of()))).as(scrape).isEqualTo(10);
+            - orZero(sum(before, "alignstream_scorer_embeddings_total", Map.of()))).as(scrape).isEqualTo(10);
         String instance = app + "@" + second.baseUri().getHost() + ":" + second.httpPort();
         assertThat(sum(scrape, "alignstream_scorer_store_entries", Map.of("store", ScorerTopology.VECTORS_STORE,
             "instance", instance))).isEqualTo(embeddings.size());
@@ -114,10 +115,6 @@ class ScorerOperationsIT {
       scrape = management.scrape();
     }
     return scrape;
-  }
-
-  private static double zeroIfAbsent(double value) {
-    return Double.isNaN(value) ? 0 : value;
   }
 
   private HttpResponse<String> get(URI uri) throws Exception {
