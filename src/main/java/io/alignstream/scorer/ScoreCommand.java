@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -95,9 +96,11 @@ public final class ScoreCommand implements Callable<Integer> {
     ManagementServer server = management.start("scorer", applicationId + "@" + scorer.baseUri().getAuthority(),
         scorer::status);
     CountDownLatch stopped = new CountDownLatch(1);
+    AtomicBoolean stopping = new AtomicBoolean();
     // SIGTERM / Ctrl-C: the streams commit their open transaction (at most the commit interval of
     // work) and leave the group, within ScorerService's close timeout.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stopping.set(true);
       scorer.close();
       if (server != null) {
         server.close();
@@ -110,7 +113,7 @@ public final class ScoreCommand implements Callable<Integer> {
     }
     while (!stopped.await(1, TimeUnit.SECONDS)) {
       KafkaStreams.State state = scorer.state();
-      if (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.NOT_RUNNING) {
+      if (!stopping.get() && (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.NOT_RUNNING)) {
         System.err.println("scorer stopped: streams are " + state);
         return 1;
       }
