@@ -163,6 +163,16 @@ class HubDownloadTest {
   }
 
   @Test
+  void aResolveAnswerForAnotherCommitIsRefused(@TempDir Path tmp) throws IOException {
+    try (LocalHub hub = new LocalHub(REPO, repository(), Set.of())) {
+      hub.announceCommit("f".repeat(40));
+      assertThatThrownBy(() -> PipelineReference.resolve(REPO, tmp, 0, download(tmp.resolve("hub"), hub, null, null)))
+          .isInstanceOf(HubException.class)
+          .hasMessageContaining("answered for commit " + "f".repeat(40) + ", not the requested " + LocalHub.COMMIT);
+    }
+  }
+
+  @Test
   void aGatedRepositoryWithoutATokenSaysToSetHfToken(@TempDir Path tmp) throws IOException {
     try (LocalHub hub = new LocalHub(REPO, repository(), Set.of())) {
       hub.requireToken(TOKEN);
