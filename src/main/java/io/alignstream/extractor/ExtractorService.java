@@ -79,13 +79,18 @@ public final class ExtractorService implements AutoCloseable {
   private volatile Throwable failure;
 
   public ExtractorService(ClusterConfig cluster, FeatureModel model, ExtractorOptions options) {
+    this(cluster, model, options, groupId(model.info().modelId()));
+  }
+
+  /** An instance in the consumer group {@code groupId} (the fleet runs one group per model request). */
+  public ExtractorService(ClusterConfig cluster, FeatureModel model, ExtractorOptions options, String groupId) {
     this.cluster = cluster;
     this.model = model;
     this.info = model.info();
     this.options = options;
     String clientId = "alignstream-extractor-" + info.modelId() + "-" + options.instanceId();
 
-    Map<String, Object> consumerProps = cluster.consumerProperties(clientId, groupId(info.modelId()));
+    Map<String, Object> consumerProps = cluster.consumerProperties(clientId, groupId);
     consumerProps.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, options.imagesPerTransaction());
     consumerProps.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) options.maxPollInterval().toMillis());
     // Recovery time: a killed instance's partitions move after the session timeout, and a static
@@ -317,6 +322,10 @@ public final class ExtractorService implements AutoCloseable {
           .setWeightsDigest(info.weightsDigest())
           .setSource("extractor:" + options.instanceId())
           .setComputedAt(now)
+          .setDtype(info.dtype())
+          .setHubRepo(info.origin().hubRepo())
+          .setHubCommit(info.origin().hubCommit())
+          .setFileSha256(info.origin().fileSha256())
           .build();
       records.add(new ProducerRecord<>(cluster.topics().embeddings(), SettingKey.of(setting), embedding));
     }
@@ -390,6 +399,13 @@ public final class ExtractorService implements AutoCloseable {
         .setProperties(new HashMap<>(info.properties()))
         .setInstance(options.instanceId())
         .setStartedAt(startedAt)
+        .setOrigin(info.origin().kind())
+        .setHubRepo(info.origin().hubRepo())
+        .setHubRevision(info.origin().hubRevision())
+        .setHubCommit(info.origin().hubCommit())
+        .setFileSha256(info.origin().fileSha256())
+        .setWeightFiles(new HashMap<>(info.origin().fileDigests()))
+        .setVariant(info.origin().variant())
         .build();
     producer.beginTransaction();
     producer.send(new ProducerRecord<>(cluster.topics().models(), info.modelId(), card));
