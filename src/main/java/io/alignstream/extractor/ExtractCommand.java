@@ -2,11 +2,14 @@ package io.alignstream.extractor;
 
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.ClusterOptions;
+import io.alignstream.common.ManagementOptions;
+import io.alignstream.common.ManagementServer;
 import io.alignstream.common.TopicOptions;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,6 +26,9 @@ import picocli.CommandLine.Spec;
         "With --fleet instead of --model: take models from the model-requests topic (produce model), evaluate "
             + "each on every image requested so far, and wait for the next; instances share each model's work."})
 public final class ExtractCommand implements Callable<Integer> {
+
+  /** How long SIGTERM waits for the batch in hand (documented in the README's operations section). */
+  static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
 
   @Spec
   CommandSpec spec;
@@ -57,6 +63,24 @@ public final class ExtractCommand implements Callable<Integer> {
   @Option(names = "--max-poll-interval-ms", defaultValue = "1800000", paramLabel = "MS",
       description = "How long one batch may take before the group evicts this instance (default: ${DEFAULT-VALUE}).")
   long maxPollIntervalMs;
+
+  @Option(names = "--session-timeout-ms", defaultValue = "10000", paramLabel = "MS",
+      description = "How long the group waits for a silent (killed) instance before its partitions move "
+          + "(default: ${DEFAULT-VALUE}; Kafka's own default is 45000).")
+  long sessionTimeoutMs;
+
+  @Option(names = "--static-membership", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Join as a static member (group.instance.id = model + instance id): an instance restarted in "
+          + "place with the same --instance-id within the session timeout resumes its partitions without a "
+          + "rebalance (default: on).")
+  boolean staticMembership;
+
+  @Option(names = "--progress-interval-s", defaultValue = "10", paramLabel = "S",
+      description = "Print a progress line this often; 0 = never (default: ${DEFAULT-VALUE}).")
+  int progressIntervalS;
+
+  @Mixin
+  ManagementOptions management;
 
   @Option(names = "--pixel-side", defaultValue = "16", paramLabel = "PIXELS",
       description = "Pixel baseline: side of the downsampled image (default: ${DEFAULT-VALUE}).")
@@ -98,28 +122,38 @@ public final class ExtractCommand implements Callable<Integer> {
     ClusterConfig config = cluster.resolve();
     topics.ensureTopics(config);
     ExtractorOptions options = new ExtractorOptions(instanceId, imagesPerTransaction, Duration.ofMillis(500),
-        Duration.ofMillis(maxPollIntervalMs));
+        Duration.ofMillis(maxPollIntervalMs), Duration.ofMillis(sessionTimeoutMs), staticMembership);
     modelFlags.applyThreads();
     if (fleet) {
       return runFleet(config, options);
     }
-    try (FeatureModel featureModel = FeatureModels.open(model, modelId, modelFlags.toOptions(pixelSide, taps, pool, latentCache, textCache));
-        ExtractorService service = new ExtractorService(config, featureModel, options)) {
+    try (ShutdownSignal signal = ShutdownSignal.install();
+        FeatureModel featureModel = FeatureModels.open(model, modelId, modelFlags.toOptions(pixelSide, taps, pool, latentCache, textCache));
+        ExtractorService service = new ExtractorService(config, featureModel, options);
+        ManagementServer server = management.start("extractor", instanceId, () -> status(service));
+        ProgressLine progress = ProgressLine.start(service, Duration.ofSeconds(progressIntervalS))) {
       ModelInfo info = service.modelInfo();
       System.out.printf("extractor %s: model %s (%s, %d layers) from %s, group %s%n", instanceId, info.modelId(),
           info.kind(), info.layers().size(), config.bootstrapServers(), ExtractorService.groupId(info.modelId()));
-      runUntilStopped(service::run, service::close);
+      if (server != null) {
+        System.out.println("extractor " + instanceId + " " + server.describe());
+      }
+      signal.onStop(service::close);
+      service.run();
+      // A loop that stopped on its own (fenced, cluster gone) exits 1, so a supervisor restarts it.
+      return service.failure().isPresent() ? 1 : 0;
     }
-    return 0;
   }
 
   private int runFleet(ClusterConfig config, ExtractorOptions options) {
     FleetOptions fleetOptions = new FleetOptions(options,
         modelFlags.toOptions(pixelSide, taps, pool, latentCache, textCache), Duration.ofSeconds(2));
-    try (FleetService service = new FleetService(config, fleetOptions)) {
+    try (ShutdownSignal signal = ShutdownSignal.install();
+        FleetService service = new FleetService(config, fleetOptions)) {
       System.out.printf("fleet instance %s: waiting for model requests on %s at %s%n", instanceId,
           config.topics().modelRequests(), config.bootstrapServers());
-      runUntilStopped(service::run, service::close);
+      signal.onStop(service::close);
+      service.run();
       if (service.failure().isPresent()) {
         throw new IllegalStateException("fleet instance " + instanceId + " stopped: " + service.failure().get(),
             service.failure().get());
@@ -128,28 +162,44 @@ public final class ExtractCommand implements Callable<Integer> {
     return 0;
   }
 
-  /**
-   * Runs {@code loop} on this thread until Ctrl-C, which calls {@code stop} (the loop then finishes
-   * its transaction and closes its clients) and waits for the loop to end.
-   */
-  private static void runUntilStopped(Runnable loop, Runnable stop) {
-    CountDownLatch finished = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      stop.run();
-      awaitQuietly(finished);
-    }));
-    try {
-      loop.run();
-    } finally {
-      finished.countDown();
-    }
+  /** Live until the loop has failed; ready while it is live (it polls whatever it is assigned). */
+  static ManagementServer.Status status(ExtractorService service) {
+    return service.failure()
+        .map(e -> ManagementServer.Status.failed("the extract loop stopped: " + e))
+        .orElse(ManagementServer.Status.running());
   }
 
-  private static void awaitQuietly(CountDownLatch latch) {
-    try {
-      latch.await(30, java.util.concurrent.TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+  /**
+   * SIGTERM or Ctrl-C calls the registered stop: the loop stops polling, finishes the batch in
+   * hand (extraction, then its transaction), and the try-with-resources closes the clients and
+   * the model. Declared first in the try, this signal is closed last, and the shutdown hook waits
+   * for that, at most SHUTDOWN_GRACE: after it the JVM exits anyway, and a batch not yet
+   * committed is simply extracted again by whoever takes its partitions.
+   */
+  private static final class ShutdownSignal implements AutoCloseable {
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private volatile Runnable stop = () -> { };
+
+    static ShutdownSignal install() {
+      ShutdownSignal signal = new ShutdownSignal();
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        signal.stop.run();
+        try {
+          signal.closed.await(SHUTDOWN_GRACE.toSeconds(), TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }, "extractor-shutdown"));
+      return signal;
+    }
+
+    void onStop(Runnable action) {
+      stop = action;
+    }
+
+    @Override
+    public void close() {
+      closed.countDown();
     }
   }
 }

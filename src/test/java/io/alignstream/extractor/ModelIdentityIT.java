@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.extractor.diffusion.EngineThreads;
-import io.alignstream.local.EmbeddedKafkaBroker;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.LatentMode;
 import io.alignstream.schema.LayerEmbedding;
@@ -28,18 +27,15 @@ import org.junit.jupiter.api.Test;
 class ModelIdentityIT {
 
   private static final Path FIXTURES = Path.of("..", "shared", "fixtures");
-  private static EmbeddedKafkaBroker broker;
   private static int threads;
 
   @BeforeAll
   static void start() {
     threads = EngineThreads.set(1);
-    broker = EmbeddedKafkaBroker.start(null, 0);
   }
 
   @AfterAll
   static void stop() {
-    broker.close();
     EngineThreads.set(threads);
   }
 
@@ -49,7 +45,7 @@ class ModelIdentityIT {
     assumeTrue(Files.isRegularFile(ldm), "skipped: shared fixtures not found at " + FIXTURES.toAbsolutePath());
     String sha256 = new ObjectMapper().readTree(FIXTURES.resolve("tiny-sd2-ldm.json").toFile()).get("sha256").asText();
 
-    ClusterConfig cluster = ExtractorTopics.freshCluster(broker, "identity", 1);
+    ClusterConfig cluster = ExtractorTopics.freshCluster("identity", 1);
     byte[] png = Files.readAllBytes(FIXTURES.resolve("input_image_0.png"));
     ExtractorTopics.send(cluster, List.of(ExtractorTopics.request("cat", png, List.of(0.5))
         .setConditionings(List.of(Conditioning.NONE)).setSeed(1).setResolution(64).setLatent(LatentMode.MEAN).build()));

@@ -44,7 +44,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * report must equal an independent batch computation over the same inputs.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
-class DemoCommandTest {
+class DemoCommandIT {
 
   private static final Path SHARED = Path.of("..", "shared");
   private static final Path DATA = SHARED.resolve("data");
