@@ -22,12 +22,14 @@ import java.time.Duration;
  * @param vectorCacheBytes memory for vectors across settings; 0 = a quarter of the heap
  * @param inMemoryStores keep state stores in memory (restored from their changelogs at every
  *     start) instead of RocksDB on disk: for tests and short-lived runs
+ * @param ceiling where the noise ceiling comes from and the support it needs
+ * @param analysis probe and regression jobs: recipes, targets, when they run
  */
 public record ScorerConfig(
     String applicationId, Path stateDir, int httpPort, String advertisedHost,
     Duration window, Duration advance, Duration emitInterval, Similarity similarity,
     int streamThreads, int topicPartitions, short replicationFactor, long vectorCacheBytes,
-    boolean inMemoryStores) {
+    boolean inMemoryStores, CeilingConfig ceiling, AnalysisConfig analysis) {
 
   public static final String DEFAULT_APPLICATION_ID = "alignstream-scorer";
 
@@ -50,57 +52,67 @@ public record ScorerConfig(
   public static ScorerConfig defaults(Path stateDir) {
     return new ScorerConfig(DEFAULT_APPLICATION_ID, stateDir, 8080, "127.0.0.1", Duration.ofMinutes(1),
         Duration.ofSeconds(10), Duration.ofMillis(500), Similarity.COSINE, 1, PipelineTopics.DEFAULT_PARTITIONS, (short) 1, 0,
-        false);
+        false, CeilingConfig.defaults(), AnalysisConfig.defaults());
   }
 
   public ScorerConfig withApplicationId(String id) {
     return new ScorerConfig(id, stateDir, httpPort, advertisedHost, window, advance, emitInterval, similarity,
-        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis);
   }
 
   public ScorerConfig withStateDir(Path dir) {
     return new ScorerConfig(applicationId, dir, httpPort, advertisedHost, window, advance, emitInterval, similarity,
-        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis);
   }
 
   public ScorerConfig withHttpPort(int port) {
     return new ScorerConfig(applicationId, stateDir, port, advertisedHost, window, advance, emitInterval, similarity,
-        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis);
   }
 
   public ScorerConfig withWindows(Duration size, Duration step) {
     return new ScorerConfig(applicationId, stateDir, httpPort, advertisedHost, size, step, emitInterval, similarity,
-        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis);
   }
 
   public ScorerConfig withEmitInterval(Duration interval) {
     return new ScorerConfig(applicationId, stateDir, httpPort, advertisedHost, window, advance, interval, similarity,
-        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis);
   }
 
   public ScorerConfig withSimilarity(Similarity s) {
     return new ScorerConfig(applicationId, stateDir, httpPort, advertisedHost, window, advance, emitInterval, s,
-        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis);
   }
 
   public ScorerConfig withStreamThreads(int threads) {
     return new ScorerConfig(applicationId, stateDir, httpPort, advertisedHost, window, advance, emitInterval, similarity,
-        threads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+        threads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis);
   }
 
   public ScorerConfig withTopicPartitions(int partitions) {
     return new ScorerConfig(applicationId, stateDir, httpPort, advertisedHost, window, advance, emitInterval, similarity,
-        streamThreads, partitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+        streamThreads, partitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis);
   }
 
   public ScorerConfig withVectorCacheBytes(long bytes) {
     return new ScorerConfig(applicationId, stateDir, httpPort, advertisedHost, window, advance, emitInterval, similarity,
-        streamThreads, topicPartitions, replicationFactor, bytes, inMemoryStores);
+        streamThreads, topicPartitions, replicationFactor, bytes, inMemoryStores, ceiling, analysis);
   }
 
   public ScorerConfig withInMemoryStores(boolean inMemory) {
     return new ScorerConfig(applicationId, stateDir, httpPort, advertisedHost, window, advance, emitInterval, similarity,
-        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemory);
+        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemory, ceiling, analysis);
+  }
+
+  public ScorerConfig withCeiling(CeilingConfig config) {
+    return new ScorerConfig(applicationId, stateDir, httpPort, advertisedHost, window, advance, emitInterval, similarity,
+        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, config, analysis);
+  }
+
+  public ScorerConfig withAnalysis(AnalysisConfig config) {
+    return new ScorerConfig(applicationId, stateDir, httpPort, advertisedHost, window, advance, emitInterval, similarity,
+        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, config);
   }
 
   HoppingPanes panes() {

@@ -48,15 +48,17 @@ public final class ScorerService implements AutoCloseable {
   private final ExecutorService httpThreads;
   private final MetricFeed feed;
   private final MetricsQuery query;
+  private final AnalysisJobs analyses;
   private final HostInfo self;
 
   private ScorerService(KafkaStreams streams, HttpServer http, ExecutorService httpThreads, MetricFeed feed,
-      MetricsQuery query, HostInfo self) {
+      MetricsQuery query, AnalysisJobs analyses, HostInfo self) {
     this.streams = streams;
     this.http = http;
     this.httpThreads = httpThreads;
     this.feed = feed;
     this.query = query;
+    this.analyses = analyses;
     this.self = self;
   }
 
@@ -79,14 +81,16 @@ public final class ScorerService implements AutoCloseable {
   private static ScorerService start(ClusterConfig cluster, ScorerConfig config, int partitions, HttpServer http) {
     HostInfo self = new HostInfo(config.advertisedHost(), http.getAddress().getPort());
     String instance = config.applicationId() + "@" + self.host() + ":" + self.port();
-    Topology topology = ScorerTopology.build(cluster.topics(), cluster.serdeProperties(), config, partitions, instance);
+    AnalysisJobs analyses = new AnalysisJobs(config.analysis());
+    Topology topology = ScorerTopology.build(cluster.topics(), cluster.serdeProperties(), config, analyses, partitions,
+        instance);
     KafkaStreams streams = new KafkaStreams(topology, streamsProperties(cluster, config, self));
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("scorer stream thread failed; replacing it (state is restored from the changelogs)", e);
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
     });
     EventHub hub = new EventHub();
-    MetricsQuery query = new MetricsQuery(streams, self);
+    MetricsQuery query = new MetricsQuery(streams, self, config.ceiling());
     new ScorerHttpApi(query, hub, () -> streams.state().name()).register(http);
     ExecutorService httpThreads = Executors.newCachedThreadPool(runnable -> {
       Thread thread = new Thread(runnable, "alignstream-scorer-http");
@@ -94,12 +98,12 @@ public final class ScorerService implements AutoCloseable {
       return thread;
     });
     http.setExecutor(httpThreads);
-    MetricFeed feed = new MetricFeed(cluster, instance + "-feed", hub);
+    MetricFeed feed = new MetricFeed(cluster, instance + "-feed", hub, query);
     feed.start();
     http.start();
     streams.start();
     LOG.info("scorer {} started: {} partitions, http://{}:{}/", instance, partitions, self.host(), self.port());
-    return new ScorerService(streams, http, httpThreads, feed, query, self);
+    return new ScorerService(streams, http, httpThreads, feed, query, analyses, self);
   }
 
   static Properties streamsProperties(ClusterConfig cluster, ScorerConfig config, HostInfo self) {
@@ -179,7 +183,25 @@ public final class ScorerService implements AutoCloseable {
     }
   }
 
-  /** The noise ceiling over the known triplets, once any triplet arrived. */
+  /** Every setting's latest probe result, across all instances. */
+  public List<ProbeView> probes() {
+    try {
+      return query.allProbes();
+    } catch (MetricsQuery.Unavailable e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+  }
+
+  /** Every setting's latest regression result, across all instances. */
+  public List<RegressionView> regressions() {
+    try {
+      return query.allRegressions();
+    } catch (MetricsQuery.Unavailable e) {
+      throw new IllegalStateException(e.getMessage(), e);
+    }
+  }
+
+  /** The noise ceiling in force (see {@link CeilingConfig}), once any triplet arrived. */
   public Optional<CeilingView> ceiling() {
     try {
       return query.ceiling();
@@ -198,6 +220,7 @@ public final class ScorerService implements AutoCloseable {
     httpThreads.shutdownNow();
     feed.close();
     streams.close(Duration.ofSeconds(60));
+    analyses.close();
     LOG.info("scorer on port {} stopped", self.port());
   }
 

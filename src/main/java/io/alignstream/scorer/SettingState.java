@@ -29,6 +29,12 @@ final class SettingState {
    */
   boolean countsKnown;
 
+  /**
+   * Bumped by every change to the setting's analysis inputs (its vectors, its triplets, the
+   * referenced objects): the analysis schedules look at a setting again only after it moved.
+   */
+  long inputVersion;
+
   /** Stream time of the last change to this setting's metric. */
   long lastChange = -1;
 

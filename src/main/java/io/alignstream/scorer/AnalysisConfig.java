@@ -1,0 +1,65 @@
+package io.alignstream.scorer;
+
+import io.alignstream.scorer.analysis.ProbeConfig;
+import io.alignstream.scorer.analysis.RegressionConfig;
+
+/**
+ * When and how the scorer probes settings and regresses human dimensions from them.
+ *
+ * @param probe the linear-probe recipe (lambda grid, folds, optimizer, early stopping)
+ * @param regression the ridge recipe (alpha grid, outer folds)
+ * @param targets human dimensions to regress; null: no regressions
+ * @param coverageThreshold a setting is analysed once this share of the objects the triplets
+ *     name is embedded in it (1 = all)
+ * @param coverageStep and again whenever its coverage has grown by this much since the last
+ *     job; at full coverage, whenever its inputs changed at all
+ * @param threads jobs running at once in this instance, off the stream threads; 0 = no jobs
+ * @param queueLimit settings waiting for a job at most; beyond, a due setting waits for the next
+ *     tick (never the stream thread)
+ */
+public record AnalysisConfig(ProbeConfig probe, RegressionConfig regression, HumanTargets targets,
+    double coverageThreshold, double coverageStep, int threads, int queueLimit) {
+
+  public AnalysisConfig {
+    if (!(coverageThreshold > 0 && coverageThreshold <= 1)) {
+      throw new IllegalArgumentException("the coverage threshold must be in (0, 1], got " + coverageThreshold);
+    }
+    if (!(coverageStep > 0 && coverageStep <= 1)) {
+      throw new IllegalArgumentException("the coverage step must be in (0, 1], got " + coverageStep);
+    }
+    if (threads < 0) {
+      throw new IllegalArgumentException("analysis threads must be >= 0 (0 = none), got " + threads);
+    }
+    if (queueLimit < 1) {
+      throw new IllegalArgumentException("the analysis queue must hold at least 1 job, got " + queueLimit);
+    }
+  }
+
+  public static AnalysisConfig defaults() {
+    return new AnalysisConfig(ProbeConfig.defaults(), RegressionConfig.defaults(), null, 1.0, 0.1, 1, 64);
+  }
+
+  public AnalysisConfig withProbe(ProbeConfig config) {
+    return new AnalysisConfig(config, regression, targets, coverageThreshold, coverageStep, threads, queueLimit);
+  }
+
+  public AnalysisConfig withRegression(RegressionConfig config) {
+    return new AnalysisConfig(probe, config, targets, coverageThreshold, coverageStep, threads, queueLimit);
+  }
+
+  public AnalysisConfig withTargets(HumanTargets humanTargets) {
+    return new AnalysisConfig(probe, regression, humanTargets, coverageThreshold, coverageStep, threads, queueLimit);
+  }
+
+  public AnalysisConfig withCoverage(double threshold, double step) {
+    return new AnalysisConfig(probe, regression, targets, threshold, step, threads, queueLimit);
+  }
+
+  public AnalysisConfig withThreads(int count) {
+    return new AnalysisConfig(probe, regression, targets, coverageThreshold, coverageStep, count, queueLimit);
+  }
+
+  boolean enabled() {
+    return threads > 0;
+  }
+}

@@ -1,0 +1,86 @@
+package io.alignstream.scorer;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * When one kind of analysis (probe or regression) of a task's settings is due. A setting is
+ * looked at again only after its inputs changed ({@link SettingState#inputVersion}); it is due
+ * once the share of referenced objects embedded in it reaches the threshold, again whenever that
+ * share has grown by the step since the last job, and, at full coverage, whenever its inputs
+ * differ at all from the last job's (by digest). "Last job" is the last one submitted in this
+ * run or, after a restart, the last one published: so a job lost in a crash is submitted again,
+ * and one already published is not.
+ */
+final class AnalysisSchedule {
+
+  /** What a job was computed from: its inputs' digest and coverage. */
+  record Done(String digest, int objects, int itemsReferenced) {
+    double coverage() {
+      return itemsReferenced == 0 ? 0 : (double) objects / itemsReferenced;
+    }
+  }
+
+  private final String kind;
+  private final AnalysisConfig config;
+  private final Function<String, Done> published;
+  private final Map<String, Long> checkedVersion = new HashMap<>();
+  private final Map<String, Done> submitted = new HashMap<>();
+
+  /** @param published the last published result of a setting, or null */
+  AnalysisSchedule(String kind, AnalysisConfig config, Function<String, Done> published) {
+    this.kind = kind;
+    this.config = config;
+    this.published = published;
+  }
+
+  /** Whether the setting changed since it was last looked at (cheap: no counting). */
+  boolean changed(SettingState setting) {
+    Long checked = checkedVersion.get(setting.key);
+    return checked == null || checked != setting.inputVersion;
+  }
+
+  /**
+   * Whether the coverage rule calls for a job, given the setting's embedded referenced objects
+   * and the referenced objects; marks the setting looked at when it does not.
+   */
+  boolean due(SettingState setting, int objects, int referenced) {
+    double coverage = referenced == 0 ? 0 : (double) objects / referenced;
+    if (setting.total == 0 || coverage < config.coverageThreshold()) {
+      checked(setting);
+      return false;
+    }
+    Done last = last(setting.key);
+    if (last != null && objects < referenced && coverage - last.coverage() < config.coverageStep()) {
+      checked(setting);
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Queues {@code work} unless the last job had the same inputs. When the queue is full the
+   * setting stays unchecked, so the next tick offers it again.
+   */
+  void offer(SettingState setting, AnalysisInputs inputs, String digest, AnalysisJobs jobs, Runnable work) {
+    Done last = last(setting.key);
+    if (last != null && digest.equals(last.digest())) {
+      checked(setting);
+      return;
+    }
+    if (jobs.offer(new AnalysisJobs.Job(kind + "|" + setting.key, work))) {
+      submitted.put(setting.key, new Done(digest, inputs.objects(), inputs.itemsReferenced()));
+      checked(setting);
+    }
+  }
+
+  private Done last(String key) {
+    Done done = submitted.get(key);
+    return done != null ? done : published.apply(key);
+  }
+
+  private void checked(SettingState setting) {
+    checkedVersion.put(setting.key, setting.inputVersion);
+  }
+}
