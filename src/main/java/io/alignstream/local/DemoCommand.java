@@ -11,6 +11,7 @@ import io.alignstream.extractor.ModelInfo;
 import io.alignstream.extractor.ModelOptions;
 import io.alignstream.producer.ConceptList;
 import io.alignstream.producer.Dataset;
+import io.alignstream.producer.DatasetItem;
 import io.alignstream.producer.EmbeddingPublisher;
 import io.alignstream.producer.ExtractionSettings;
 import io.alignstream.producer.PrecomputedFeatures;
@@ -25,6 +26,11 @@ import io.alignstream.producer.TripletResponse;
 import io.alignstream.schema.AlignmentMetric;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.LatentMode;
+import io.alignstream.schema.ProbeResult;
+import io.alignstream.schema.RegressionResult;
+import io.alignstream.scorer.AnalysisConfig;
+import io.alignstream.scorer.AnalysisOptions;
+import io.alignstream.scorer.CeilingView;
 import io.alignstream.scorer.ScorerConfig;
 import io.alignstream.scorer.ScorerService;
 import java.nio.file.Files;
@@ -34,11 +40,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -128,6 +136,9 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--keep-running", description = "Keep the cluster and dashboard up after the final table, until Ctrl-C.")
   boolean keepRunning;
 
+  @Mixin
+  AnalysisOptions analysis;
+
   @Override
   public Integer call() throws Exception {
     long started = System.nanoTime();
@@ -135,29 +146,33 @@ public final class DemoCommand implements Callable<Integer> {
     Files.createDirectories(logFile.getParent());
     System.out.printf("logs: %s%n", logFile);
     DemoInputs inputs = loadInputs();
+    ScorerConfig scorerConfig = scorerConfig(inputs);
     try (DemoLogging logging = DemoLogging.toFile(logFile);
         LocalCluster cluster = LocalCluster.start(LocalCluster.Settings.defaults().withDataDir(dataDir))) {
       ClusterConfig config = cluster.clusterConfig();
       System.out.printf("embedded cluster: bootstrap %s, schema registry %s%n", cluster.bootstrapServers(),
           cluster.registryUrl());
       try (TemporaryDirectory stateDir = TemporaryDirectory.create("alignstream-demo-scorer");
-          ScorerService scorer = ScorerService.start(config,
-              ScorerConfig.defaults(stateDir.path()).withHttpPort(httpPort));
+          ScorerService scorer = ScorerService.start(config, scorerConfig.withStateDir(stateDir.path()));
           DemoExtractors extractors = startExtractors(config, inputs);
           MetricsFollower metrics = new MetricsFollower(config)) {
         System.out.printf("dashboard: %s%n", scorer.baseUri());
         publish(config, inputs);
         Set<String> expected = expectedSettings(inputs, extractors.models());
-        boolean complete = followUntilScored(inputs, extractors, metrics, expected);
-        Map<String, AlignmentMetric> finalMetrics = metrics.snapshot();
+        boolean complete = followUntilScored(inputs, extractors, metrics, scorer, scorerConfig.analysis(), expected);
+        MetricsFollower.Snapshot results = metrics.snapshot();
+        CeilingView ceiling = scorer.ceiling().orElse(null);
+        printCeiling(ceiling);
+        scorer.analysisFailures().forEach((slot, why) -> System.out.printf("%s failed: %s%n", slot, why));
         if (report != null) {
-          DemoReport.write(report, runSummary(inputs, extractors.models(), started), finalMetrics,
+          DemoReport.write(report, runSummary(inputs, extractors.models(), started), results, ceiling,
               SettingOrder.of(extractors.models()));
           System.out.printf("report: %s%n", report.toAbsolutePath());
         }
         if (!complete) {
           System.err.printf("timed out after %s: %d of %d settings complete%n", timeout,
-              completeSettings(finalMetrics, expected, inputs.expectedTriplets()), expected.size());
+              completeSettings(results, expected, inputs.expectedTriplets(), scorer, scorerConfig.analysis()),
+              expected.size());
           return 1;
         }
         System.out.printf("all %d triplets scored under %d settings in %.1f s%n", inputs.expectedTriplets(),
@@ -171,8 +186,12 @@ public final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  /** What the demo streams: images (or precomputed features) and the triplets they are judged on. */
-  private record DemoInputs(String name, Dataset images, PrecomputedFeatures features, List<TripletResponse> triplets) {
+  /**
+   * What the demo streams: images (or precomputed features) and the triplets they are judged on;
+   * {@code items} is the row order of --targets (the concept list, or the synthetic concepts).
+   */
+  private record DemoInputs(String name, Dataset images, PrecomputedFeatures features, List<TripletResponse> triplets,
+      ConceptList items) {
     long expectedTriplets() {
       return triplets.size();
     }
@@ -188,20 +207,46 @@ public final class DemoCommand implements Callable<Integer> {
           conceptList);
       List<TripletResponse> responses = new TripletFileReader(conceptList, TripletFormat.AUTO, "things")
           .readAll(triplets);
-      return new DemoInputs("features:" + embeddings.getFileName(), null, features, responses);
+      return new DemoInputs("features:" + embeddings.getFileName(), null, features, responses, conceptList);
     }
     if (dataset.equals("things")) {
       if (thingsDir == null || triplets == null) {
         throw new IllegalArgumentException("--dataset things needs --things-dir DIR and --triplets FILE");
       }
       Dataset things = ThingsDataset.load(concepts, thingsDir, triplets).dataset("things");
-      return new DemoInputs("things", things, null, things.triplets());
+      return new DemoInputs("things", things, null, things.triplets(), ConceptList.read(concepts));
     }
     if (!dataset.equals("synthetic")) {
       throw new IllegalArgumentException("--dataset must be synthetic or things, not '" + dataset + "'");
     }
     Dataset synthetic = SyntheticDataset.generate(SyntheticSpec.defaults().withSeed(seed)).dataset();
-    return new DemoInputs("synthetic", synthetic, null, synthetic.triplets());
+    return new DemoInputs("synthetic", synthetic, null, synthetic.triplets(),
+        ConceptList.of(synthetic.items().stream().map(DatasetItem::itemId).toList()));
+  }
+
+  /**
+   * The scorer's configuration: the analysis and ceiling options, with the rows of --targets and
+   * the indices of --ceiling-triplets in the inputs' item order.
+   */
+  private ScorerConfig scorerConfig(DemoInputs inputs) {
+    return ScorerConfig.defaults(null).withHttpPort(httpPort)
+        .withCeiling(analysis.ceiling(inputs.items()))
+        .withAnalysis(analysis.analysis(inputs.items()));
+  }
+
+  private static void printCeiling(CeilingView ceiling) {
+    if (ceiling == null) {
+      return;
+    }
+    if (ceiling.value() == null) {
+      System.out.printf("noise ceiling: unavailable (%s; source: %s)%n", ceiling.unavailable(), ceiling.source());
+    } else if (ceiling.ciLow() == null) {
+      System.out.printf(Locale.ROOT, "noise ceiling: %.4f (%s)%n", ceiling.value(), ceiling.source());
+    } else {
+      System.out.printf(Locale.ROOT, "noise ceiling: %.4f, 95%% interval [%.4f, %.4f], %d repeated triplets, "
+          + "%d responses (%s)%n", ceiling.value(), ceiling.ciLow(), ceiling.ciHigh(), ceiling.repeatedTriplets(),
+          ceiling.responses(), ceiling.source());
+    }
   }
 
   private DemoExtractors startExtractors(ClusterConfig config, DemoInputs inputs) {
@@ -261,18 +306,21 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   private boolean followUntilScored(DemoInputs inputs, DemoExtractors extractors, MetricsFollower metrics,
-      Set<String> expected) throws InterruptedException {
+      ScorerService scorer, AnalysisConfig analysisConfig, Set<String> expected) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     ProgressView view = new ProgressView(System.out, System.console() != null,
         SettingOrder.of(extractors.models()));
     long perSetting = inputs.expectedTriplets();
     while (true) {
-      Map<String, AlignmentMetric> snapshot = metrics.snapshot();
+      MetricsFollower.Snapshot snapshot = metrics.snapshot();
       List<ProgressView.Bar> bars = extractors.progressBars(inputs.images() == null ? 0 : inputs.images().items().size());
-      long scored = snapshot.entrySet().stream().filter(e -> expected.contains(e.getKey()))
+      long scored = snapshot.metrics().entrySet().stream().filter(e -> expected.contains(e.getKey()))
           .mapToLong(e -> e.getValue().getTotal()).sum();
       bars.add(new ProgressView.Bar("triplets scored", scored, perSetting * expected.size()));
-      boolean complete = completeSettings(snapshot, expected, perSetting) == expected.size();
+      if (analysisConfig.enabled()) {
+        bars.add(new ProgressView.Bar("settings probed", snapshot.probes().size(), expected.size()));
+      }
+      boolean complete = completeSettings(snapshot, expected, perSetting, scorer, analysisConfig) == expected.size();
       Optional<String> failure = extractors.failure();
       if (failure.isPresent()) {
         view.finish(bars, snapshot, perSetting);
@@ -287,9 +335,28 @@ public final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private static long completeSettings(Map<String, AlignmentMetric> metrics, Set<String> expected, long perSetting) {
-    return expected.stream().filter(key -> metrics.containsKey(key) && metrics.get(key).getTotal() == perSetting)
-        .count();
+  /**
+   * Settings with every triplet scored and, when analyses run, a probe (and with --targets a
+   * regression) over those final inputs, or a failed job that says why there is none.
+   */
+  private static long completeSettings(MetricsFollower.Snapshot results, Set<String> expected, long perSetting,
+      ScorerService scorer, AnalysisConfig analysisConfig) {
+    Map<String, String> failures = scorer.analysisFailures();
+    return expected.stream().filter(key -> {
+      AlignmentMetric metric = results.metrics().get(key);
+      if (metric == null || metric.getTotal() != perSetting) {
+        return false;
+      }
+      if (!analysisConfig.enabled()) {
+        return true;
+      }
+      ProbeResult probe = results.probes().get(key);
+      boolean probed = (probe != null && DemoResults.isFinal(probe, metric)) || failures.containsKey("probe|" + key);
+      RegressionResult regression = results.regressions().get(key);
+      boolean regressed = analysisConfig.targets() == null
+          || (regression != null && DemoResults.isFinal(regression, metric)) || failures.containsKey("regression|" + key);
+      return probed && regressed;
+    }).count();
   }
 
   private Map<String, Object> runSummary(DemoInputs inputs, List<ModelInfo> infos, long started) {

@@ -59,7 +59,8 @@ public record AnalysisConfig(ProbeConfig probe, RegressionConfig regression, Hum
     return new AnalysisConfig(probe, regression, targets, coverageThreshold, coverageStep, count, queueLimit);
   }
 
-  boolean enabled() {
+  /** Whether jobs run at all (threads > 0). */
+  public boolean enabled() {
     return threads > 0;
   }
 }

@@ -30,6 +30,8 @@ final class AnalysisJobs implements AutoCloseable {
   private final Map<String, Job> queued = new LinkedHashMap<>();
   private final Set<String> running = new HashSet<>();
   private final List<Thread> workers = new ArrayList<>();
+  /** Slot -> why its last job failed (an engine refusing its inputs, e.g. too few triplets per fold). */
+  private final Map<String, String> failures = new LinkedHashMap<>();
   private boolean closed;
   private long completed;
 
@@ -68,6 +70,11 @@ final class AnalysisJobs implements AutoCloseable {
     return queued.size() + running.size();
   }
 
+  /** Why the last job of each slot ("probe|setting", "regression|setting") failed, for slots whose last job did. */
+  synchronized Map<String, String> failures() {
+    return Map.copyOf(failures);
+  }
+
   /** Jobs finished since start. */
   synchronized long completed() {
     return completed;
@@ -93,10 +100,16 @@ final class AnalysisJobs implements AutoCloseable {
       }
       try {
         job.work().run();
+        synchronized (this) {
+          failures.remove(job.slot());
+        }
       } catch (CancellationException e) {
         LOG.debug("analysis job {} cancelled", job.slot());
       } catch (RuntimeException e) {
         LOG.error("analysis job {} failed", job.slot(), e);
+        synchronized (this) {
+          failures.put(job.slot(), e.getMessage() == null ? e.toString() : e.getMessage());
+        }
       } finally {
         synchronized (this) {
           running.remove(job.slot());

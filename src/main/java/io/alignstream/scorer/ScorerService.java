@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
@@ -199,6 +200,16 @@ public final class ScorerService implements AutoCloseable {
     } catch (MetricsQuery.Unavailable e) {
       throw new IllegalStateException(e.getMessage(), e);
     }
+  }
+
+  /** Probe and regression jobs queued or running in this instance. */
+  public int analysesPending() {
+    return analyses.pending();
+  }
+
+  /** Why the last job of a slot ("probe|setting" or "regression|setting") of this instance failed, per slot. */
+  public Map<String, String> analysisFailures() {
+    return analyses.failures();
   }
 
   /** The noise ceiling in force (see {@link CeilingConfig}), once any triplet arrived. */
