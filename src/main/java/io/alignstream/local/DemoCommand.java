@@ -341,7 +341,8 @@ public final class DemoCommand implements Callable<Integer> {
    */
   private static long completeSettings(MetricsFollower.Snapshot results, Set<String> expected, long perSetting,
       ScorerService scorer, AnalysisConfig analysisConfig) {
-    Map<String, String> failures = scorer.analysisFailures();
+    // A failure only stands for a missing result once no newer job is waiting to replace it.
+    Map<String, String> failures = scorer.analysesPending() == 0 ? scorer.analysisFailures() : Map.of();
     return expected.stream().filter(key -> {
       AlignmentMetric metric = results.metrics().get(key);
       if (metric == null || metric.getTotal() != perSetting) {

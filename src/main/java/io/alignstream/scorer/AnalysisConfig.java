@@ -2,6 +2,7 @@ package io.alignstream.scorer;
 
 import io.alignstream.scorer.analysis.ProbeConfig;
 import io.alignstream.scorer.analysis.RegressionConfig;
+import java.time.Duration;
 
 /**
  * When and how the scorer probes settings and regresses human dimensions from them.
@@ -11,14 +12,16 @@ import io.alignstream.scorer.analysis.RegressionConfig;
  * @param targets human dimensions to regress; null: no regressions
  * @param coverageThreshold a setting is analysed once this share of the objects the triplets
  *     name is embedded in it (1 = all)
- * @param coverageStep and again whenever its coverage has grown by this much since the last
- *     job; at full coverage, whenever its inputs changed at all
+ * @param coverageStep and again whenever its coverage, or its triplets by this fraction, have
+ *     grown by this much since the last job
+ * @param quiet and whenever its inputs have not changed for this long (and differ from the last
+ *     job's): the result over everything that arrived
  * @param threads jobs running at once in this instance, off the stream threads; 0 = no jobs
  * @param queueLimit settings waiting for a job at most; beyond, a due setting waits for the next
  *     tick (never the stream thread)
  */
 public record AnalysisConfig(ProbeConfig probe, RegressionConfig regression, HumanTargets targets,
-    double coverageThreshold, double coverageStep, int threads, int queueLimit) {
+    double coverageThreshold, double coverageStep, Duration quiet, int threads, int queueLimit) {
 
   public AnalysisConfig {
     if (!(coverageThreshold > 0 && coverageThreshold <= 1)) {
@@ -26,6 +29,9 @@ public record AnalysisConfig(ProbeConfig probe, RegressionConfig regression, Hum
     }
     if (!(coverageStep > 0 && coverageStep <= 1)) {
       throw new IllegalArgumentException("the coverage step must be in (0, 1], got " + coverageStep);
+    }
+    if (quiet.isNegative()) {
+      throw new IllegalArgumentException("the quiet time must not be negative, got " + quiet);
     }
     if (threads < 0) {
       throw new IllegalArgumentException("analysis threads must be >= 0 (0 = none), got " + threads);
@@ -36,27 +42,32 @@ public record AnalysisConfig(ProbeConfig probe, RegressionConfig regression, Hum
   }
 
   public static AnalysisConfig defaults() {
-    return new AnalysisConfig(ProbeConfig.defaults(), RegressionConfig.defaults(), null, 1.0, 0.1, 1, 64);
+    return new AnalysisConfig(ProbeConfig.defaults(), RegressionConfig.defaults(), null, 1.0, 0.1, Duration.ofSeconds(2), 1,
+        64);
   }
 
   public AnalysisConfig withProbe(ProbeConfig config) {
-    return new AnalysisConfig(config, regression, targets, coverageThreshold, coverageStep, threads, queueLimit);
+    return new AnalysisConfig(config, regression, targets, coverageThreshold, coverageStep, quiet, threads, queueLimit);
   }
 
   public AnalysisConfig withRegression(RegressionConfig config) {
-    return new AnalysisConfig(probe, config, targets, coverageThreshold, coverageStep, threads, queueLimit);
+    return new AnalysisConfig(probe, config, targets, coverageThreshold, coverageStep, quiet, threads, queueLimit);
   }
 
   public AnalysisConfig withTargets(HumanTargets humanTargets) {
-    return new AnalysisConfig(probe, regression, humanTargets, coverageThreshold, coverageStep, threads, queueLimit);
+    return new AnalysisConfig(probe, regression, humanTargets, coverageThreshold, coverageStep, quiet, threads, queueLimit);
   }
 
   public AnalysisConfig withCoverage(double threshold, double step) {
-    return new AnalysisConfig(probe, regression, targets, threshold, step, threads, queueLimit);
+    return new AnalysisConfig(probe, regression, targets, threshold, step, quiet, threads, queueLimit);
+  }
+
+  public AnalysisConfig withQuiet(Duration time) {
+    return new AnalysisConfig(probe, regression, targets, coverageThreshold, coverageStep, time, threads, queueLimit);
   }
 
   public AnalysisConfig withThreads(int count) {
-    return new AnalysisConfig(probe, regression, targets, coverageThreshold, coverageStep, count, queueLimit);
+    return new AnalysisConfig(probe, regression, targets, coverageThreshold, coverageStep, quiet, count, queueLimit);
   }
 
   /** Whether jobs run at all (threads > 0). */

@@ -4,6 +4,7 @@ import io.alignstream.producer.ConceptList;
 import io.alignstream.scorer.analysis.ProbeConfig;
 import io.alignstream.scorer.analysis.RegressionConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import picocli.CommandLine.Option;
 
 /**
@@ -80,9 +81,13 @@ public final class AnalysisOptions {
   double analysisCoverage;
 
   @Option(names = "--analysis-step", paramLabel = "SHARE", defaultValue = "0.1",
-      description = "And again whenever that share has grown by this much (default: ${DEFAULT-VALUE}); at full "
-          + "coverage, whenever the inputs changed.")
+      description = "And again whenever that share, or the setting's triplets by this fraction, grew by this "
+          + "much (default: ${DEFAULT-VALUE}).")
   double analysisStep;
+
+  @Option(names = "--analysis-quiet", paramLabel = "DURATION", defaultValue = "2s", converter = DurationConverter.class,
+      description = "And whenever its inputs have been unchanged this long, e.g. 2s, 500ms (default: ${DEFAULT-VALUE}).")
+  Duration analysisQuiet;
 
   @Option(names = "--ceiling-triplets", paramLabel = "FILE",
       description = "Noise ceiling from a dedicated repeated-triplet file (the THINGS noise-ceiling set: the "
@@ -122,7 +127,7 @@ public final class AnalysisOptions {
     RegressionConfig regression = new RegressionConfig(regressionAlphas != null ? regressionAlphas : r.alphas(),
         or(regressionFolds, r.outerFolds()), or(regressionSeed, r.seed()));
     AnalysisConfig config = AnalysisConfig.defaults().withProbe(probe).withRegression(regression)
-        .withCoverage(analysisCoverage, analysisStep).withThreads(analysisThreads);
+        .withCoverage(analysisCoverage, analysisStep).withQuiet(analysisQuiet).withThreads(analysisThreads);
     return targets == null ? config : config.withTargets(HumanTargets.read(targets, targetLabels, targetItems));
   }
 

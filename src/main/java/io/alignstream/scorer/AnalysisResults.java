@@ -108,6 +108,7 @@ final class AnalysisResults {
         .setHeldOutTriplets(report.heldOutTriplets())
         .setTriplets(inputs.triplets().length)
         .setItemsReferenced(inputs.itemsReferenced())
+        .setInputObjects(inputs.objects())
         .setInputsDigest(regressionDigest(inputs, targets))
         .build();
   }

@@ -6,17 +6,23 @@ import java.util.function.Function;
 
 /**
  * When one kind of analysis (probe or regression) of a task's settings is due. A setting is
- * looked at again only after its inputs changed ({@link SettingState#inputVersion}); it is due
- * once the share of referenced objects embedded in it reaches the threshold, again whenever that
- * share has grown by the step since the last job, and, at full coverage, whenever its inputs
- * differ at all from the last job's (by digest). "Last job" is the last one submitted in this
- * run or, after a restart, the last one published: so a job lost in a crash is submitted again,
- * and one already published is not.
+ * looked at again only after its inputs changed ({@link SettingState#inputVersion}). It is due
+ * when the share of referenced objects embedded in it has reached the threshold, its inputs
+ * differ (by digest) from the last job's, and either
+ * <ul>
+ *   <li>its inputs have been quiet for the configured time (the usual end of a stream: the
+ *       result over everything that arrived), or
+ *   <li>since the last job, that share has grown by the step, or its triplets by the step's
+ *       fraction (partial results as data keep coming, a bounded number of them: each one
+ *       needs the inputs to have grown by a factor).
+ * </ul>
+ * "Last job" is the last one submitted in this run or, after a restart, the last one published:
+ * so a job lost in a crash is submitted again, and one already published is not.
  */
 final class AnalysisSchedule {
 
-  /** What a job was computed from: its inputs' digest and coverage. */
-  record Done(String digest, int objects, int itemsReferenced) {
+  /** What a job was computed from: its inputs' digest, coverage and triplets. */
+  record Done(String digest, int objects, int itemsReferenced, long triplets) {
     double coverage() {
       return itemsReferenced == 0 ? 0 : (double) objects / itemsReferenced;
     }
@@ -42,23 +48,23 @@ final class AnalysisSchedule {
   }
 
   /**
-   * Whether the coverage rule calls for a job, given the setting's embedded referenced objects
-   * and the referenced objects; marks the setting looked at when it does not.
+   * Whether the rule above calls for a job, given the setting's embedded referenced objects,
+   * the referenced objects and the wall-clock time now; marks the setting looked at when its
+   * coverage rules a job out. A setting not quiet yet stays unmarked: a later tick looks again.
    */
-  boolean due(SettingState setting, int objects, int referenced) {
+  boolean due(SettingState setting, int objects, int referenced, long now) {
     double coverage = referenced == 0 ? 0 : (double) objects / referenced;
     if (setting.total == 0 || coverage < config.coverageThreshold()) {
       checked(setting);
       return false;
     }
-    Done last = last(setting.key);
-    if (last != null && objects < referenced && coverage - last.coverage() < config.coverageStep()) {
-      checked(setting);
-      return false;
+    if (now - setting.inputChangedAt >= config.quiet().toMillis()) {
+      return true;
     }
-    return true;
+    Done last = last(setting.key);
+    return last != null && (coverage - last.coverage() >= config.coverageStep()
+        || setting.total >= last.triplets() * (1 + config.coverageStep()));
   }
-
   /**
    * Queues {@code work} unless the last job had the same inputs. When the queue is full the
    * setting stays unchecked, so the next tick offers it again.
@@ -70,7 +76,7 @@ final class AnalysisSchedule {
       return;
     }
     if (jobs.offer(new AnalysisJobs.Job(kind + "|" + setting.key, work))) {
-      submitted.put(setting.key, new Done(digest, inputs.objects(), inputs.itemsReferenced()));
+      submitted.put(setting.key, new Done(digest, inputs.objects(), inputs.itemsReferenced(), inputs.triplets().length));
       checked(setting);
     }
   }

@@ -178,12 +178,12 @@ final class ScoringProcessor implements Processor<String, ScorerInput, String, S
     probes = new AnalysisSchedule("probe", analysis, key -> {
       ProbeResult last = probeStore.get(key);
       return last == null ? null : new AnalysisSchedule.Done(last.getInputsDigest(), last.getObjects(),
-          last.getItemsReferenced());
+          last.getItemsReferenced(), last.getTriplets());
     });
     regressions = new AnalysisSchedule("regression", analysis, key -> {
       RegressionResult last = regressionStore.get(key);
-      return last == null ? null : new AnalysisSchedule.Done(last.getInputsDigest(), last.getObjects(),
-          last.getItemsReferenced());
+      return last == null ? null : new AnalysisSchedule.Done(last.getInputsDigest(), last.getInputObjects(),
+          last.getItemsReferenced(), last.getTriplets());
     });
   }
 
@@ -241,7 +241,11 @@ final class ScoringProcessor implements Processor<String, ScorerInput, String, S
       allSettingsDirty = true;
       lastTripletChange = streamTime;
       // Coverage and the triplets of every setting may have moved: each is re-checked for analysis.
-      state.settings().forEach(s -> s.inputVersion++);
+      long now = context.currentSystemTimeMs();
+      state.settings().forEach(s -> {
+        s.inputVersion++;
+        s.inputChangedAt = now;
+      });
     }
   }
 
@@ -258,6 +262,7 @@ final class ScoringProcessor implements Processor<String, ScorerInput, String, S
   private void markChanged(SettingState setting) {
     setting.lastChange = streamTime;
     setting.inputVersion++;
+    setting.inputChangedAt = context.currentSystemTimeMs();
     dirtySettings.add(setting.key);
   }
 
@@ -341,8 +346,10 @@ final class ScoringProcessor implements Processor<String, ScorerInput, String, S
       }
       state.ready(setting.key);
       int objects = state.embeddedAndReferenced(setting);
-      boolean probeDue = probes.changed(setting) && probes.due(setting, objects, referenced);
-      boolean regressionDue = withTargets && regressions.changed(setting) && regressions.due(setting, objects, referenced);
+      long now = context.currentSystemTimeMs();
+      boolean probeDue = probes.changed(setting) && probes.due(setting, objects, referenced, now);
+      boolean regressionDue = withTargets && regressions.changed(setting)
+          && regressions.due(setting, objects, referenced, now);
       if (!probeDue && !regressionDue) {
         continue;
       }

@@ -34,6 +34,8 @@ final class SettingState {
    * referenced objects): the analysis schedules look at a setting again only after it moved.
    */
   long inputVersion;
+  /** Wall-clock time of the last such change (analyses wait for the inputs to be quiet). */
+  long inputChangedAt;
 
   /** Stream time of the last change to this setting's metric. */
   long lastChange = -1;
