@@ -33,7 +33,6 @@ final class AnalysisJobs implements AutoCloseable {
   /** Slot -> why its last job failed (an engine refusing its inputs, e.g. too few triplets per fold). */
   private final Map<String, String> failures = new LinkedHashMap<>();
   private boolean closed;
-  private long completed;
 
   AnalysisJobs(AnalysisConfig config) {
     this.queueLimit = config.queueLimit();
@@ -75,11 +74,6 @@ final class AnalysisJobs implements AutoCloseable {
     return Map.copyOf(failures);
   }
 
-  /** Jobs finished since start. */
-  synchronized long completed() {
-    return completed;
-  }
-
   private void work() {
     while (true) {
       Job job;
@@ -113,7 +107,6 @@ final class AnalysisJobs implements AutoCloseable {
       } finally {
         synchronized (this) {
           running.remove(job.slot());
-          completed++;
           notifyAll();
         }
       }

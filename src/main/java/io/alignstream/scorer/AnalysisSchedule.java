@@ -8,14 +8,18 @@ import java.util.function.Function;
  * When one kind of analysis (probe or regression) of a task's settings is due. A setting is
  * looked at again only after its inputs changed ({@link SettingState#inputVersion}). It is due
  * when the share of referenced objects embedded in it has reached the threshold, its inputs
- * differ (by digest) from the last job's, and either
+ * differ (by digest) from the last job's, and
  * <ul>
  *   <li>its inputs have been quiet for the configured time (the usual end of a stream: the
  *       result over everything that arrived), or
- *   <li>since the last job, that share has grown by the step, or its triplets by the step's
- *       fraction (partial results as data keep coming, a bounded number of them: each one
- *       needs the inputs to have grown by a factor).
+ *   <li>without a job yet, its coverage is partial (a threshold below 1 asks for partial
+ *       results: the first comes as soon as the threshold is reached), or
+ *   <li>since the last job, its coverage has grown by the step, or its triplets by the step's
+ *       fraction (partial results as data keep coming; a bounded number, since each needs the
+ *       inputs to have grown by a factor).
  * </ul>
+ * At full coverage without a job yet only quiet inputs qualify, so triplets streaming in after
+ * the embeddings do not start a job on their first few.
  * "Last job" is the last one submitted in this run or, after a restart, the last one published:
  * so a job lost in a crash is submitted again, and one already published is not.
  */
@@ -62,8 +66,11 @@ final class AnalysisSchedule {
       return true;
     }
     Done last = last(setting.key);
-    return last != null && (coverage - last.coverage() >= config.coverageStep()
-        || setting.total >= last.triplets() * (1 + config.coverageStep()));
+    if (last == null) {
+      return objects < referenced;
+    }
+    return coverage - last.coverage() >= config.coverageStep()
+        || setting.total >= last.triplets() * (1 + config.coverageStep());
   }
   /**
    * Queues {@code work} unless the last job had the same inputs. When the queue is full the
