@@ -16,12 +16,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
-import java.util.TreeMap;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.TopologyDescription;
 import org.junit.jupiter.api.Test;
@@ -84,40 +81,6 @@ class ScorerAnalysisTest {
     }
   }
 
-  /** The engines run directly on the setting's inputs, built here from the test data. */
-  private static final class Reference {
-    final List<String> objects;
-    final float[][] features;
-    final int[][] triplets;
-
-    Reference(SyntheticData data, String key) {
-      Set<String> referenced = new HashSet<>();
-      data.triplets.forEach(t -> referenced.addAll(t.getItems()));
-      TreeMap<String, float[]> sorted = new TreeMap<>();
-      data.vectors.get(key).forEach((item, v) -> {
-        if (referenced.contains(item)) {
-          sorted.put(item, v);
-        }
-      });
-      objects = new ArrayList<>(sorted.keySet());
-      features = sorted.values().toArray(new float[0][]);
-      List<int[]> rows = new ArrayList<>();
-      for (TripletJudgment t : data.triplets) {
-        int odd = objects.indexOf(t.getItems().get(t.getOddOneOut()));
-        List<Integer> pair = new ArrayList<>();
-        for (int p = 0; p < 3; p++) {
-          if (p != t.getOddOneOut()) {
-            pair.add(objects.indexOf(t.getItems().get(p)));
-          }
-        }
-        Collections.sort(pair);
-        rows.add(new int[] {pair.get(0), pair.get(1), odd});
-      }
-      rows.sort(AnalysisInputs.ROW_ORDER);
-      triplets = rows.toArray(new int[0][]);
-    }
-  }
-
   @Test
   void theFinalInputsArePublishedOnceEveryObjectIsEmbeddedAndTheInputsAreQuiet() throws Exception {
     SyntheticData data = SyntheticData.generate(41, 36, 1400, DIMS);
@@ -146,8 +109,8 @@ class ScorerAnalysisTest {
       assertThat(probe.getObjects()).isEqualTo(metric.getItemsReferenced());
       assertThat(probe.getItemsReferenced()).isEqualTo(metric.getItemsReferenced());
 
-      Reference reference = new Reference(data, key);
-      ProbeReport expected = LinearProbe.run(reference.features, reference.triplets, PROBE);
+      AnalysisReference reference = AnalysisReference.of(data, key);
+      ProbeReport expected = LinearProbe.run(reference.features(), reference.triplets(), PROBE);
       assertThat(probe.getMeanAccuracy()).isEqualTo(expected.meanProbeAccuracy());
       assertThat(probe.getMeanZeroShotAccuracy()).isEqualTo(expected.meanZeroShotAccuracy());
       assertThat(probe.getLambda()).isEqualTo(1e-3);
@@ -157,9 +120,9 @@ class ScorerAnalysisTest {
         assertThat(probe.getFoldResults().get(f).getCrossEntropy()).isEqualTo(expected.folds().get(f).crossEntropy());
       }
 
-      float[][] values = reference.objects.stream().map(targets::row).toArray(float[][]::new);
-      RegressionReport expectedFit = DimensionRegression.run(reference.features, values, targets.labels(),
-          reference.triplets, AnalysisConfig.defaults().regression());
+      float[][] values = reference.objects().stream().map(targets::row).toArray(float[][]::new);
+      RegressionReport expectedFit = DimensionRegression.run(reference.features(), values, targets.labels(),
+          reference.triplets(), AnalysisConfig.defaults().regression());
       RegressionResult regression = regressions.get(0).value;
       assertThat(regression.getMeanR2()).isEqualTo(expectedFit.meanR2());
       assertThat(regression.getPredictedOooa()).isEqualTo(expectedFit.predictedOooa());
