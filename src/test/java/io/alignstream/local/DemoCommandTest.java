@@ -62,9 +62,24 @@ class DemoCommandTest {
       assertThat(setting.get("accuracy").asDouble())
           .isCloseTo((double) expected.correct() / expected.total(), within(1e-12));
     }
-    double[] ceiling = BatchReference.ceiling(triplets);
-    assertThat(json.get("noise_ceiling").asDouble()).isCloseTo(ceiling[0], within(1e-12));
-    assertThat(json.get("noise_ceiling_loo").asDouble()).isCloseTo(ceiling[1], within(1e-12));
+    // 40 repeated triplets: below the default support of 100, so no ceiling (and no normalized score).
+    JsonNode ceiling = json.get("noise_ceiling");
+    assertThat(ceiling.get("repeated_triplets").asLong()).isEqualTo(BatchReference.repeatedGroups(triplets)).isEqualTo(40);
+    assertThat(ceiling.get("value").isNull()).isTrue();
+    assertThat(ceiling.get("unavailable").asText()).contains("at least 100");
+    json.get("settings").forEach(s -> assertThat(s.get("normalized").isNull()).isTrue());
+    // A probe per setting over its final inputs: every triplet, every object.
+    assertThat(json.get("probes")).hasSize(layers.size());
+    for (JsonNode probe : json.get("probes")) {
+      assertThat(probe.get("triplets").asLong()).isEqualTo(triplets.size());
+      assertThat(probe.get("objects").asInt()).isEqualTo(dataset.items().size());
+      double mean = 0;
+      for (JsonNode fold : probe.get("folds")) {
+        mean += fold.get("probe_accuracy").asDouble() / probe.get("folds").size();
+      }
+      assertThat(probe.get("mean_probe_accuracy").asDouble()).isCloseTo(mean, within(1e-12));
+    }
+    assertThat(json.get("regressions")).isEmpty();
   }
 
   @Test
