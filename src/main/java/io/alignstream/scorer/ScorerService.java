@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -168,38 +169,22 @@ public final class ScorerService implements AutoCloseable {
    * @throws IllegalStateException when the stores are not queryable right now (rebalancing)
    */
   public List<MetricView> metrics() {
-    try {
-      return query.allMetrics();
-    } catch (MetricsQuery.Unavailable e) {
-      throw new IllegalStateException(e.getMessage(), e);
-    }
+    return ask(query::allMetrics);
   }
 
   /** One setting's latest published metric, wherever it is held. */
   public Optional<MetricView> metric(String setting) {
-    try {
-      return query.metric(setting);
-    } catch (MetricsQuery.Unavailable e) {
-      throw new IllegalStateException(e.getMessage(), e);
-    }
+    return ask(() -> query.metric(setting));
   }
 
   /** Every setting's latest probe result, across all instances. */
   public List<ProbeView> probes() {
-    try {
-      return query.allProbes();
-    } catch (MetricsQuery.Unavailable e) {
-      throw new IllegalStateException(e.getMessage(), e);
-    }
+    return ask(query::allProbes);
   }
 
   /** Every setting's latest regression result, across all instances. */
   public List<RegressionView> regressions() {
-    try {
-      return query.allRegressions();
-    } catch (MetricsQuery.Unavailable e) {
-      throw new IllegalStateException(e.getMessage(), e);
-    }
+    return ask(query::allRegressions);
   }
 
   /** Probe and regression jobs queued or running in this instance. */
@@ -214,8 +199,13 @@ public final class ScorerService implements AutoCloseable {
 
   /** The noise ceiling in force (see {@link CeilingConfig}), once any triplet arrived. */
   public Optional<CeilingView> ceiling() {
+    return ask(query::ceiling);
+  }
+
+  /** A query, with "not queryable right now" as an IllegalStateException for callers outside the package. */
+  private static <T> T ask(Supplier<T> question) {
     try {
-      return query.ceiling();
+      return question.get();
     } catch (MetricsQuery.Unavailable e) {
       throw new IllegalStateException(e.getMessage(), e);
     }

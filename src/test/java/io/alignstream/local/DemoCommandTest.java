@@ -83,7 +83,8 @@ class DemoCommandTest {
   }
 
   @Test
-  void featuresDemoScoresTheViceEmbeddingOnTheThingsTestTriplets(@TempDir Path dir) throws Exception {
+  void featuresDemoScoresProbesAndRegressesTheViceEmbeddingOnTheThingsTestTriplets(@TempDir Path dir)
+      throws Exception {
     Path concepts = DATA.resolve("things/things_concepts.tsv");
     Path vice = DATA.resolve("embeddings/vice_things_final_embedding_1854x42.npy");
     Path tripletFile = DATA.resolve("triplets/things_behavior_triplets_test10.txt");
@@ -92,8 +93,11 @@ class DemoCommandTest {
         "../shared/data (THINGS triplets and the VICE embedding) is not here; skipping the real-data demo");
     Path report = dir.resolve("vice.json");
 
+    // VICE as features and as targets; one lambda and a few epochs keep the probe cheap in CI
+    // (the full recipe's figures are in the README).
     int exit = run("demo", "--concepts", concepts.toString(), "--triplets", tripletFile.toString(),
-        "--embeddings", vice.toString(), "--model-id", "vice", "--http-port", "0", "--report", report.toString());
+        "--embeddings", vice.toString(), "--model-id", "vice", "--http-port", "0", "--report", report.toString(),
+        "--targets", vice.toString(), "--probe-lambdas", "0.001", "--probe-max-epochs", "3", "--probe-burn-in", "1");
 
     assertThat(exit).isZero();
     // Independent reading: the scorer tests' own .npy reader, the triplet file line by line.
@@ -114,11 +118,36 @@ class DemoCommandTest {
       }
     }
     BatchReference.Score expected = BatchReference.score(vectors, triplets, true);
-    JsonNode setting = new ObjectMapper().readTree(report.toFile()).get("settings").get(0);
+    JsonNode json = new ObjectMapper().readTree(report.toFile());
+    JsonNode setting = json.get("settings").get(0);
     assertThat(setting.get("setting").asText()).isEqualTo("vice|embedding|0|NONE");
     assertThat(setting.get("total").asLong()).isEqualTo(expected.total()).isEqualTo(146_168);
     assertThat(setting.get("correct").asLong()).isEqualTo(expected.correct());
     assertThat(setting.get("accuracy").asDouble()).isCloseTo(0.644, within(0.001));
+
+    JsonNode probe = json.get("probes").get(0);
+    assertThat(probe.get("setting").asText()).isEqualTo("vice|embedding|0|NONE");
+    assertThat(probe.get("lambda").asDouble()).isEqualTo(0.001);
+    assertThat(probe.get("triplets").asLong()).isEqualTo(146_168);
+    assertThat(probe.get("objects").asInt()).isEqualTo(1854);
+    assertThat(probe.get("folds")).hasSize(3);
+    long heldOut = 0;
+    for (JsonNode fold : probe.get("folds")) {
+      heldOut += fold.get("test_triplets").asLong();
+      assertThat(fold.get("epochs").asInt()).isBetween(1, 3);
+    }
+    assertThat(heldOut).isBetween(146_168L / 27 * 2, 146_168L / 27 * 4); // ~ 1/27 of the triplets per fold
+    // Held-out accuracy of the raw VICE embedding on test-fold triplets: near its 0.644 overall.
+    assertThat(probe.get("mean_zero_shot_accuracy").asDouble()).isCloseTo(0.644, within(0.02));
+
+    JsonNode regression = json.get("regressions").get(0);
+    assertThat(regression.get("dimensions")).hasSize(42);
+    regression.get("dimensions").forEach(d -> assertThat(d.get("r2").asDouble()).as("R^2 of dimension %s",
+        d.get("index")).isGreaterThan(0.99));
+    assertThat(regression.get("objects").asInt()).isEqualTo(1854);
+    assertThat(regression.get("predicted_oooa").asDouble()).isCloseTo(0.644, within(0.02));
+    // The test split's few repeats give no ceiling.
+    assertThat(json.get("noise_ceiling").get("value").isNull()).isTrue();
   }
 
   private static int run(String... args) {
