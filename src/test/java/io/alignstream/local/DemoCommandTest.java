@@ -46,7 +46,9 @@ class DemoCommandTest {
   void syntheticDemoScoresEveryTripletUnderEveryPixelSetting(@TempDir Path dir) throws Exception {
     Path report = dir.resolve("out.json");
 
-    int exit = run("demo", "--models", "pixels", "--seed", "3", "--http-port", "0", "--report", report.toString());
+    // One probe lambda (the seed paper's) keeps the probes of the pixel settings cheap.
+    int exit = run("demo", "--models", "pixels", "--seed", "3", "--http-port", "0", "--report", report.toString(),
+        "--probe-lambdas", "0.1");
 
     assertThat(exit).isZero();
     Dataset dataset = SyntheticDataset.generate(SyntheticSpec.defaults().withSeed(3)).dataset();
@@ -83,6 +85,7 @@ class DemoCommandTest {
   }
 
   @Test
+  @Timeout(value = 900, unit = TimeUnit.SECONDS) // 146,168 triplets, a probe and a regression; slow on a loaded machine
   void featuresDemoScoresProbesAndRegressesTheViceEmbeddingOnTheThingsTestTriplets(@TempDir Path dir)
       throws Exception {
     Path concepts = DATA.resolve("things/things_concepts.tsv");
