@@ -108,10 +108,6 @@ public final class AnalysisOptions {
     return targets != null || ceilingTriplets != null;
   }
 
-  public boolean hasTargets() {
-    return targets != null;
-  }
-
   /** The analysis configuration; {@code targetItems} names the rows of --targets. */
   public AnalysisConfig analysis(ConceptList targetItems) {
     if (targetLabels != null && targets == null) {
