@@ -14,6 +14,7 @@ import io.alignstream.extractor.ModelInfo;
 import io.alignstream.extractor.ModelOptions;
 import io.alignstream.producer.ConceptList;
 import io.alignstream.producer.Dataset;
+import io.alignstream.producer.DatasetItem;
 import io.alignstream.producer.EmbeddingPublisher;
 import io.alignstream.producer.ExtractionSettings;
 import io.alignstream.producer.ModelRequestPublisher;
@@ -30,6 +31,11 @@ import io.alignstream.report.ReportFolder;
 import io.alignstream.schema.AlignmentMetric;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.LatentMode;
+import io.alignstream.schema.ProbeResult;
+import io.alignstream.schema.RegressionResult;
+import io.alignstream.scorer.AnalysisConfig;
+import io.alignstream.scorer.AnalysisOptions;
+import io.alignstream.scorer.CeilingView;
 import io.alignstream.scorer.ScorerConfig;
 import io.alignstream.scorer.ScorerService;
 import java.nio.file.Files;
@@ -40,11 +46,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -152,6 +160,9 @@ public final class DemoCommand implements Callable<Integer> {
   /** When the run gives up (System.nanoTime). */
   private long deadline;
 
+  @Mixin
+  AnalysisOptions analysis;
+
   @Override
   public Integer call() throws Exception {
     long started = System.nanoTime();
@@ -164,14 +175,14 @@ public final class DemoCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--models-later streams two or more --models over images; it does not apply "
           + "to --embeddings or a single model");
     }
+    ScorerConfig scorerConfig = scorerConfig(inputs);
     try (DemoLogging logging = DemoLogging.toFile(logFile);
         LocalCluster cluster = LocalCluster.start(LocalCluster.Settings.defaults().withDataDir(dataDir))) {
       ClusterConfig config = cluster.clusterConfig();
       System.out.printf("embedded cluster: bootstrap %s, schema registry %s%n", cluster.bootstrapServers(),
           cluster.registryUrl());
       try (TemporaryDirectory stateDir = TemporaryDirectory.create("alignstream-demo-scorer");
-          ScorerService scorer = ScorerService.start(config,
-              ScorerConfig.defaults(stateDir.path()).withHttpPort(httpPort));
+          ScorerService scorer = ScorerService.start(config, scorerConfig.withStateDir(stateDir.path()));
           DemoExtractors extractors = startExtractors(config, inputs);
           MetricsFollower metrics = new MetricsFollower(config)) {
         System.out.printf("dashboard: %s%n", scorer.baseUri());
@@ -179,26 +190,31 @@ public final class DemoCommand implements Callable<Integer> {
         Set<String> expected = new LinkedHashSet<>();
         boolean complete;
         if (modelsLater) {
-          complete = requestModelsOneAfterAnother(config, inputs, extractors, metrics, expected);
+          complete = requestModelsOneAfterAnother(config, inputs, extractors, metrics, scorer, scorerConfig.analysis(),
+              expected);
         } else {
           expected.addAll(expectedSettings(inputs, extractors.models()));
-          complete = followUntilScored(inputs, extractors, metrics, expected);
+          complete = followUntilScored(inputs, extractors, metrics, scorer, scorerConfig.analysis(), expected);
         }
-        Map<String, AlignmentMetric> finalMetrics = metrics.snapshot();
+        MetricsFollower.Snapshot results = metrics.snapshot();
+        CeilingView ceiling = scorer.ceiling().orElse(null);
+        printCeiling(ceiling);
+        scorer.analysisFailures().forEach((slot, why) -> System.out.printf("%s failed: %s%n", slot, why));
         if (report != null) {
-          DemoReport.write(report, runSummary(inputs, extractors.models(), started), finalMetrics,
+          DemoReport.write(report, runSummary(inputs, extractors.models(), started), results, ceiling,
               SettingOrder.of(extractors.models()));
           System.out.printf("report: %s%n", report.toAbsolutePath());
         }
         if (reportDir != null) {
           Files.createDirectories(reportDir);
           DemoReport.write(reportDir.resolve("report.json"), runSummary(inputs, extractors.models(), started),
-              finalMetrics, SettingOrder.of(extractors.models()));
+              results, ceiling, SettingOrder.of(extractors.models()));
           System.out.println(ReportFolder.fromJsonFile(reportDir.resolve("report.json"), reportDir, true).summary());
         }
         if (!complete) {
           System.err.printf("timed out after %s: %d of %d settings complete%n", timeout,
-              completeSettings(finalMetrics, expected, inputs.expectedTriplets()), expected.size());
+              completeSettings(results, expected, inputs.expectedTriplets(), scorer, scorerConfig.analysis()),
+              expected.size());
           return 1;
         }
         System.out.printf("all %d triplets scored under %d settings in %.1f s%n", inputs.expectedTriplets(),
@@ -212,8 +228,12 @@ public final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  /** What the demo streams: images (or precomputed features) and the triplets they are judged on. */
-  private record DemoInputs(String name, Dataset images, PrecomputedFeatures features, List<TripletResponse> triplets) {
+  /**
+   * What the demo streams: images (or precomputed features) and the triplets they are judged on;
+   * {@code items} is the row order of --targets (the concept list, or the synthetic concepts).
+   */
+  private record DemoInputs(String name, Dataset images, PrecomputedFeatures features, List<TripletResponse> triplets,
+      ConceptList items) {
     long expectedTriplets() {
       return triplets.size();
     }
@@ -229,20 +249,46 @@ public final class DemoCommand implements Callable<Integer> {
           datasetPath, conceptList);
       List<TripletResponse> responses = new TripletFileReader(conceptList, TripletFormat.AUTO, "things")
           .readAll(triplets);
-      return new DemoInputs("features:" + embeddings.getFileName(), null, features, responses);
+      return new DemoInputs("features:" + embeddings.getFileName(), null, features, responses, conceptList);
     }
     if (dataset.equals("things")) {
       if (thingsDir == null || triplets == null) {
         throw new IllegalArgumentException("--dataset things needs --things-dir DIR and --triplets FILE");
       }
       Dataset things = ThingsDataset.load(concepts, thingsDir, triplets).dataset("things");
-      return new DemoInputs("things", things, null, things.triplets());
+      return new DemoInputs("things", things, null, things.triplets(), ConceptList.read(concepts));
     }
     if (!dataset.equals("synthetic")) {
       throw new IllegalArgumentException("--dataset must be synthetic or things, not '" + dataset + "'");
     }
     Dataset synthetic = SyntheticDataset.generate(SyntheticSpec.defaults().withSeed(seed)).dataset();
-    return new DemoInputs("synthetic", synthetic, null, synthetic.triplets());
+    return new DemoInputs("synthetic", synthetic, null, synthetic.triplets(),
+        ConceptList.of(synthetic.items().stream().map(DatasetItem::itemId).toList()));
+  }
+
+  /**
+   * The scorer's configuration: the analysis and ceiling options, with the rows of --targets and
+   * the indices of --ceiling-triplets in the inputs' item order.
+   */
+  private ScorerConfig scorerConfig(DemoInputs inputs) {
+    return ScorerConfig.defaults(null).withHttpPort(httpPort)
+        .withCeiling(analysis.ceiling(inputs.items()))
+        .withAnalysis(analysis.analysis(inputs.items()));
+  }
+
+  private static void printCeiling(CeilingView ceiling) {
+    if (ceiling == null) {
+      return;
+    }
+    if (ceiling.value() == null) {
+      System.out.printf("noise ceiling: unavailable (%s; source: %s)%n", ceiling.unavailable(), ceiling.source());
+    } else if (ceiling.ciLow() == null) {
+      System.out.printf(Locale.ROOT, "noise ceiling: %.4f (%s)%n", ceiling.value(), ceiling.source());
+    } else {
+      System.out.printf(Locale.ROOT, "noise ceiling: %.4f, 95%% interval [%.4f, %.4f], %d repeated triplets, "
+          + "%d responses (%s)%n", ceiling.value(), ceiling.ciLow(), ceiling.ciHigh(), ceiling.repeatedTriplets(),
+          ceiling.responses(), ceiling.source());
+    }
   }
 
   private DemoExtractors startExtractors(ClusterConfig config, DemoInputs inputs) {
@@ -296,7 +342,8 @@ public final class DemoCommand implements Callable<Integer> {
    * until its settings are scored too, adding them to {@code expected}.
    */
   private boolean requestModelsOneAfterAnother(ClusterConfig config, DemoInputs inputs, DemoExtractors extractors,
-      MetricsFollower metrics, Set<String> expected) throws InterruptedException {
+      MetricsFollower metrics, ScorerService scorer, AnalysisConfig analysisConfig, Set<String> expected)
+      throws InterruptedException {
     try (ModelRequestPublisher publisher = new ModelRequestPublisher(config)) {
       for (String model : models) {
         String evaluation = publisher.publish(ModelRequests.create(model, null, "default", "mean", List.of(),
@@ -308,7 +355,7 @@ public final class DemoCommand implements Callable<Integer> {
           return false;
         }
         expected.addAll(expectedSettings(inputs, List.of(info.get())));
-        if (!followUntilScored(inputs, extractors, metrics, expected)) {
+        if (!followUntilScored(inputs, extractors, metrics, scorer, analysisConfig, expected)) {
           return false;
         }
       }
@@ -358,17 +405,20 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   private boolean followUntilScored(DemoInputs inputs, DemoExtractors extractors, MetricsFollower metrics,
-      Set<String> expected) throws InterruptedException {
+      ScorerService scorer, AnalysisConfig analysisConfig, Set<String> expected) throws InterruptedException {
     ProgressView view = new ProgressView(System.out, System.console() != null,
         SettingOrder.of(extractors.models()));
     long perSetting = inputs.expectedTriplets();
     while (true) {
-      Map<String, AlignmentMetric> snapshot = metrics.snapshot();
+      MetricsFollower.Snapshot snapshot = metrics.snapshot();
       List<ProgressView.Bar> bars = extractors.progressBars(inputs.images() == null ? 0 : inputs.images().items().size());
-      long scored = snapshot.entrySet().stream().filter(e -> expected.contains(e.getKey()))
+      long scored = snapshot.metrics().entrySet().stream().filter(e -> expected.contains(e.getKey()))
           .mapToLong(e -> e.getValue().getTotal()).sum();
       bars.add(new ProgressView.Bar("triplets scored", scored, perSetting * expected.size()));
-      boolean complete = completeSettings(snapshot, expected, perSetting) == expected.size();
+      if (analysisConfig.enabled()) {
+        bars.add(new ProgressView.Bar("settings probed", snapshot.probes().size(), expected.size()));
+      }
+      boolean complete = completeSettings(snapshot, expected, perSetting, scorer, analysisConfig) == expected.size();
       Optional<String> failure = extractors.failure();
       if (failure.isPresent()) {
         view.finish(bars, snapshot, perSetting);
@@ -383,9 +433,29 @@ public final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private static long completeSettings(Map<String, AlignmentMetric> metrics, Set<String> expected, long perSetting) {
-    return expected.stream().filter(key -> metrics.containsKey(key) && metrics.get(key).getTotal() == perSetting)
-        .count();
+  /**
+   * Settings with every triplet scored and, when analyses run, a probe (and with --targets a
+   * regression) over those final inputs, or a failed job that says why there is none.
+   */
+  private static long completeSettings(MetricsFollower.Snapshot results, Set<String> expected, long perSetting,
+      ScorerService scorer, AnalysisConfig analysisConfig) {
+    // A failure only stands for a missing result once no newer job is waiting to replace it.
+    Map<String, String> failures = scorer.analysesPending() == 0 ? scorer.analysisFailures() : Map.of();
+    return expected.stream().filter(key -> {
+      AlignmentMetric metric = results.metrics().get(key);
+      if (metric == null || metric.getTotal() != perSetting) {
+        return false;
+      }
+      if (!analysisConfig.enabled()) {
+        return true;
+      }
+      ProbeResult probe = results.probes().get(key);
+      boolean probed = (probe != null && DemoResults.isFinal(probe, metric)) || failures.containsKey("probe|" + key);
+      RegressionResult regression = results.regressions().get(key);
+      boolean regressed = analysisConfig.targets() == null
+          || (regression != null && DemoResults.isFinal(regression, metric)) || failures.containsKey("regression|" + key);
+      return probed && regressed;
+    }).count();
   }
 
   private Map<String, Object> runSummary(DemoInputs inputs, List<ModelInfo> infos, long started) {

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.alignstream.common.SettingKey;
 import io.alignstream.schema.AlignmentMetric;
 import io.alignstream.schema.Setting;
+import io.alignstream.scorer.CeilingView;
+import io.alignstream.scorer.ProbeView;
+import io.alignstream.scorer.RegressionView;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -14,22 +17,27 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The {@code --report} file: every setting with correct, total and accuracy, plus what the run was. */
+/**
+ * The {@code --report} file: what the run was, every setting with correct, total and accuracy,
+ * and beside them the keys other tools read (see README, "Report"): {@code probes},
+ * {@code regressions} (as REST serves them) and the {@code noise_ceiling} object.
+ */
 final class DemoReport {
 
   private DemoReport() {}
 
-  static void write(Path file, Map<String, Object> run, Map<String, AlignmentMetric> metrics,
+  static void write(Path file, Map<String, Object> run, MetricsFollower.Snapshot results, CeilingView ceiling,
       Comparator<Setting> order) {
-    List<AlignmentMetric> sorted = new ArrayList<>(metrics.values());
+    List<AlignmentMetric> sorted = new ArrayList<>(results.metrics().values());
     sorted.sort(Comparator.comparing(AlignmentMetric::getSetting, order));
     List<Map<String, Object>> settings = new ArrayList<>();
-    Double ceiling = null;
-    Double ceilingLeaveOneOut = null;
+    List<ProbeView> probes = new ArrayList<>();
+    List<RegressionView> regressions = new ArrayList<>();
     for (AlignmentMetric m : sorted) {
       Setting s = m.getSetting();
+      String key = SettingKey.of(s);
       Map<String, Object> row = new LinkedHashMap<>();
-      row.put("setting", SettingKey.of(s));
+      row.put("setting", key);
       row.put("model", s.getModelId());
       row.put("layer", s.getLayer());
       row.put("noise_level", s.getNoiseLevel());
@@ -43,14 +51,19 @@ final class DemoReport {
       row.put("coverage", m.getCoverage());
       row.put("normalized", m.getNormalized());
       settings.add(row);
-      ceiling = m.getNoiseCeiling() != null ? m.getNoiseCeiling() : ceiling;
-      ceilingLeaveOneOut = m.getNoiseCeilingLoo() != null ? m.getNoiseCeilingLoo() : ceilingLeaveOneOut;
+      if (results.probes().containsKey(key)) {
+        probes.add(ProbeView.of(results.probes().get(key)));
+      }
+      if (results.regressions().containsKey(key)) {
+        regressions.add(RegressionView.of(results.regressions().get(key)));
+      }
     }
     Map<String, Object> report = new LinkedHashMap<>(run);
     report.put("chance", 1.0 / 3);
     report.put("noise_ceiling", ceiling);
-    report.put("noise_ceiling_loo", ceilingLeaveOneOut);
     report.put("settings", settings);
+    report.put("probes", probes);
+    report.put("regressions", regressions);
     try {
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), report);
     } catch (IOException e) {

@@ -2,6 +2,8 @@ package io.alignstream.local;
 
 import io.alignstream.common.SettingKey;
 import io.alignstream.schema.AlignmentMetric;
+import io.alignstream.schema.ProbeResult;
+import io.alignstream.schema.RegressionResult;
 import io.alignstream.schema.Setting;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -12,9 +14,11 @@ import java.util.Map;
 
 /**
  * The demo's terminal view: progress bars for extraction and scoring, and a table with one row
- * per setting (triplets scored, accuracy, Wilson 95% interval). On a terminal it redraws in
- * place; otherwise (logs, CI) it prints a short progress line now and then, and the full table
- * once at the end.
+ * per setting (triplets scored, zero-shot accuracy with its Wilson 95% interval, the probed
+ * accuracy and the mean R^2 of the human dimensions; a '*' marks a probe or regression computed
+ * before all of the setting's inputs had arrived, '-' one not computed yet). On a terminal it
+ * redraws in place; otherwise (logs, CI) it prints a short progress line now and then, and the
+ * full table once at the end.
  */
 final class ProgressView {
 
@@ -35,9 +39,9 @@ final class ProgressView {
     this.order = order;
   }
 
-  void update(List<Bar> bars, Map<String, AlignmentMetric> metrics, long expectedPerSetting) {
+  void update(List<Bar> bars, MetricsFollower.Snapshot results, long expectedPerSetting) {
     if (interactive) {
-      String frame = bars(bars) + table(metrics, expectedPerSetting);
+      String frame = bars(bars) + table(results, expectedPerSetting);
       if (linesDrawn > 0) {
         out.print("\033[" + linesDrawn + "F\033[J"); // back to the first line of the last frame, clear below
       }
@@ -51,12 +55,12 @@ final class ProgressView {
     }
   }
 
-  void finish(List<Bar> bars, Map<String, AlignmentMetric> metrics, long expectedPerSetting) {
+  void finish(List<Bar> bars, MetricsFollower.Snapshot results, long expectedPerSetting) {
     if (interactive && linesDrawn > 0) {
       out.print("\033[" + linesDrawn + "F\033[J");
     }
     out.print(bars(bars));
-    out.print(table(metrics, expectedPerSetting));
+    out.print(table(results, expectedPerSetting));
     out.flush();
     linesDrawn = 0;
   }
@@ -72,18 +76,27 @@ final class ProgressView {
     return text.toString();
   }
 
-  String table(Map<String, AlignmentMetric> metrics, long expectedPerSetting) {
-    List<AlignmentMetric> rows = new ArrayList<>(metrics.values());
-    rows.sort(Comparator.comparing(AlignmentMetric::getSetting, order));
+  String table(MetricsFollower.Snapshot results, long expectedPerSetting) {
+    List<Map.Entry<String, AlignmentMetric>> rows = new ArrayList<>(results.metrics().entrySet());
+    rows.sort(Map.Entry.comparingByValue(Comparator.comparing(AlignmentMetric::getSetting, order)));
     StringBuilder text = new StringBuilder();
-    text.append(String.format(Locale.ROOT, "%n%-10s %-26s %6s %-5s %15s %8s  %-17s%n",
-        "model", "layer", "noise", "cond", "scored", "accuracy", "95% interval"));
-    for (AlignmentMetric m : rows) {
+    text.append(String.format(Locale.ROOT, "%n%-10s %-26s %6s %-5s %15s %9s  %-17s %8s %8s%n",
+        "model", "layer", "noise", "cond", "scored", "zero-shot", "95% interval", "probed", "mean R2"));
+    for (Map.Entry<String, AlignmentMetric> row : rows) {
+      AlignmentMetric m = row.getValue();
       Setting s = m.getSetting();
-      text.append(String.format(Locale.ROOT, "%-10s %-26s %6s %-5s %7d/%-7d %8.4f  [%.4f, %.4f]%n",
+      ProbeResult probe = results.probes().get(row.getKey());
+      RegressionResult regression = results.regressions().get(row.getKey());
+      text.append(String.format(Locale.ROOT, "%-10s %-26s %6s %-5s %7d/%-7d %9.4f  [%.4f, %.4f] %8s %8s%n",
           s.getModelId(), s.getLayer(), SettingKey.formatNoise(s.getNoiseLevel()), s.getConditioning(),
-          m.getTotal(), expectedPerSetting, m.getAccuracy(), m.getCiLow(), m.getCiHigh()));
+          m.getTotal(), expectedPerSetting, m.getAccuracy(), m.getCiLow(), m.getCiHigh(),
+          probe == null ? "-" : cell(probe.getMeanAccuracy(), DemoResults.isFinal(probe, m)),
+          regression == null ? "-" : cell(regression.getMeanR2(), DemoResults.isFinal(regression, m))));
     }
     return text.toString();
+  }
+
+  private static String cell(double value, boolean isFinal) {
+    return String.format(Locale.ROOT, "%.4f", value) + (isFinal ? " " : "*");
   }
 }

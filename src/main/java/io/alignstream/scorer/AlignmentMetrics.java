@@ -3,7 +3,6 @@ package io.alignstream.scorer;
 import io.alignstream.schema.AlignmentMetric;
 import io.alignstream.schema.Setting;
 import java.time.Instant;
-import java.util.OptionalDouble;
 
 /** Builds {@link AlignmentMetric} records from counts: accuracy, Wilson interval, coverage, ceiling. */
 final class AlignmentMetrics {
@@ -15,15 +14,22 @@ final class AlignmentMetrics {
   private AlignmentMetrics() {}
 
   /** What a metric is computed from, besides the counts. */
-  record Context(int itemsEmbedded, int itemsEmbeddedReferenced, int itemsReferenced,
-      OptionalDouble ceiling, OptionalDouble leaveOneOutCeiling) {}
+  record Context(int itemsEmbedded, int itemsEmbeddedReferenced, int itemsReferenced, Ceiling ceiling) {
+
+    /** The ceiling in force (see {@link CeilingConfig}): null values when there is none with enough support. */
+    record Ceiling(Double value, Double leaveOneOut) {
+      static Ceiling of(CeilingView view) {
+        return new Ceiling(view.value(), view.leaveOneOut());
+      }
+    }
+  }
 
   static AlignmentMetric of(Setting setting, long correct, long total, Context context, long updatedAt,
       Long windowStart, Long windowEnd) {
     double accuracy = total == 0 ? 0 : (double) correct / total;
     double[] interval = wilson(correct, total);
-    Double ceiling = context.ceiling().isPresent() ? context.ceiling().getAsDouble() : null;
-    Double loo = context.leaveOneOutCeiling().isPresent() ? context.leaveOneOutCeiling().getAsDouble() : null;
+    Double ceiling = context.ceiling().value();
+    Double loo = context.ceiling().leaveOneOut();
     return AlignmentMetric.newBuilder()
         .setSetting(setting)
         .setCorrect(correct)

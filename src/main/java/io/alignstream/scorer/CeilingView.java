@@ -3,15 +3,48 @@ package io.alignstream.scorer;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 
-/** The noise ceiling as {@code /ceiling} shows it, with what it was computed from. */
+/**
+ * The noise ceiling as {@code /ceiling}, the {@code ceiling} event and the demo report show it:
+ * the value in force (null when unavailable, with the reason), its 95% interval and support,
+ * and its source; then what the streamed triplets are.
+ *
+ * @param value the ceiling normalized scores use; null when there is none with enough support
+ * @param ciLow lower end of its 95% interval (null for a constant or fewer than two repeated triplets)
+ * @param ciHigh upper end
+ * @param repeatedTriplets triplets (the same three items) answered at least twice; null for a constant
+ * @param responses responses to those triplets; null for a constant
+ * @param source where the value comes from
+ * @param leaveOneOut agreement with the majority of the other responses (same support rule)
+ * @param minRepeatedTriplets support a measured ceiling needs
+ * @param unavailable why {@code value} is null, or null
+ * @param triplets responses streamed so far
+ * @param itemsReferenced items they name
+ * @param noiseCeiling same as value (the field earlier versions served)
+ * @param noiseCeilingLoo same as leaveOneOut (likewise)
+ * @param chance 1/3
+ */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record CeilingView(long triplets, int itemsReferenced, long repeatedGroups, long repeatedResponses,
-    Double noiseCeiling, Double noiseCeilingLoo, double chance) {
+public record CeilingView(Double value, Double ciLow, Double ciHigh, Long repeatedTriplets, Long responses,
+    String source, Double leaveOneOut, int minRepeatedTriplets, String unavailable,
+    long triplets, int itemsReferenced, Double noiseCeiling, Double noiseCeilingLoo, double chance) {
 
-  static CeilingView of(TripletSummary s) {
-    return new CeilingView(s.triplets(), s.itemsReferenced(), s.repeatedGroups(), s.repeatedResponses(),
-        s.ceiling().isPresent() ? s.ceiling().getAsDouble() : null,
-        s.leaveOneOutCeiling().isPresent() ? s.leaveOneOutCeiling().getAsDouble() : null,
-        AlignmentMetrics.CHANCE);
+  static CeilingView constant(double value, String source, TripletSummary streamed) {
+    return new CeilingView(value, null, null, null, null, source, null, 0, null,
+        streamed.triplets(), streamed.itemsReferenced(), value, null, AlignmentMetrics.CHANCE);
+  }
+
+  static CeilingView measured(CeilingSums sums, String source, int minRepeated, TripletSummary streamed) {
+    if (sums.repeatedTriplets() < minRepeated) {
+      String reason = sums.repeatedTriplets() + " repeated triplet" + (sums.repeatedTriplets() == 1 ? "" : "s")
+          + " (" + sums.responses() + " responses); at least " + minRepeated + " are needed";
+      return new CeilingView(null, null, null, sums.repeatedTriplets(), sums.responses(), source, null, minRepeated,
+          reason, streamed.triplets(), streamed.itemsReferenced(), null, null, AlignmentMetrics.CHANCE);
+    }
+    double value = sums.ceiling().getAsDouble();
+    double loo = sums.leaveOneOutCeiling().getAsDouble();
+    double[] interval = sums.interval();
+    return new CeilingView(value, interval == null ? null : interval[0], interval == null ? null : interval[1],
+        sums.repeatedTriplets(), sums.responses(), source, loo, minRepeated, null, streamed.triplets(),
+        streamed.itemsReferenced(), value, loo, AlignmentMetrics.CHANCE);
   }
 }

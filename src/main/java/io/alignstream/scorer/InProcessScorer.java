@@ -38,7 +38,7 @@ public final class InProcessScorer {
       return null;
     }
     AlignmentMetrics.Context context = new AlignmentMetrics.Context(s.embeddedCount, state.embeddedAndReferenced(s),
-        state.referencedItems(), state.ceiling(), state.leaveOneOutCeiling());
+        state.referencedItems(), AlignmentMetrics.Context.Ceiling.of(CeilingConfig.defaults().resolve(TripletSummary.of(state))));
     return AlignmentMetrics.of(s.setting, s.correct, s.total, context, s.lastChange, null, null);
   }
 

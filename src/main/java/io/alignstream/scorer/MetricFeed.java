@@ -3,12 +3,16 @@ package io.alignstream.scorer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.alignstream.common.ClusterConfig;
+import io.alignstream.common.Topics;
 import io.alignstream.common.serde.AvroSerde;
 import io.alignstream.schema.AlignmentMetric;
+import io.alignstream.schema.ProbeResult;
+import io.alignstream.schema.RegressionResult;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -19,10 +23,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Follows the {@code oooa} and {@code oooa-windowed} topics (read_committed, every partition,
- * from their end) and pushes each update to the {@link EventHub}. Reading the output topics,
- * rather than hooking the processors, means every instance's dashboard sees every setting,
- * whichever instance scored it, and only values whose transaction committed.
+ * Follows the {@code oooa}, {@code oooa-windowed}, {@code probes} and {@code regressions}
+ * topics (read_committed, every partition, from their end) and pushes each update to the
+ * {@link EventHub}. Reading the output topics, rather than hooking the processors, means every
+ * instance's dashboard sees every setting, whichever instance scored it, and only values whose
+ * transaction committed. The noise ceiling is not a topic: it is asked for once a second and
+ * sent as a {@code ceiling} event when it differs from the last one sent.
  */
 final class MetricFeed implements Runnable, AutoCloseable {
 
@@ -30,21 +36,29 @@ final class MetricFeed implements Runnable, AutoCloseable {
 
   private final KafkaConsumer<String, byte[]> consumer;
   private final AvroSerde<AlignmentMetric> metrics;
+  private final AvroSerde<ProbeResult> probes;
+  private final AvroSerde<RegressionResult> regressions;
   private final EventHub hub;
-  private final String cumulativeTopic;
+  private final MetricsQuery query;
+  private final Topics topics;
+  private CeilingView lastCeiling;
+  private long lastCeilingCheck;
   private final ObjectMapper json = new ObjectMapper();
   private final Thread thread;
   private volatile boolean running = true;
 
-  MetricFeed(ClusterConfig cluster, String clientId, EventHub hub) {
+  MetricFeed(ClusterConfig cluster, String clientId, EventHub hub, MetricsQuery query) {
     Map<String, Object> props = cluster.consumerProperties(clientId, clientId);
     props.remove("group.id"); // assigned partitions, no group: every instance reads everything
     this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
     this.metrics = AvroSerde.configured(AlignmentMetric.class, cluster.serdeProperties(), false);
+    this.probes = AvroSerde.configured(ProbeResult.class, cluster.serdeProperties(), false);
+    this.regressions = AvroSerde.configured(RegressionResult.class, cluster.serdeProperties(), false);
     this.hub = hub;
-    this.cumulativeTopic = cluster.topics().oooa();
+    this.query = query;
+    this.topics = cluster.topics();
     List<TopicPartition> partitions = new ArrayList<>();
-    for (String topic : List.of(cluster.topics().oooa(), cluster.topics().oooaWindowed())) {
+    for (String topic : List.of(topics.oooa(), topics.oooaWindowed(), topics.probes(), topics.regressions())) {
       consumer.partitionsFor(topic, Duration.ofSeconds(30))
           .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
     }
@@ -66,6 +80,7 @@ final class MetricFeed implements Runnable, AutoCloseable {
         for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
           publish(record);
         }
+        publishCeilingIfChanged();
       }
     } catch (WakeupException e) {
       // closing
@@ -76,15 +91,43 @@ final class MetricFeed implements Runnable, AutoCloseable {
 
   private void publish(ConsumerRecord<String, byte[]> record) {
     try {
-      AlignmentMetric metric = metrics.deserialize(record.topic(), record.value());
-      if (metric == null) {
+      if (record.value() == null) {
         return;
       }
-      String name = record.topic().equals(cumulativeTopic) ? "metric" : "windowed";
-      hub.publish(new EventHub.Event(name, json.writeValueAsString(MetricView.of(metric))));
+      String topic = record.topic();
+      if (topic.equals(topics.probes())) {
+        hub.publish(new EventHub.Event("probe",
+            json.writeValueAsString(ProbeView.of(probes.deserialize(topic, record.value())))));
+      } else if (topic.equals(topics.regressions())) {
+        hub.publish(new EventHub.Event("regression",
+            json.writeValueAsString(RegressionView.of(regressions.deserialize(topic, record.value())))));
+      } else {
+        String name = topic.equals(topics.oooa()) ? "metric" : "windowed";
+        hub.publish(new EventHub.Event(name,
+            json.writeValueAsString(MetricView.of(metrics.deserialize(topic, record.value())))));
+      }
     } catch (RuntimeException | JsonProcessingException e) {
       LOG.warn("skipping an undecodable metric at {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
           e.getMessage());
+    }
+  }
+
+  private void publishCeilingIfChanged() {
+    long now = System.currentTimeMillis();
+    if (now - lastCeilingCheck < 1000) {
+      return;
+    }
+    lastCeilingCheck = now;
+    try {
+      Optional<CeilingView> ceiling = query.ceiling();
+      if (ceiling.isPresent() && !ceiling.get().equals(lastCeiling)) {
+        lastCeiling = ceiling.get();
+        hub.publish(new EventHub.Event("ceiling", json.writeValueAsString(lastCeiling)));
+      }
+    } catch (MetricsQuery.Unavailable e) {
+      LOG.debug("noise ceiling not queryable now: {}", e.getMessage());
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write the noise ceiling as JSON", e);
     }
   }
 

@@ -3,7 +3,6 @@ package io.alignstream.scorer;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.alignstream.common.ManagementServer;
-import io.alignstream.schema.AlignmentMetric;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -13,15 +12,15 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
@@ -57,13 +56,15 @@ final class MetricsQuery {
   private final KafkaStreams streams;
   private final HostInfo self;
   private final ScorerReadiness readiness;
+  private final CeilingConfig ceilingConfig;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final ObjectMapper json = new ObjectMapper();
 
-  MetricsQuery(KafkaStreams streams, HostInfo self, ScorerReadiness readiness) {
+  MetricsQuery(KafkaStreams streams, HostInfo self, ScorerReadiness readiness, CeilingConfig ceilingConfig) {
     this.streams = streams;
     this.self = self;
     this.readiness = readiness;
+    this.ceilingConfig = ceilingConfig;
   }
 
   /**
@@ -80,62 +81,64 @@ final class MetricsQuery {
 
   /** Every setting's metric held by this instance's active tasks. */
   List<MetricView> localMetrics() {
-    List<MetricView> metrics = new ArrayList<>();
-    try (KeyValueIterator<String, AlignmentMetric> all = metricStore().all()) {
-      while (all.hasNext()) {
-        KeyValue<String, AlignmentMetric> entry = all.next();
-        metrics.add(MetricView.of(entry.value));
-      }
-    } catch (InvalidStateStoreException e) {
-      throw new Unavailable("metrics are not queryable right now: " + e.getMessage(), e);
-    }
-    return metrics;
+    return local(ScorerTopology.METRICS_STORE, MetricView::of);
   }
 
   /** Every setting's metric across all instances, sorted by setting. */
   List<MetricView> allMetrics() {
-    requireReady();
-    Map<String, MetricView> bySetting = new LinkedHashMap<>();
-    for (StreamsMetadata instance : streams.streamsMetadataForStore(ScorerTopology.METRICS_STORE)) {
-      List<MetricView> part = instance.hostInfo().equals(self) ? localMetrics()
-          : remote(instance.hostInfo(), "/metrics?scope=local", new TypeReference<List<MetricView>>() { }).orElse(List.of());
-      part.forEach(m -> bySetting.put(m.setting(), m));
-    }
-    List<MetricView> all = new ArrayList<>(bySetting.values());
-    all.sort(Comparator.comparing(MetricView::setting));
-    return all;
+    return all(ScorerTopology.METRICS_STORE, "/metrics?scope=local", this::localMetrics, MetricView::setting,
+        new TypeReference<List<MetricView>>() { });
   }
 
   Optional<MetricView> localMetric(String setting) {
-    try {
-      AlignmentMetric metric = metricStore().get(setting);
-      return Optional.ofNullable(metric).map(MetricView::of);
-    } catch (InvalidStateStoreException e) {
-      throw new Unavailable("metrics are not queryable right now: " + e.getMessage(), e);
-    }
+    return localOne(ScorerTopology.METRICS_STORE, setting, MetricView::of);
   }
 
   Optional<MetricView> metric(String setting) {
-    requireReady();
-    HostInfo host = activeHost(ScorerTopology.METRICS_STORE, setting);
-    if (host.equals(self)) {
-      return localMetric(setting);
-    }
-    return remote(host, "/metrics/" + URLEncoder.encode(setting, StandardCharsets.UTF_8) + "?scope=local",
-        new TypeReference<MetricView>() { });
+    return one(ScorerTopology.METRICS_STORE, setting, "/metrics/", this::localMetric, new TypeReference<MetricView>() { });
+  }
+
+  List<ProbeView> localProbes() {
+    return local(ScorerTopology.PROBES_STORE, ProbeView::of);
+  }
+
+  List<ProbeView> allProbes() {
+    return all(ScorerTopology.PROBES_STORE, "/probes?scope=local", this::localProbes, ProbeView::setting,
+        new TypeReference<List<ProbeView>>() { });
+  }
+
+  Optional<ProbeView> localProbe(String setting) {
+    return localOne(ScorerTopology.PROBES_STORE, setting, ProbeView::of);
+  }
+
+  Optional<ProbeView> probe(String setting) {
+    return one(ScorerTopology.PROBES_STORE, setting, "/probes/", this::localProbe, new TypeReference<ProbeView>() { });
+  }
+
+  List<RegressionView> localRegressions() {
+    return local(ScorerTopology.REGRESSIONS_STORE, RegressionView::of);
+  }
+
+  List<RegressionView> allRegressions() {
+    return all(ScorerTopology.REGRESSIONS_STORE, "/regressions?scope=local", this::localRegressions,
+        RegressionView::setting, new TypeReference<List<RegressionView>>() { });
+  }
+
+  Optional<RegressionView> localRegression(String setting) {
+    return localOne(ScorerTopology.REGRESSIONS_STORE, setting, RegressionView::of);
+  }
+
+  Optional<RegressionView> regression(String setting) {
+    return one(ScorerTopology.REGRESSIONS_STORE, setting, "/regressions/", this::localRegression,
+        new TypeReference<RegressionView>() { });
   }
 
   Optional<CeilingView> localCeiling() {
-    try {
-      ReadOnlyKeyValueStore<String, TripletSummary> store = streams.store(StoreQueryParameters.fromNameAndType(
-          ScorerTopology.SUMMARY_STORE, QueryableStoreTypes.<String, TripletSummary>keyValueStore()));
-      return Optional.ofNullable(store.get(ScoringProcessor.SUMMARY_KEY)).map(CeilingView::of);
-    } catch (InvalidStateStoreException e) {
-      throw new Unavailable("the noise ceiling is not queryable right now: " + e.getMessage(), e);
-    }
+    return localOne(ScorerTopology.SUMMARY_STORE, ScoringProcessor.SUMMARY_KEY,
+        (TripletSummary summary) -> ceilingConfig.resolve(summary));
   }
 
-  /** The triplet summary of the task owning the summary key; every task holds the same triplets. */
+  /** The ceiling in force, from the triplet summary of the task owning the summary key (every task holds the same triplets). */
   Optional<CeilingView> ceiling() {
     requireReady();
     HostInfo host = activeHost(ScorerTopology.SUMMARY_STORE, ScoringProcessor.SUMMARY_KEY);
@@ -145,9 +148,53 @@ final class MetricsQuery {
     return remote(host, "/ceiling?scope=local", new TypeReference<CeilingView>() { });
   }
 
-  private ReadOnlyKeyValueStore<String, AlignmentMetric> metricStore() {
-    return streams.store(StoreQueryParameters.fromNameAndType(ScorerTopology.METRICS_STORE,
-        QueryableStoreTypes.<String, AlignmentMetric>keyValueStore()));
+  /** Every value of a store of this instance's active tasks, as views. */
+  private <R, V> List<V> local(String storeName, Function<R, V> view) {
+    List<V> values = new ArrayList<>();
+    try (KeyValueIterator<String, R> all = this.<R>store(storeName).all()) {
+      while (all.hasNext()) {
+        values.add(view.apply(all.next().value));
+      }
+    } catch (InvalidStateStoreException e) {
+      throw new Unavailable(storeName + " is not queryable right now: " + e.getMessage(), e);
+    }
+    return values;
+  }
+
+  /** Every value of a store across all instances (the others asked with scope=local), sorted by setting. */
+  private <V> List<V> all(String storeName, String localPath, Supplier<List<V>> here, Function<V, String> setting,
+      TypeReference<List<V>> type) {
+    requireReady();
+    Map<String, V> bySetting = new TreeMap<>();
+    for (StreamsMetadata instance : streams.streamsMetadataForStore(storeName)) {
+      List<V> part = instance.hostInfo().equals(self) ? here.get()
+          : remote(instance.hostInfo(), localPath, type).orElse(List.of());
+      part.forEach(v -> bySetting.put(setting.apply(v), v));
+    }
+    return new ArrayList<>(bySetting.values());
+  }
+
+  private <R, V> Optional<V> localOne(String storeName, String key, Function<R, V> view) {
+    try {
+      return Optional.ofNullable(this.<R>store(storeName).get(key)).map(view);
+    } catch (InvalidStateStoreException e) {
+      throw new Unavailable(storeName + " is not queryable right now: " + e.getMessage(), e);
+    }
+  }
+
+  /** One setting's value, from whichever instance holds it. */
+  private <V> Optional<V> one(String storeName, String setting, String path, Function<String, Optional<V>> here,
+      TypeReference<V> type) {
+    requireReady();
+    HostInfo host = activeHost(storeName, setting);
+    if (host.equals(self)) {
+      return here.apply(setting);
+    }
+    return remote(host, path + URLEncoder.encode(setting, StandardCharsets.UTF_8) + "?scope=local", type);
+  }
+
+  private <R> ReadOnlyKeyValueStore<String, R> store(String name) {
+    return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, R>keyValueStore()));
   }
 
   private HostInfo activeHost(String store, String key) {

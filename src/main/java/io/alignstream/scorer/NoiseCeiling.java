@@ -18,7 +18,10 @@ import java.util.OptionalDouble;
  * majority of the OTHER responses of its group, ties split the same way.
  *
  * <p>Agreement weights are 1, 1/2 or 1/3, so they are kept as exact integers in sixths: the
- * ceiling is the same number whatever order responses arrived or were removed in.
+ * ceiling is the same number whatever order responses arrived or were removed in. So are the
+ * per-group sums its 95% interval needs ({@link CeilingEstimate}): responses of one triplet are
+ * not independent (they share one majority), so the interval treats groups as the sampling
+ * units.
  */
 final class NoiseCeiling {
 
@@ -41,6 +44,10 @@ final class NoiseCeiling {
   private long repeatedResponses;
   private long agreementSixths;
   private long leaveOneOutSixths;
+  /** Sums over groups g of s_g^2, s_g n_g and n_g^2, with s_g the group's agreement in sixths and n_g its size. */
+  private long squaredAgreementSixths;
+  private long agreementSixthsTimesSize;
+  private long squaredSizes;
 
   void add(int a, int b, int c, int oddItem) {
     change(a, b, c, oddItem, +1);
@@ -52,30 +59,18 @@ final class NoiseCeiling {
 
   /** Mean agreement with the group majority, over responses in repeated groups; empty when none repeat. */
   OptionalDouble ceiling() {
-    return repeatedResponses == 0 ? OptionalDouble.empty()
-        : OptionalDouble.of(agreementSixths / 6.0 / repeatedResponses);
+    return sums().ceiling();
   }
 
   /** Leave-one-out variant; empty when no triplet repeats. */
   OptionalDouble leaveOneOutCeiling() {
-    return repeatedResponses == 0 ? OptionalDouble.empty()
-        : OptionalDouble.of(leaveOneOutSixths / 6.0 / repeatedResponses);
+    return sums().leaveOneOutCeiling();
   }
 
-  long repeatedGroups() {
-    return repeatedGroups;
-  }
-
-  long repeatedResponses() {
-    return repeatedResponses;
-  }
-
-  long agreementSixths() {
-    return agreementSixths;
-  }
-
-  long leaveOneOutSixths() {
-    return leaveOneOutSixths;
+  /** The integer sums the ceiling and its interval are computed from. */
+  CeilingSums sums() {
+    return new CeilingSums(repeatedGroups, repeatedResponses, agreementSixths, leaveOneOutSixths,
+        squaredAgreementSixths, agreementSixthsTimesSize, squaredSizes);
   }
 
   private void change(int a, int b, int c, int oddItem, int delta) {
@@ -117,6 +112,9 @@ final class NoiseCeiling {
     repeatedGroups += sign;
     repeatedResponses += (long) sign * size;
     agreementSixths += (long) sign * 6 * max;
+    squaredAgreementSixths += (long) sign * 36 * max * max;
+    agreementSixthsTimesSize += (long) sign * 6 * max * size;
+    squaredSizes += (long) sign * size * size;
     leaveOneOutSixths += sign * leaveOneOut;
   }
 }

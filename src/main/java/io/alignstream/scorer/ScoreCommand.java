@@ -6,6 +6,7 @@ import io.alignstream.common.ManagementOptions;
 import io.alignstream.common.ManagementServer;
 import io.alignstream.common.PipelineTopics;
 import io.alignstream.common.TopicOptions;
+import io.alignstream.producer.ConceptList;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -20,7 +21,8 @@ import picocli.CommandLine.Option;
 /** {@code alignstream score}: runs the scorer until stopped (Ctrl-C or SIGTERM). */
 @Command(name = "score", mixinStandardHelpOptions = true,
     description = {"Scores embeddings against human triplets (Kafka Streams, exactly once) and publishes "
-        + "cumulative and windowed odd-one-out accuracy; serves REST, Server-Sent Events and a live dashboard."})
+        + "cumulative and windowed odd-one-out accuracy, linear-probe and human-dimension regression results; "
+        + "serves REST, Server-Sent Events and a live dashboard."})
 public final class ScoreCommand implements Callable<Integer> {
 
   @Mixin
@@ -82,17 +84,33 @@ public final class ScoreCommand implements Callable<Integer> {
       description = "Keep state in memory and restore it from the changelogs at every start, instead of RocksDB.")
   boolean inMemoryStores;
 
+  @Option(names = "--concepts", paramLabel = "FILE",
+      description = "Concept list (e.g. THINGS things_concepts.tsv): the item of each row of --targets and of each "
+          + "index in --ceiling-triplets.")
+  Path concepts;
+
+  @Mixin
+  AnalysisOptions analysis;
+
   ScorerConfig config() {
+    ConceptList conceptList = null;
+    if (analysis.needsConcepts()) {
+      if (concepts == null) {
+        throw new IllegalArgumentException("--targets and --ceiling-triplets need --concepts FILE (the row order)");
+      }
+      conceptList = ConceptList.read(concepts);
+    }
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance,
         Duration.ofMillis(emitIntervalMs), similarity, streamThreads, PipelineTopics.DEFAULT_PARTITIONS, (short) 1,
-        vectorCacheMb * 1024 * 1024, inMemoryStores);
+        vectorCacheMb * 1024 * 1024, inMemoryStores, analysis.ceiling(conceptList), analysis.analysis(conceptList));
   }
 
   @Override
   public Integer call() throws InterruptedException {
+    ScorerConfig config = config(); // bad files fail here, before any connection
     ClusterConfig resolved = cluster.resolve();
     topicSetup.ensureTopics(resolved); // --partitions / --replication-factor for topics still missing
-    ScorerService scorer = ScorerService.start(resolved, config());
+    ScorerService scorer = ScorerService.start(resolved, config);
     ManagementServer server = management.start("scorer", applicationId + "@" + scorer.baseUri().getAuthority(),
         scorer::status);
     CountDownLatch stopped = new CountDownLatch(1);

@@ -23,12 +23,14 @@ import java.time.Duration;
  * @param vectorCacheBytes memory for vectors across settings; 0 = a quarter of the heap
  * @param inMemoryStores keep state stores in memory (restored from their changelogs at every
  *     start) instead of RocksDB on disk: for tests and short-lived runs
+ * @param ceiling where the noise ceiling comes from and the support it needs
+ * @param analysis probe and regression jobs: recipes, targets, when they run
  */
 public record ScorerConfig(
     String applicationId, Path stateDir, String httpHost, int httpPort, String advertisedHost,
     Duration window, Duration advance, Duration emitInterval, Similarity similarity,
     int streamThreads, int topicPartitions, short replicationFactor, long vectorCacheBytes,
-    boolean inMemoryStores) {
+    boolean inMemoryStores, CeilingConfig ceiling, AnalysisConfig analysis) {
 
   public static final String DEFAULT_APPLICATION_ID = "alignstream-scorer";
 
@@ -51,67 +53,77 @@ public record ScorerConfig(
   public static ScorerConfig defaults(Path stateDir) {
     return new ScorerConfig(DEFAULT_APPLICATION_ID, stateDir, "127.0.0.1", 8080, "127.0.0.1", Duration.ofMinutes(1),
         Duration.ofSeconds(10), Duration.ofMillis(500), Similarity.COSINE, 1, PipelineTopics.DEFAULT_PARTITIONS, (short) 1, 0,
-        false);
+        false, CeilingConfig.defaults(), AnalysisConfig.defaults());
   }
 
   public ScorerConfig withApplicationId(String id) {
-    return new ScorerConfig(id, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval, similarity,
-        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+    return new ScorerConfig(id, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval,
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis);
   }
 
   public ScorerConfig withStateDir(Path dir) {
-    return new ScorerConfig(applicationId, dir, httpHost, httpPort, advertisedHost, window, advance, emitInterval, similarity,
-        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+    return new ScorerConfig(applicationId, dir, httpHost, httpPort, advertisedHost, window, advance, emitInterval,
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis);
   }
 
   public ScorerConfig withHttpHost(String host) {
     return new ScorerConfig(applicationId, stateDir, host, httpPort, advertisedHost, window, advance, emitInterval,
-        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis);
   }
 
   public ScorerConfig withHttpPort(int port) {
-    return new ScorerConfig(applicationId, stateDir, httpHost, port, advertisedHost, window, advance, emitInterval, similarity,
-        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+    return new ScorerConfig(applicationId, stateDir, httpHost, port, advertisedHost, window, advance, emitInterval,
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis);
   }
 
   public ScorerConfig withAdvertisedHost(String host) {
-    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, host, window, advance, emitInterval, similarity,
-        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, host, window, advance, emitInterval,
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis);
   }
 
   public ScorerConfig withWindows(Duration size, Duration step) {
-    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, size, step, emitInterval, similarity,
-        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, size, step, emitInterval,
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis);
   }
 
   public ScorerConfig withEmitInterval(Duration interval) {
-    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, interval, similarity,
-        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, interval,
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis);
   }
 
   public ScorerConfig withSimilarity(Similarity s) {
-    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval, s,
-        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval,
+        s, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis);
   }
 
   public ScorerConfig withStreamThreads(int threads) {
-    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval, similarity,
-        threads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval,
+        similarity, threads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis);
   }
 
   public ScorerConfig withTopicPartitions(int partitions) {
-    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval, similarity,
-        streamThreads, partitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval,
+        similarity, streamThreads, partitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis);
   }
 
   public ScorerConfig withVectorCacheBytes(long bytes) {
-    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval, similarity,
-        streamThreads, topicPartitions, replicationFactor, bytes, inMemoryStores);
+    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval,
+        similarity, streamThreads, topicPartitions, replicationFactor, bytes, inMemoryStores, ceiling, analysis);
   }
 
   public ScorerConfig withInMemoryStores(boolean inMemory) {
-    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval, similarity,
-        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemory);
+    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval,
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemory, ceiling, analysis);
+  }
+
+  public ScorerConfig withCeiling(CeilingConfig config) {
+    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval,
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, config, analysis);
+  }
+
+  public ScorerConfig withAnalysis(AnalysisConfig config) {
+    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval,
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, config);
   }
 
   HoppingPanes panes() {

@@ -27,9 +27,12 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /settings} the settings with a metric;
  *   <li>{@code GET /metrics?model=&layer=&noise=&conditioning=} metrics, optionally filtered;
  *   <li>{@code GET /metrics/{setting}} one setting (the setting string URL-encoded);
- *   <li>{@code GET /ceiling} the noise ceiling and what it rests on;
+ *   <li>{@code GET /ceiling} the noise ceiling in force, its 95% interval, support and source;
+ *   <li>{@code GET /probes}, {@code /probes/{setting}} linear-probe results (404 when none yet);
+ *   <li>{@code GET /regressions}, {@code /regressions/{setting}} human-dimension regression results;
  *   <li>{@code GET /grid?model=&conditioning=} a layer x noise accuracy grid for plotting;
- *   <li>{@code GET /events} Server-Sent Events: a snapshot, then every metric update;
+ *   <li>{@code GET /events} Server-Sent Events: a snapshot, then every update ({@code metric},
+ *       {@code windowed}, {@code probe}, {@code regression}, {@code ceiling});
  *   <li>{@code GET /health} whether the streams are running.
  * </ul>
  * {@code scope=local} answers from this instance's stores only (used between instances).
@@ -120,12 +123,18 @@ final class ScorerHttpApi {
       send(exchange, 200, metrics(local).stream().filter(m -> matches(m, params)).toList());
     } else if (path.startsWith("/metrics/")) {
       String setting = URLDecoder.decode(path.substring("/metrics/".length()), StandardCharsets.UTF_8);
-      Optional<MetricView> metric = local ? query.localMetric(setting) : query.metric(setting);
-      if (metric.isPresent()) {
-        send(exchange, 200, metric.get());
-      } else {
-        send(exchange, 404, Map.of("error", "no metric for setting '" + setting + "' (yet)"));
-      }
+      sendOne(exchange, local ? query.localMetric(setting) : query.metric(setting), "metric", setting);
+    } else if (path.equals("/probes")) {
+      send(exchange, 200, local ? query.localProbes() : query.allProbes());
+    } else if (path.startsWith("/probes/")) {
+      String setting = URLDecoder.decode(path.substring("/probes/".length()), StandardCharsets.UTF_8);
+      sendOne(exchange, local ? query.localProbe(setting) : query.probe(setting), "probe result", setting);
+    } else if (path.equals("/regressions")) {
+      send(exchange, 200, local ? query.localRegressions() : query.allRegressions());
+    } else if (path.startsWith("/regressions/")) {
+      String setting = URLDecoder.decode(path.substring("/regressions/".length()), StandardCharsets.UTF_8);
+      sendOne(exchange, local ? query.localRegression(setting) : query.regression(setting), "regression result",
+          setting);
     } else if (path.equals("/ceiling")) {
       Optional<CeilingView> ceiling = local ? query.localCeiling() : query.ceiling();
       if (ceiling.isPresent()) {
@@ -141,7 +150,8 @@ final class ScorerHttpApi {
       streamEvents(exchange);
     } else {
       send(exchange, 404, Map.of("error", "no such resource " + path
-          + "; try /, /settings, /metrics, /metrics/{setting}, /ceiling, /grid?model=..., /events, /health"));
+          + "; try /, /settings, /metrics, /metrics/{setting}, /probes, /probes/{setting}, /regressions, "
+          + "/regressions/{setting}, /ceiling, /grid?model=..., /events, /health"));
     }
   }
 
@@ -174,7 +184,7 @@ final class ScorerHttpApi {
     }
   }
 
-  /** SSE: the current metrics first, then every update, with a comment line as keepalive. */
+  /** SSE: the current metrics, probes, regressions and ceiling first, then every update, with a comment line as keepalive. */
   private void streamEvents(HttpExchange exchange) throws IOException {
     BlockingQueue<EventHub.Event> queue = hub.subscribe();
     try {
@@ -186,6 +196,16 @@ final class ScorerHttpApi {
       try {
         for (MetricView metric : query.allMetrics()) {
           write(out, new EventHub.Event("metric", json.writeValueAsString(metric)));
+        }
+        for (ProbeView probe : query.allProbes()) {
+          write(out, new EventHub.Event("probe", json.writeValueAsString(probe)));
+        }
+        for (RegressionView regression : query.allRegressions()) {
+          write(out, new EventHub.Event("regression", json.writeValueAsString(regression)));
+        }
+        Optional<CeilingView> ceiling = query.ceiling();
+        if (ceiling.isPresent()) {
+          write(out, new EventHub.Event("ceiling", json.writeValueAsString(ceiling.get())));
         }
       } catch (MetricsQuery.Unavailable e) {
         write(out, new EventHub.Event("unavailable", json.writeValueAsString(Map.of("error", e.getMessage()))));
@@ -211,6 +231,14 @@ final class ScorerHttpApi {
 
   private static void write(OutputStream out, EventHub.Event event) throws IOException {
     out.write(("event: " + event.name() + "\ndata: " + event.data() + "\n\n").getBytes(StandardCharsets.UTF_8));
+  }
+
+  private void sendOne(HttpExchange exchange, Optional<?> value, String what, String setting) throws IOException {
+    if (value.isPresent()) {
+      send(exchange, 200, value.get());
+    } else {
+      send(exchange, 404, Map.of("error", "no " + what + " for setting '" + setting + "' (yet)"));
+    }
   }
 
   private void send(HttpExchange exchange, int status, Object body) throws IOException {

@@ -11,12 +11,14 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -52,12 +54,13 @@ public final class ScorerService implements AutoCloseable {
   private final ExecutorService httpThreads;
   private final MetricFeed feed;
   private final MetricsQuery query;
+  private final AnalysisJobs analyses;
   private final HostInfo self;
   private final ScorerReadiness readiness;
   private final ScorerMeters meters;
 
   private ScorerService(KafkaStreams streams, HttpServer http, ExecutorService httpThreads, MetricFeed feed,
-      MetricsQuery query, HostInfo self, ScorerReadiness readiness, ScorerMeters meters) {
+      MetricsQuery query, AnalysisJobs analyses, HostInfo self, ScorerReadiness readiness, ScorerMeters meters) {
     this.streams = streams;
     this.readiness = readiness;
     this.meters = meters;
@@ -65,6 +68,7 @@ public final class ScorerService implements AutoCloseable {
     this.httpThreads = httpThreads;
     this.feed = feed;
     this.query = query;
+    this.analyses = analyses;
     this.self = self;
   }
 
@@ -87,7 +91,9 @@ public final class ScorerService implements AutoCloseable {
   private static ScorerService start(ClusterConfig cluster, ScorerConfig config, int partitions, HttpServer http) {
     HostInfo self = new HostInfo(config.advertisedHost(), http.getAddress().getPort());
     String instance = config.applicationId() + "@" + self.host() + ":" + self.port();
-    Topology topology = ScorerTopology.build(cluster.topics(), cluster.serdeProperties(), config, partitions, instance);
+    AnalysisJobs analyses = new AnalysisJobs(config.analysis());
+    Topology topology = ScorerTopology.build(cluster.topics(), cluster.serdeProperties(), config, analyses, partitions,
+        instance);
     KafkaStreams streams = new KafkaStreams(topology, streamsProperties(cluster, config, self));
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("scorer stream thread failed; replacing it (state is restored from the changelogs)", e);
@@ -96,7 +102,7 @@ public final class ScorerService implements AutoCloseable {
     ScorerReadiness readiness = new ScorerReadiness(streams);
     streams.setGlobalStateRestoreListener(readiness);
     EventHub hub = new EventHub();
-    MetricsQuery query = new MetricsQuery(streams, self, readiness);
+    MetricsQuery query = new MetricsQuery(streams, self, readiness, config.ceiling());
     new ScorerHttpApi(query, hub, () -> streams.state().name()).register(http);
     ExecutorService httpThreads = Executors.newCachedThreadPool(runnable -> {
       Thread thread = new Thread(runnable, "alignstream-scorer-http");
@@ -104,13 +110,13 @@ public final class ScorerService implements AutoCloseable {
       return thread;
     });
     http.setExecutor(httpThreads);
-    MetricFeed feed = new MetricFeed(cluster, instance + "-feed", hub);
+    MetricFeed feed = new MetricFeed(cluster, instance + "-feed", hub, query);
     feed.start();
     http.start();
     ScorerMeters meters = new ScorerMeters(streams, readiness, instance);
     streams.start();
     LOG.info("scorer {} started: {} partitions, http://{}:{}/", instance, partitions, self.host(), self.port());
-    return new ScorerService(streams, http, httpThreads, feed, query, self, readiness, meters);
+    return new ScorerService(streams, http, httpThreads, feed, query, analyses, self, readiness, meters);
   }
 
   static Properties streamsProperties(ClusterConfig cluster, ScorerConfig config, HostInfo self) {
@@ -193,26 +199,43 @@ public final class ScorerService implements AutoCloseable {
    * @throws IllegalStateException when the stores are not queryable right now (rebalancing)
    */
   public List<MetricView> metrics() {
-    try {
-      return query.allMetrics();
-    } catch (MetricsQuery.Unavailable e) {
-      throw new IllegalStateException(e.getMessage(), e);
-    }
+    return ask(query::allMetrics);
   }
 
   /** One setting's latest published metric, wherever it is held. */
   public Optional<MetricView> metric(String setting) {
-    try {
-      return query.metric(setting);
-    } catch (MetricsQuery.Unavailable e) {
-      throw new IllegalStateException(e.getMessage(), e);
-    }
+    return ask(() -> query.metric(setting));
   }
 
-  /** The noise ceiling over the known triplets, once any triplet arrived. */
+  /** Every setting's latest probe result, across all instances. */
+  public List<ProbeView> probes() {
+    return ask(query::allProbes);
+  }
+
+  /** Every setting's latest regression result, across all instances. */
+  public List<RegressionView> regressions() {
+    return ask(query::allRegressions);
+  }
+
+  /** Probe and regression jobs queued or running in this instance. */
+  public int analysesPending() {
+    return analyses.pending();
+  }
+
+  /** Why the last job of a slot ("probe|setting" or "regression|setting") of this instance failed, per slot. */
+  public Map<String, String> analysisFailures() {
+    return analyses.failures();
+  }
+
+  /** The noise ceiling in force (see {@link CeilingConfig}), once any triplet arrived. */
   public Optional<CeilingView> ceiling() {
+    return ask(query::ceiling);
+  }
+
+  /** A query, with "not queryable right now" as an IllegalStateException for callers outside the package. */
+  private static <T> T ask(Supplier<T> question) {
     try {
-      return query.ceiling();
+      return question.get();
     } catch (MetricsQuery.Unavailable e) {
       throw new IllegalStateException(e.getMessage(), e);
     }
@@ -229,6 +252,7 @@ public final class ScorerService implements AutoCloseable {
     feed.close();
     meters.close();
     streams.close(Duration.ofSeconds(60));
+    analyses.close();
     LOG.info("scorer on port {} stopped", self.port());
   }
 

@@ -5,6 +5,8 @@ import io.alignstream.common.serde.AvroSerde;
 import io.alignstream.schema.AlignmentMetric;
 import io.alignstream.schema.DeadLetter;
 import io.alignstream.schema.LayerEmbedding;
+import io.alignstream.schema.ProbeResult;
+import io.alignstream.schema.RegressionResult;
 import io.alignstream.schema.TripletJudgment;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Serde;
@@ -25,14 +27,17 @@ import org.apache.kafka.streams.state.Stores;
  * The scorer as one Kafka Streams topology, read top to bottom:
  *
  * <pre>
- *  triplets ──decode──┬─ rejected ─────────────────────────────────────────────► deadletter
- *                     └─ valid ── broadcast to every partition (triplets-broadcast) ─┐
- *  embeddings ─decode─┬─ rejected ─────────────────────────────────────────────► deadletter
- *                     └─ valid ───────────────────────────────── merge ◄─────────────┘
- *                                                                  │
- *                                                    score (stores) ┬─► oooa
- *                                                                   ├─► oooa-windowed
- *                                                                   └─► deadletter
+ *  triplets ──decode──┬─ valid ── broadcast to every partition (triplets-broadcast) ─┐
+ *                     └─ rejected ──────────────────────────────────────┐          │
+ *  embeddings ─decode─┬─ valid ────────────────────────────── merge ◄───┼──────────┘
+ *                     └─ rejected ─────────────────────────────┐  │     │
+ *                                                              │  score (stores) ┬─► oooa
+ *                                                              │     │           ├─► oooa-windowed
+ *                                                              │     │           ├─► probes       (jobs off the
+ *                                                              │     │           ├─► regressions   stream thread)
+ *                                                              ▼     ▼           │
+ *                                                   merge ◄──────────────────────┘ rejected
+ *                                                     └─► deadletter (the one dead-letter sink)
  * </pre>
  *
  * <p>Why a broadcast topic rather than a global store. Embeddings are keyed by setting, so one
@@ -53,6 +58,10 @@ public final class ScorerTopology {
   public static final String METRICS_STORE = "oooa-latest";
   /** Triplet count, referenced items and noise ceiling of a task: queryable, one key. */
   public static final String SUMMARY_STORE = "triplet-summary";
+  /** Latest published probe result per setting: queryable. */
+  public static final String PROBES_STORE = "probes-latest";
+  /** Latest published regression result per setting: queryable. */
+  public static final String REGRESSIONS_STORE = "regressions-latest";
   static final String VECTORS_STORE = "vectors";
   static final String TRIPLETS_STORE = "triplets";
   static final String SETTINGS_STORE = "settings";
@@ -64,10 +73,11 @@ public final class ScorerTopology {
   /**
    * @param registry the Avro serde configuration (schema.registry.url, ...)
    * @param partitions partitions of the {@code embeddings} topic: the broadcast topic gets as many
+   * @param analyses where probe and regression jobs run, off the stream threads (one per instance)
    * @param instance names this instance in dead letters
    */
-  public static Topology build(Topics topics, Map<String, ?> registry, ScorerConfig config, int partitions,
-      String instance) {
+  public static Topology build(Topics topics, Map<String, ?> registry, ScorerConfig config, AnalysisJobs analyses,
+      int partitions, String instance) {
     // Serdes, declared once. Inputs are consumed as bytes and decoded by the decoders, so that
     // undecodable records reach the dead-letter topic with their original bytes.
     Serde<byte[]> bytes = Serdes.ByteArray();
@@ -79,7 +89,8 @@ public final class ScorerTopology {
     Serde<Triplet> triplets = StateSerdes.triplet();
     Consumed<byte[], byte[]> raw = Consumed.with(bytes, bytes)
         .withTimestampExtractor(new UsePartitionTimeOnInvalidTimestamp());
-    Produced<String, DeadLetter> toDeadLetters = Produced.with(strings, deadLetterValues);
+    AvroSerde<ProbeResult> probeValues = AvroSerde.configured(ProbeResult.class, registry, false);
+    AvroSerde<RegressionResult> regressionValues = AvroSerde.configured(RegressionResult.class, registry, false);
 
     java.util.function.Function<String, KeyValueBytesStoreSupplier> store = config.inMemoryStores()
         ? Stores::inMemoryKeyValueStore : Stores::persistentKeyValueStore;
@@ -100,15 +111,17 @@ public final class ScorerTopology {
         strings, metricValues).withCachingEnabled());
     builder.addStateStore(Stores.keyValueStoreBuilder(store.apply(SUMMARY_STORE),
         strings, StateSerdes.tripletSummary()).withCachingEnabled());
+    builder.addStateStore(Stores.keyValueStoreBuilder(store.apply(PROBES_STORE),
+        strings, probeValues).withCachingDisabled());
+    builder.addStateStore(Stores.keyValueStoreBuilder(store.apply(REGRESSIONS_STORE),
+        strings, regressionValues).withCachingDisabled());
 
-    // 1. Triplets: decode and check once, dead-letter the bad ones, broadcast the rest.
+    // 1. Triplets: decode and check once, broadcast the valid ones.
     Map<String, KStream<String, ScorerInput>> decodedTriplets = builder
         .stream(topics.triplets(), raw.withName("triplets-source"))
         .process(() -> new TripletDecoder(instance, tripletValues), Named.as("decode-triplets"))
         .split(Named.as("triplets-"))
-        .branch((id, input) -> input instanceof ScorerInput.Rejected, Branched.withConsumer(rejected -> rejected
-            .mapValues(input -> ((ScorerInput.Rejected) input).letter(), Named.as("triplet-dead-letters"))
-            .to(topics.deadletter(), toDeadLetters)))
+        .branch((id, input) -> input instanceof ScorerInput.Rejected, Branched.as("rejected"))
         .defaultBranch(Branched.as("valid"));
     KStream<String, ScorerInput> broadcastTriplets = decodedTriplets.get("triplets-valid")
         .mapValues(input -> ((ScorerInput.TripletInput) input).triplet(), Named.as("triplet-content"))
@@ -118,35 +131,45 @@ public final class ScorerTopology {
             .withStreamPartitioner(new BroadcastPartitioner<>()))
         .mapValues((id, triplet) -> (ScorerInput) new ScorerInput.TripletInput(id, triplet), Named.as("triplet-input"));
 
-    // 2. Embeddings: decode and check, dead-letter the bad ones.
+    // 2. Embeddings: decode and check.
     Map<String, KStream<String, ScorerInput>> decodedEmbeddings = builder
         .stream(topics.embeddings(), raw.withName("embeddings-source"))
         .process(() -> new EmbeddingDecoder(instance, embeddingValues), Named.as("decode-embeddings"))
         .split(Named.as("embeddings-"))
-        .branch((setting, input) -> input instanceof ScorerInput.Rejected, Branched.withConsumer(rejected -> rejected
-            .mapValues(input -> ((ScorerInput.Rejected) input).letter(), Named.as("embedding-dead-letters"))
-            .to(topics.deadletter(), toDeadLetters)))
+        .branch((setting, input) -> input instanceof ScorerInput.Rejected, Branched.as("rejected"))
         .defaultBranch(Branched.as("valid"));
 
     // 3. Score: one processor sees both embeddings and triplets of its partition.
     KStream<String, ScorerOutput> outputs = decodedEmbeddings.get("embeddings-valid")
         .merge(broadcastTriplets, Named.as("scorer-inputs"))
-        .process(() -> new ScoringProcessor(config.similarity(), config.cacheBudgetFloats(), config.panes(),
-                config.emitInterval(), instance), Named.as("score"),
-            VECTORS_STORE, TRIPLETS_STORE, SETTINGS_STORE, PANES_STORE, METRICS_STORE, SUMMARY_STORE);
+        .process(() -> new ScoringProcessor(config, analyses, instance), Named.as("score"),
+            VECTORS_STORE, TRIPLETS_STORE, SETTINGS_STORE, PANES_STORE, METRICS_STORE, SUMMARY_STORE,
+            PROBES_STORE, REGRESSIONS_STORE);
 
     // 4. Route what the scorer emits.
-    outputs.split(Named.as("outputs-"))
+    Map<String, KStream<String, ScorerOutput>> routed = outputs.split(Named.as("outputs-"))
         .branch((setting, out) -> out instanceof ScorerOutput.Cumulative, Branched.withConsumer(cumulative -> cumulative
             .mapValues(out -> ((ScorerOutput.Cumulative) out).metric(), Named.as("cumulative-metrics"))
             .to(topics.oooa(), Produced.with(strings, metricValues))))
         .branch((window, out) -> out instanceof ScorerOutput.Windowed, Branched.withConsumer(windowed -> windowed
             .mapValues(out -> ((ScorerOutput.Windowed) out).metric(), Named.as("windowed-metrics"))
             .to(topics.oooaWindowed(), Produced.with(strings, metricValues))))
-        .branch((key, out) -> out instanceof ScorerOutput.Rejected, Branched.withConsumer(rejected -> rejected
-            .mapValues(out -> ((ScorerOutput.Rejected) out).letter(), Named.as("scorer-dead-letters"))
-            .to(topics.deadletter(), toDeadLetters)))
-        .noDefaultBranch();
+        .branch((setting, out) -> out instanceof ScorerOutput.Probe, Branched.withConsumer(probes -> probes
+            .mapValues(out -> ((ScorerOutput.Probe) out).result(), Named.as("probe-results"))
+            .to(topics.probes(), Produced.with(strings, probeValues))))
+        .branch((setting, out) -> out instanceof ScorerOutput.Regression, Branched.withConsumer(regressions -> regressions
+            .mapValues(out -> ((ScorerOutput.Regression) out).result(), Named.as("regression-results"))
+            .to(topics.regressions(), Produced.with(strings, regressionValues))))
+        .defaultBranch(Branched.as("rejected"));
+
+    // 5. One dead-letter sink for everything rejected on the way.
+    decodedTriplets.get("triplets-rejected")
+        .merge(decodedEmbeddings.get("embeddings-rejected"), Named.as("rejected-inputs"))
+        .mapValues(input -> ((ScorerInput.Rejected) input).letter(), Named.as("input-dead-letters"))
+        .merge(routed.get("outputs-rejected")
+            .mapValues(out -> ((ScorerOutput.Rejected) out).letter(), Named.as("scorer-dead-letters")),
+            Named.as("dead-letters"))
+        .to(topics.deadletter(), Produced.with(strings, deadLetterValues));
 
     return builder.build();
   }

@@ -1,7 +1,10 @@
 package io.alignstream.scorer;
 
+import io.alignstream.common.SettingKey;
 import io.alignstream.schema.AlignmentMetric;
 import io.alignstream.schema.DeadLetter;
+import io.alignstream.schema.ProbeResult;
+import io.alignstream.schema.RegressionResult;
 import io.micrometer.core.instrument.Metrics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,6 +16,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -41,16 +47,32 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * After a restart every setting is re-checked against that store, so an update that was
  * committed but not yet published before a crash still goes out, and nothing unchanged is
  * published twice.
+ *
+ * <p>Probes and regressions. At each tick, a setting whose inputs changed is checked against
+ * {@link AnalysisConfig}'s coverage rule; a due setting's inputs are copied
+ * ({@link AnalysisInputs}) and handed to the instance's {@link AnalysisJobs}, which computes off
+ * the stream thread and puts the result in this task's inbox; the next tick publishes it and
+ * keeps it in the {@code probes-latest} / {@code regressions-latest} store, in one transaction.
+ * The engines are deterministic and the inputs canonical, so a result is a function of its
+ * inputs' digest. A job lost in a crash is not lost as a result: after a restart each setting's
+ * inputs are compared with the digest of its last published result and a due setting is
+ * analysed again, while one already published for the same inputs is not published again.
  */
 final class ScoringProcessor implements Processor<String, ScorerInput, String, ScorerOutput> {
 
   static final String SUMMARY_KEY = "noise-ceiling";
   private static final char ITEM_SEPARATOR = '\0';
 
+  /** Stream-thread time one tick may spend copying inputs for analysis jobs; the rest waits for the next tick. */
+  private static final long ANALYSIS_BUDGET_NANOS = 100_000_000L;
+
   private final Similarity similarity;
   private final long cacheBudgetFloats;
   private final HoppingPanes panes;
   private final Duration emitInterval;
+  private final CeilingConfig ceilingConfig;
+  private final AnalysisConfig analysis;
+  private final AnalysisJobs jobs;
   private final String instance;
 
   private ProcessorContext<String, ScorerOutput> context;
@@ -60,6 +82,8 @@ final class ScoringProcessor implements Processor<String, ScorerInput, String, S
   private KeyValueStore<String, PaneCounts> paneStore;
   private KeyValueStore<String, AlignmentMetric> metricStore;
   private KeyValueStore<String, TripletSummary> summaryStore;
+  private KeyValueStore<String, ProbeResult> probeStore;
+  private KeyValueStore<String, RegressionResult> regressionStore;
 
   private ScoringState state;
   /** Mirror of the pane store: setting -> pane start -> counts. */
@@ -71,13 +95,21 @@ final class ScoringProcessor implements Processor<String, ScorerInput, String, S
   /** Stream time of the last triplet change: it moves every setting's coverage and ceiling. */
   private long lastTripletChange;
   private long streamTime;
+  /** Finished analysis results of this task's jobs, filled by the job threads, drained at each tick. */
+  private ConcurrentLinkedQueue<ScorerOutput> inbox;
+  /** Set when this task closes: its running jobs stop (their results would go nowhere). */
+  private AtomicBoolean closed;
+  private AnalysisSchedule probes;
+  private AnalysisSchedule regressions;
 
-  ScoringProcessor(Similarity similarity, long cacheBudgetFloats, HoppingPanes panes, Duration emitInterval,
-      String instance) {
-    this.similarity = similarity;
-    this.cacheBudgetFloats = cacheBudgetFloats;
-    this.panes = panes;
-    this.emitInterval = emitInterval;
+  ScoringProcessor(ScorerConfig config, AnalysisJobs jobs, String instance) {
+    this.similarity = config.similarity();
+    this.cacheBudgetFloats = config.cacheBudgetFloats();
+    this.panes = config.panes();
+    this.emitInterval = config.emitInterval();
+    this.ceilingConfig = config.ceiling();
+    this.analysis = config.analysis();
+    this.jobs = jobs;
     this.instance = instance;
   }
 
@@ -90,8 +122,15 @@ final class ScoringProcessor implements Processor<String, ScorerInput, String, S
     paneStore = context.getStateStore(ScorerTopology.PANES_STORE);
     metricStore = context.getStateStore(ScorerTopology.METRICS_STORE);
     summaryStore = context.getStateStore(ScorerTopology.SUMMARY_STORE);
+    probeStore = context.getStateStore(ScorerTopology.PROBES_STORE);
+    regressionStore = context.getStateStore(ScorerTopology.REGRESSIONS_STORE);
     rebuildFromStores();
     context.schedule(emitInterval, PunctuationType.WALL_CLOCK_TIME, now -> publish());
+  }
+
+  @Override
+  public void close() {
+    closed.set(true);
   }
 
   private void rebuildFromStores() {
@@ -134,18 +173,30 @@ final class ScoringProcessor implements Processor<String, ScorerInput, String, S
     }
     allSettingsDirty = true;
     tripletsChanged = true;
+    // A fresh inbox: results of jobs started before a revival are dropped, the schedules re-check every setting.
+    inbox = new ConcurrentLinkedQueue<>();
+    closed = new AtomicBoolean();
+    probes = new AnalysisSchedule("probe", analysis, key -> {
+      ProbeResult last = probeStore.get(key);
+      return last == null ? null : new AnalysisSchedule.Done(last.getInputsDigest(), last.getObjects(),
+          last.getItemsReferenced(), last.getTriplets());
+    });
+    regressions = new AnalysisSchedule("regression", analysis, key -> {
+      RegressionResult last = regressionStore.get(key);
+      return last == null ? null : new AnalysisSchedule.Done(last.getInputsDigest(), last.getInputObjects(),
+          last.getItemsReferenced(), last.getTriplets());
+    });
   }
 
   @Override
   public void process(Record<String, ScorerInput> record) {
     streamTime = context.currentStreamTimeMs();
+    // The topology sends only valid inputs here; rejected ones go straight to the dead-letter sink.
     ScorerInput input = record.value();
     if (input instanceof ScorerInput.EmbeddingInput embedding) {
       applyEmbedding(embedding, record.timestamp());
-    } else if (input instanceof ScorerInput.TripletInput triplet) {
-      applyTriplet(triplet);
-    } else if (input instanceof ScorerInput.Rejected rejected) {
-      context.forward(new Record<>(record.key(), new ScorerOutput.Rejected(rejected.letter()), record.timestamp()));
+    } else {
+      applyTriplet((ScorerInput.TripletInput) input);
     }
   }
 
@@ -191,6 +242,12 @@ final class ScoringProcessor implements Processor<String, ScorerInput, String, S
       tripletsChanged = true;
       allSettingsDirty = true;
       lastTripletChange = streamTime;
+      // Coverage and the triplets of every setting may have moved: each is re-checked for analysis.
+      long now = context.currentSystemTimeMs();
+      state.settings().forEach(s -> {
+        s.inputVersion++;
+        s.inputChangedAt = now;
+      });
     }
   }
 
@@ -206,6 +263,8 @@ final class ScoringProcessor implements Processor<String, ScorerInput, String, S
 
   private void markChanged(SettingState setting) {
     setting.lastChange = streamTime;
+    setting.inputVersion++;
+    setting.inputChangedAt = context.currentSystemTimeMs();
     dirtySettings.add(setting.key);
   }
 
@@ -226,9 +285,12 @@ final class ScoringProcessor implements Processor<String, ScorerInput, String, S
       settings.addAll(dirtySettings);
     }
     long outputTime = streamTime >= 0 ? streamTime : context.currentSystemTimeMs();
+    AlignmentMetrics.Context.Ceiling ceiling = AlignmentMetrics.Context.Ceiling.of(
+        ceilingConfig.resolve(TripletSummary.of(state)));
     for (String key : settings) {
       SettingState setting = state.ready(key);
-      AlignmentMetric metric = AlignmentMetrics.of(setting.setting, setting.correct, setting.total, metricContext(setting),
+      AlignmentMetric metric = AlignmentMetrics.of(setting.setting, setting.correct, setting.total,
+          metricContext(setting, ceiling),
           Math.max(setting.lastChange, lastTripletChange), null, null);
       if (!metric.equals(metricStore.get(key))) {
         metricStore.put(key, metric);
@@ -237,11 +299,78 @@ final class ScoringProcessor implements Processor<String, ScorerInput, String, S
     }
     allSettingsDirty = false;
     dirtySettings.clear();
-    publishWindows(outputTime);
+    publishWindows(outputTime, ceiling);
     expirePanes();
+    publishAnalyses(outputTime);
+    scheduleAnalyses();
   }
 
-  private void publishWindows(long outputTime) {
+  /** Publishes the results finished since the last tick, unless one for the same inputs is out already. */
+  private void publishAnalyses(long outputTime) {
+    for (ScorerOutput result = inbox.poll(); result != null; result = inbox.poll()) {
+      if (result instanceof ScorerOutput.Probe probe) {
+        String key = SettingKey.of(probe.result().getSetting());
+        ProbeResult last = probeStore.get(key);
+        if (last == null || !last.getInputsDigest().equals(probe.result().getInputsDigest())) {
+          probeStore.put(key, probe.result());
+          context.forward(new Record<>(key, result, outputTime));
+        }
+      } else {
+        RegressionResult regression = ((ScorerOutput.Regression) result).result();
+        String key = SettingKey.of(regression.getSetting());
+        RegressionResult last = regressionStore.get(key);
+        if (last == null || !last.getInputsDigest().equals(regression.getInputsDigest())) {
+          regressionStore.put(key, regression);
+          context.forward(new Record<>(key, result, outputTime));
+        }
+      }
+    }
+  }
+
+  /**
+   * Hands every due setting's inputs to the job threads. Copying inputs costs stream-thread
+   * time (a setting of 1854 x 1280 floats takes tens of milliseconds), so a tick spends at most
+   * {@link #ANALYSIS_BUDGET_NANOS} on it and leaves the rest due for the next tick.
+   */
+  private void scheduleAnalyses() {
+    if (!analysis.enabled()) {
+      return;
+    }
+    long deadline = System.nanoTime() + ANALYSIS_BUDGET_NANOS;
+    int referenced = state.referencedItems();
+    boolean withTargets = analysis.targets() != null;
+    for (SettingState setting : state.settings()) {
+      if (System.nanoTime() > deadline) {
+        return;
+      }
+      if (!probes.changed(setting) && !(withTargets && regressions.changed(setting))) {
+        continue;
+      }
+      state.ready(setting.key);
+      int objects = state.embeddedAndReferenced(setting);
+      long now = context.currentSystemTimeMs();
+      boolean probeDue = probes.changed(setting) && probes.due(setting, objects, referenced, now);
+      boolean regressionDue = withTargets && regressions.changed(setting)
+          && regressions.due(setting, objects, referenced, now);
+      if (!probeDue && !regressionDue) {
+        continue;
+      }
+      AnalysisInputs inputs = state.snapshot(setting, Math.max(setting.lastChange, lastTripletChange));
+      ConcurrentLinkedQueue<ScorerOutput> results = inbox;
+      AtomicBoolean taskClosed = closed;
+      BooleanSupplier cancelled = () -> taskClosed.get() || jobs.closed();
+      if (probeDue) {
+        probes.offer(setting, inputs, inputs.digest(), jobs,
+            () -> results.add(new ScorerOutput.Probe(AnalysisResults.probe(inputs, analysis, cancelled))));
+      }
+      if (regressionDue) {
+        regressions.offer(setting, inputs, AnalysisResults.regressionDigest(inputs, analysis.targets()), jobs,
+            () -> results.add(new ScorerOutput.Regression(AnalysisResults.regression(inputs, analysis, cancelled))));
+      }
+    }
+  }
+
+  private void publishWindows(long outputTime, AlignmentMetrics.Context.Ceiling ceiling) {
     for (Map.Entry<String, Set<Long>> entry : dirtyPanes.entrySet()) {
       String key = entry.getKey();
       SettingState setting = state.ready(key);
@@ -255,7 +384,7 @@ final class ScoringProcessor implements Processor<String, ScorerInput, String, S
           windows.add(w);
         }
       }
-      AlignmentMetrics.Context metricContext = metricContext(setting);
+      AlignmentMetrics.Context metricContext = metricContext(setting, ceiling);
       for (long start : windows) {
         long end = start + panes.sizeMs();
         long correct = 0;
@@ -294,9 +423,9 @@ final class ScoringProcessor implements Processor<String, ScorerInput, String, S
     }
   }
 
-  private AlignmentMetrics.Context metricContext(SettingState setting) {
+  private AlignmentMetrics.Context metricContext(SettingState setting, AlignmentMetrics.Context.Ceiling ceiling) {
     return new AlignmentMetrics.Context(setting.embeddedCount, state.embeddedAndReferenced(setting),
-        state.referencedItems(), state.ceiling(), state.leaveOneOutCeiling());
+        state.referencedItems(), ceiling);
   }
 
   static String vectorKey(String setting, String item) {

@@ -7,6 +7,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.TreeMap;
 import java.util.function.BiConsumer;
 
 /**
@@ -236,6 +237,44 @@ final class ScoringState {
       }
     }
     return count;
+  }
+
+  /**
+   * A copy of what a probe or regression of the setting is computed from: its embedded objects
+   * that some triplet names, and every triplet whose three objects are embedded (as many as the
+   * setting's {@code total}), in canonical order (see {@link AnalysisInputs}).
+   */
+  AnalysisInputs snapshot(SettingState state, long updatedAt) {
+    ensureCounts(state);
+    VectorMatrix matrix = vectors(state);
+    TreeMap<String, Integer> objects = new TreeMap<>();
+    for (int item = state.embedded.nextSetBit(0); item >= 0; item = state.embedded.nextSetBit(item + 1)) {
+      if (triplets.isReferenced(item)) {
+        objects.put(items.name(item), item);
+      }
+    }
+    String[] names = objects.keySet().toArray(new String[0]);
+    float[][] features = new float[names.length][];
+    int[] rowOfItem = new int[items.size()];
+    int row = 0;
+    for (int item : objects.values()) {
+      features[row] = matrix.vector(matrix.row(item));
+      rowOfItem[item] = row++;
+    }
+    int[][] rows = new int[Math.toIntExact(state.total)][];
+    int count = 0;
+    for (int slot = 0; slot < triplets.slotLimit(); slot++) {
+      if (triplets.isLive(slot) && fullyEmbedded(matrix, slot)) {
+        int i = rowOfItem[triplets.pairA(slot)];
+        int j = rowOfItem[triplets.pairB(slot)];
+        rows[count++] = new int[] {Math.min(i, j), Math.max(i, j), rowOfItem[triplets.odd(slot)]};
+      }
+    }
+    if (count != rows.length) {
+      throw new IllegalStateException("setting " + state.key + " counts " + state.total + " triplets but "
+          + count + " are embedded");
+    }
+    return AnalysisInputs.of(state.key, state.setting, names, features, rows, triplets.referencedItems(), updatedAt);
   }
 
   /** Triplet evaluations run for scoring (not counting rebuilds after a restart). */

@@ -29,6 +29,14 @@ final class SettingState {
    */
   boolean countsKnown;
 
+  /**
+   * Bumped by every change to the setting's analysis inputs (its vectors, its triplets, the
+   * referenced objects): the analysis schedules look at a setting again only after it moved.
+   */
+  long inputVersion;
+  /** Wall-clock time of the last such change (analyses wait for the inputs to be quiet). */
+  long inputChangedAt;
+
   /** Stream time of the last change to this setting's metric. */
   long lastChange = -1;
 

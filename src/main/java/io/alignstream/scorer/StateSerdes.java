@@ -4,7 +4,6 @@ import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.Setting;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInput;
 import java.io.DataInputStream;
 import java.io.DataOutput;
 import java.io.DataOutputStream;
@@ -35,7 +34,7 @@ final class StateSerdes {
 
   @FunctionalInterface
   interface Reader<T> {
-    T read(DataInput in) throws IOException;
+    T read(DataInputStream in) throws IOException;
   }
 
   /** float[] as little-endian IEEE floats, no header: the length is bytes / 4. */
@@ -100,16 +99,33 @@ final class StateSerdes {
     }, in -> new PaneCounts(in.readLong(), in.readLong()));
   }
 
+  /**
+   * The summary with its ceiling sums. The last three sums came later: a summary written
+   * without them (an older changelog) reads with zeros there, which only leaves its interval
+   * unknown until the next triplet rewrites it.
+   */
   static Serde<TripletSummary> tripletSummary() {
     return of((out, s) -> {
+      CeilingSums c = s.ceiling();
       out.writeLong(s.triplets());
       out.writeInt(s.itemsReferenced());
-      out.writeLong(s.repeatedGroups());
-      out.writeLong(s.repeatedResponses());
-      out.writeLong(s.agreementSixths());
-      out.writeLong(s.leaveOneOutSixths());
-    }, in -> new TripletSummary(in.readLong(), in.readInt(), in.readLong(), in.readLong(), in.readLong(),
-        in.readLong()));
+      out.writeLong(c.repeatedTriplets());
+      out.writeLong(c.responses());
+      out.writeLong(c.agreementSixths());
+      out.writeLong(c.leaveOneOutSixths());
+      out.writeLong(c.squaredAgreementSixths());
+      out.writeLong(c.agreementSixthsTimesSize());
+      out.writeLong(c.squaredSizes());
+    }, in -> {
+      long triplets = in.readLong();
+      int items = in.readInt();
+      long[] sums = new long[7];
+      for (int i = 0; i < sums.length; i++) {
+        sums[i] = i < 4 || in.available() > 0 ? in.readLong() : 0;
+      }
+      return new TripletSummary(triplets, items,
+          new CeilingSums(sums[0], sums[1], sums[2], sums[3], sums[4], sums[5], sums[6]));
+    });
   }
 
   static <T> Serde<T> of(Writer<T> writer, Reader<T> reader) {

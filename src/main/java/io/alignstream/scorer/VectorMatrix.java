@@ -58,6 +58,11 @@ final class VectorMatrix {
     return row;
   }
 
+  /** A copy of row {@code row}'s vector. */
+  float[] vector(int row) {
+    return Arrays.copyOfRange(data, row * dim, (row + 1) * dim);
+  }
+
   double similarity(Similarity similarity, int rowA, int rowB) {
     double dot = VectorMath.dot(data, rowA * dim, data, rowB * dim, dim);
     return similarity.of(dot, norms[rowA], norms[rowB]);

@@ -53,8 +53,9 @@ class DemoCommandIT {
   void syntheticDemoScoresEveryTripletUnderEveryPixelSetting(@TempDir Path dir) throws Exception {
     Path report = dir.resolve("out.json");
 
+    // One probe lambda (the seed paper's) keeps the probes of the pixel settings cheap.
     int exit = run("demo", "--models", "pixels", "--seed", "3", "--http-port", "0", "--report", report.toString(),
-        "--report-dir", dir.resolve("folder").toString());
+        "--report-dir", dir.resolve("folder").toString(), "--probe-lambdas", "0.1");
 
     assertThat(exit).isZero();
     Dataset dataset = SyntheticDataset.generate(SyntheticSpec.defaults().withSeed(3)).dataset();
@@ -70,9 +71,24 @@ class DemoCommandIT {
       assertThat(setting.get("accuracy").asDouble())
           .isCloseTo((double) expected.correct() / expected.total(), within(1e-12));
     }
-    double[] ceiling = BatchReference.ceiling(triplets);
-    assertThat(json.get("noise_ceiling").asDouble()).isCloseTo(ceiling[0], within(1e-12));
-    assertThat(json.get("noise_ceiling_loo").asDouble()).isCloseTo(ceiling[1], within(1e-12));
+    // 40 repeated triplets: below the default support of 100, so no ceiling (and no normalized score).
+    JsonNode ceiling = json.get("noise_ceiling");
+    assertThat(ceiling.get("repeated_triplets").asLong()).isEqualTo(BatchReference.repeatedGroups(triplets)).isEqualTo(40);
+    assertThat(ceiling.get("value").isNull()).isTrue();
+    assertThat(ceiling.get("unavailable").asText()).contains("at least 100");
+    json.get("settings").forEach(s -> assertThat(s.get("normalized").isNull()).isTrue());
+    // A probe per setting over its final inputs: every triplet, every object.
+    assertThat(json.get("probes")).hasSize(layers.size());
+    for (JsonNode probe : json.get("probes")) {
+      assertThat(probe.get("triplets").asLong()).isEqualTo(triplets.size());
+      assertThat(probe.get("objects").asInt()).isEqualTo(dataset.items().size());
+      double mean = 0;
+      for (JsonNode fold : probe.get("folds")) {
+        mean += fold.get("probe_accuracy").asDouble() / probe.get("folds").size();
+      }
+      assertThat(probe.get("mean_probe_accuracy").asDouble()).isCloseTo(mean, within(1e-12));
+    }
+    assertThat(json.get("regressions")).isEmpty();
     ReportCheck.assertMatches(dir.resolve("folder"), ReportCheck.json(dir.resolve("folder/report.json")));
   }
 
@@ -80,8 +96,9 @@ class DemoCommandIT {
   void modelsRequestedLaterAreScoredFromTheImagesAlreadyRequested(@TempDir Path dir) throws Exception {
     Path report = dir.resolve("later.json");
 
+    // Probes are the other tests' business: none here (--analysis-threads 0).
     int exit = run("demo", "--models", "pixels,tiny", "--models-later", "--noise-levels", "0.2", "--conditionings",
-        "NONE", "--seed", "3", "--http-port", "0", "--report", report.toString());
+        "NONE", "--seed", "3", "--http-port", "0", "--report", report.toString(), "--analysis-threads", "0");
 
     assertThat(exit).isZero();
     Dataset dataset = SyntheticDataset.generate(SyntheticSpec.defaults().withSeed(3)).dataset();
@@ -114,9 +131,10 @@ class DemoCommandIT {
    * enough to know it scores the same).
    */
   @ParameterizedTest(name = "{0}")
+  @Timeout(value = 900, unit = TimeUnit.SECONDS) // 146,168 triplets, a probe and a regression; slow on a loaded machine
   @CsvSource({"data/embeddings/vice_things_final_embedding_1854x42.npy, ",
       "fixtures/features-vice-gzip.hdf5, model/layer/features"})
-  void featuresDemoScoresTheViceEmbeddingOnTheThingsTestTriplets(String file, String datasetPath, @TempDir Path dir)
+  void featuresDemoScoresProbesAndRegressesTheViceEmbeddingOnTheThingsTestTriplets(String file, String datasetPath, @TempDir Path dir)
       throws Exception {
     Path concepts = DATA.resolve("things/things_concepts.tsv");
     Path vice = DATA.resolve("embeddings/vice_things_final_embedding_1854x42.npy");
@@ -127,9 +145,12 @@ class DemoCommandIT {
         "../shared (THINGS triplets, the VICE embedding and its HDF5 copies) is not here; skipping the real-data demo");
     Path report = dir.resolve("vice.json");
 
+    // VICE as features (from the .npy or an HDF5 copy) and as targets; one lambda and a few epochs keep the
+    // probe cheap in CI (the full recipe's figures are in the README).
     List<String> args = new ArrayList<>(List.of("demo", "--concepts", concepts.toString(), "--triplets",
         tripletFile.toString(), "--embeddings", embeddings.toString(), "--model-id", "vice", "--http-port", "0",
-        "--report", report.toString(), "--report-dir", dir.resolve("folder").toString()));
+        "--report", report.toString(), "--report-dir", dir.resolve("folder").toString(),
+        "--targets", vice.toString(), "--probe-lambdas", "0.001", "--probe-max-epochs", "3", "--probe-burn-in", "1"));
     if (datasetPath != null) {
       args.addAll(List.of("--dataset-path", datasetPath));
     }
@@ -154,12 +175,37 @@ class DemoCommandIT {
       }
     }
     BatchReference.Score expected = BatchReference.score(vectors, triplets, true);
-    JsonNode setting = new ObjectMapper().readTree(report.toFile()).get("settings").get(0);
+    JsonNode json = new ObjectMapper().readTree(report.toFile());
+    JsonNode setting = json.get("settings").get(0);
     assertThat(setting.get("setting").asText()).isEqualTo("vice|embedding|0|NONE");
     assertThat(setting.get("total").asLong()).isEqualTo(expected.total()).isEqualTo(146_168);
     assertThat(setting.get("correct").asLong()).isEqualTo(expected.correct()).isEqualTo(94_185);
     assertThat(setting.get("accuracy").asDouble()).isCloseTo(0.644, within(0.001));
     ReportCheck.assertMatches(dir.resolve("folder"), ReportCheck.json(dir.resolve("folder/report.json")));
+
+    JsonNode probe = json.get("probes").get(0);
+    assertThat(probe.get("setting").asText()).isEqualTo("vice|embedding|0|NONE");
+    assertThat(probe.get("lambda").asDouble()).isEqualTo(0.001);
+    assertThat(probe.get("triplets").asLong()).isEqualTo(146_168);
+    assertThat(probe.get("objects").asInt()).isEqualTo(1854);
+    assertThat(probe.get("folds")).hasSize(3);
+    long heldOut = 0;
+    for (JsonNode fold : probe.get("folds")) {
+      heldOut += fold.get("test_triplets").asLong();
+      assertThat(fold.get("epochs").asInt()).isBetween(1, 3);
+    }
+    assertThat(heldOut).isBetween(146_168L / 27 * 2, 146_168L / 27 * 4); // ~ 1/27 of the triplets per fold
+    // Held-out accuracy of the raw VICE embedding on test-fold triplets: near its 0.644 overall.
+    assertThat(probe.get("mean_zero_shot_accuracy").asDouble()).isCloseTo(0.644, within(0.02));
+
+    JsonNode regression = json.get("regressions").get(0);
+    assertThat(regression.get("dimensions")).hasSize(42);
+    regression.get("dimensions").forEach(d -> assertThat(d.get("r2").asDouble()).as("R^2 of dimension %s",
+        d.get("index")).isGreaterThan(0.99));
+    assertThat(regression.get("objects").asInt()).isEqualTo(1854);
+    assertThat(regression.get("predicted_oooa").asDouble()).isCloseTo(0.644, within(0.02));
+    // The test split's few repeats give no ceiling.
+    assertThat(json.get("noise_ceiling").get("value").isNull()).isTrue();
   }
 
   private static int run(String... args) {

@@ -97,12 +97,7 @@ public final class BatchReference {
    * the group (or of the other responses), ties split evenly. Null when nothing repeats.
    */
   public static double[] ceiling(Collection<TripletJudgment> triplets) {
-    Map<List<String>, List<String>> choicesByGroup = new HashMap<>();
-    for (TripletJudgment t : triplets) {
-      List<String> group = new ArrayList<>(t.getItems());
-      group.sort(null);
-      choicesByGroup.computeIfAbsent(group, g -> new ArrayList<>()).add(t.getItems().get(t.getOddOneOut()));
-    }
+    Map<List<String>, List<String>> choicesByGroup = groups(triplets);
     double agreement = 0;
     double leaveOneOut = 0;
     long responses = 0;
@@ -120,6 +115,45 @@ public final class BatchReference {
       return null;
     }
     return new double[] {agreement / responses, leaveOneOut / responses};
+  }
+
+  /** Groups (the same three items, any order) answered at least twice. */
+  public static long repeatedGroups(Collection<TripletJudgment> triplets) {
+    return groups(triplets).values().stream().filter(c -> c.size() >= 2).count();
+  }
+
+  /**
+   * The ceiling's 95% interval computed directly from the groups: the ceiling c = sum a_g /
+   * sum n_g with a_g the group's agreements, and the cluster (delta-method) variance
+   * G/(G-1) sum (a_g - c n_g)^2 / (sum n_g)^2.
+   */
+  public static double[] ceilingInterval(Collection<TripletJudgment> triplets) {
+    List<double[]> sizesAndAgreements = new ArrayList<>();
+    for (List<String> choices : groups(triplets).values()) {
+      if (choices.size() >= 2) {
+        double a = 0;
+        for (String choice : choices) {
+          a += majorityWeight(choices, choice, -1);
+        }
+        sizesAndAgreements.add(new double[] {choices.size(), a});
+      }
+    }
+    double n = sizesAndAgreements.stream().mapToDouble(g -> g[0]).sum();
+    double c = sizesAndAgreements.stream().mapToDouble(g -> g[1]).sum() / n;
+    double residuals = sizesAndAgreements.stream().mapToDouble(g -> (g[1] - c * g[0]) * (g[1] - c * g[0])).sum();
+    double groups = sizesAndAgreements.size();
+    double half = 1.959963984540054 * Math.sqrt(groups / (groups - 1) * residuals / (n * n));
+    return new double[] {c - half, c + half};
+  }
+
+  private static Map<List<String>, List<String>> groups(Collection<TripletJudgment> triplets) {
+    Map<List<String>, List<String>> choicesByGroup = new HashMap<>();
+    for (TripletJudgment t : triplets) {
+      List<String> group = new ArrayList<>(t.getItems());
+      group.sort(null);
+      choicesByGroup.computeIfAbsent(group, g -> new ArrayList<>()).add(t.getItems().get(t.getOddOneOut()));
+    }
+    return choicesByGroup;
   }
 
   /** 1/k when {@code choice} is among the k most frequent choices (skipping index {@code skip}), else 0. */

@@ -98,6 +98,22 @@ final class BrokerFixture implements AutoCloseable {
     return letters;
   }
 
+  /** Every committed record of {@code topic} (key, value bytes), read from the beginning until {@code quietFor} passes without one. */
+  List<ConsumerRecord<String, byte[]>> readAll(String topic, Duration quietFor) {
+    List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+    try (KafkaConsumer<String, byte[]> consumer = consumer()) {
+      assignFromBeginning(consumer, topic);
+      long quietSince = System.nanoTime();
+      while (System.nanoTime() - quietSince < quietFor.toNanos()) {
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+          records.add(record);
+          quietSince = System.nanoTime();
+        }
+      }
+    }
+    return records;
+  }
+
   private KafkaConsumer<String, byte[]> consumer() {
     Map<String, Object> props = cluster.consumerProperties("scorer-test-reader", "unused");
     props.remove("group.id");

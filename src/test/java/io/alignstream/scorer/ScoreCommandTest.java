@@ -34,6 +34,27 @@ class ScoreCommandTest {
   }
 
   @Test
+  void analysisAndCeilingFlagsBecomeTheirConfiguration() {
+    ScorerConfig config = parse("score", "--probe-lambdas", "0.1", "--probe-max-epochs", "7", "--analysis-threads", "2",
+        "--analysis-coverage", "0.5", "--analysis-step", "0.2", "--analysis-quiet", "500ms", "--regression-folds", "4",
+        "--noise-ceiling", "0.673", "--ceiling-min-repeated", "30").config();
+    assertThat(config.analysis().probe().lambdas()).containsExactly(0.1);
+    assertThat(config.analysis().probe().maxEpochs()).isEqualTo(7);
+    assertThat(config.analysis().probe().batchSize()).isEqualTo(256);
+    assertThat(config.analysis().threads()).isEqualTo(2);
+    assertThat(config.analysis().coverageThreshold()).isEqualTo(0.5);
+    assertThat(config.analysis().coverageStep()).isEqualTo(0.2);
+    assertThat(config.analysis().quiet()).isEqualTo(Duration.ofMillis(500));
+    assertThat(config.analysis().regression().outerFolds()).isEqualTo(4);
+    assertThat(config.analysis().targets()).isNull();
+    assertThat(config.ceiling().constant()).isEqualTo(0.673);
+    assertThat(config.ceiling().constantSource()).contains("Hebart et al. 2020");
+    assertThat(config.ceiling().minRepeatedTriplets()).isEqualTo(30);
+    assertThatThrownBy(() -> parse("score", "--targets", "t.npy").config())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--concepts");
+  }
+
+  @Test
   void theShippedPropertiesFileGivesTheDocumentedDefaults() {
     ScorerConfig config = parse("score", "--config", "scorer/scorer.properties").config();
     assertThat(config.applicationId()).isEqualTo("alignstream-scorer");

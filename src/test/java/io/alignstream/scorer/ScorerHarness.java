@@ -6,6 +6,8 @@ import io.alignstream.common.serde.AvroSerde;
 import io.alignstream.schema.AlignmentMetric;
 import io.alignstream.schema.DeadLetter;
 import io.alignstream.schema.LayerEmbedding;
+import io.alignstream.schema.ProbeResult;
+import io.alignstream.schema.RegressionResult;
 import io.alignstream.schema.TripletJudgment;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,15 +37,20 @@ final class ScorerHarness implements AutoCloseable {
   final String registryUrl = "mock://scorer-" + UUID.randomUUID();
   final ScorerConfig config;
   final TopologyTestDriver driver;
+  final AnalysisJobs analyses;
   final AvroSerde<LayerEmbedding> embeddingSerde;
   final AvroSerde<TripletJudgment> tripletSerde;
   final AvroSerde<AlignmentMetric> metricSerde;
   final AvroSerde<DeadLetter> deadLetterSerde;
+  final AvroSerde<ProbeResult> probeSerde;
+  final AvroSerde<RegressionResult> regressionSerde;
   private final TestInputTopic<byte[], byte[]> embeddingsIn;
   private final TestInputTopic<byte[], byte[]> tripletsIn;
   private final TestOutputTopic<String, AlignmentMetric> oooaOut;
   private final TestOutputTopic<String, AlignmentMetric> windowedOut;
   private final TestOutputTopic<String, DeadLetter> deadLettersOut;
+  private final TestOutputTopic<String, ProbeResult> probesOut;
+  private final TestOutputTopic<String, RegressionResult> regressionsOut;
   private final Map<String, AlignmentMetric> latest = new LinkedHashMap<>();
   private final Path stateDir;
 
@@ -63,12 +70,16 @@ final class ScorerHarness implements AutoCloseable {
     tripletSerde = AvroSerde.configured(TripletJudgment.class, registry, false);
     metricSerde = AvroSerde.configured(AlignmentMetric.class, registry, false);
     deadLetterSerde = AvroSerde.configured(DeadLetter.class, registry, false);
+    probeSerde = AvroSerde.configured(ProbeResult.class, registry, false);
+    regressionSerde = AvroSerde.configured(RegressionResult.class, registry, false);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "scorer-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    driver = new TopologyTestDriver(ScorerTopology.build(topics, registry, config, 1, "test"), props, Instant.EPOCH);
+    analyses = new AnalysisJobs(config.analysis());
+    driver = new TopologyTestDriver(ScorerTopology.build(topics, registry, config, analyses, 1, "test"), props,
+        Instant.EPOCH);
     ByteArraySerializer bytes = new ByteArraySerializer();
     embeddingsIn = driver.createInputTopic(topics.embeddings(), bytes, bytes);
     tripletsIn = driver.createInputTopic(topics.triplets(), bytes, bytes);
@@ -76,6 +87,8 @@ final class ScorerHarness implements AutoCloseable {
     oooaOut = driver.createOutputTopic(topics.oooa(), strings, metricSerde);
     windowedOut = driver.createOutputTopic(topics.oooaWindowed(), strings, metricSerde);
     deadLettersOut = driver.createOutputTopic(topics.deadletter(), strings, deadLetterSerde);
+    probesOut = driver.createOutputTopic(topics.probes(), strings, probeSerde);
+    regressionsOut = driver.createOutputTopic(topics.regressions(), strings, regressionSerde);
   }
 
   byte[] bytes(LayerEmbedding embedding) {
@@ -136,9 +149,18 @@ final class ScorerHarness implements AutoCloseable {
     return new ArrayList<>(deadLettersOut.readKeyValuesToList());
   }
 
+  List<KeyValue<String, ProbeResult>> drainProbes() {
+    return probesOut.readKeyValuesToList();
+  }
+
+  List<KeyValue<String, RegressionResult>> drainRegressions() {
+    return regressionsOut.readKeyValuesToList();
+  }
+
   @Override
   public void close() {
     driver.close();
+    analyses.close();
     SchemaRegistries.dropMock(registryUrl);
   }
 }

@@ -27,8 +27,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ScorerOrderTest {
 
   private static final int[] DIMS = {5, 8, 3};
-  /** In-memory stores: the test driver commits after every record, which RocksDB turns into a flush to disk. */
-  static final ScorerConfig CONFIG = ScorerConfig.defaults(null).withInMemoryStores(true);
+  /**
+   * In-memory stores: the test driver commits after every record, which RocksDB turns into a
+   * flush to disk. No probe or regression jobs: these tests are about the metrics
+   * (ScorerAnalysisTest covers the jobs). A ceiling from any repeat: they check its arithmetic
+   * on small data (the support rule has its own tests).
+   */
+  static final ScorerConfig CONFIG = ScorerConfig.defaults(null).withInMemoryStores(true)
+      .withAnalysis(AnalysisConfig.defaults().withThreads(0))
+      .withCeiling(CeilingConfig.defaults().withMinRepeatedTriplets(1));
 
   @Test
   void tripletsFirstThenEmbeddings() {

@@ -54,7 +54,9 @@ class ScorerServiceIT {
 
   private static ScorerConfig config(Path stateDir, String applicationId) {
     return ScorerConfig.defaults(stateDir).withApplicationId(applicationId).withHttpPort(0)
-        .withTopicPartitions(3).withEmitInterval(Duration.ofMillis(200));
+        .withTopicPartitions(3).withEmitInterval(Duration.ofMillis(200))
+        .withAnalysis(AnalysisConfig.defaults().withThreads(0))
+        .withCeiling(CeilingConfig.defaults().withMinRepeatedTriplets(1));
   }
 
   /** Inputs in a shuffled order with duplicates and stale vectors that are later re-sent. */

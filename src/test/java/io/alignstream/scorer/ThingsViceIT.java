@@ -63,7 +63,6 @@ class ThingsViceIT {
     BatchReference.Score batch = BatchReference.score(vectors, triplets, true);
     assertThat(batch.total()).isEqualTo(146_168);
     assertThat((double) batch.correct() / batch.total()).isCloseTo(0.644, within(0.001));
-    double[] ceiling = BatchReference.ceiling(triplets);
     Set<String> referenced = new HashSet<>();
     triplets.forEach(t -> referenced.addAll(t.getItems()));
 
@@ -73,7 +72,7 @@ class ThingsViceIT {
             "scorer-vice.");
         ScorerService scorer = ScorerService.start(kafka.cluster, ScorerConfig.defaults(dir)
             .withApplicationId("vice-test").withHttpPort(0).withTopicPartitions(1)
-            .withEmitInterval(Duration.ofMillis(200)))) {
+            .withEmitInterval(Duration.ofMillis(200)).withAnalysis(AnalysisConfig.defaults().withThreads(0)))) {
       kafka.send(triplets);
       List<Object> embeddings = new ArrayList<>();
       for (int i = 0; i < ids.size(); i++) {
@@ -89,8 +88,15 @@ class ThingsViceIT {
       assertThat(metric.getItemsEmbedded()).isEqualTo(1854);
       assertThat(metric.getItemsReferenced()).isEqualTo(referenced.size());
       assertThat(metric.getCoverage()).isEqualTo((double) referenced.size() / referenced.size());
-      assertThat(metric.getNoiseCeiling()).isCloseTo(ceiling[0], within(1e-12));
-      assertThat(metric.getNoiseCeilingLoo()).isCloseTo(ceiling[1], within(1e-12));
+      // The test split repeats too few triplets for a ceiling with the default support (100):
+      // the metric shows none rather than a number from a handful of pairs.
+      assertThat(BatchReference.repeatedGroups(triplets)).isPositive().isLessThan(CeilingConfig.DEFAULT_MIN_REPEATED_TRIPLETS);
+      assertThat(metric.getNoiseCeiling()).isNull();
+      assertThat(metric.getNoiseCeilingLoo()).isNull();
+      assertThat(metric.getNormalized()).isNull();
+      CeilingView view = scorer.ceiling().orElseThrow();
+      assertThat(view.value()).isNull();
+      assertThat(view.repeatedTriplets()).isEqualTo(BatchReference.repeatedGroups(triplets));
     }
   }
 }
