@@ -85,7 +85,7 @@ public record Kernels(boolean attention, boolean groupNorm, boolean channelsLast
   }
 
   /** Multi-head attention, [B, Nq, h*d] queries against [B, Nk, h*d] keys and values; see {@link Ops#attention}. */
-  NDArray attention(NDArray q, NDArray k, NDArray v, int heads) {
+  public NDArray attention(NDArray q, NDArray k, NDArray v, int heads) {
     if (!attention) {
       return Ops.attention(q, k, v, heads, null);
     }
@@ -100,7 +100,7 @@ public record Kernels(boolean attention, boolean groupNorm, boolean channelsLast
    * torch.nn.GroupNorm with affine {@code weight} and {@code bias} [C], followed by SiLU when
    * {@code silu}. The explicit route shapes the affine parameters [1, C, 1, ...] itself.
    */
-  NDArray groupNorm(NDArray x, int groups, NDArray weight, NDArray bias, float eps, boolean silu) {
+  public NDArray groupNorm(NDArray x, int groups, NDArray weight, NDArray bias, float eps, boolean silu) {
     if (!groupNorm) {
       long[] affine = new long[x.getShape().dimension()]; // [1, C, 1, 1] for 4-D input
       Arrays.fill(affine, 1);
@@ -117,17 +117,17 @@ public record Kernels(boolean attention, boolean groupNorm, boolean channelsLast
   }
 
   /** A forward's input in the memory order these kernels compute in (itself when NCHW is kept). */
-  NDArray layout(NDArray x) {
+  public NDArray layout(NDArray x) {
     return channelsLast ? TorchScriptKernels.call("channels_last", x) : x;
   }
 
   /** Nearest 2x upsampling; the fused route keeps the input's memory order. */
-  NDArray upsample2x(NDArray x) {
+  public NDArray upsample2x(NDArray x) {
     return channelsLast ? TorchScriptKernels.call("upsample_nearest_2x", x) : Ops.nearestUpsample2x(x);
   }
 
   /** The VAE downsampler's (0, 1, 0, 1) zero padding; the fused route keeps the input's memory order. */
-  NDArray padRightBottom(NDArray x) {
+  public NDArray padRightBottom(NDArray x) {
     return channelsLast ? TorchScriptKernels.call("pad_right_bottom", x) : Ops.padRightBottom(x);
   }
 }
