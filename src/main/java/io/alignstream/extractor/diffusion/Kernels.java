@@ -10,9 +10,11 @@ import java.util.Locale;
  * the TorchScript ones of {@link TorchScriptKernels}. Each switch can be set on its own, so that
  * benchmarks measure what each one buys.
  *
- * <p>Set for a process with {@code -Dalignstream.kernels=fused} (the default: all three),
- * {@code explicit} (none), or a comma list of {@code attention}, {@code group_norm},
- * {@code channels_last}.
+ * <p>Set for a process with {@code -Dalignstream.kernels=attention} (the default), {@code fused}
+ * (all three), {@code explicit} (none), or a comma list of {@code attention}, {@code group_norm},
+ * {@code channels_last}. The fused group norm is not the default: through the whole features
+ * pipeline (VAE, then UNet at t = 0) it drifts to 1.3e-4 from the diffusers fixture, past the
+ * 1e-4 parity tolerance, while SDPA alone stays within it (FeaturesCommandTest).
  *
  * @param attention {@code torch.scaled_dot_product_attention} instead of matmul, softmax, matmul
  * @param groupNorm {@code torch.group_norm} (with the affine, and the SiLU that follows resnet
@@ -41,9 +43,9 @@ public record Kernels(boolean attention, boolean groupNorm, boolean channelsLast
     return new Kernels(true, true, true);
   }
 
-  /** The process default: {@value #PROPERTY}, else {@link #fused()}. */
+  /** The process default: {@value #PROPERTY}, else SDPA attention only (see the class comment). */
   public static Kernels configured() {
-    return parse(System.getProperty(PROPERTY, "fused"));
+    return parse(System.getProperty(PROPERTY, "attention"));
   }
 
   /** "fused", "explicit", or a comma list of attention, group_norm, channels_last. */
