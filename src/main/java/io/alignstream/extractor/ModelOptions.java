@@ -16,10 +16,11 @@ import java.nio.file.Path;
  * @param tinySeed seed of the built-in tiny pipeline's random weights
  * @param latentCache diffusion: clean latents kept across requests (0 keeps none)
  * @param textCache diffusion: prompts' text-encoder states kept (0 keeps none)
+ * @param checkpoints diffusion: how hub ids and single files are found and read (--download, ...)
  */
 public record ModelOptions(
     int pixelSide, String device, String dtype, int unetBatch, String taps, String pooling, Path modelCache,
-    long tinySeed, int latentCache, int textCache) {
+    long tinySeed, int latentCache, int textCache, CheckpointOptions checkpoints) {
 
   public static final int DEFAULT_UNET_BATCH = 8;
   public static final int DEFAULT_CACHE = 256;
@@ -33,6 +34,13 @@ public record ModelOptions(
     }
   }
 
+  /** Options with the default checkpoint options (offline, configs inferred, the environment's hub cache). */
+  public ModelOptions(int pixelSide, String device, String dtype, int unetBatch, String taps, String pooling,
+      Path modelCache, long tinySeed, int latentCache, int textCache) {
+    this(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache, textCache,
+        CheckpointOptions.defaults());
+  }
+
   public static ModelOptions defaults() {
     return new ModelOptions(16, "cpu", "float32", DEFAULT_UNET_BATCH, "default", "mean", defaultModelCache(), 0,
         DEFAULT_CACHE, DEFAULT_CACHE);
@@ -44,33 +52,42 @@ public record ModelOptions(
   }
 
   public ModelOptions withPixelSide(int side) {
-    return new ModelOptions(side, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache, textCache);
+    return new ModelOptions(side, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache, textCache,
+        checkpoints);
   }
 
   public ModelOptions withPlacement(String newDevice, String newDtype) {
     return new ModelOptions(pixelSide, newDevice, newDtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache,
-        textCache);
+        textCache, checkpoints);
   }
 
   public ModelOptions withUnetBatch(int batch) {
-    return new ModelOptions(pixelSide, device, dtype, batch, taps, pooling, modelCache, tinySeed, latentCache, textCache);
+    return new ModelOptions(pixelSide, device, dtype, batch, taps, pooling, modelCache, tinySeed, latentCache, textCache,
+        checkpoints);
   }
 
   public ModelOptions withTaps(String newTaps) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, newTaps, pooling, modelCache, tinySeed, latentCache,
-        textCache);
+        textCache, checkpoints);
   }
 
   public ModelOptions withPooling(String newPooling) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, newPooling, modelCache, tinySeed, latentCache,
-        textCache);
+        textCache, checkpoints);
   }
 
   public ModelOptions withModelCache(Path dir) {
-    return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, dir, tinySeed, latentCache, textCache);
+    return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, dir, tinySeed, latentCache, textCache,
+        checkpoints);
+  }
+
+  public ModelOptions withCheckpoints(CheckpointOptions newCheckpoints) {
+    return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache,
+        textCache, newCheckpoints);
   }
 
   public ModelOptions withCaches(int latents, int texts) {
-    return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latents, texts);
+    return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latents, texts,
+        checkpoints);
   }
 }

@@ -2,6 +2,8 @@ package io.alignstream.scorer;
 
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.ClusterOptions;
+import io.alignstream.common.ManagementOptions;
+import io.alignstream.common.ManagementServer;
 import io.alignstream.common.PipelineTopics;
 import io.alignstream.common.TopicOptions;
 import java.nio.file.Path;
@@ -9,6 +11,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,6 +29,9 @@ public final class ScoreCommand implements Callable<Integer> {
   @Mixin
   TopicOptions topicSetup;
 
+  @Mixin
+  ManagementOptions management;
+
   @Option(names = "--application-id", defaultValue = ScorerConfig.DEFAULT_APPLICATION_ID,
       description = "Kafka Streams application id; instances with the same id share the work (default: ${DEFAULT-VALUE}).")
   String applicationId;
@@ -38,8 +44,14 @@ public final class ScoreCommand implements Callable<Integer> {
       description = "Port of the REST API, event stream and dashboard; 0 = any free port (default: ${DEFAULT-VALUE}).")
   int httpPort;
 
+  @Option(names = "--http-host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+      description = "Address the HTTP port binds: 127.0.0.1 keeps the API on this machine; 0.0.0.0 (or one"
+          + " interface's address) serves other machines, which other scorer instances need (default: 127.0.0.1).")
+  String httpHost;
+
   @Option(names = "--advertised-host", defaultValue = "127.0.0.1",
-      description = "Host name other scorer instances reach this one's HTTP port at (default: ${DEFAULT-VALUE}).")
+      description = "Host name other scorer instances reach this one's HTTP port at; it does not change what the port"
+          + " binds (--http-host) (default: ${DEFAULT-VALUE}).")
   String advertisedHost;
 
   @Option(names = "--window", defaultValue = "1m", converter = DurationConverter.class,
@@ -71,7 +83,7 @@ public final class ScoreCommand implements Callable<Integer> {
   boolean inMemoryStores;
 
   ScorerConfig config() {
-    return new ScorerConfig(applicationId, stateDir, httpPort, advertisedHost, window, advance,
+    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance,
         Duration.ofMillis(emitIntervalMs), similarity, streamThreads, PipelineTopics.DEFAULT_PARTITIONS, (short) 1,
         vectorCacheMb * 1024 * 1024, inMemoryStores);
   }
@@ -81,15 +93,27 @@ public final class ScoreCommand implements Callable<Integer> {
     ClusterConfig resolved = cluster.resolve();
     topicSetup.ensureTopics(resolved); // --partitions / --replication-factor for topics still missing
     ScorerService scorer = ScorerService.start(resolved, config());
+    ManagementServer server = management.start("scorer", applicationId + "@" + scorer.baseUri().getAuthority(),
+        scorer::status);
     CountDownLatch stopped = new CountDownLatch(1);
+    AtomicBoolean stopping = new AtomicBoolean();
+    // SIGTERM / Ctrl-C: the streams commit their open transaction (at most the commit interval of
+    // work) and leave the group, within ScorerService's close timeout.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stopping.set(true);
       scorer.close();
+      if (server != null) {
+        server.close();
+      }
       stopped.countDown();
     }, "alignstream-scorer-shutdown"));
     System.err.println("scorer running: dashboard at " + scorer.baseUri() + " (Ctrl-C to stop)");
+    if (server != null) {
+      System.err.println("scorer " + server.describe());
+    }
     while (!stopped.await(1, TimeUnit.SECONDS)) {
       KafkaStreams.State state = scorer.state();
-      if (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.NOT_RUNNING) {
+      if (!stopping.get() && (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.NOT_RUNNING)) {
         System.err.println("scorer stopped: streams are " + state);
         return 1;
       }

@@ -2,6 +2,7 @@ package io.alignstream.scorer;
 
 import com.sun.net.httpserver.HttpServer;
 import io.alignstream.common.ClusterConfig;
+import io.alignstream.common.ManagementServer;
 import io.alignstream.common.PipelineTopics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -42,6 +44,8 @@ import org.slf4j.LoggerFactory;
 public final class ScorerService implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ScorerService.class);
+  /** The main consumer's session timeout unless -X sets one (Kafka's default is 45 s). */
+  static final int SESSION_TIMEOUT_MS = 10_000;
 
   private final KafkaStreams streams;
   private final HttpServer http;
@@ -49,10 +53,14 @@ public final class ScorerService implements AutoCloseable {
   private final MetricFeed feed;
   private final MetricsQuery query;
   private final HostInfo self;
+  private final ScorerReadiness readiness;
+  private final ScorerMeters meters;
 
   private ScorerService(KafkaStreams streams, HttpServer http, ExecutorService httpThreads, MetricFeed feed,
-      MetricsQuery query, HostInfo self) {
+      MetricsQuery query, HostInfo self, ScorerReadiness readiness, ScorerMeters meters) {
     this.streams = streams;
+    this.readiness = readiness;
+    this.meters = meters;
     this.http = http;
     this.httpThreads = httpThreads;
     this.feed = feed;
@@ -85,8 +93,10 @@ public final class ScorerService implements AutoCloseable {
       LOG.error("scorer stream thread failed; replacing it (state is restored from the changelogs)", e);
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
     });
+    ScorerReadiness readiness = new ScorerReadiness(streams);
+    streams.setGlobalStateRestoreListener(readiness);
     EventHub hub = new EventHub();
-    MetricsQuery query = new MetricsQuery(streams, self);
+    MetricsQuery query = new MetricsQuery(streams, self, readiness);
     new ScorerHttpApi(query, hub, () -> streams.state().name()).register(http);
     ExecutorService httpThreads = Executors.newCachedThreadPool(runnable -> {
       Thread thread = new Thread(runnable, "alignstream-scorer-http");
@@ -97,9 +107,10 @@ public final class ScorerService implements AutoCloseable {
     MetricFeed feed = new MetricFeed(cluster, instance + "-feed", hub);
     feed.start();
     http.start();
+    ScorerMeters meters = new ScorerMeters(streams, readiness, instance);
     streams.start();
     LOG.info("scorer {} started: {} partitions, http://{}:{}/", instance, partitions, self.host(), self.port());
-    return new ScorerService(streams, http, httpThreads, feed, query, self);
+    return new ScorerService(streams, http, httpThreads, feed, query, self, readiness, meters);
   }
 
   static Properties streamsProperties(ClusterConfig cluster, ScorerConfig config, HostInfo self) {
@@ -117,6 +128,15 @@ public final class ScorerService implements AutoCloseable {
     // partitions move to the other instances, or to this one restarted, at once rather than
     // after the session timeout (45 s).
     props.put(StreamsConfig.mainConsumerPrefix("internal.leave.group.on.close"), true);
+    // Recovery time (unless -X says otherwise): a killed instance's partitions move after 10 s
+    // rather than Kafka's 45 s, and each partition's state is kept warm in another instance
+    // (a standby, where there is one), which then takes over without restoring the changelog.
+    if (!props.containsKey(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG)
+        && !props.containsKey(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG))) {
+      props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), SESSION_TIMEOUT_MS);
+      props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), SESSION_TIMEOUT_MS / 5);
+    }
+    props.putIfAbsent(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 1);
     // Dead letters carry the original record, which may be as large as the input topics allow.
     props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), PipelineTopics.MAX_REQUEST_BYTES + 65536);
     return props;
@@ -148,9 +168,19 @@ public final class ScorerService implements AutoCloseable {
     return streams.state();
   }
 
+  /** Ready when every partition is assigned and restored; otherwise starting, rebalancing, restoring, ... */
+  public ManagementServer.Status status() {
+    return readiness.status();
+  }
+
   /** The HTTP port actually bound (useful with port 0). */
   public int httpPort() {
     return self.port();
+  }
+
+  /** The address the HTTP port is bound to ({@code --http-host}), whatever is advertised. */
+  public InetSocketAddress httpAddress() {
+    return http.getAddress();
   }
 
   public URI baseUri() {
@@ -197,20 +227,30 @@ public final class ScorerService implements AutoCloseable {
     http.stop(0);
     httpThreads.shutdownNow();
     feed.close();
+    meters.close();
     streams.close(Duration.ofSeconds(60));
     LOG.info("scorer on port {} stopped", self.port());
   }
 
+  /**
+   * Binds {@code --http-host} only: a non-loopback advertised host no longer opens the API to
+   * every interface by itself, so exposing it is always an explicit choice.
+   */
   private static HttpServer bind(ScorerConfig config) {
     try {
-      InetAddress advertised = InetAddress.getByName(config.advertisedHost());
-      // Loopback stays loopback (the local demo); anything else listens on all interfaces.
-      InetSocketAddress address = advertised.isLoopbackAddress()
-          ? new InetSocketAddress(advertised, config.httpPort())
-          : new InetSocketAddress(config.httpPort());
-      return HttpServer.create(address, 64);
+      InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(config.httpHost()), config.httpPort());
+      HttpServer server = HttpServer.create(address, 64);
+      boolean advertisedLoopback = InetAddress.getByName(config.advertisedHost()).isLoopbackAddress();
+      if (!advertisedLoopback && address.getAddress().isLoopbackAddress()) {
+        LOG.warn("the scorer advertises {} to other instances but its HTTP port listens on {} only: they cannot"
+            + " reach it; pass --http-host 0.0.0.0 (or this machine's address) to serve them", config.advertisedHost(),
+            config.httpHost());
+      }
+      LOG.info("scorer HTTP API on {}:{}", config.httpHost(), server.getAddress().getPort());
+      return server;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot bind the scorer's HTTP port " + config.httpPort() + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot bind the scorer's HTTP port " + config.httpHost() + ":" + config.httpPort()
+          + ": " + e.getMessage(), e);
     }
   }
 
