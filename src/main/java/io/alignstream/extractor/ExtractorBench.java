@@ -8,10 +8,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.alignstream.extractor.diffusion.ClipTokenizer;
 import io.alignstream.extractor.diffusion.ComponentFolder;
+import io.alignstream.extractor.diffusion.Kernels;
 import io.alignstream.extractor.diffusion.Placement;
 import io.alignstream.extractor.diffusion.Pooling;
 import io.alignstream.extractor.diffusion.StableDiffusion;
 import io.alignstream.extractor.diffusion.StableDiffusionFeatureModel;
+import io.alignstream.extractor.diffusion.Taps;
 import io.alignstream.extractor.diffusion.UNet;
 import io.alignstream.extractor.diffusion.UNetFlops;
 import io.alignstream.schema.Conditioning;
@@ -98,6 +100,26 @@ public final class ExtractorBench implements Callable<Integer> {
       description = "Images in the timed grid call (default: 4 for tiny at 256, 1 for tiny at 512 and for sd21).")
   Integer gridImages;
 
+  @Option(names = "--kernels", paramLabel = "SETTING",
+      description = "UNet cases: time the forward with these kernel settings, alternating within each round "
+          + "(repeatable: fused, explicit, or a comma list of attention, group_norm, channels_last; default: the "
+          + "process setting -D" + Kernels.PROPERTY + ", else fused).")
+  List<String> kernelSettings;
+
+  @Option(names = "--compare",
+      description = "UNet cases: alternate each round with diffusers' UNet2DConditionModel (--peer-command, same config, "
+          + "batch and latent) and print the best-of ratio as a \"compare\" line.")
+  boolean compare;
+
+  @Option(names = "--rounds", paramLabel = "N",
+      description = "UNet cases: alternating rounds of --iterations forwards each (default: 2 with --compare, else 1).")
+  Integer rounds;
+
+  @Option(names = "--peer-command", defaultValue = "/usr/bin/python3 bench/peer_diffusers.py", paramLabel = "CMD",
+      description = "The diffusers peer --compare starts, split on spaces (default: ${DEFAULT-VALUE}; it needs diffusers "
+          + "and PyTorch importable, see the README).")
+  String peerCommand;
+
   @Option(names = "--memory-check",
       description = "Instead of the speed cases: run --images tiny-model images and sample RSS and live NDArrays.")
   boolean memoryCheck;
@@ -130,6 +152,9 @@ public final class ExtractorBench implements Callable<Integer> {
       if (!tiny && !sd21) {
         throw new IllegalArgumentException("--model must be tiny, sd21 or all, got '" + model + "'");
       }
+      if (selected("dispatch")) {
+        dispatchCase();
+      }
       if (tiny) {
         benchTiny();
       }
@@ -157,7 +182,7 @@ public final class ExtractorBench implements Callable<Integer> {
     try (StableDiffusion sd = StableDiffusion.open(io.alignstream.extractor.diffusion.PipelineFolder.open(dir),
         placement)) {
       for (int latent : List.of(32, 64)) {
-        best.put(latent, unetCases(sd.unet(), "tiny", latent,
+        best.put(latent, unetCases(sd.unet(), "tiny", dir, latent,
             placement.device().isGpu() ? List.of(1, 2, 4, 8, 16, 32) : List.of(1, 2, 4, 8), iters));
       }
     }
@@ -188,7 +213,7 @@ public final class ExtractorBench implements Callable<Integer> {
     Map<Integer, Integer> best = new LinkedHashMap<>();
     try {
       for (int latent : List.of(32, 64)) {
-        best.put(latent, unetCases(sd.unet(), "sd21", latent,
+        best.put(latent, unetCases(sd.unet(), "sd21", sd21Config, latent,
             placement.device().isGpu() ? List.of(1, 2, 4, 8, 16) : List.of(1, 2), iters));
       }
     } catch (RuntimeException e) {
@@ -208,49 +233,197 @@ public final class ExtractorBench implements Callable<Integer> {
     }
   }
 
-  /** Times full forwards at each batch size; returns the batch with the most latents per second (0 if none ran). */
-  private int unetCases(UNet unet, String modelName, int latent, List<Integer> batches, int iters) {
+  /**
+   * Times full forwards at each batch size, recording the nine paper taps and the noise
+   * prediction (mean-pooled), with each --kernels setting and, with --compare, diffusers, in
+   * alternating rounds; returns the batch with the most latents per second (0 if none ran).
+   */
+  private int unetCases(UNet unet, String modelName, Path modelConfig, int latent, List<Integer> batches, int iters) {
     int bestBatch = 0;
     double bestRate = 0;
+    List<Kernels> settings = kernelSettings == null ? List.of(unet.kernels())
+        : kernelSettings.stream().map(Kernels::parse).toList();
+    int roundCount = rounds != null ? rounds : compare ? 2 : 1;
+    if (roundCount < 1) {
+      throw new IllegalArgumentException("--rounds must be >= 1, got " + roundCount);
+    }
+    List<String> taps = new ArrayList<>(Taps.paths(Taps.paper(unet.config())));
+    taps.add("out");
     for (int batch : batches) {
       String name = "unet-" + modelName + "-" + latent + "-b" + batch;
       if (!selected(name)) {
         continue;
       }
       UNetFlops flops = UNetFlops.of(unet.config(), batch, latent, latent, CONTEXT_TOKENS);
-      try (NDManager m = NDManager.newBaseManager(unet.placement().device())) {
+      try (NDManager m = NDManager.newBaseManager(unet.placement().device());
+          PeerProcess peer = compare ? PeerProcess.start(peerArguments(modelName, modelConfig, latent, batch, iters))
+              : null) {
         SplittableRandom rng = new SplittableRandom(batch * 1000L + latent);
         NDArray latents = m.create(uniform(rng, batch * 4 * latent * latent), new Shape(batch, 4, latent, latent));
         int width = unet.config().crossAttentionDims().get(0);
         NDArray context = m.create(uniform(rng, batch * CONTEXT_TOKENS * width),
             new Shape(batch, CONTEXT_TOKENS, width));
-        for (int i = 0; i < warmup; i++) {
-          progress(name + ": warm-up " + (i + 1) + "/" + warmup);
-          unet.forward(latents, new float[] {500}, context, List.of("out"), Pooling.MEAN);
-        }
-        long start = System.nanoTime();
-        for (int i = 0; i < iters; i++) {
-          if (iters <= 3 || i % 5 == 0) {
-            progress(name + ": iteration " + (i + 1) + "/" + iters);
+        Map<Kernels, Double> bestJava = new LinkedHashMap<>();
+        double bestPeer = 0;
+        for (int round = 1; round <= roundCount; round++) {
+          for (Kernels kernels : settings) {
+            UNet variant = unet.using(kernels);
+            if (round == 1) {
+              for (int i = 0; i < warmup; i++) {
+                progress(name + " [" + kernels + "]: warm-up " + (i + 1) + "/" + warmup);
+                variant.forward(latents, new float[] {500}, context, taps, Pooling.MEAN);
+              }
+            }
+            progress(name + " [" + kernels + "]: round " + round + "/" + roundCount + ", " + iters + " iteration(s)");
+            long start = System.nanoTime();
+            for (int i = 0; i < iters; i++) {
+              variant.forward(latents, new float[] {500}, context, taps, Pooling.MEAN);
+            }
+            double forwardsPerS = iters / ((System.nanoTime() - start) / 1e9);
+            ObjectNode r = caseNode(name, modelName, latent, batch, iters);
+            r.put("forwards_per_s", round(forwardsPerS));
+            r.put("latents_per_s", round(forwardsPerS * batch));
+            r.put("ms_per_forward", round(1000 / forwardsPerS));
+            r.put("gflop_per_forward", round(flops.total() / 1e9));
+            r.put("gflops_per_s", round(flops.total() / 1e9 * forwardsPerS));
+            r.put("impl", "java");
+            r.put("kernels", kernels.toString());
+            r.put("round", round);
+            emit(r);
+            bestJava.merge(kernels, forwardsPerS, Math::max);
           }
-          unet.forward(latents, new float[] {500}, context, List.of("out"), Pooling.MEAN);
+          if (peer != null) {
+            progress(name + " [diffusers]: round " + round + "/" + roundCount + ", " + iters + " iteration(s)");
+            ObjectNode r = peer.measure();
+            r.put("round", round);
+            emit(r);
+            bestPeer = Math.max(bestPeer, r.get("forwards_per_s").asDouble());
+          }
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        double forwardsPerS = iters / seconds;
-        ObjectNode r = caseNode(name, modelName, latent, batch, iters);
-        r.put("forwards_per_s", round(forwardsPerS));
-        r.put("latents_per_s", round(forwardsPerS * batch));
-        r.put("ms_per_forward", round(1000 / forwardsPerS));
-        r.put("gflop_per_forward", round(flops.total() / 1e9));
-        r.put("gflops_per_s", round(flops.total() / 1e9 * forwardsPerS));
-        emit(r);
-        if (forwardsPerS * batch > bestRate) {
-          bestRate = forwardsPerS * batch;
+        if (peer != null) {
+          for (Map.Entry<Kernels, Double> e : bestJava.entrySet()) {
+            ObjectNode r = JSON.createObjectNode();
+            r.put("case", name);
+            r.put("compare", "java/diffusers");
+            r.put("latent", latent);
+            r.put("batch", batch);
+            r.put("kernels", e.getKey().toString());
+            r.put("rounds", roundCount);
+            r.put("java_ms_per_forward", round(1000 / e.getValue()));
+            r.put("diffusers_ms_per_forward", round(1000 / bestPeer));
+            r.put("speedup", round(e.getValue() / bestPeer));
+            emit(r);
+          }
+        }
+        double rate = bestJava.get(settings.get(0)) * batch;
+        if (rate > bestRate) {
+          bestRate = rate;
           bestBatch = batch;
         }
       }
     }
     return bestBatch;
+  }
+
+  /** The peer script's arguments for one UNet case, matching this run's settings. */
+  private List<String> peerArguments(String modelName, Path modelConfig, int latent, int batch, int iters) {
+    List<String> command = new ArrayList<>(List.of(peerCommand.trim().split("\\s+")));
+    command.addAll(List.of("--config", modelConfig.toString(), "--model", modelName,
+        "--latent", String.valueOf(latent), "--batch", String.valueOf(batch),
+        "--warmup", String.valueOf(Math.max(1, warmup)), "--iterations", String.valueOf(iters),
+        "--threads", String.valueOf(JniUtils.getNumThreads()),
+        "--device", modelFlags.placement().device().isGpu() ? "cuda" : "cpu",
+        "--dtype", modelFlags.placement().dtype() == ai.djl.ndarray.types.DataType.FLOAT16 ? "float16" : "float32",
+        "--serve"));
+    return command;
+  }
+
+  /**
+   * bench/peer_diffusers.py in --serve mode: built and warmed up once, then one timed case per
+   * request line, answered with one JSON line (its stderr goes to ours).
+   */
+  static final class PeerProcess implements AutoCloseable {
+    private final Process process;
+    private final java.io.BufferedReader answers;
+    private final java.io.Writer requests;
+    private final List<String> command;
+
+    private PeerProcess(Process process, List<String> command) {
+      this.process = process;
+      this.command = command;
+      this.answers = process.inputReader(java.nio.charset.StandardCharsets.UTF_8);
+      this.requests = process.outputWriter(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    static PeerProcess start(List<String> command) {
+      try {
+        progress("starting the diffusers peer: " + String.join(" ", command));
+        return new PeerProcess(new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start(),
+            command);
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot start the diffusers peer '" + String.join(" ", command) + "': "
+            + e.getMessage() + " (see --peer-command)");
+      }
+    }
+
+    ObjectNode measure() {
+      try {
+        requests.write("run\n");
+        requests.flush();
+        String line = answers.readLine();
+        if (line == null) {
+          throw new IllegalArgumentException("the diffusers peer '" + String.join(" ", command)
+              + "' exited without a result (its messages are above; is diffusers on PYTHONPATH?)");
+        }
+        return (ObjectNode) JSON.readTree(line);
+      } catch (IOException e) {
+        throw new UncheckedIOException("talking to the diffusers peer", e);
+      }
+    }
+
+    @Override
+    public void close() {
+      process.destroy();
+    }
+  }
+
+  /**
+   * {@code dispatch}: what one operator call costs apart from its arithmetic, on [1, 8, 1, 1]
+   * arrays: a DJL eager operator (an add), a call into the fused TorchScript module doing one
+   * operator (channels_last), and one doing two ({@code group_norm_silu}). Multiplied by the
+   * calls of a forward this says how much of a forward is dispatch (see the README).
+   */
+  private void dispatchCase() {
+    int calls = 20_000;
+    try (NDManager m = NDManager.newBaseManager(modelFlags.placement().device())) {
+      NDArray x = m.ones(new Shape(1, 8, 1, 1));
+      NDArray w = m.ones(new Shape(8));
+      NDArray b = m.zeros(new Shape(8));
+      Kernels fused = Kernels.fused();
+      double[] us = new double[3];
+      for (int pass = 0; pass < 2; pass++) { // the first pass warms up
+        us[0] = perCallMicros(calls, () -> x.add(x).close());
+        us[1] = perCallMicros(calls, () -> fused.layout(x).close());
+        us[2] = perCallMicros(calls, () -> fused.groupNorm(x, 4, w, b, 1e-5f, true).close());
+      }
+      ObjectNode r = JSON.createObjectNode();
+      r.put("case", "dispatch");
+      r.put("device", modelFlags.device());
+      r.put("threads", JniUtils.getNumThreads());
+      r.put("calls", calls);
+      r.put("djl_op_us", round(us[0]));
+      r.put("torchscript_call_us", round(us[1]));
+      r.put("torchscript_group_norm_silu_us", round(us[2]));
+      emitWithoutTable(r);
+    }
+  }
+
+  private static double perCallMicros(int calls, Runnable call) {
+    long start = System.nanoTime();
+    for (int i = 0; i < calls; i++) {
+      call.run();
+    }
+    return (System.nanoTime() - start) / 1e3 / calls;
   }
 
   /**
@@ -323,6 +496,12 @@ public final class ExtractorBench implements Callable<Integer> {
     } catch (IOException | RuntimeException e) {
       return -1;
     }
+  }
+
+  private void emitWithoutTable(ObjectNode r) {
+    r.put("load_avg_1m", loadAverage());
+    System.out.println(r.toString());
+    System.out.flush();
   }
 
   private void emit(ObjectNode r) {

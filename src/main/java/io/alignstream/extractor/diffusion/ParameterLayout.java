@@ -225,50 +225,30 @@ public final class ParameterLayout {
    */
   public static ParameterLayout unet(UNetConfig c) {
     ParameterLayout l = new ParameterLayout();
-    long c0 = c.blockOutChannels().get(0);
     long temb = c.timeEmbedDim();
-    boolean linear = c.useLinearProjection();
-    l.conv("conv_in", c0, c.inChannels(), 3);
-    l.linear("time_embedding.linear_1", temb, c0, true);
-    l.linear("time_embedding.linear_2", temb, temb, true);
-    for (int i = 0; i < c.levels(); i++) {
-      String b = "down_blocks." + i;
-      long out = c.downOutChannels(i);
-      for (int j = 0; j < c.layersPerBlock().get(i); j++) {
-        l.resnet(b + ".resnets." + j, j == 0 ? c.downInChannels(i) : out, out, temb);
-        if (c.downHasAttention(i)) {
-          l.transformer(b + ".attentions." + j, out, c.transformerLayersPerBlock().get(i),
-              c.crossAttentionDims().get(i), linear);
+    List<UNetConfig.Module> modules = c.modules();
+    // diffusers registers conv_in before the time embedding; random checkpoints draw their
+    // values in this order, so it is kept
+    modules.stream().filter(m -> m.kind() == UNetConfig.ModuleKind.CONV_IN)
+        .forEach(m -> l.conv(m.path(), m.outChannels(), m.inChannels(), 3));
+    for (UNetConfig.Module m : modules) {
+      String p = m.path();
+      switch (m.kind()) {
+        case TIME_EMBEDDING -> {
+          l.linear(p + ".linear_1", m.outChannels(), m.inChannels(), true);
+          l.linear(p + ".linear_2", m.outChannels(), m.outChannels(), true);
         }
-      }
-      if (c.downHasDownsampler(i)) {
-        l.conv(b + ".downsamplers.0.conv", out, out, 3);
+        case RESNET -> l.resnet(p, m.inChannels(), m.outChannels(), temb);
+        case TRANSFORMER -> l.transformer(p, m.outChannels(), m.transformerLayers(), m.crossAttentionDim(),
+            c.useLinearProjection());
+        case DOWNSAMPLER, UPSAMPLER -> l.conv(p + ".conv", m.outChannels(), m.inChannels(), 3);
+        case OUT -> {
+          l.norm("conv_norm_out", m.inChannels());
+          l.conv("conv_out", m.outChannels(), m.inChannels(), 3);
+        }
+        case TIME_PROJ, CONV_IN, BLOCK -> { } // no weights, or added above
       }
     }
-    int deepest = c.levels() - 1;
-    long mid = c.midChannels();
-    l.resnet("mid_block.resnets.0", mid, mid, temb);
-    l.transformer("mid_block.attentions.0", mid, c.transformerLayersPerBlock().get(deepest),
-        c.crossAttentionDims().get(deepest), linear);
-    l.resnet("mid_block.resnets.1", mid, mid, temb);
-    // Up blocks mirror the down blocks; each resnet also takes a skip connection.
-    for (int i = 0; i < c.levels(); i++) {
-      String b = "up_blocks." + i;
-      long out = c.upOutChannels(i);
-      int level = c.upLevel(i);
-      for (int j = 0; j < c.upResnets(i); j++) {
-        l.resnet(b + ".resnets." + j, c.upResnetInChannels(i, j) + c.upSkipChannels(i, j), out, temb);
-        if (c.upHasAttention(i)) {
-          l.transformer(b + ".attentions." + j, out, c.transformerLayersPerBlock().get(level),
-              c.crossAttentionDims().get(level), linear);
-        }
-      }
-      if (c.upHasUpsampler(i)) {
-        l.conv(b + ".upsamplers.0.conv", out, out, 3);
-      }
-    }
-    l.norm("conv_norm_out", c0);
-    l.conv("conv_out", c.outChannels(), c0, 3);
     return l;
   }
 

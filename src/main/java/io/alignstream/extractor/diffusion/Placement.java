@@ -42,7 +42,13 @@ public record Placement(Device device, DataType dtype) {
    *     see, or float16 on the CPU
    */
   public static Placement parse(String device, String dtype) {
-    return of(device(device, ai.djl.engine.Engine.getInstance().getGpuCount()), dtype);
+    Placement placement = of(device(device, ai.djl.engine.Engine.getInstance().getGpuCount()), dtype);
+    if (placement.device().isGpu()) {
+      // The extractor runs the same few shapes (one per batch size and latent side) thousands of
+      // times: letting cuDNN time its algorithms once per shape pays back after the first batch.
+      ai.djl.pytorch.jni.JniUtils.setBenchmarkCuDNN(true);
+    }
+    return placement;
   }
 
   /** The DJL device a "cpu", "gpu" or "gpu:N" setting names, given how many GPUs the engine sees. */

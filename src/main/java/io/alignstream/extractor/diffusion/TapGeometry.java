@@ -15,31 +15,8 @@ public record TapGeometry(int channels, int downscale) {
   /** The geometry of a module path of {@link UNetConfig#modulePaths()}. */
   public static TapGeometry of(UNetConfig c, String path) {
     Taps.requireValid(java.util.List.of(path), c);
-    switch (path) {
-      case "time_proj":
-        return new TapGeometry(c.blockOutChannels().get(0), 0);
-      case "time_embedding":
-        return new TapGeometry(c.timeEmbedDim(), 0);
-      case "conv_in":
-        return new TapGeometry(c.blockOutChannels().get(0), 1);
-      case "out":
-        return new TapGeometry(c.outChannels(), 1);
-      default:
-        break;
-    }
-    String[] parts = path.split("\\.");
-    if (parts[0].equals("mid_block")) {
-      return new TapGeometry(c.midChannels(), 1 << (c.levels() - 1));
-    }
-    int block = Integer.parseInt(parts[1]);
-    // A block's own output and its resampler's are after the resampler; its resnets and attentions before.
-    boolean afterResampler = parts.length == 2 || parts[2].equals("downsamplers") || parts[2].equals("upsamplers");
-    if (parts[0].equals("down_blocks")) {
-      int level = block + (afterResampler && c.downHasDownsampler(block) ? 1 : 0);
-      return new TapGeometry(c.downOutChannels(block), 1 << level);
-    }
-    int level = c.upLevel(block) - (afterResampler && c.upHasUpsampler(block) ? 1 : 0);
-    return new TapGeometry(c.upOutChannels(block), 1 << level);
+    UNetConfig.Module m = c.module(path);
+    return new TapGeometry(m.outChannels(), m.downscale());
   }
 
   /** Whether the module emits a spatial map (everything but the time embeddings). */

@@ -41,10 +41,10 @@ public final class UNet implements AutoCloseable {
   private final WeightStore store;
   private final Weights root;
 
-  private UNet(UNetConfig config, WeightStore store) {
+  private UNet(UNetConfig config, WeightStore store, Kernels kernels) {
     this.config = config;
     this.store = store;
-    this.root = store.root();
+    this.root = store.root().using(kernels);
   }
 
   /** Loads the {@code unet} component of a diffusers pipeline folder. */
@@ -61,7 +61,7 @@ public final class UNet implements AutoCloseable {
   public static UNet load(ComponentFolder folder, Placement placement) {
     UNetConfig config = UNetConfig.from(folder);
     ParameterLayout.unet(config).verify(ParameterLayout.inHeaders(folder.weightFiles()), folder);
-    return new UNet(config, folder.loadWeights(placement));
+    return new UNet(config, folder.loadWeights(placement), Kernels.configured());
   }
 
   /** Wraps an already loaded store (e.g. random weights for a benchmark); the UNet then owns it. */
@@ -69,7 +69,20 @@ public final class UNet implements AutoCloseable {
     java.util.Map<String, long[]> found = new java.util.LinkedHashMap<>();
     store.names().forEach(n -> found.put(n, store.shape(n)));
     ParameterLayout.unet(config).verify(found, store.source());
-    return new UNet(config, store);
+    return new UNet(config, store, Kernels.configured());
+  }
+
+  /**
+   * The same UNet computing with other kernels (e.g. {@link Kernels#explicit()} as a reference).
+   * The two share one weight store: closing either closes it.
+   */
+  public UNet using(Kernels kernels) {
+    return new UNet(config, store, kernels);
+  }
+
+  /** The kernels the forward computes group norms, attention and memory layout with. */
+  public Kernels kernels() {
+    return root.kernels();
   }
 
   public UNetConfig config() {
@@ -116,7 +129,7 @@ public final class UNet implements AutoCloseable {
     try (NDManager scope = store.manager().newSubManager()) {
       Pass pass = new Pass(scope, Ops.enter(encoderHiddenStates, scope, store.dtype()), recorder);
       try {
-        pass.unet(Ops.enter(sample, scope, store.dtype()), timesteps);
+        pass.unet(root.kernels().layout(Ops.enter(sample, scope, store.dtype())), timesteps);
       } catch (TapRecorder.AllRecorded done) {
         // the deepest requested module has run: nothing below it is needed
       }
@@ -210,8 +223,8 @@ public final class UNet implements AutoCloseable {
       }
 
       // 6. out: GroupNorm, SiLU, conv 3x3 to the predicted noise
-      h = root.groupNorm(h, "conv_norm_out", groups, eps); // [B, C0, H, W]
-      h = root.conv2d(Ops.silu(h), "conv_out", 1, 1); // [B, C0, H, W] -> [B, 4, H, W]
+      h = root.groupNormSilu(h, "conv_norm_out", groups, eps); // [B, C0, H, W]
+      h = root.conv2d(h, "conv_out", 1, 1); // [B, C0, H, W] -> [B, 4, H, W]
       tap("out", h); // [B, 4, H, W]
     }
 
@@ -300,12 +313,12 @@ public final class UNet implements AutoCloseable {
      * Dropout is the identity at inference.
      */
     private NDArray resnet(Weights w, NDArray x, float outputScale) {
-      NDArray h = w.groupNorm(x, "norm1", groups, eps); // [B, Cin, H, W]
-      h = w.conv2d(Ops.silu(h), "conv1", 1, 1); // [B, Cin, H, W] -> [B, C, H, W]
+      NDArray h = w.groupNormSilu(x, "norm1", groups, eps); // [B, Cin, H, W]
+      h = w.conv2d(h, "conv1", 1, 1); // [B, Cin, H, W] -> [B, C, H, W]
       NDArray t = w.linear(tembAct, "time_emb_proj"); // [T, E] -> [T, C]
       h = h.add(t.reshape(t.getShape().get(0), -1, 1, 1)); // [B, C, H, W] + [T, C, 1, 1] (broadcast over positions)
-      h = w.groupNorm(h, "norm2", groups, eps); // [B, C, H, W]
-      h = w.conv2d(Ops.silu(h), "conv2", 1, 1); // [B, C, H, W] -> [B, C, H, W]
+      h = w.groupNormSilu(h, "norm2", groups, eps); // [B, C, H, W]
+      h = w.conv2d(h, "conv2", 1, 1); // [B, C, H, W] -> [B, C, H, W]
       // a 1x1 conv adapts the residual where the channel count changes
       NDArray residual = w.has("conv_shortcut.weight") ? w.conv2d(x, "conv_shortcut", 1, 0) : x; // [B, C, H, W]
       NDArray out = residual.add(h); // [B, C, H, W]
@@ -377,14 +390,14 @@ public final class UNet implements AutoCloseable {
      */
     private NDArray downsample(Weights w, NDArray x) {
       NDArray h = config.downsamplePadding() == 0
-          ? w.conv2d(Ops.padRightBottom(x), "conv", 2, 0) // [B, C, H+1, W+1] -> [B, C, H/2, W/2]
+          ? w.conv2d(w.kernels().padRightBottom(x), "conv", 2, 0) // [B, C, H+1, W+1] -> [B, C, H/2, W/2]
           : w.conv2d(x, "conv", 2, 1); // [B, C, H, W] -> [B, C, H/2, W/2]
       return tap(w, h); // [B, C, H/2, W/2]
     }
 
     /** Upsample2D: nearest-neighbour 2x, then a 3x3 conv. */
     private NDArray upsample(Weights w, NDArray x) {
-      NDArray h = Ops.nearestUpsample2x(x); // [B, C, H, W] -> [B, C, 2H, 2W]
+      NDArray h = w.kernels().upsample2x(x); // [B, C, H, W] -> [B, C, 2H, 2W]
       return tap(w, w.conv2d(h, "conv", 1, 1)); // [B, C, 2H, 2W]
     }
 

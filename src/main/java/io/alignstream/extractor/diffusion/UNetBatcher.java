@@ -109,12 +109,11 @@ public final class UNetBatcher {
   /** Scores plus softmax weights of the largest self-attention, for one input. */
   static long attentionBytesPerInput(UNetConfig c, long height, long width, int bytesPerValue) {
     long worst = 0;
-    for (int level = 0; level < c.levels(); level++) {
-      if (!c.downHasAttention(level) && !c.upHasAttention(c.levels() - 1 - level)) {
-        continue;
+    for (UNetConfig.Module m : c.modules()) {
+      if (m.kind() == UNetConfig.ModuleKind.TRANSFORMER) {
+        long tokens = (height / m.downscale()) * (width / m.downscale());
+        worst = Math.max(worst, 2L * m.heads() * tokens * tokens * bytesPerValue);
       }
-      long tokens = (height >> level) * (width >> level);
-      worst = Math.max(worst, 2L * c.attentionHeads().get(level) * tokens * tokens * bytesPerValue);
     }
     return worst;
   }

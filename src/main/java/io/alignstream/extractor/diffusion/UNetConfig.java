@@ -326,37 +326,118 @@ public record UNetConfig(
     return 1 << (levels() - 1);
   }
 
-  /** Module paths in execution order; each can be tapped (see {@link Taps}). */
-  public List<String> modulePaths() {
-    List<String> paths = new ArrayList<>(List.of("time_proj", "time_embedding", "conv_in"));
+  /** What a {@link Module} of the level layout is. */
+  public enum ModuleKind {
+    /** sinusoidal projection of the timesteps (no weights) */
+    TIME_PROJ,
+    /** the time MLP, linear_1 and linear_2 */
+    TIME_EMBEDDING,
+    /** the 3x3 conv from the latent to the first level */
+    CONV_IN,
+    /** ResnetBlock2D; an up block's resnet takes its skip concatenated (inChannels counts both) */
+    RESNET,
+    /** Transformer2DModel of {@code transformerLayers} BasicTransformerBlocks */
+    TRANSFORMER,
+    /** Downsample2D: stride-2 3x3 conv */
+    DOWNSAMPLER,
+    /** Upsample2D: nearest 2x, then a 3x3 conv */
+    UPSAMPLER,
+    /** a down, mid or up block's own output (after its resampler) */
+    BLOCK,
+    /** conv_norm_out, SiLU and conv_out: the noise prediction */
+    OUT
+  }
+
+  /**
+   * One module of the UNet as it runs: the single description of the level layout that the
+   * tap geometry, the FLOP count, the parameter layout and the batcher's attention budget read.
+   *
+   * @param path the diffusers module path (what a tap names)
+   * @param kind what it is
+   * @param inChannels channels it reads (for an up block's resnet: previous output plus skip)
+   * @param outChannels channels it emits (the width of a time embedding)
+   * @param downscale latent side / side of the map it emits; 0 for the time modules (vectors)
+   * @param heads attention heads of a transformer, else 0
+   * @param transformerLayers BasicTransformerBlocks of a transformer, else 0
+   * @param crossAttentionDim width of the text states a transformer attends to, else 0
+   */
+  public record Module(String path, ModuleKind kind, int inChannels, int outChannels, int downscale, int heads,
+      int transformerLayers, int crossAttentionDim) {
+
+    static Module of(String path, ModuleKind kind, int in, int out, int downscale) {
+      return new Module(path, kind, in, out, downscale, 0, 0, 0);
+    }
+  }
+
+  /**
+   * Every module in execution order, as UNet2DConditionModel.forward runs them: time_proj,
+   * time_embedding, conv_in; per down block its resnets (each followed by its transformer in a
+   * cross-attention block), its downsampler and the block output; the mid block's resnet,
+   * transformer, resnet; the up blocks likewise with one more resnet each; out.
+   */
+  public List<Module> modules() {
+    List<Module> m = new ArrayList<>();
+    int c0 = blockOutChannels.get(0);
+    m.add(Module.of("time_proj", ModuleKind.TIME_PROJ, 1, c0, 0));
+    m.add(Module.of("time_embedding", ModuleKind.TIME_EMBEDDING, c0, timeEmbedDim, 0));
+    m.add(Module.of("conv_in", ModuleKind.CONV_IN, inChannels, c0, 1));
     for (int i = 0; i < levels(); i++) {
       String b = "down_blocks." + i;
+      int out = downOutChannels(i);
+      int scale = 1 << i;
       for (int j = 0; j < layersPerBlock.get(i); j++) {
-        paths.add(b + ".resnets." + j);
+        m.add(Module.of(b + ".resnets." + j, ModuleKind.RESNET, j == 0 ? downInChannels(i) : out, out, scale));
         if (downHasAttention(i)) {
-          paths.add(b + ".attentions." + j);
+          m.add(transformer(b + ".attentions." + j, out, scale, i, downHeads(i)));
         }
       }
       if (downHasDownsampler(i)) {
-        paths.add(b + ".downsamplers.0");
+        scale *= 2;
+        m.add(Module.of(b + ".downsamplers.0", ModuleKind.DOWNSAMPLER, out, out, scale));
       }
-      paths.add(b);
+      m.add(Module.of(b, ModuleKind.BLOCK, downInChannels(i), out, scale));
     }
-    paths.addAll(List.of("mid_block.resnets.0", "mid_block.attentions.0", "mid_block.resnets.1", "mid_block"));
+    int deepest = levels() - 1;
+    int mid = midChannels();
+    int scale = 1 << deepest;
+    m.add(Module.of("mid_block.resnets.0", ModuleKind.RESNET, mid, mid, scale));
+    m.add(transformer("mid_block.attentions.0", mid, scale, deepest, midHeads()));
+    m.add(Module.of("mid_block.resnets.1", ModuleKind.RESNET, mid, mid, scale));
+    m.add(Module.of("mid_block", ModuleKind.BLOCK, mid, mid, scale));
     for (int i = 0; i < levels(); i++) {
       String b = "up_blocks." + i;
+      int out = upOutChannels(i);
+      scale = 1 << upLevel(i);
       for (int j = 0; j < upResnets(i); j++) {
-        paths.add(b + ".resnets." + j);
+        m.add(Module.of(b + ".resnets." + j, ModuleKind.RESNET, upResnetInChannels(i, j) + upSkipChannels(i, j), out,
+            scale));
         if (upHasAttention(i)) {
-          paths.add(b + ".attentions." + j);
+          m.add(transformer(b + ".attentions." + j, out, scale, upLevel(i), upHeads(i)));
         }
       }
       if (upHasUpsampler(i)) {
-        paths.add(b + ".upsamplers.0");
+        scale /= 2;
+        m.add(Module.of(b + ".upsamplers.0", ModuleKind.UPSAMPLER, out, out, scale));
       }
-      paths.add(b);
+      m.add(Module.of(b, ModuleKind.BLOCK, upPrevOutChannels(i), out, scale));
     }
-    paths.add("out");
-    return List.copyOf(paths);
+    m.add(Module.of("out", ModuleKind.OUT, c0, outChannels, 1));
+    return List.copyOf(m);
+  }
+
+  private Module transformer(String path, int channels, int downscale, int level, int heads) {
+    return new Module(path, ModuleKind.TRANSFORMER, channels, channels, downscale, heads,
+        transformerLayersPerBlock.get(level), crossAttentionDims.get(level));
+  }
+
+  /** The module at a path of {@link #modules()}. */
+  public Module module(String path) {
+    return modules().stream().filter(m -> m.path().equals(path)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no module '" + path + "' in this UNet"));
+  }
+
+  /** Module paths in execution order; each can be tapped (see {@link Taps}). */
+  public List<String> modulePaths() {
+    return modules().stream().map(Module::path).toList();
   }
 }

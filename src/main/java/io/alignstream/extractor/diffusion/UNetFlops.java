@@ -42,7 +42,7 @@ public record UNetFlops(long convolution, long linear, long attention) {
         total() / 1e9, convolution / 1e9, linear / 1e9, attention / 1e9);
   }
 
-  /** Walks the architecture as {@link UNet} runs it, at each level's resolution. */
+  /** Walks {@link UNetConfig#modules()}, each module at its own resolution. */
   private static final class Counter {
 
     private final UNetConfig c;
@@ -59,47 +59,19 @@ public record UNetFlops(long convolution, long linear, long attention) {
     }
 
     void unet(long height, long width) {
-      int c0 = c.blockOutChannels().get(0);
-      dense(1, c0, c.timeEmbedDim()); // time_embedding.linear_1
-      dense(1, c.timeEmbedDim(), c.timeEmbedDim()); // time_embedding.linear_2
-      conv(height * width, c.inChannels(), c0, 3); // conv_in
-      long h = height;
-      long w = width;
-      for (int i = 0; i < c.levels(); i++) {
-        int out = c.downOutChannels(i);
-        for (int j = 0; j < c.layersPerBlock().get(i); j++) {
-          resnet(h * w, j == 0 ? c.downInChannels(i) : out, out);
-          if (c.downHasAttention(i)) {
-            transformer2d(h * w, out, c.transformerLayersPerBlock().get(i), c.crossAttentionDims().get(i));
+      for (UNetConfig.Module m : c.modules()) {
+        long positions = m.downscale() == 0 ? 0 : (height / m.downscale()) * (width / m.downscale());
+        switch (m.kind()) {
+          case TIME_EMBEDDING -> {
+            dense(1, m.inChannels(), m.outChannels()); // linear_1
+            dense(1, m.outChannels(), m.outChannels()); // linear_2
           }
-        }
-        if (c.downHasDownsampler(i)) {
-          h = (h + 1) / 2; // stride 2, kernel 3, padding 1
-          w = (w + 1) / 2;
-          conv(h * w, out, out, 3);
+          case CONV_IN, OUT, DOWNSAMPLER, UPSAMPLER -> conv(positions, m.inChannels(), m.outChannels(), 3);
+          case RESNET -> resnet(positions, m.inChannels(), m.outChannels());
+          case TRANSFORMER -> transformer2d(positions, m.outChannels(), m.transformerLayers(), m.crossAttentionDim());
+          case TIME_PROJ, BLOCK -> { } // no weights; a block's work is counted in its modules
         }
       }
-      int mid = c.midChannels();
-      int deepest = c.levels() - 1;
-      resnet(h * w, mid, mid);
-      transformer2d(h * w, mid, c.transformerLayersPerBlock().get(deepest), c.crossAttentionDims().get(deepest));
-      resnet(h * w, mid, mid);
-      for (int i = 0; i < c.levels(); i++) {
-        int out = c.upOutChannels(i);
-        int level = c.upLevel(i);
-        for (int j = 0; j < c.upResnets(i); j++) {
-          resnet(h * w, c.upResnetInChannels(i, j) + c.upSkipChannels(i, j), out);
-          if (c.upHasAttention(i)) {
-            transformer2d(h * w, out, c.transformerLayersPerBlock().get(level), c.crossAttentionDims().get(level));
-          }
-        }
-        if (c.upHasUpsampler(i)) {
-          h *= 2;
-          w *= 2;
-          conv(h * w, out, out, 3);
-        }
-      }
-      conv(h * w, c0, c.outChannels(), 3); // conv_out
     }
 
     private void resnet(long positions, int in, int out) {

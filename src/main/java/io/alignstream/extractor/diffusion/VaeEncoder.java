@@ -19,16 +19,26 @@ public final class VaeEncoder implements AutoCloseable {
 
   private final VaeConfig config;
   private final WeightStore weights;
+  private final Kernels kernels;
 
   public VaeEncoder(ComponentFolder vae, Placement placement) {
-    this.config = VaeConfig.parse(vae.configReader());
-    this.weights = vae.loadWeights(placement, "encoder.", "quant_conv.");
+    this(VaeConfig.parse(vae.configReader()), vae.loadWeights(placement, "encoder.", "quant_conv."));
   }
 
   /** An encoder over weights already loaded (e.g. random ones); it owns the store from now on. */
   public VaeEncoder(VaeConfig config, WeightStore weights) {
+    this(config, weights, Kernels.configured());
+  }
+
+  private VaeEncoder(VaeConfig config, WeightStore weights, Kernels kernels) {
     this.config = config;
     this.weights = weights;
+    this.kernels = kernels;
+  }
+
+  /** The same encoder computing with other kernels; the two share one weight store (closing either closes it). */
+  public VaeEncoder using(Kernels kernels) {
+    return new VaeEncoder(config, weights, kernels);
   }
 
   /** The {@code vae} component of a pipeline folder. */
@@ -52,16 +62,16 @@ public final class VaeEncoder implements AutoCloseable {
   public Posterior encode(NDArray pixels) {
     NDManager caller = pixels.getManager();
     try (NDManager scope = caller.newSubManager(weights.placement().device())) {
-      NDArray x = Ops.enter(pixels, scope, weights.dtype()); // [N, 3, H, W]
-      Weights enc = weights.scope("encoder");
+      Weights enc = weights.scope("encoder").using(kernels);
+      NDArray x = kernels.layout(Ops.enter(pixels, scope, weights.dtype())); // [N, 3, H, W]
       NDArray h = enc.conv2d(x, "conv_in", 1, 1); // [N, 3, H, W] -> [N, C0, H, W]
       int blocks = config.blockOutChannels().size();
       for (int i = 0; i < blocks; i++) {
         h = downBlock(enc.scope("down_blocks." + i), h, i < blocks - 1); // [N, Ci, H/2^i, W/2^i]
       }
       h = midBlock(enc.scope("mid_block"), h); // [N, Clast, h, w]
-      h = enc.groupNorm(h, "conv_norm_out", config.normGroups(), EPS); // [N, Clast, h, w]
-      h = enc.conv2d(Ops.silu(h), "conv_out", 1, 1); // [N, Clast, h, w] -> [N, 2*latent, h, w]
+      h = enc.groupNormSilu(h, "conv_norm_out", config.normGroups(), EPS); // [N, Clast, h, w]
+      h = enc.conv2d(h, "conv_out", 1, 1); // [N, Clast, h, w] -> [N, 2*latent, h, w]
       if (config.useQuantConv()) {
         h = weights.root().conv2d(h, "quant_conv", 1, 0); // [N, 2*latent, h, w], 1x1
       }
@@ -91,7 +101,7 @@ public final class VaeEncoder implements AutoCloseable {
     }
     if (downsample) {
       // The VAE's Downsample2D pads (0, 1, 0, 1) and convolves with stride 2, padding 0.
-      x = Ops.padRightBottom(x); // [N, C, H, W] -> [N, C, H+1, W+1]
+      x = kernels.padRightBottom(x); // [N, C, H, W] -> [N, C, H+1, W+1]
       x = block.scope("downsamplers.0").conv2d(x, "conv", 2, 0); // -> [N, C, H/2, W/2]
     }
     return x;
@@ -109,10 +119,10 @@ public final class VaeEncoder implements AutoCloseable {
   /** ResnetBlock2D without time embedding; a 1x1 conv_shortcut when the width changes. */
   private NDArray resnet(Weights r, NDArray x) {
     int g = config.normGroups();
-    NDArray h = r.groupNorm(x, "norm1", g, EPS); // [N, Cin, H, W]
-    h = r.conv2d(Ops.silu(h), "conv1", 1, 1); // [N, Cin, H, W] -> [N, Cout, H, W]
-    h = r.groupNorm(h, "norm2", g, EPS); // [N, Cout, H, W]
-    h = r.conv2d(Ops.silu(h), "conv2", 1, 1); // [N, Cout, H, W]
+    NDArray h = r.groupNormSilu(x, "norm1", g, EPS); // [N, Cin, H, W]
+    h = r.conv2d(h, "conv1", 1, 1); // [N, Cin, H, W] -> [N, Cout, H, W]
+    h = r.groupNormSilu(h, "norm2", g, EPS); // [N, Cout, H, W]
+    h = r.conv2d(h, "conv2", 1, 1); // [N, Cout, H, W]
     NDArray shortcut = r.has("conv_shortcut.weight") ? r.conv2d(x, "conv_shortcut", 1, 0) : x; // [N, Cout, H, W]
     return shortcut.add(h); // [N, Cout, H, W]
   }

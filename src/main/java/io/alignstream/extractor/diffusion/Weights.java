@@ -22,15 +22,31 @@ public final class Weights {
 
   private final WeightStore store;
   private final String prefix;
+  private final Kernels kernels;
 
+  /** A view computing with the process's {@link Kernels#configured() configured} kernels. */
   Weights(WeightStore store, String prefix) {
+    this(store, prefix, Kernels.configured());
+  }
+
+  private Weights(WeightStore store, String prefix, Kernels kernels) {
     this.store = store;
     this.prefix = prefix;
+    this.kernels = kernels;
   }
 
   /** A narrower view: {@code scope("resnets.0")} of "down_blocks.1" is "down_blocks.1.resnets.0". */
   public Weights scope(String sub) {
-    return new Weights(store, prefix + sub + ".");
+    return new Weights(store, prefix + sub + ".", kernels);
+  }
+
+  /** The same view computing group norms and attention with the given kernels (its scopes inherit them). */
+  public Weights using(Kernels kernels) {
+    return new Weights(store, prefix, kernels);
+  }
+
+  public Kernels kernels() {
+    return kernels;
   }
 
   /** Full checkpoint name of a tensor in this scope. */
@@ -97,14 +113,14 @@ public final class Weights {
    * @return [B, C, *spatial]
    */
   public NDArray groupNorm(NDArray x, String name, int groups, float eps) {
-    Shape shape = x.getShape();
-    long c = shape.get(1);
-    long[] affine = new long[shape.dimension()]; // [1, C, 1, 1] for 4-D input
-    java.util.Arrays.fill(affine, 1);
-    affine[1] = c;
-    NDArray w = Ops.local(tensor(name + ".weight", c), x, affine); // [C] -> [1, C, 1, 1]
-    NDArray b = Ops.local(tensor(name + ".bias", c), x, affine); // [C] -> [1, C, 1, 1]
-    return Ops.groupNormalize(x, groups, eps).mul(w).add(b); // [B, C, H, W]
+    long c = x.getShape().get(1);
+    return kernels.groupNorm(x, groups, tensor(name + ".weight", c), tensor(name + ".bias", c), eps, false);
+  }
+
+  /** SiLU(GroupNorm(x)): the pre-activation every ResnetBlock2D conv and the output conv take. */
+  public NDArray groupNormSilu(NDArray x, String name, int groups, float eps) {
+    long c = x.getShape().get(1);
+    return kernels.groupNorm(x, groups, tensor(name + ".weight", c), tensor(name + ".bias", c), eps, true);
   }
 
   /**
@@ -136,7 +152,7 @@ public final class Weights {
     NDArray q = linear(x, legacy ? "query" : "to_q"); // [B, N, C] -> [B, N, inner]
     NDArray k = linear(src, legacy ? "key" : "to_k"); // [B, M, Cc] -> [B, M, inner]
     NDArray v = linear(src, legacy ? "value" : "to_v"); // [B, M, Cc] -> [B, M, inner]
-    NDArray o = Ops.attention(q, k, v, heads, null); // [B, N, inner]
+    NDArray o = kernels.attention(q, k, v, heads); // [B, N, inner]
     return linear(o, legacy ? "proj_attn" : "to_out.0"); // [B, N, inner] -> [B, N, Cout]
   }
 

@@ -14,6 +14,8 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The Java port against diffusers/transformers on the shared tiny SD-2 pipeline, loaded through
@@ -117,9 +119,11 @@ class TinySd2ParityTest {
     }
   }
 
-  @Test
-  void vaePosteriorLatentsAndNoisyLatents() throws Exception {
-    try (VaeEncoder vae = VaeEncoder.load(pipeline, Placement.cpu()); NDManager scope = manager.newSubManager()) {
+  @ParameterizedTest(name = "kernels {0}")
+  @ValueSource(strings = {"fused", "explicit"})
+  void vaePosteriorLatentsAndNoisyLatents(String kernels) throws Exception {
+    try (VaeEncoder loaded = VaeEncoder.load(pipeline, Placement.cpu()); NDManager scope = manager.newSubManager()) {
+      VaeEncoder vae = loaded.using(Kernels.parse(kernels));
       Posterior posterior = vae.encode(fixturePngs(scope));
       assertMatches("vae.moments", posterior.moments());
       assertMatches("vae.mean", posterior.mean());

@@ -130,6 +130,37 @@ class UNetConfigTest {
   }
 
   /**
+   * modules() for SD 2.1 against its well-known structure: 22 resnets, 16 transformers (5, 10,
+   * 20 heads of 64 at latent/1, /2, /4; 20 in the mid block at /8), three resamplers each way,
+   * and the widths diffusers gives the up blocks' skip-concatenating resnets.
+   */
+  @Test
+  void sd21ModulesDescribeTheLevelLayout() throws Exception {
+    Path file = Fixtures.dir().resolve("sd21-configs/unet/config.json");
+    UNetConfig c = UNetConfig.from(new ConfigReader(read(file), file));
+    List<UNetConfig.Module> modules = c.modules();
+    Map<UNetConfig.ModuleKind, Long> kinds = modules.stream()
+        .collect(java.util.stream.Collectors.groupingBy(UNetConfig.Module::kind, java.util.stream.Collectors.counting()));
+    assertThat(kinds.get(UNetConfig.ModuleKind.RESNET)).isEqualTo(22);
+    assertThat(kinds.get(UNetConfig.ModuleKind.TRANSFORMER)).isEqualTo(16);
+    assertThat(kinds.get(UNetConfig.ModuleKind.DOWNSAMPLER)).isEqualTo(3);
+    assertThat(kinds.get(UNetConfig.ModuleKind.UPSAMPLER)).isEqualTo(3);
+    assertThat(modules.stream().map(UNetConfig.Module::path).toList()).isEqualTo(c.modulePaths());
+    assertThat(c.module("down_blocks.0.attentions.1"))
+        .isEqualTo(new UNetConfig.Module("down_blocks.0.attentions.1", UNetConfig.ModuleKind.TRANSFORMER,
+            320, 320, 1, 5, 1, 1024));
+    assertThat(c.module("mid_block.attentions.0").heads()).isEqualTo(20);
+    assertThat(c.module("mid_block.attentions.0").downscale()).isEqualTo(8);
+    assertThat(c.module("up_blocks.3.resnets.0").inChannels()).isEqualTo(640 + 320);
+    assertThat(c.module("up_blocks.1.resnets.2").inChannels()).isEqualTo(1280 + 640);
+    assertThat(c.module("down_blocks.2.downsamplers.0").downscale()).isEqualTo(8);
+    assertThat(c.module("up_blocks.0").downscale()).isEqualTo(4); // after its upsampler
+    assertThat(c.module("up_blocks.3").downscale()).isEqualTo(1);
+    assertThat(c.module("time_embedding").outChannels()).isEqualTo(1280);
+    assertThatThrownBy(() -> c.module("down_blocks.9")).hasMessageContaining("no module 'down_blocks.9'");
+  }
+
+  /**
    * SD 2.1's UNet, from its real config, with no weights: 865,910,724 parameters (865.9 M as the
    * fixtures README states), recounted here by closed-form module sizes read straight off the
    * JSON rather than through UNetConfig.

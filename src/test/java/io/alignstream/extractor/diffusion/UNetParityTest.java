@@ -16,7 +16,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The UNet against diffusers 0.30 on the tiny-sd2 fixture, loaded through the same path as a
@@ -64,9 +66,15 @@ class UNetParityTest {
     return byPath;
   }
 
-  @ParameterizedTest(name = "t={0}")
-  @ValueSource(ints = {0, 500, 899})
-  void everyTappedModuleMatchesDiffusers(int timestep) {
+  /** Each timestep on both kernel paths: the fused TorchScript one and the explicit DJL operators. */
+  static Stream<Arguments> timestepsAndKernels() {
+    return Stream.of(0, 500, 899).flatMap(t -> Stream.of(Arguments.of(t, "fused"), Arguments.of(t, "explicit")));
+  }
+
+  @ParameterizedTest(name = "t={0}, kernels {1}")
+  @MethodSource("timestepsAndKernels")
+  void everyTappedModuleMatchesDiffusers(int timestep, String kernels) {
+    UNet unet = UNetParityTest.unet.using(Kernels.parse(kernels));
     String t = String.format("t%03d", timestep);
     assertThat(ref.longs(t + ".timestep")).containsExactly(timestep);
     Map<String, String> expected = referenceTaps(t);
@@ -82,7 +90,7 @@ class UNetParityTest {
       means = unet.forward(Fixtures.latents(m, ref, t), ts, Fixtures.context(m, ref), paths, Pooling.MEAN);
     }
 
-    StringBuilder report = new StringBuilder("max |java - diffusers| at " + t + ":\n");
+    StringBuilder report = new StringBuilder("max |java - diffusers| at " + t + ", kernels " + kernels + ":\n");
     Map<String, Float> errors = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : expected.entrySet()) {
       String path = e.getKey();

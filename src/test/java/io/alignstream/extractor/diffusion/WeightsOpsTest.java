@@ -12,6 +12,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The primitive layers against straightforward loop implementations of their torch definitions
@@ -129,8 +131,9 @@ class WeightsOpsTest {
     }
   }
 
-  @Test
-  void groupNormMatchesDefinition() {
+  @ParameterizedTest(name = "kernels {0}")
+  @ValueSource(strings = {"explicit", "fused"})
+  void groupNormMatchesDefinition(String kernels) {
     int b = 2, c = 4, hw = 6, groups = 2;
     float[] x = rand(b * c * hw);
     float eps = 1e-5f;
@@ -150,7 +153,11 @@ class WeightsOpsTest {
     }
     try (NDManager m = NDManager.newBaseManager()) {
       NDArray in = m.create(x, new Shape(b, c, 2, 3));
-      assertClose(store.scope("blk").groupNorm(in, "gn", groups, eps).toFloatArray(), ref);
+      Weights blk = store.scope("blk").using(Kernels.parse(kernels));
+      assertClose(blk.groupNorm(in, "gn", groups, eps).toFloatArray(), ref);
+      float[] silu = ref.clone();
+      for (int i = 0; i < silu.length; i++) silu[i] = (float) (ref[i] / (1 + Math.exp(-ref[i])));
+      assertClose(blk.groupNormSilu(in, "gn", groups, eps).toFloatArray(), silu);
     }
   }
 
@@ -171,8 +178,9 @@ class WeightsOpsTest {
     }
   }
 
-  @Test
-  void crossAttentionOverTwoHeads() {
+  @ParameterizedTest(name = "kernels {0}")
+  @ValueSource(strings = {"explicit", "fused"})
+  void crossAttentionOverTwoHeads(String kernels) {
     int n = 3, mctx = 2, c = 4, cc = 3, heads = 2, d = 2;
     float[] x = rand(n * c), ctx = rand(mctx * cc);
     float[] q = linearRef(x, n, c, qW, null, 4), k = linearRef(ctx, mctx, cc, kW, null, 4),
@@ -195,11 +203,11 @@ class WeightsOpsTest {
     }
     float[] ref = linearRef(att, n, 4, oW, oB, 4);
     try (NDManager m = NDManager.newBaseManager()) {
-      NDArray out = store.scope("blk.attn").attention(m.create(x, new Shape(1, n, c)), m.create(ctx, new Shape(1, mctx, cc)), heads);
+      NDArray out = store.scope("blk.attn").using(Kernels.parse(kernels)).attention(m.create(x, new Shape(1, n, c)), m.create(ctx, new Shape(1, mctx, cc)), heads);
       assertThat(out.getShape()).isEqualTo(new Shape(1, n, c));
       assertClose(out.toFloatArray(), ref);
       // legacy VAE attention names (query/key/value/proj_attn) read the same module
-      NDArray legacy = store.scope("old").attention(m.create(x, new Shape(1, n, c)), m.create(ctx, new Shape(1, mctx, cc)), heads);
+      NDArray legacy = store.scope("old").using(Kernels.parse(kernels)).attention(m.create(x, new Shape(1, n, c)), m.create(ctx, new Shape(1, mctx, cc)), heads);
       assertClose(legacy.toFloatArray(), ref);
     }
   }
