@@ -2,6 +2,7 @@ package io.alignstream.extractor;
 
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.ClusterOptions;
+import io.alignstream.common.InputLimitOptions;
 import io.alignstream.common.TopicOptions;
 import java.time.Duration;
 import java.util.UUID;
@@ -51,6 +52,9 @@ public final class ExtractCommand implements Callable<Integer> {
   TopicOptions topics;
 
   @Mixin
+  InputLimitOptions limits;
+
+  @Mixin
   ModelFlags modelFlags;
 
   @Option(names = "--taps", defaultValue = "default", paramLabel = "default|all|LIST",
@@ -79,7 +83,7 @@ public final class ExtractCommand implements Callable<Integer> {
     ClusterConfig config = cluster.resolve();
     topics.ensureTopics(config);
     ExtractorOptions options = new ExtractorOptions(instanceId, imagesPerTransaction, Duration.ofMillis(500),
-        Duration.ofMillis(maxPollIntervalMs));
+        Duration.ofMillis(maxPollIntervalMs), limits.limits());
     modelFlags.applyThreads();
     CountDownLatch finished = new CountDownLatch(1);
     try (FeatureModel featureModel = FeatureModels.open(model, modelId, modelFlags.toOptions(pixelSide, taps, pool, latentCache, textCache));

@@ -1,5 +1,6 @@
 package io.alignstream.extractor;
 
+import io.alignstream.common.InputLimits;
 import java.time.Duration;
 
 /**
@@ -11,9 +12,10 @@ import java.time.Duration;
  * @param pollTimeout how long one poll waits for requests
  * @param maxPollInterval how long extracting one batch may take before the group evicts the
  *     instance (a large model on CPU needs minutes per batch)
+ * @param limits what one request may cost (pixels, bytes) and the longest vector published
  */
 public record ExtractorOptions(
-    String instanceId, int imagesPerTransaction, Duration pollTimeout, Duration maxPollInterval) {
+    String instanceId, int imagesPerTransaction, Duration pollTimeout, Duration maxPollInterval, InputLimits limits) {
 
   public ExtractorOptions {
     if (imagesPerTransaction < 1) {
@@ -22,6 +24,6 @@ public record ExtractorOptions(
   }
 
   public static ExtractorOptions defaults(String instanceId) {
-    return new ExtractorOptions(instanceId, 16, Duration.ofMillis(500), Duration.ofMinutes(30));
+    return new ExtractorOptions(instanceId, 16, Duration.ofMillis(500), Duration.ofMinutes(30), InputLimits.defaults());
   }
 }

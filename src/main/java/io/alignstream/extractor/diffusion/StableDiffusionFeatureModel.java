@@ -168,9 +168,6 @@ public final class StableDiffusionFeatureModel implements FeatureModel {
       ImageInput in = images.get(i);
       sd.latentSide(in.resolution()); // validates the resolution before any work
       Map<Integer, List<Double>> byTimestep = timesteps(in);
-      if (in.conditionings().isEmpty()) {
-        throw new IllegalArgumentException("image " + in.itemId() + " asks for no conditioning (NONE and/or TEXT)");
-      }
       latentRequests.add(new CleanLatents.Request(in.image(), CleanLatents.digest(in.image()), in.resolution(),
           in.seed(), in.latent()));
       for (Map.Entry<Integer, List<Double>> e : byTimestep.entrySet()) {
@@ -220,24 +217,20 @@ public final class StableDiffusionFeatureModel implements FeatureModel {
     return features;
   }
 
-  /** Timestep -> the noise levels recorded for it, in request order. */
+  /**
+   * Timestep -> the noise levels recorded for it, in request order. The settings obey {@link
+   * io.alignstream.common.RequestRules} (the extractor checks every request before it gets here).
+   */
   private Map<Integer, List<Double>> timesteps(ImageInput in) {
     Map<Integer, List<Double>> out = new LinkedHashMap<>();
-    int last = sd.schedule().trainTimesteps() - 1;
     if (!in.timesteps().isEmpty()) {
       for (int t : in.timesteps()) {
-        if (t < 0 || t > last) {
-          throw new IllegalArgumentException("image " + in.itemId() + ": timestep " + t + " outside [0, " + last + "]");
-        }
         List<Double> levels = out.computeIfAbsent(t, x -> new ArrayList<>());
         if (!levels.contains(t / 1000.0)) {
           levels.add(t / 1000.0);
         }
       }
       return out;
-    }
-    if (in.noiseLevels().isEmpty()) {
-      throw new IllegalArgumentException("image " + in.itemId() + " asks for no noise level and no timestep");
     }
     for (double s : in.noiseLevels()) {
       List<Double> levels = out.computeIfAbsent(sd.schedule().timestepFor(s), x -> new ArrayList<>());
