@@ -56,6 +56,23 @@ public record ClusterConfig(
     return props;
   }
 
+  /** Client keys whose values are secrets: never printed (Kafka's own PASSWORD settings, plus the registry's user). */
+  static boolean isSecret(String key) {
+    String k = key.toLowerCase(java.util.Locale.ROOT);
+    return k.contains("password") || k.contains("jaas") || k.contains("user.info") || k.contains("secret")
+        || k.contains("token");
+  }
+
+  /** With secret values masked: a config may end up in a log line or an error message. */
+  @Override
+  public String toString() {
+    Map<String, String> shown = new java.util.TreeMap<>();
+    kafkaProperties.forEach((k, v) -> shown.put(k, isSecret(k) ? "[hidden]" : v));
+    return "ClusterConfig[bootstrapServers=" + bootstrapServers + ", schemaRegistryUrl="
+        + schemaRegistryUrl.replaceAll("//[^/@]*@", "//[hidden]@") + ", topics=" + topics + ", kafkaProperties="
+        + shown + "]";
+  }
+
   /** Configuration for the Avro serdes: registry URL and any {@code schema.registry.*} pass-through. */
   public Map<String, Object> serdeProperties() {
     Map<String, Object> props = new HashMap<>();

@@ -20,7 +20,8 @@ public final class ClusterOptions {
   String bootstrapServers;
 
   @Option(names = "--schema-registry-url", paramLabel = "URL", defaultValue = "http://127.0.0.1:8081",
-      description = "Confluent-compatible schema registry URL (default: ${DEFAULT-VALUE}; env ALIGNSTREAM_SCHEMA_REGISTRY_URL).")
+      description = "Confluent-compatible schema registry URL (default: http://127.0.0.1:8081; env"
+          + " ALIGNSTREAM_SCHEMA_REGISTRY_URL). Credentials go in -X basic.auth.user.info, not in the URL.")
   String schemaRegistryUrl;
 
   @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = Topics.DEFAULT_PREFIX,

@@ -9,11 +9,23 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
@@ -26,23 +38,30 @@ import org.apache.kafka.server.common.MetadataVersion;
  * Kafka Streams exactly_once_v2: every internal topic has replication factor 1 and min ISR 1.
  * With a data directory the log survives restarts (it is formatted only once); without one a
  * temporary directory is used and deleted on {@link #close()}.
+ *
+ * <p>Besides its PLAINTEXT listener (which the broker itself and local tools use), it can open a
+ * {@link SecuredListener}: SASL (PLAIN and SCRAM-SHA-256/512, the same users for each), SSL, or
+ * both, so that clients' security settings can be tried against a real broker.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   private static final String HOST = "127.0.0.1";
   private static final int NODE_ID = 1;
+  private static final List<String> SASL_MECHANISMS = List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
 
   private final KafkaRaftServer server;
   private final Path logDir;
   private final boolean temporary;
   private final int port;
+  private final int securedPort;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private EmbeddedKafkaBroker(KafkaRaftServer server, Path logDir, boolean temporary, int port) {
+  private EmbeddedKafkaBroker(KafkaRaftServer server, Path logDir, boolean temporary, int port, int securedPort) {
     this.server = server;
     this.logDir = logDir;
     this.temporary = temporary;
     this.port = port;
+    this.securedPort = securedPort;
   }
 
   /**
@@ -52,15 +71,70 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
    * @param port the client port, or 0 for any free port
    */
   public static EmbeddedKafkaBroker start(Path dataDir, int port) {
+    return start(dataDir, port, null);
+  }
+
+  /**
+   * A second client listener on 127.0.0.1 that requires authentication, encryption, or both.
+   *
+   * @param protocol SASL_PLAINTEXT, SSL or SASL_SSL
+   * @param port its port, or 0 for any free one
+   * @param users user name to password, for PLAIN and SCRAM (SASL protocols)
+   * @param keyStore PKCS12 key store holding the broker's certificate (SSL protocols)
+   * @param keyStorePassword password of the key store and its key
+   */
+  public record SecuredListener(String protocol, int port, Map<String, String> users, Path keyStore,
+      String keyStorePassword) {
+
+    public static final List<String> PROTOCOLS = List.of("SASL_PLAINTEXT", "SSL", "SASL_SSL");
+
+    public SecuredListener {
+      if (!PROTOCOLS.contains(protocol)) {
+        throw new IllegalArgumentException("secured listener protocol must be one of " + PROTOCOLS + ", not "
+            + protocol);
+      }
+      users = Map.copyOf(users);
+      if (protocol.startsWith("SASL") && users.isEmpty()) {
+        throw new IllegalArgumentException(protocol + " needs at least one user");
+      }
+      if (protocol.endsWith("SSL") && (keyStore == null || keyStorePassword == null)) {
+        throw new IllegalArgumentException(protocol + " needs a key store and its password");
+      }
+    }
+
+    boolean sasl() {
+      return protocol.startsWith("SASL");
+    }
+
+    boolean ssl() {
+      return protocol.endsWith("SSL");
+    }
+
+    @Override
+    public String toString() { // never the passwords
+      return "SecuredListener[" + protocol + " on port " + port + ", users " + users.keySet() + "]";
+    }
+  }
+
+  /**
+   * Formats (first time only) and starts a broker, with a secured listener when one is given.
+   * SCRAM credentials of the listener's users are created once the broker runs.
+   */
+  public static EmbeddedKafkaBroker start(Path dataDir, int port, SecuredListener secured) {
     try {
       // Kafka reports a taken port only after seconds, with an opaque message, and leaves its
       // threads running: check it first.
       int brokerPort = port == 0 ? freePort() : requireFree(port);
       int controllerPort = freePort();
+      int securedPort = secured == null ? -1 : secured.port() == 0 ? freePort() : requireFree(secured.port());
       boolean temporary = dataDir == null;
       Path logDir = temporary ? Files.createTempDirectory("alignstream-kafka") : dataDir.resolve("kafka");
       Files.createDirectories(logDir);
-      KafkaConfig config = KafkaConfig.fromProps(serverProperties(logDir, brokerPort, controllerPort));
+      Properties properties = serverProperties(logDir, brokerPort, controllerPort);
+      if (secured != null) {
+        addSecuredListener(properties, secured, securedPort);
+      }
+      KafkaConfig config = KafkaConfig.fromProps(properties);
       format(logDir);
       KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
       try {
@@ -74,7 +148,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         throw new IllegalStateException("the embedded Kafka broker on " + HOST + ":" + brokerPort
             + " failed to start: " + e.getMessage(), e);
       }
-      return new EmbeddedKafkaBroker(server, logDir, temporary, brokerPort);
+      EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, logDir, temporary, brokerPort, securedPort);
+      if (secured != null && secured.sasl()) {
+        broker.createScramCredentials(secured.users());
+      }
+      return broker;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare the embedded Kafka log directory", e);
     }
@@ -82,6 +160,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   public String bootstrapServers() {
     return HOST + ":" + port;
+  }
+
+  /** {@code 127.0.0.1:PORT} of the secured listener; only when the broker was started with one. */
+  public String securedBootstrapServers() {
+    if (securedPort < 0) {
+      throw new IllegalStateException("this broker has no secured listener");
+    }
+    return HOST + ":" + securedPort;
   }
 
   public Path logDir() {
@@ -127,6 +213,57 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     p.put("group.initial.rebalance.delay.ms", "0");
     p.put("log.cleaner.dedupe.buffer.size", String.valueOf(8 * 1024 * 1024));
     return p;
+  }
+
+  /**
+   * The secured listener, named after its protocol. The JAAS entries are per listener and
+   * mechanism: PLAIN checks the {@code user_NAME="password"} entries, SCRAM the credentials
+   * stored in the cluster metadata ({@link #createScramCredentials}).
+   */
+  private static void addSecuredListener(Properties p, SecuredListener secured, int securedPort) {
+    String name = secured.protocol();
+    String prefix = "listener.name." + name.toLowerCase(Locale.ROOT) + ".";
+    p.put("listeners", p.get("listeners") + "," + name + "://" + HOST + ":" + securedPort);
+    p.put("advertised.listeners", p.get("advertised.listeners") + "," + name + "://" + HOST + ":" + securedPort);
+    p.put("listener.security.protocol.map", p.get("listener.security.protocol.map") + "," + name + ":" + name);
+    if (secured.sasl()) {
+      p.put(prefix + "sasl.enabled.mechanisms", String.join(",", SASL_MECHANISMS));
+      StringBuilder plain = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
+      secured.users().forEach((user, password) -> plain.append(" user_").append(user).append("=\"")
+          .append(password.replace("\\", "\\\\").replace("\"", "\\\"")).append('"'));
+      p.put(prefix + "plain.sasl.jaas.config", plain.append(';').toString());
+      for (String scram : List.of("scram-sha-256", "scram-sha-512")) {
+        p.put(prefix + scram + ".sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+      }
+    }
+    if (secured.ssl()) {
+      p.put(prefix + "ssl.keystore.type", "PKCS12");
+      p.put(prefix + "ssl.keystore.location", secured.keyStore().toString());
+      p.put(prefix + "ssl.keystore.password", secured.keyStorePassword());
+      p.put(prefix + "ssl.key.password", secured.keyStorePassword());
+    }
+  }
+
+  /**
+   * SCRAM users live in the cluster metadata: created through the plaintext listener once the
+   * broker runs, one request per mechanism (a request may alter a user only once).
+   */
+  private void createScramCredentials(Map<String, String> users) {
+    try (Admin admin = Admin.create(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+      for (ScramMechanism mechanism : List.of(ScramMechanism.SCRAM_SHA_256, ScramMechanism.SCRAM_SHA_512)) {
+        List<UserScramCredentialAlteration> upserts = new ArrayList<>();
+        users.forEach((user, password) -> upserts.add(
+            new UserScramCredentialUpsertion(user, new ScramCredentialInfo(mechanism, 4096), password)));
+        admin.alterUserScramCredentials(upserts).all().get(60, TimeUnit.SECONDS);
+      }
+    } catch (ExecutionException | TimeoutException e) {
+      close();
+      throw new IllegalStateException("cannot create the SCRAM users of the secured listener: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      close();
+      throw new IllegalStateException("interrupted while creating SCRAM users", e);
+    }
   }
 
   private static void format(Path logDir) {

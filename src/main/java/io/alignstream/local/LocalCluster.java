@@ -3,6 +3,7 @@ package io.alignstream.local;
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.PipelineTopics;
 import io.alignstream.common.Topics;
+import io.alignstream.common.UserInfo;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -10,7 +11,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A whole cluster in this process: an {@link EmbeddedKafkaBroker} with the pipeline's topics
- * and an {@link EmbeddedSchemaRegistry} keeping its schemas in that broker, both on 127.0.0.1.
+ * and an {@link EmbeddedSchemaRegistry} keeping its schemas in that broker, both on 127.0.0.1
+ * (the registry on another address only when {@link Settings#httpHost} says so).
  * With a data directory, topics and schemas (ids, versions, compatibility levels) survive a
  * restart on the same directory; without one everything is deleted on {@link #close()}.
  */
@@ -22,9 +24,12 @@ public final class LocalCluster implements AutoCloseable {
    * @param kafkaPort the broker's client port, 0 for any free one
    * @param registryPort the registry's HTTP port, 0 for any free one
    * @param partitions partitions of each keyed pipeline topic (the unit of parallelism)
+   * @param httpHost the address the registry's HTTP port binds
+   * @param registryUser the user the registry requires (basic auth), or null for none
+   * @param securedListener a second Kafka listener requiring SASL and/or SSL, or null for none
    */
   public record Settings(Path dataDir, int kafkaPort, int registryPort, int partitions, Topics topics,
-      String schemasTopic) {
+      String schemasTopic, String httpHost, UserInfo registryUser, EmbeddedKafkaBroker.SecuredListener securedListener) {
 
     public Settings {
       if (partitions < 1) {
@@ -41,23 +46,42 @@ public final class LocalCluster implements AutoCloseable {
     /** Temporary, any free ports, the default partition count and topic names. */
     public static Settings defaults() {
       return new Settings(null, 0, 0, PipelineTopics.DEFAULT_PARTITIONS, Topics.withDefaultPrefix(),
-          EmbeddedSchemaRegistry.DEFAULT_TOPIC);
+          EmbeddedSchemaRegistry.DEFAULT_TOPIC, "127.0.0.1", null, null);
     }
 
     public Settings withDataDir(Path newDataDir) {
-      return new Settings(newDataDir, kafkaPort, registryPort, partitions, topics, schemasTopic);
+      return new Settings(newDataDir, kafkaPort, registryPort, partitions, topics, schemasTopic,
+          httpHost, registryUser, securedListener);
     }
 
     public Settings withPorts(int newKafkaPort, int newRegistryPort) {
-      return new Settings(dataDir, newKafkaPort, newRegistryPort, partitions, topics, schemasTopic);
+      return new Settings(dataDir, newKafkaPort, newRegistryPort, partitions, topics, schemasTopic,
+          httpHost, registryUser, securedListener);
     }
 
     public Settings withPartitions(int newPartitions) {
-      return new Settings(dataDir, kafkaPort, registryPort, newPartitions, topics, schemasTopic);
+      return new Settings(dataDir, kafkaPort, registryPort, newPartitions, topics, schemasTopic,
+          httpHost, registryUser, securedListener);
     }
 
     public Settings withTopics(Topics newTopics) {
-      return new Settings(dataDir, kafkaPort, registryPort, partitions, newTopics, schemasTopic);
+      return new Settings(dataDir, kafkaPort, registryPort, partitions, newTopics, schemasTopic,
+          httpHost, registryUser, securedListener);
+    }
+
+    public Settings withHttpHost(String newHttpHost) {
+      return new Settings(dataDir, kafkaPort, registryPort, partitions, topics, schemasTopic,
+          newHttpHost, registryUser, securedListener);
+    }
+
+    public Settings withRegistryUser(UserInfo newRegistryUser) {
+      return new Settings(dataDir, kafkaPort, registryPort, partitions, topics, schemasTopic, httpHost, newRegistryUser,
+          securedListener);
+    }
+
+    public Settings withSecuredListener(EmbeddedKafkaBroker.SecuredListener listener) {
+      return new Settings(dataDir, kafkaPort, registryPort, partitions, topics, schemasTopic, httpHost, registryUser,
+          listener);
     }
   }
 
@@ -85,12 +109,14 @@ public final class LocalCluster implements AutoCloseable {
   /** Starts the broker, then the registry (which replays its topic) and the pipeline topics. */
   public static LocalCluster start(Settings settings) {
     long t0 = System.nanoTime();
-    EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(settings.dataDir(), settings.kafkaPort());
+    EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(settings.dataDir(), settings.kafkaPort(),
+        settings.securedListener());
     long t1 = System.nanoTime();
     EmbeddedSchemaRegistry registry = null;
     try {
       registry = EmbeddedSchemaRegistry.start(EmbeddedSchemaRegistry.Settings.of(broker.bootstrapServers())
-          .withPort(settings.registryPort()).withTopic(settings.schemasTopic()));
+          .withHost(settings.httpHost()).withPort(settings.registryPort()).withTopic(settings.schemasTopic())
+          .withUser(settings.registryUser()));
       long t2 = System.nanoTime();
       ClusterConfig cluster = config(broker, registry, settings);
       PipelineTopics.ensure(cluster, settings.partitions(), (short) 1);
@@ -111,11 +137,16 @@ public final class LocalCluster implements AutoCloseable {
     return broker.bootstrapServers();
   }
 
+  /** The secured listener's bootstrap servers, or null when the cluster has none. */
+  public String securedBootstrapServers() {
+    return settings.securedListener() == null ? null : broker.securedBootstrapServers();
+  }
+
   public String registryUrl() {
     return registry.url();
   }
 
-  /** What a service in this process uses to reach the cluster. */
+  /** What a service in this process uses to reach the cluster (with the registry's user, if it requires one). */
   public ClusterConfig clusterConfig() {
     return config(broker, registry, settings);
   }
@@ -142,6 +173,8 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   private static ClusterConfig config(EmbeddedKafkaBroker broker, EmbeddedSchemaRegistry registry, Settings settings) {
-    return new ClusterConfig(broker.bootstrapServers(), registry.url(), settings.topics(), Map.of());
+    Map<String, String> clientProperties = settings.registryUser() == null ? Map.of()
+        : settings.registryUser().registryClientProperties();
+    return new ClusterConfig(broker.bootstrapServers(), registry.url(), settings.topics(), clientProperties);
   }
 }

@@ -2,13 +2,18 @@ package io.alignstream.local;
 
 import io.alignstream.common.PipelineTopics;
 import io.alignstream.common.Topics;
+import io.alignstream.common.UserInfo;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -25,8 +30,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "local", mixinStandardHelpOptions = true,
     description = {
-        "Runs a Kafka broker (KRaft) and a Confluent-compatible schema registry in this process, on 127.0.0.1 only,"
-            + " and creates the pipeline topics; stop with Ctrl-C.",
+        "Runs a Kafka broker (KRaft) and a Confluent-compatible schema registry in this process, on 127.0.0.1"
+            + " unless --http-host says otherwise, and creates the pipeline topics; stop with Ctrl-C.",
         "Other processes join with the printed --bootstrap-servers and --schema-registry-url."})
 public final class LocalCommand implements Callable<Integer> {
 
@@ -51,6 +56,38 @@ public final class LocalCommand implements Callable<Integer> {
       description = "Prefix of the pipeline topics to create (default: ${DEFAULT-VALUE}).")
   String topicPrefix;
 
+  @Option(names = "--http-host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+      description = "Address the schema registry's HTTP port binds; 0.0.0.0 for every interface (default: 127.0.0.1)."
+          + " Kafka listens on 127.0.0.1 whatever this says.")
+  String httpHost;
+
+  @Option(names = "--registry-user", paramLabel = "USER:PASSWORD",
+      description = "Require HTTP basic auth as this user on every registry request (prefer the environment,"
+          + " ALIGNSTREAM_REGISTRY_USER, or registry.user in --config: a flag shows in the process list).")
+  String registryUser;
+
+  @Option(names = "--secured-listener", paramLabel = "PROTOCOL",
+      description = "Also open a Kafka listener that requires SASL_PLAINTEXT, SSL or SASL_SSL, to try clients'"
+          + " security settings (-X security.protocol=...) against a real broker.")
+  String securedProtocol;
+
+  @Option(names = "--secured-port", paramLabel = "PORT", defaultValue = "9093",
+      description = "Port of the secured listener on 127.0.0.1; 0 for any free one (default: ${DEFAULT-VALUE}).")
+  int securedPort;
+
+  @Option(names = "--sasl-users", paramLabel = "FILE",
+      description = "Properties file of USER=PASSWORD lines: the users of a SASL listener, for PLAIN and"
+          + " SCRAM-SHA-256/512 alike.")
+  Path saslUsers;
+
+  @Option(names = "--ssl-key-store", paramLabel = "FILE",
+      description = "PKCS12 key store with the broker's key and certificate, for an SSL listener.")
+  Path keyStore;
+
+  @Option(names = "--ssl-key-store-password", paramLabel = "PASSWORD",
+      description = "Password of the key store and its key (prefer ALIGNSTREAM_SSL_KEY_STORE_PASSWORD).")
+  String keyStorePassword;
+
   @Spec
   CommandSpec spec;
 
@@ -59,13 +96,15 @@ public final class LocalCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     validate();
+    UserInfo user = registryUser == null ? null : parseUser();
+    EmbeddedKafkaBroker.SecuredListener secured = securedListener();
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     LocalCluster cluster;
     try {
       cluster = LocalCluster.start(LocalCluster.Settings.defaults()
           .withDataDir(dataDir).withPorts(port, registryPort).withPartitions(partitions)
-          .withTopics(new Topics(topicPrefix)));
+          .withTopics(new Topics(topicPrefix)).withHttpHost(httpHost).withRegistryUser(user).withSecuredListener(secured));
     } catch (RuntimeException e) {
       err.println("alignstream local: cannot start: " + e.getMessage());
       err.flush();
@@ -117,6 +156,43 @@ public final class LocalCommand implements Callable<Integer> {
     }
   }
 
+  private UserInfo parseUser() {
+    try {
+      return UserInfo.parse(registryUser);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--registry-user: " + e.getMessage());
+    }
+  }
+
+  private EmbeddedKafkaBroker.SecuredListener securedListener() {
+    if (securedProtocol == null) {
+      if (saslUsers != null || keyStore != null) {
+        throw new ParameterException(spec.commandLine(), "--sasl-users and --ssl-key-store need --secured-listener");
+      }
+      return null;
+    }
+    if (securedPort != 0) {
+      requireFree("--secured-port", securedPort, "secured Kafka listener");
+    }
+    Map<String, String> users = new TreeMap<>();
+    if (saslUsers != null) {
+      Properties file = new Properties();
+      try (var in = Files.newInputStream(saslUsers)) {
+        file.load(in);
+      } catch (IOException e) {
+        throw new ParameterException(spec.commandLine(), "--sasl-users " + saslUsers + ": cannot read it ("
+            + e.getMessage() + ")");
+      }
+      file.stringPropertyNames().forEach(name -> users.put(name, file.getProperty(name)));
+    }
+    try {
+      return new EmbeddedKafkaBroker.SecuredListener(securedProtocol, securedPort, users, keyStore, keyStorePassword);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--secured-listener: " + e.getMessage()
+          + " (--sasl-users FILE for SASL, --ssl-key-store FILE and --ssl-key-store-password for SSL)");
+    }
+  }
+
   /** Checked before anything starts: the broker takes seconds to report a taken port. */
   private void requireFree(String option, int value, String what) {
     if (value < 0 || value > 65535) {
@@ -145,7 +221,12 @@ public final class LocalCommand implements Callable<Integer> {
             + " registry %.1f s, topics %.1f s)%n",
         seconds(times.total()), seconds(times.broker()), seconds(times.registry()), seconds(times.topics())));
     text.append("  Kafka bootstrap servers  ").append(bootstrap).append('\n');
-    text.append("  Schema registry URL      ").append(registry).append('\n');
+    if (cluster.securedBootstrapServers() != null) {
+      text.append("  Secured Kafka listener   ").append(cluster.securedBootstrapServers()).append(" (")
+          .append(securedProtocol).append(")\n");
+    }
+    text.append("  Schema registry URL      ").append(registry)
+        .append(registryUser == null ? "" : " (basic auth required)").append('\n');
     text.append("  Data directory           ").append(cluster.dataDir() == null
         ? "none: a temporary directory, deleted on exit (keep data with --data-dir DIR)"
         : cluster.dataDir().toAbsolutePath() + " (kept across restarts)").append('\n');
@@ -153,11 +234,15 @@ public final class LocalCommand implements Callable<Integer> {
         .append(" partitions), schemas in ").append(EmbeddedSchemaRegistry.DEFAULT_TOPIC).append('\n');
     text.append("Join from another process with the flags\n");
     text.append("  --bootstrap-servers ").append(bootstrap).append(" --schema-registry-url ").append(registry)
-        .append(customPrefix ? " --topic-prefix " + topicPrefix : "").append('\n');
+        .append(customPrefix ? " --topic-prefix " + topicPrefix : "")
+        .append(registryUser == null ? "" : " -X basic.auth.credentials.source=USER_INFO -X basic.auth.user.info="
+            + parseUser().name() + ":<password>").append('\n');
     text.append("or the environment\n");
     text.append("  export ALIGNSTREAM_BOOTSTRAP_SERVERS=").append(bootstrap)
         .append(" ALIGNSTREAM_SCHEMA_REGISTRY_URL=").append(registry)
-        .append(customPrefix ? " ALIGNSTREAM_TOPIC_PREFIX=" + topicPrefix : "").append('\n');
+        .append(customPrefix ? " ALIGNSTREAM_TOPIC_PREFIX=" + topicPrefix : "")
+        .append(registryUser == null ? "" : " ALIGNSTREAM_KAFKA_BASIC_AUTH_CREDENTIALS_SOURCE=USER_INFO"
+            + " ALIGNSTREAM_KAFKA_BASIC_AUTH_USER_INFO=" + parseUser().name() + ":<password>").append('\n');
     text.append("Stop with Ctrl-C.\n");
     return text.toString();
   }

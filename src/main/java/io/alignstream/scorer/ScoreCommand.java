@@ -38,8 +38,14 @@ public final class ScoreCommand implements Callable<Integer> {
       description = "Port of the REST API, event stream and dashboard; 0 = any free port (default: ${DEFAULT-VALUE}).")
   int httpPort;
 
+  @Option(names = "--http-host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+      description = "Address the HTTP port binds: 127.0.0.1 keeps the API on this machine; 0.0.0.0 (or one"
+          + " interface's address) serves other machines, which other scorer instances need (default: 127.0.0.1).")
+  String httpHost;
+
   @Option(names = "--advertised-host", defaultValue = "127.0.0.1",
-      description = "Host name other scorer instances reach this one's HTTP port at (default: ${DEFAULT-VALUE}).")
+      description = "Host name other scorer instances reach this one's HTTP port at; it does not change what the port"
+          + " binds (--http-host) (default: ${DEFAULT-VALUE}).")
   String advertisedHost;
 
   @Option(names = "--window", defaultValue = "1m", converter = DurationConverter.class,
@@ -71,7 +77,7 @@ public final class ScoreCommand implements Callable<Integer> {
   boolean inMemoryStores;
 
   ScorerConfig config() {
-    return new ScorerConfig(applicationId, stateDir, httpPort, advertisedHost, window, advance,
+    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance,
         Duration.ofMillis(emitIntervalMs), similarity, streamThreads, PipelineTopics.DEFAULT_PARTITIONS, (short) 1,
         vectorCacheMb * 1024 * 1024, inMemoryStores);
   }

@@ -10,6 +10,7 @@ import java.time.Duration;
  *
  * @param applicationId Kafka Streams application id: instances with the same id share the work
  * @param stateDir where the state stores live (RocksDB)
+ * @param httpHost the address the REST/SSE/dashboard port binds (127.0.0.1 unless told otherwise)
  * @param httpPort REST/SSE/dashboard port; 0 picks a free one
  * @param advertisedHost host other instances reach this one's HTTP port at (application.server)
  * @param window size of the hopping windows of {@code oooa-windowed}
@@ -24,7 +25,7 @@ import java.time.Duration;
  *     start) instead of RocksDB on disk: for tests and short-lived runs
  */
 public record ScorerConfig(
-    String applicationId, Path stateDir, int httpPort, String advertisedHost,
+    String applicationId, Path stateDir, String httpHost, int httpPort, String advertisedHost,
     Duration window, Duration advance, Duration emitInterval, Similarity similarity,
     int streamThreads, int topicPartitions, short replicationFactor, long vectorCacheBytes,
     boolean inMemoryStores) {
@@ -48,58 +49,68 @@ public record ScorerConfig(
   }
 
   public static ScorerConfig defaults(Path stateDir) {
-    return new ScorerConfig(DEFAULT_APPLICATION_ID, stateDir, 8080, "127.0.0.1", Duration.ofMinutes(1),
+    return new ScorerConfig(DEFAULT_APPLICATION_ID, stateDir, "127.0.0.1", 8080, "127.0.0.1", Duration.ofMinutes(1),
         Duration.ofSeconds(10), Duration.ofMillis(500), Similarity.COSINE, 1, PipelineTopics.DEFAULT_PARTITIONS, (short) 1, 0,
         false);
   }
 
   public ScorerConfig withApplicationId(String id) {
-    return new ScorerConfig(id, stateDir, httpPort, advertisedHost, window, advance, emitInterval, similarity,
+    return new ScorerConfig(id, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval, similarity,
         streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
   }
 
   public ScorerConfig withStateDir(Path dir) {
-    return new ScorerConfig(applicationId, dir, httpPort, advertisedHost, window, advance, emitInterval, similarity,
+    return new ScorerConfig(applicationId, dir, httpHost, httpPort, advertisedHost, window, advance, emitInterval, similarity,
         streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
   }
 
+  public ScorerConfig withHttpHost(String host) {
+    return new ScorerConfig(applicationId, stateDir, host, httpPort, advertisedHost, window, advance, emitInterval,
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+  }
+
   public ScorerConfig withHttpPort(int port) {
-    return new ScorerConfig(applicationId, stateDir, port, advertisedHost, window, advance, emitInterval, similarity,
+    return new ScorerConfig(applicationId, stateDir, httpHost, port, advertisedHost, window, advance, emitInterval, similarity,
+        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+  }
+
+  public ScorerConfig withAdvertisedHost(String host) {
+    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, host, window, advance, emitInterval, similarity,
         streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
   }
 
   public ScorerConfig withWindows(Duration size, Duration step) {
-    return new ScorerConfig(applicationId, stateDir, httpPort, advertisedHost, size, step, emitInterval, similarity,
+    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, size, step, emitInterval, similarity,
         streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
   }
 
   public ScorerConfig withEmitInterval(Duration interval) {
-    return new ScorerConfig(applicationId, stateDir, httpPort, advertisedHost, window, advance, interval, similarity,
+    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, interval, similarity,
         streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
   }
 
   public ScorerConfig withSimilarity(Similarity s) {
-    return new ScorerConfig(applicationId, stateDir, httpPort, advertisedHost, window, advance, emitInterval, s,
+    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval, s,
         streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
   }
 
   public ScorerConfig withStreamThreads(int threads) {
-    return new ScorerConfig(applicationId, stateDir, httpPort, advertisedHost, window, advance, emitInterval, similarity,
+    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval, similarity,
         threads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
   }
 
   public ScorerConfig withTopicPartitions(int partitions) {
-    return new ScorerConfig(applicationId, stateDir, httpPort, advertisedHost, window, advance, emitInterval, similarity,
+    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval, similarity,
         streamThreads, partitions, replicationFactor, vectorCacheBytes, inMemoryStores);
   }
 
   public ScorerConfig withVectorCacheBytes(long bytes) {
-    return new ScorerConfig(applicationId, stateDir, httpPort, advertisedHost, window, advance, emitInterval, similarity,
+    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval, similarity,
         streamThreads, topicPartitions, replicationFactor, bytes, inMemoryStores);
   }
 
   public ScorerConfig withInMemoryStores(boolean inMemory) {
-    return new ScorerConfig(applicationId, stateDir, httpPort, advertisedHost, window, advance, emitInterval, similarity,
+    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval, similarity,
         streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemory);
   }
 

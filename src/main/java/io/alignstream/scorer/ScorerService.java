@@ -153,6 +153,11 @@ public final class ScorerService implements AutoCloseable {
     return self.port();
   }
 
+  /** The address the HTTP port is bound to ({@code --http-host}), whatever is advertised. */
+  public InetSocketAddress httpAddress() {
+    return http.getAddress();
+  }
+
   public URI baseUri() {
     return URI.create("http://" + self.host() + ":" + self.port() + "/");
   }
@@ -201,16 +206,25 @@ public final class ScorerService implements AutoCloseable {
     LOG.info("scorer on port {} stopped", self.port());
   }
 
+  /**
+   * Binds {@code --http-host} only: a non-loopback advertised host no longer opens the API to
+   * every interface by itself, so exposing it is always an explicit choice.
+   */
   private static HttpServer bind(ScorerConfig config) {
     try {
-      InetAddress advertised = InetAddress.getByName(config.advertisedHost());
-      // Loopback stays loopback (the local demo); anything else listens on all interfaces.
-      InetSocketAddress address = advertised.isLoopbackAddress()
-          ? new InetSocketAddress(advertised, config.httpPort())
-          : new InetSocketAddress(config.httpPort());
-      return HttpServer.create(address, 64);
+      InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(config.httpHost()), config.httpPort());
+      HttpServer server = HttpServer.create(address, 64);
+      boolean advertisedLoopback = InetAddress.getByName(config.advertisedHost()).isLoopbackAddress();
+      if (!advertisedLoopback && address.getAddress().isLoopbackAddress()) {
+        LOG.warn("the scorer advertises {} to other instances but its HTTP port listens on {} only: they cannot"
+            + " reach it; pass --http-host 0.0.0.0 (or this machine's address) to serve them", config.advertisedHost(),
+            config.httpHost());
+      }
+      LOG.info("scorer HTTP API on {}:{}", config.httpHost(), server.getAddress().getPort());
+      return server;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot bind the scorer's HTTP port " + config.httpPort() + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot bind the scorer's HTTP port " + config.httpHost() + ":" + config.httpPort()
+          + ": " + e.getMessage(), e);
     }
   }
 

@@ -77,6 +77,50 @@ class LocalCommandTest {
   }
 
   @Test
+  void aRegistryUserIsRequiredOfEveryRequestAndNeverPrinted() throws Exception {
+    String[] args = {"local", "--port", "0", "--registry-port", "0", "--partitions", "1",
+        "--registry-user", "ops:s3cret-Pa55"};
+    CommandLine cli = Alignstream.commandLine(args);
+    StringWriter out = new StringWriter();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(out, true));
+    Thread running = new Thread(() -> cli.execute(args), "local-command-auth-test");
+    running.start();
+
+    String registryUrl = waitFor(out, Pattern.compile("Schema registry URL +(http://127\\.0\\.0\\.1:\\d+)"), running)
+        .group(1);
+    HttpClient http = HttpClient.newHttpClient();
+    HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(URI.create(registryUrl + "/subjects")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    String basic = "Basic " + java.util.Base64.getEncoder().encodeToString("ops:s3cret-Pa55".getBytes());
+    HttpResponse<String> authenticated = http.send(HttpRequest.newBuilder(URI.create(registryUrl + "/subjects"))
+        .header("Authorization", basic).build(), HttpResponse.BodyHandlers.ofString());
+    LocalCommand command = cli.getSubcommands().get("local").getCommand();
+    command.stop();
+    running.join(60_000);
+
+    assertThat(anonymous.statusCode()).isEqualTo(401);
+    assertThat(authenticated.statusCode()).isEqualTo(200);
+    assertThat(out.toString()).contains("(basic auth required)", "-X basic.auth.user.info=ops:<password>")
+        .doesNotContain("s3cret-Pa55");
+  }
+
+  @Test
+  void aSecuredListenerWithoutItsUsersOrKeyStoreIsAUsageError() {
+    String[] ports = {"local", "--port", "0", "--registry-port", "0", "--secured-port", "0"};
+    for (String[] options : List.of(new String[] {"--secured-listener", "SASL_SSL"},
+        new String[] {"--secured-listener", "TLS"}, new String[] {"--sasl-users", "users.txt"})) {
+      String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(ports), java.util.Arrays.stream(options))
+          .toArray(String[]::new);
+      CommandLine cli = Alignstream.commandLine(args);
+      StringWriter err = new StringWriter();
+      cli.setErr(new PrintWriter(err, true));
+      assertThat(cli.execute(args)).as(String.join(" ", args)).isEqualTo(CommandLine.ExitCode.USAGE);
+      assertThat(err.toString()).contains("--secured-listener");
+    }
+  }
+
+  @Test
   void aTakenPortIsAClearErrorBeforeAnythingStarts() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       String[] args = {"local", "--port", "0", "--registry-port", String.valueOf(taken.getLocalPort())};
