@@ -23,7 +23,12 @@ public record ExtractorOptions(
     }
   }
 
+  /** Options with the default input limits. */
+  public ExtractorOptions(String instanceId, int imagesPerTransaction, Duration pollTimeout, Duration maxPollInterval) {
+    this(instanceId, imagesPerTransaction, pollTimeout, maxPollInterval, InputLimits.defaults());
+  }
+
   public static ExtractorOptions defaults(String instanceId) {
-    return new ExtractorOptions(instanceId, 16, Duration.ofMillis(500), Duration.ofMinutes(30), InputLimits.defaults());
+    return new ExtractorOptions(instanceId, 16, Duration.ofMillis(500), Duration.ofMinutes(30));
   }
 }

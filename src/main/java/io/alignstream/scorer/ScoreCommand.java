@@ -2,6 +2,7 @@ package io.alignstream.scorer;
 
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.ClusterOptions;
+import io.alignstream.common.InputLimitOptions;
 import io.alignstream.common.PipelineTopics;
 import io.alignstream.common.TopicOptions;
 import java.nio.file.Path;
@@ -25,6 +26,9 @@ public final class ScoreCommand implements Callable<Integer> {
 
   @Mixin
   TopicOptions topicSetup;
+
+  @Mixin
+  InputLimitOptions limits;
 
   @Option(names = "--application-id", defaultValue = ScorerConfig.DEFAULT_APPLICATION_ID,
       description = "Kafka Streams application id; instances with the same id share the work (default: ${DEFAULT-VALUE}).")
@@ -79,7 +83,7 @@ public final class ScoreCommand implements Callable<Integer> {
   ScorerConfig config() {
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance,
         Duration.ofMillis(emitIntervalMs), similarity, streamThreads, PipelineTopics.DEFAULT_PARTITIONS, (short) 1,
-        vectorCacheMb * 1024 * 1024, inMemoryStores);
+        vectorCacheMb * 1024 * 1024, inMemoryStores, limits.limits().maxVectorDim());
   }
 
   @Override

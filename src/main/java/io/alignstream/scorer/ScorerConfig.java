@@ -1,5 +1,6 @@
 package io.alignstream.scorer;
 
+import io.alignstream.common.InputLimits;
 import io.alignstream.common.PipelineTopics;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,12 +24,13 @@ import java.time.Duration;
  * @param vectorCacheBytes memory for vectors across settings; 0 = a quarter of the heap
  * @param inMemoryStores keep state stores in memory (restored from their changelogs at every
  *     start) instead of RocksDB on disk: for tests and short-lived runs
+ * @param maxVectorDim embeddings with longer vectors are dead-lettered ({@code --max-vector-dim})
  */
 public record ScorerConfig(
     String applicationId, Path stateDir, String httpHost, int httpPort, String advertisedHost,
     Duration window, Duration advance, Duration emitInterval, Similarity similarity,
     int streamThreads, int topicPartitions, short replicationFactor, long vectorCacheBytes,
-    boolean inMemoryStores) {
+    boolean inMemoryStores, int maxVectorDim) {
 
   public static final String DEFAULT_APPLICATION_ID = "alignstream-scorer";
 
@@ -46,72 +48,80 @@ public record ScorerConfig(
     if (vectorCacheBytes < 0) {
       throw new IllegalArgumentException("vector cache must be >= 0 bytes (0 = automatic), got " + vectorCacheBytes);
     }
+    if (maxVectorDim < 1) {
+      throw new IllegalArgumentException("--max-vector-dim must be >= 1, got " + maxVectorDim);
+    }
   }
 
   public static ScorerConfig defaults(Path stateDir) {
     return new ScorerConfig(DEFAULT_APPLICATION_ID, stateDir, "127.0.0.1", 8080, "127.0.0.1", Duration.ofMinutes(1),
         Duration.ofSeconds(10), Duration.ofMillis(500), Similarity.COSINE, 1, PipelineTopics.DEFAULT_PARTITIONS, (short) 1, 0,
-        false);
+        false, InputLimits.DEFAULT_MAX_VECTOR_DIM);
   }
 
   public ScorerConfig withApplicationId(String id) {
     return new ScorerConfig(id, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval, similarity,
-        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, maxVectorDim);
   }
 
   public ScorerConfig withStateDir(Path dir) {
     return new ScorerConfig(applicationId, dir, httpHost, httpPort, advertisedHost, window, advance, emitInterval, similarity,
-        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, maxVectorDim);
   }
 
   public ScorerConfig withHttpHost(String host) {
     return new ScorerConfig(applicationId, stateDir, host, httpPort, advertisedHost, window, advance, emitInterval,
-        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, maxVectorDim);
   }
 
   public ScorerConfig withHttpPort(int port) {
     return new ScorerConfig(applicationId, stateDir, httpHost, port, advertisedHost, window, advance, emitInterval, similarity,
-        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, maxVectorDim);
   }
 
   public ScorerConfig withAdvertisedHost(String host) {
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, host, window, advance, emitInterval, similarity,
-        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, maxVectorDim);
   }
 
   public ScorerConfig withWindows(Duration size, Duration step) {
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, size, step, emitInterval, similarity,
-        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, maxVectorDim);
   }
 
   public ScorerConfig withEmitInterval(Duration interval) {
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, interval, similarity,
-        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, maxVectorDim);
   }
 
   public ScorerConfig withSimilarity(Similarity s) {
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval, s,
-        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, maxVectorDim);
   }
 
   public ScorerConfig withStreamThreads(int threads) {
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval, similarity,
-        threads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+        threads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, maxVectorDim);
   }
 
   public ScorerConfig withTopicPartitions(int partitions) {
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval, similarity,
-        streamThreads, partitions, replicationFactor, vectorCacheBytes, inMemoryStores);
+        streamThreads, partitions, replicationFactor, vectorCacheBytes, inMemoryStores, maxVectorDim);
   }
 
   public ScorerConfig withVectorCacheBytes(long bytes) {
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval, similarity,
-        streamThreads, topicPartitions, replicationFactor, bytes, inMemoryStores);
+        streamThreads, topicPartitions, replicationFactor, bytes, inMemoryStores, maxVectorDim);
   }
 
   public ScorerConfig withInMemoryStores(boolean inMemory) {
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval, similarity,
-        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemory);
+        streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemory, maxVectorDim);
+  }
+
+  public ScorerConfig withMaxVectorDim(int dim) {
+    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval,
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, dim);
   }
 
   HoppingPanes panes() {

@@ -121,7 +121,7 @@ public final class ScorerTopology {
     // 2. Embeddings: decode and check, dead-letter the bad ones.
     Map<String, KStream<String, ScorerInput>> decodedEmbeddings = builder
         .stream(topics.embeddings(), raw.withName("embeddings-source"))
-        .process(() -> new EmbeddingDecoder(instance, embeddingValues), Named.as("decode-embeddings"))
+        .process(() -> new EmbeddingDecoder(instance, embeddingValues, config.maxVectorDim()), Named.as("decode-embeddings"))
         .split(Named.as("embeddings-"))
         .branch((setting, input) -> input instanceof ScorerInput.Rejected, Branched.withConsumer(rejected -> rejected
             .mapValues(input -> ((ScorerInput.Rejected) input).letter(), Named.as("embedding-dead-letters"))

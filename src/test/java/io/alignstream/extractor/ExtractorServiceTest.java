@@ -3,7 +3,6 @@ package io.alignstream.extractor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.alignstream.common.ClusterConfig;
-import io.alignstream.common.InputLimits;
 import io.alignstream.common.SettingKey;
 import io.alignstream.local.EmbeddedKafkaBroker;
 import io.alignstream.schema.Conditioning;
@@ -114,7 +113,7 @@ class ExtractorServiceTest {
   }
 
   private static ExtractorOptions options(String instance) {
-    return new ExtractorOptions(instance, 4, Duration.ofMillis(100), Duration.ofMinutes(1), InputLimits.defaults());
+    return new ExtractorOptions(instance, 4, Duration.ofMillis(100), Duration.ofMinutes(1));
   }
 
   private static ExtractionRequest request(String item, byte[] image, List<Double> noise) {

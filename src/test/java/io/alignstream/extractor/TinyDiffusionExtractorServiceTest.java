@@ -3,7 +3,6 @@ package io.alignstream.extractor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.alignstream.common.ClusterConfig;
-import io.alignstream.common.InputLimits;
 import io.alignstream.common.SettingKey;
 import io.alignstream.extractor.diffusion.EngineThreads;
 import io.alignstream.local.EmbeddedKafkaBroker;
@@ -66,7 +65,7 @@ class TinyDiffusionExtractorServiceTest {
     ModelOptions options = ModelOptions.defaults().withModelCache(cache).withUnetBatch(8);
     try (FeatureModel model = FeatureModels.open("tiny", null, options);
         ExtractorService service = new ExtractorService(cluster, model,
-            new ExtractorOptions("tiny-a", 8, Duration.ofMillis(100), Duration.ofMinutes(2), InputLimits.defaults()))) {
+            new ExtractorOptions("tiny-a", 8, Duration.ofMillis(100), Duration.ofMinutes(2)))) {
       service.start();
       List<LayerEmbedding> embeddings = consume(cluster, cluster.topics().embeddings(), LayerEmbedding.class, 72);
       List<DeadLetter> letters = consume(cluster, cluster.topics().deadletter(), DeadLetter.class, 1);
