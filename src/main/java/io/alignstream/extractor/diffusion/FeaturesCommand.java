@@ -187,7 +187,8 @@ public final class FeaturesCommand implements Callable<Integer> {
         }
       }
       List<String> paths = tapList.stream().map(Tap::path).toList();
-      UNetBatcher batcher = new UNetBatcher(sd.unet(), sd.schedule(), paths, pooling, modelFlags.unetBatch(), m);
+      UNetBatcher batcher = new UNetBatcher(sd.unet(), sd.schedule(), paths, pooling, modelFlags.unetBatch(),
+          modelFlags.deviceMemoryLimit(), m);
       UNetBatcher.Result result = batcher.run(jobs, new long[] {c, side, side}, new long[] {textShape[1], textShape[2]});
 
       SafetensorsWriter writer = new SafetensorsWriter();

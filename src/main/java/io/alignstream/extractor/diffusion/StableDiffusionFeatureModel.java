@@ -72,7 +72,7 @@ public final class StableDiffusionFeatureModel implements FeatureModel {
     this.latents = new CleanLatents(sd, base, options.unetBatch(), options.latentCache());
     this.prompts = new PromptStates(sd.tokenizer(), sd.textEncoder(), base, options.textCache());
     this.batcher = new UNetBatcher(sd.unet(), sd.schedule(), taps.stream().map(Tap::path).toList(), pooling,
-        options.unetBatch(), base);
+        options.unetBatch(), options.deviceMemoryLimit(), base);
     this.info = describe();
   }
 
@@ -269,6 +269,11 @@ public final class StableDiffusionFeatureModel implements FeatureModel {
   /** UNet forward calls. */
   public long unetForwards() {
     return batcher.forwards();
+  }
+
+  /** Times a UNet batch was halved because it ran out of device memory. */
+  public long unetHalvings() {
+    return batcher.halvings();
   }
 
   /** UNet inputs run (the sum of the forwards' batch sizes). */
