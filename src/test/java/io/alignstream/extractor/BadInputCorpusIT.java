@@ -6,6 +6,7 @@ import io.alignstream.bench.HostileInputs;
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.InputLimits;
 import io.alignstream.common.serde.AvroSerde;
+import io.alignstream.extractor.diffusion.EngineThreads;
 import io.alignstream.local.EmbeddedKafkaBroker;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.DeadLetter;
@@ -14,6 +15,7 @@ import io.alignstream.schema.LatentMode;
 import io.alignstream.schema.LayerEmbedding;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -29,6 +31,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Hostile and broken input on a real broker: every bad record becomes one dead letter whose
@@ -138,6 +141,44 @@ class BadInputCorpusIT {
       assertThat(ExtractorTopics.consume(cluster, cluster.topics().embeddings(), LayerEmbedding.class,
           2 * good.size() + 2, Duration.ofSeconds(60))).extracting(LayerEmbedding::getItemId).contains("late.png");
       assertThat(service.imagesExtracted()).isEqualTo(good.size() + 1);
+    }
+  }
+
+  @Test
+  void aRequestThatRunsTheDeviceOutOfMemoryAloneIsDeadLetteredAndItsBatchNeighboursAreExtracted(@TempDir Path cache) {
+    ClusterConfig cluster = ExtractorTopics.freshCluster(broker, "device-memory", 1);
+    AvroSerde<ExtractionRequest> serde = AvroSerde.configured(ExtractionRequest.class, cluster.serdeProperties(), false);
+    Map<String, byte[]> records = new LinkedHashMap<>();
+    for (String item : List.of("a", "b", "large", "c")) {
+      int resolution = item.equals("large") ? 128 : 64;
+      records.put(item, serde.serialize(cluster.topics().requests(), request(item,
+          HostileInputs.solid(resolution, 0x336699 * item.length(), "png")).setResolution(resolution).build()));
+    }
+    send(cluster, records);
+    // The tiny UNet's attention: 1 MiB per input at a 16 x 16 latent (64 px), 16 MiB at 32 x 32 (128 px).
+    long limit = 4L << 20;
+    ModelOptions options = ModelOptions.defaults().withModelCache(cache).withUnetBatch(8).withDeviceMemoryLimit(limit);
+    int threads = EngineThreads.set(1);
+    try (FeatureModel model = FeatureModels.open("tiny", null, options);
+        ExtractorService service = new ExtractorService(cluster, model,
+            new ExtractorOptions("tiny-oom", 4, Duration.ofMillis(100), Duration.ofMinutes(2)))) {
+      service.start();
+      List<LayerEmbedding> embeddings = ExtractorTopics.consume(cluster, cluster.topics().embeddings(),
+          LayerEmbedding.class, 3 * 9, Duration.ofSeconds(120));
+      List<DeadLetter> letters = ExtractorTopics.consume(cluster, cluster.topics().deadletter(), DeadLetter.class, 1,
+          Duration.ofSeconds(30));
+
+      assertThat(embeddings).hasSize(3 * 9); // 3 images x 9 layers x 1 noise level x NONE
+      assertThat(embeddings).extracting(LayerEmbedding::getItemId).containsOnly("a", "b", "c");
+      assertThat(letters).singleElement().satisfies(letter -> {
+        assertThat(letter.getStage()).isEqualTo("extract");
+        assertThat(new String(bytes(letter.getOriginalKey()), StandardCharsets.UTF_8)).isEqualTo("large");
+        assertThat(letter.getReason()).contains("one UNet input at latent 32 x 32 does not fit the device")
+            .contains("over the limit of " + limit + " bytes (--device-memory-limit)");
+      });
+      assertThat(service.failure()).isEmpty();
+    } finally {
+      EngineThreads.set(threads);
     }
   }
 
