@@ -80,10 +80,10 @@ public final class ExtractCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ClusterConfig config = cluster.resolve();
-    topics.ensureTopics(config);
     ExtractorOptions options = new ExtractorOptions(instanceId, imagesPerTransaction, Duration.ofMillis(500),
         Duration.ofMillis(maxPollIntervalMs), limits.limits());
+    ClusterConfig config = cluster.resolve();
+    topics.ensureTopics(config);
     modelFlags.applyThreads();
     CountDownLatch finished = new CountDownLatch(1);
     try (FeatureModel featureModel = FeatureModels.open(model, modelId, modelFlags.toOptions(pixelSide, taps, pool, latentCache, textCache));

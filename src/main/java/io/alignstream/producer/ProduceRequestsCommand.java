@@ -3,6 +3,7 @@ package io.alignstream.producer;
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.ClusterOptions;
 import io.alignstream.common.InputLimitOptions;
+import io.alignstream.common.InputLimits;
 import io.alignstream.common.TopicOptions;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.LatentMode;
@@ -101,11 +102,12 @@ public final class ProduceRequestsCommand implements Callable<Integer> {
     if (limit < 0) {
       throw new IllegalArgumentException("--limit must be >= 0, got " + limit);
     }
+    InputLimits inputLimits = limits.limits();
     Dataset data = load(out).limitItems(limit);
     ClusterConfig cluster = clusterOptions.resolve();
     topicSetup.ensureTopics(cluster);
     PublishReport report;
-    try (RequestPublisher publisher = new RequestPublisher(cluster, limits.limits(), force)) {
+    try (RequestPublisher publisher = new RequestPublisher(cluster, inputLimits, force)) {
       report = publisher.publish(data, settings);
     }
     out.printf("published %d requests to %s (dataset %s, settings digest %s: %s)%n", report.published(),
