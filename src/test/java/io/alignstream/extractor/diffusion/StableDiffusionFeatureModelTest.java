@@ -216,12 +216,17 @@ class StableDiffusionFeatureModelTest {
     }
   }
 
-  @Test
-  void batchingGivesTheVectorsOfBatchSizeOne() {
-    List<ImageInput> inputs = List.of(
+  /** Three images, two sizes, both latent modes: 2 x 2 + 2 x 2 + 1 x 2 = 10 UNet inputs at a 16 x 16 latent. */
+  static List<ImageInput> threeImagesTenUNetInputs() {
+    return List.of(
         input("dog", image(20, 64, 64), List.of(0.3, 0.7), 1, LatentMode.SAMPLE),
         input("cat", image(21, 96, 64), List.of(0.3, 0.7), 2, LatentMode.SAMPLE),
         input("owl", image(22, 64, 64), List.of(0.01), 3, LatentMode.MEAN));
+  }
+
+  @Test
+  void batchingGivesTheVectorsOfBatchSizeOne() {
+    List<ImageInput> inputs = threeImagesTenUNetInputs();
     List<Feature> batched;
     List<Feature> single;
     try (StableDiffusionFeatureModel seven = StableDiffusionFeatureModel.open(tiny, "tiny", "test",
@@ -248,11 +253,8 @@ class StableDiffusionFeatureModelTest {
 
   @Test
   void aBatchOverTheDeviceMemoryIsHalvedUntilItFitsAndTheFittingSizeIsKept() {
-    List<ImageInput> inputs = List.of(
-        input("dog", image(20, 64, 64), List.of(0.3, 0.7), 1, LatentMode.SAMPLE),
-        input("cat", image(21, 96, 64), List.of(0.3, 0.7), 2, LatentMode.SAMPLE),
-        input("owl", image(22, 64, 64), List.of(0.01), 3, LatentMode.MEAN));
-    // 10 UNet inputs at a 16 x 16 latent; the tiny UNet's level-0 attention: 2 heads x 256^2 tokens, scores and weights
+    List<ImageInput> inputs = threeImagesTenUNetInputs();
+    // the tiny UNet's level-0 attention: 2 heads x 256^2 tokens, scores and weights
     long perInput = 2L * 2 * 256 * 256 * 4;
     assertThat(UNetBatcher.attentionBytesPerInput(reference.unet().config(), 16, 16, 4)).isEqualTo(perInput);
     List<Feature> single;
