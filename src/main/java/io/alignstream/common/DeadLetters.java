@@ -1,6 +1,7 @@
 package io.alignstream.common;
 
 import io.alignstream.schema.DeadLetter;
+import io.micrometer.core.instrument.Metrics;
 import java.nio.ByteBuffer;
 
 /** Builds the {@link DeadLetter} record every service publishes for input it cannot process. */
@@ -17,6 +18,8 @@ public final class DeadLetters {
   public static DeadLetter of(
       String service, String stage, String reason, Throwable cause,
       String topic, int partition, long offset, byte[] key, byte[] value, String instance) {
+    // Counted as built: a batch re-done after an aborted transaction counts its letters again.
+    Metrics.counter("alignstream.dead.letters", "service", service, "stage", stage).increment();
     return DeadLetter.newBuilder()
         .setService(service)
         .setStage(stage)

@@ -1,6 +1,10 @@
 package io.alignstream.common;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -27,6 +31,16 @@ public final class Digests {
   public static void updateLong(MessageDigest digest, long value) {
     for (int i = 0; i < 8; i++) {
       digest.update((byte) (value >>> (8 * i)));
+    }
+  }
+
+  /** Feeds a file's bytes, streamed (checkpoint files are gigabytes). */
+  public static void updateFile(MessageDigest digest, Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] buffer = new byte[1 << 20];
+      for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
+        digest.update(buffer, 0, n);
+      }
     }
   }
 

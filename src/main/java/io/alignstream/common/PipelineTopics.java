@@ -45,6 +45,9 @@ public final class PipelineTopics {
     list.add(topic(topics.probes(), partitions, replication, compactForever, Map.of()));
     list.add(topic(topics.regressions(), partitions, replication, compactForever, Map.of()));
     list.add(topic(topics.models(), 1, replication, compactForever, Map.of()));
+    // One partition: every fleet instance reads every model request, in the order they were made.
+    list.add(topic(topics.modelRequests(), 1, replication, compactForever, Map.of()));
+    list.add(topic(topics.modelProgress(), 1, replication, compactForever, Map.of()));
     list.add(topic(topics.deadletter(), 1, replication, keepForever, largeRecords));
     return list;
   }

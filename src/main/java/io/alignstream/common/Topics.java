@@ -56,6 +56,16 @@ public record Topics(String prefix) {
     return prefix + "models";
   }
 
+  /** "Evaluate this model": ModelRequests that {@code extract --fleet} instances take up; compacted. */
+  public String modelRequests() {
+    return prefix + "model-requests";
+  }
+
+  /** What the fleet is doing with each model request (evaluating, done); compacted, keyed by evaluation. */
+  public String modelProgress() {
+    return prefix + "model-progress";
+  }
+
   /** Every input that could not be processed, with stage and reason. */
   public String deadletter() {
     return prefix + "deadletter";

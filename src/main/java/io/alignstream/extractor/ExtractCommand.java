@@ -3,14 +3,19 @@ package io.alignstream.extractor;
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.ClusterOptions;
 import io.alignstream.common.InputLimitOptions;
+import io.alignstream.common.ManagementOptions;
+import io.alignstream.common.ManagementServer;
 import io.alignstream.common.TopicOptions;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code alignstream extract}: one extractor instance for one model, until stopped. */
 @Command(name = "extract", mixinStandardHelpOptions = true,
@@ -18,15 +23,31 @@ import picocli.CommandLine.Option;
         "Consumes image requests, embeds them with one model, publishes one embedding per "
             + "(image, layer, noise level, conditioning), exactly once.",
         "Start more instances with the same model id to scale out: they share the consumer group "
-            + "alignstream-extractor-<model id>, which starts from the earliest request."})
+            + "alignstream-extractor-<model id>, which starts from the earliest request.",
+        "With --fleet instead of --model: take models from the model-requests topic (produce model), evaluate "
+            + "each on every image requested so far, and wait for the next; instances share each model's work."})
 public final class ExtractCommand implements Callable<Integer> {
+
+  /** How long SIGTERM waits for the batch in hand (documented in the README's operations section). */
+  static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
+
+  @Spec
+  CommandSpec spec;
 
   @Mixin
   ClusterOptions cluster;
 
-  @Option(names = "--model", required = true, paramLabel = "pixels|tiny|DIR",
-      description = "The model: the pixel baseline, the built-in tiny Stable Diffusion, or a diffusers pipeline folder.")
+  @Option(names = "--model", paramLabel = "pixels|tiny|DIR|FILE|ORG/NAME[@REV]",
+      description = "The model: the pixel baseline, the built-in tiny Stable Diffusion, a diffusers pipeline folder, "
+          + "a single-file original-format .safetensors checkpoint (SD 1.x/2.x), or a hub id in the Hugging Face "
+          + "cache (fetched only with --download).")
   String model;
+
+  @Option(names = "--fleet",
+      description = "Serve model requests instead of one --model: the model flags (--device, --unet-batch, ...) apply "
+          + "to every model; each request sets taps, pooling, dtype and optionally noise levels and conditionings. "
+          + "A model from --config or the environment is ignored.")
+  boolean fleet;
 
   @Option(names = "--model-id", paramLabel = "ID",
       description = "Model id used in every setting (default: the model's own name).")
@@ -43,6 +64,24 @@ public final class ExtractCommand implements Callable<Integer> {
   @Option(names = "--max-poll-interval-ms", defaultValue = "1800000", paramLabel = "MS",
       description = "How long one batch may take before the group evicts this instance (default: ${DEFAULT-VALUE}).")
   long maxPollIntervalMs;
+
+  @Option(names = "--session-timeout-ms", defaultValue = "10000", paramLabel = "MS",
+      description = "How long the group waits for a silent (killed) instance before its partitions move "
+          + "(default: ${DEFAULT-VALUE}; Kafka's own default is 45000).")
+  long sessionTimeoutMs;
+
+  @Option(names = "--static-membership", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Join as a static member (group.instance.id = model + instance id): an instance restarted in "
+          + "place with the same --instance-id within the session timeout resumes its partitions without a "
+          + "rebalance (default: on).")
+  boolean staticMembership;
+
+  @Option(names = "--progress-interval-s", defaultValue = "10", paramLabel = "S",
+      description = "Print a progress line this often; 0 = never (default: ${DEFAULT-VALUE}).")
+  int progressIntervalS;
+
+  @Mixin
+  ManagementOptions management;
 
   @Option(names = "--pixel-side", defaultValue = "16", paramLabel = "PIXELS",
       description = "Pixel baseline: side of the downsampled image (default: ${DEFAULT-VALUE}).")
@@ -80,34 +119,78 @@ public final class ExtractCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    // A model named by the defaults file (extractor.properties has one) does not stand in the fleet's way.
+    if (fleet ? spec.commandLine().getParseResult().hasMatchedOption("--model") : model == null) {
+      throw new IllegalArgumentException("give either --model MODEL or --fleet");
+    }
     ExtractorOptions options = new ExtractorOptions(instanceId, imagesPerTransaction, Duration.ofMillis(500),
-        Duration.ofMillis(maxPollIntervalMs), limits.limits());
+        Duration.ofMillis(maxPollIntervalMs), Duration.ofMillis(sessionTimeoutMs), staticMembership, limits.limits());
     ClusterConfig config = cluster.resolve();
     topics.ensureTopics(config);
     modelFlags.applyThreads();
-    CountDownLatch finished = new CountDownLatch(1);
+    if (fleet) {
+      return runFleet(config, options);
+    }
     try (FeatureModel featureModel = FeatureModels.open(model, modelId, modelFlags.toOptions(pixelSide, taps, pool, latentCache, textCache));
-        ExtractorService service = new ExtractorService(config, featureModel, options)) {
+        ExtractorService service = new ExtractorService(config, featureModel, options);
+        ManagementServer server = management.start("extractor", instanceId, () -> status(service));
+        ProgressLine progress = ProgressLine.start(service, Duration.ofSeconds(progressIntervalS))) {
       ModelInfo info = service.modelInfo();
       System.out.printf("extractor %s: model %s (%s, %d layers) from %s, group %s%n", instanceId, info.modelId(),
           info.kind(), info.layers().size(), config.bootstrapServers(), ExtractorService.groupId(info.modelId()));
-      // Ctrl-C: stop polling, let the loop finish its transaction and close the clients.
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        service.close();
-        awaitQuietly(finished);
-      }));
-      try {
-        service.run();
-      } finally {
-        finished.countDown();
+      if (server != null) {
+        System.out.println("extractor " + instanceId + " " + server.describe());
+      }
+      runUntilStopped(service::run, service::close);
+      // A loop that stopped on its own (fenced, cluster gone) exits 1, so a supervisor restarts it.
+      return service.failure().isPresent() ? 1 : 0;
+    }
+  }
+
+  private int runFleet(ClusterConfig config, ExtractorOptions options) {
+    FleetOptions fleetOptions = new FleetOptions(options,
+        modelFlags.toOptions(pixelSide, taps, pool, latentCache, textCache), Duration.ofSeconds(2));
+    try (FleetService service = new FleetService(config, fleetOptions)) {
+      System.out.printf("fleet instance %s: waiting for model requests on %s at %s%n", instanceId,
+          config.topics().modelRequests(), config.bootstrapServers());
+      runUntilStopped(service::run, service::close);
+      if (service.failure().isPresent()) {
+        throw new IllegalStateException("fleet instance " + instanceId + " stopped: " + service.failure().get(),
+            service.failure().get());
       }
     }
     return 0;
   }
 
+  /** Live until the loop has failed; ready while it is live (it polls whatever it is assigned). */
+  static ManagementServer.Status status(ExtractorService service) {
+    return service.failure()
+        .map(e -> ManagementServer.Status.failed("the extract loop stopped: " + e))
+        .orElse(ManagementServer.Status.running());
+  }
+
+  /**
+   * Runs {@code loop} on this thread until SIGTERM or Ctrl-C, which calls {@code stop}: the loop
+   * stops polling, finishes the batch in hand (extraction, then its transaction) and closes its
+   * clients and the model. After SHUTDOWN_GRACE the JVM exits anyway: a batch not yet committed
+   * is simply extracted again by whoever takes its partitions.
+   */
+  private static void runUntilStopped(Runnable loop, Runnable stop) {
+    CountDownLatch finished = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stop.run();
+      awaitQuietly(finished);
+    }, "extractor-shutdown"));
+    try {
+      loop.run();
+    } finally {
+      finished.countDown();
+    }
+  }
+
   private static void awaitQuietly(CountDownLatch latch) {
     try {
-      latch.await(30, java.util.concurrent.TimeUnit.SECONDS);
+      latch.await(SHUTDOWN_GRACE.toSeconds(), TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -27,6 +27,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -77,28 +78,46 @@ public final class ExtractorService implements AutoCloseable {
   private final AtomicLong imagesExtracted = new AtomicLong();
   private final AtomicLong embeddingsPublished = new AtomicLong();
   private final AtomicLong deadLetters = new AtomicLong();
+  private final ExtractorMeters meters;
   private final Instant startedAt = Instant.now();
   private Thread thread;
   private volatile Throwable failure;
 
   public ExtractorService(ClusterConfig cluster, FeatureModel model, ExtractorOptions options) {
+    this(cluster, model, options, groupId(model.info().modelId()));
+  }
+
+  /** An instance in the consumer group {@code groupId} (the fleet runs one group per model request). */
+  public ExtractorService(ClusterConfig cluster, FeatureModel model, ExtractorOptions options, String groupId) {
     this.cluster = cluster;
     this.model = model;
     this.info = model.info();
     this.options = options;
     String clientId = "alignstream-extractor-" + info.modelId() + "-" + options.instanceId();
 
-    Map<String, Object> consumerProps = cluster.consumerProperties(clientId, groupId(info.modelId()));
+    Map<String, Object> consumerProps = cluster.consumerProperties(clientId, groupId);
     consumerProps.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, options.imagesPerTransaction());
     consumerProps.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) options.maxPollInterval().toMillis());
+    // Recovery time: a killed instance's partitions move after the session timeout, and a static
+    // member restarted in place takes its partitions back without a rebalance.
+    consumerProps.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) options.sessionTimeout().toMillis());
+    consumerProps.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) options.sessionTimeout().toMillis() / 5);
+    if (options.staticMembership()) {
+      consumerProps.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, clientId);
+    }
     this.consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(), new ByteArrayDeserializer());
 
     Map<String, Object> producerProps = cluster.producerProperties(clientId);
     producerProps.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, clientId);
     producerProps.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, PipelineTopics.MAX_REQUEST_BYTES);
+    // A transaction spans only sending a batch's outputs and committing (extraction runs
+    // before it opens). The new owner of a dead instance's partitions waits for its open
+    // transaction to end, so the broker aborts it after the session timeout, not Kafka's 60 s.
+    producerProps.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) options.sessionTimeout().toMillis());
     AvroSerde<SpecificRecord> valueSerde = AvroSerde.configured(SpecificRecord.class, cluster.serdeProperties(), false);
     this.producer = new KafkaProducer<>(producerProps, new StringSerializer(), valueSerde);
     this.requestSerde = AvroSerde.configured(ExtractionRequest.class, cluster.serdeProperties(), false);
+    this.meters = new ExtractorMeters(info.modelId(), options.instanceId(), consumer, producer);
   }
 
   /** The consumer group all instances of one model share. */
@@ -123,8 +142,10 @@ public final class ExtractorService implements AutoCloseable {
       consumer.subscribe(Set.of(cluster.topics().requests()));
       while (running.get()) {
         ConsumerRecords<String, byte[]> records = consumer.poll(options.pollTimeout());
+        long polled = System.nanoTime();
+        meters.queueDepth(waitingRequests());
         if (!records.isEmpty()) {
-          process(records);
+          process(records, polled);
         }
       }
     } catch (WakeupException e) {
@@ -139,9 +160,20 @@ public final class ExtractorService implements AutoCloseable {
       failure = e;
       log.error("extractor {} stopped: {}", options.instanceId(), e.toString(), e);
     } finally {
-      consumer.close();
+      meters.close();
+      // Leave the group even as a static member: a stopped instance's partitions move at once.
+      consumer.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
       producer.close(Duration.ofSeconds(5));
     }
+  }
+
+  /** Requests waiting in this instance's partitions, as of the last poll (no broker round trip). */
+  private long waitingRequests() {
+    long waiting = 0;
+    for (TopicPartition partition : consumer.assignment()) {
+      waiting += consumer.currentLag(partition).orElse(0);
+    }
+    return waiting;
   }
 
   public long imagesExtracted() {
@@ -156,6 +188,11 @@ public final class ExtractorService implements AutoCloseable {
     return deadLetters.get();
   }
 
+  /** Requests waiting in this instance's partitions after its last poll. */
+  public long queueDepth() {
+    return meters.queueDepth();
+  }
+
   /** Why the loop stopped on its own, if it did (fenced, unreachable cluster, ...). */
   public Optional<Throwable> failure() {
     return Optional.ofNullable(failure);
@@ -163,6 +200,10 @@ public final class ExtractorService implements AutoCloseable {
 
   public ModelInfo modelInfo() {
     return info;
+  }
+
+  public String instanceId() {
+    return options.instanceId();
   }
 
   @Override
@@ -177,6 +218,7 @@ public final class ExtractorService implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    meters.close(); // idempotent; the loop closes them too, but an instance may never have run
   }
 
   /**
@@ -185,7 +227,7 @@ public final class ExtractorService implements AutoCloseable {
    * minutes per batch, and an open transaction is aborted by the broker after
    * transaction.timeout.ms (capped at 15 minutes by default); the poll interval alone bounds it.
    */
-  private void process(ConsumerRecords<String, byte[]> records) {
+  private void process(ConsumerRecords<String, byte[]> records, long polledNanos) {
     List<ProducerRecord<String, SpecificRecord>> outputs = new ArrayList<>();
     List<ConsumerRecord<String, byte[]>> accepted = new ArrayList<>();
     List<ImageInput> inputs = new ArrayList<>();
@@ -230,6 +272,7 @@ public final class ExtractorService implements AutoCloseable {
       return;
     }
     imagesExtracted.addAndGet(extracted);
+    meters.batch(records.count(), extracted, Duration.ofNanos(System.nanoTime() - polledNanos));
     deadLetters.addAndGet(letters);
     embeddingsPublished.addAndGet(outputs.size() - letters);
   }
@@ -314,6 +357,10 @@ public final class ExtractorService implements AutoCloseable {
           .setWeightsDigest(info.weightsDigest())
           .setSource("extractor:" + options.instanceId())
           .setComputedAt(now)
+          .setDtype(info.dtype())
+          .setHubRepo(info.origin().hubRepo())
+          .setHubCommit(info.origin().hubCommit())
+          .setFileSha256(info.origin().fileSha256())
           .build();
       records.add(new ProducerRecord<>(cluster.topics().embeddings(), SettingKey.of(setting), embedding));
     }
@@ -402,6 +449,13 @@ public final class ExtractorService implements AutoCloseable {
         .setProperties(new HashMap<>(info.properties()))
         .setInstance(options.instanceId())
         .setStartedAt(startedAt)
+        .setOrigin(info.origin().kind())
+        .setHubRepo(info.origin().hubRepo())
+        .setHubRevision(info.origin().hubRevision())
+        .setHubCommit(info.origin().hubCommit())
+        .setFileSha256(info.origin().fileSha256())
+        .setWeightFiles(new HashMap<>(info.origin().fileDigests()))
+        .setVariant(info.origin().variant())
         .build();
     producer.beginTransaction();
     producer.send(new ProducerRecord<>(cluster.topics().models(), info.modelId(), card));

@@ -1,6 +1,7 @@
 package io.alignstream.extractor;
 
 import io.alignstream.extractor.diffusion.Placement;
+import io.alignstream.extractor.hub.HubSettings;
 import io.alignstream.extractor.diffusion.TinyModelCache;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -42,6 +43,26 @@ public final class ModelFlags {
       description = "Seed of the built-in tiny model's random weights (default: ${DEFAULT-VALUE}).")
   long tinySeed;
 
+  @Option(names = "--download",
+      description = "Fetch a hub model (--model org/name[@revision]) into the Hugging Face cache when the cache lacks "
+          + "files, over the hub's HTTP API (HF_ENDPOINT for a mirror, HF_TOKEN for gated repositories). Without it "
+          + "nothing is ever downloaded.")
+  boolean download;
+
+  @Option(names = "--variant", paramLabel = "fp16",
+      description = "Prefer the fp16 weight files of a diffusers pipeline (*.fp16.safetensors), and download only those.")
+  String variant;
+
+  @Option(names = "--hub-cache", paramLabel = "DIR",
+      description = "The Hugging Face hub cache (default: HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub).")
+  Path hubCache;
+
+  @Option(names = "--pipeline-config", paramLabel = "DIR",
+      description = "For a single-file checkpoint: a diffusers pipeline folder whose unet/, vae/, text_encoder/, "
+          + "scheduler/ configs and tokenizer/ replace the ones inferred from the file (weights not needed); the only "
+          + "way for architectures the file's shapes do not describe.")
+  Path pipelineConfig;
+
   @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
       description = "PyTorch intra-op threads for this process (default: 0 = the engine's choice, one per core). On a "
           + "CPU shared with other busy processes use 1 (or set OMP_WAIT_POLICY=PASSIVE): spinning OpenMP threads "
@@ -67,7 +88,13 @@ public final class ModelFlags {
   /** The options with the given taps, pooling and cache sizes. */
   public ModelOptions toOptions(int pixelSide, String taps, String pooling, int latentCache, int textCache) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache(), tinySeed, latentCache,
-        textCache, deviceMemoryLimit);
+        textCache, checkpointOptions(), deviceMemoryLimit);
+  }
+
+  /** --download, --pipeline-config, --variant and --hub-cache over the environment's hub settings. */
+  public CheckpointOptions checkpointOptions() {
+    HubSettings hub = HubSettings.fromEnvironment();
+    return new CheckpointOptions(download, pipelineConfig, variant, hubCache == null ? hub : hub.withCache(hubCache));
   }
 
   public String device() {

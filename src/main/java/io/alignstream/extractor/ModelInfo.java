@@ -18,6 +18,7 @@ import java.util.Map;
  * @param configDigest digest of the configuration
  * @param weightsDigest digest of the weights
  * @param properties further configuration worth recording
+ * @param origin where the weights came from (hub commit, file SHA-256, ...)
  */
 public record ModelInfo(
     String modelId,
@@ -31,11 +32,20 @@ public record ModelInfo(
     String dtype,
     String configDigest,
     String weightsDigest,
-    Map<String, String> properties) {
+    Map<String, String> properties,
+    ModelOrigin origin) {
 
   public ModelInfo {
     layers = List.copyOf(layers);
     properties = Map.copyOf(properties);
+  }
+
+  /** A model whose origin is its source string alone (e.g. the pixel baseline). */
+  public ModelInfo(String modelId, String kind, String source, List<Layer> layers, boolean usesNoise, boolean usesText,
+      String pooling, String device, String dtype, String configDigest, String weightsDigest,
+      Map<String, String> properties) {
+    this(modelId, kind, source, layers, usesNoise, usesText, pooling, device, dtype, configDigest, weightsDigest,
+        properties, ModelOrigin.of(kind, source));
   }
 
   /** A layer as settings name it, the module path it taps, and its pooled dimension. */

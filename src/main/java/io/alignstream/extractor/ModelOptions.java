@@ -16,13 +16,14 @@ import java.nio.file.Path;
  * @param tinySeed seed of the built-in tiny pipeline's random weights
  * @param latentCache diffusion: clean latents kept across requests (0 keeps none)
  * @param textCache diffusion: prompts' text-encoder states kept (0 keeps none)
+ * @param checkpoints diffusion: how hub ids and single files are found and read (--download, ...)
  * @param deviceMemoryLimit diffusion: most bytes of attention one UNet forward may hold on the
  *     device, 0 for no limit but the device's own (see {@link
  *     io.alignstream.extractor.diffusion.UNetBatcher})
  */
 public record ModelOptions(
     int pixelSide, String device, String dtype, int unetBatch, String taps, String pooling, Path modelCache,
-    long tinySeed, int latentCache, int textCache, long deviceMemoryLimit) {
+    long tinySeed, int latentCache, int textCache, CheckpointOptions checkpoints, long deviceMemoryLimit) {
 
   public static final int DEFAULT_UNET_BATCH = 8;
   public static final int DEFAULT_CACHE = 256;
@@ -39,10 +40,14 @@ public record ModelOptions(
     }
   }
 
-  /** Options without a device memory limit. */
+  /**
+   * Options with the default checkpoint options (offline, configs inferred, the environment's hub
+   * cache) and no device memory limit.
+   */
   public ModelOptions(int pixelSide, String device, String dtype, int unetBatch, String taps, String pooling,
       Path modelCache, long tinySeed, int latentCache, int textCache) {
-    this(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache, textCache, 0);
+    this(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache, textCache,
+        CheckpointOptions.defaults(), 0);
   }
 
   public static ModelOptions defaults() {
@@ -56,41 +61,47 @@ public record ModelOptions(
   }
 
   public ModelOptions withPixelSide(int side) {
-    return new ModelOptions(side, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache, textCache, deviceMemoryLimit);
+    return new ModelOptions(side, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache, textCache,
+        checkpoints, deviceMemoryLimit);
   }
 
   public ModelOptions withPlacement(String newDevice, String newDtype) {
     return new ModelOptions(pixelSide, newDevice, newDtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache,
-        textCache, deviceMemoryLimit);
+        textCache, checkpoints, deviceMemoryLimit);
   }
 
   public ModelOptions withUnetBatch(int batch) {
     return new ModelOptions(pixelSide, device, dtype, batch, taps, pooling, modelCache, tinySeed, latentCache, textCache,
-        deviceMemoryLimit);
+        checkpoints, deviceMemoryLimit);
   }
 
   public ModelOptions withTaps(String newTaps) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, newTaps, pooling, modelCache, tinySeed, latentCache,
-        textCache, deviceMemoryLimit);
+        textCache, checkpoints, deviceMemoryLimit);
   }
 
   public ModelOptions withPooling(String newPooling) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, newPooling, modelCache, tinySeed, latentCache,
-        textCache, deviceMemoryLimit);
+        textCache, checkpoints, deviceMemoryLimit);
   }
 
   public ModelOptions withModelCache(Path dir) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, dir, tinySeed, latentCache, textCache,
-        deviceMemoryLimit);
+        checkpoints, deviceMemoryLimit);
+  }
+
+  public ModelOptions withCheckpoints(CheckpointOptions newCheckpoints) {
+    return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache,
+        textCache, newCheckpoints, deviceMemoryLimit);
   }
 
   public ModelOptions withCaches(int latents, int texts) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latents, texts,
-        deviceMemoryLimit);
+        checkpoints, deviceMemoryLimit);
   }
 
   public ModelOptions withDeviceMemoryLimit(long bytes) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache,
-        textCache, bytes);
+        textCache, checkpoints, bytes);
   }
 }

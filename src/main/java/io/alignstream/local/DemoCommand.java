@@ -1,18 +1,22 @@
 package io.alignstream.local;
 
 import io.alignstream.common.ClusterConfig;
+import io.alignstream.common.ModelRequests;
 import io.alignstream.common.SettingKey;
 import io.alignstream.common.TemporaryDirectory;
 import io.alignstream.extractor.ExtractorOptions;
 import io.alignstream.extractor.ExtractorService;
 import io.alignstream.extractor.FeatureModel;
 import io.alignstream.extractor.FeatureModels;
+import io.alignstream.extractor.FleetOptions;
+import io.alignstream.extractor.FleetService;
 import io.alignstream.extractor.ModelInfo;
 import io.alignstream.extractor.ModelOptions;
 import io.alignstream.producer.ConceptList;
 import io.alignstream.producer.Dataset;
 import io.alignstream.producer.EmbeddingPublisher;
 import io.alignstream.producer.ExtractionSettings;
+import io.alignstream.producer.ModelRequestPublisher;
 import io.alignstream.producer.PrecomputedFeatures;
 import io.alignstream.producer.RequestPublisher;
 import io.alignstream.producer.SyntheticDataset;
@@ -30,6 +34,7 @@ import io.alignstream.scorer.ScorerService;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -73,8 +78,12 @@ public final class DemoCommand implements Callable<Integer> {
   Path triplets;
 
   @Option(names = "--embeddings", paramLabel = "FILE",
-      description = "Features computed elsewhere (.npy, .txt, .tsv; one row per concept): scored directly.")
+      description = "Features computed elsewhere (.npy, .h5/.hdf5, .txt, .tsv; one row per concept): scored directly.")
   Path embeddings;
+
+  @Option(names = "--dataset-path", paramLabel = "PATH",
+      description = "HDF5 --embeddings: the dataset to read (default: features, as thingsvision writes it).")
+  String datasetPath;
 
   @Option(names = "--model-id", defaultValue = "features", paramLabel = "ID",
       description = "Model id of --embeddings (default: ${DEFAULT-VALUE}).")
@@ -104,8 +113,15 @@ public final class DemoCommand implements Callable<Integer> {
   long seed;
 
   @Option(names = "--extractors-per-model", paramLabel = "N", defaultValue = "1",
-      description = "Extractor instances per model, sharing its consumer group (default: ${DEFAULT-VALUE}).")
+      description = "Extractor instances per model, sharing its consumer group (default: ${DEFAULT-VALUE}); with "
+          + "--models-later, fleet instances sharing each model.")
   int extractorsPerModel;
+
+  @Option(names = "--models-later",
+      description = "Stream the models in after the images: fleet instances (extract --fleet) start with no model, "
+          + "each of --models is requested (produce model) only after the previous one is scored, and its results "
+          + "come from the images already on the requests topic; none is re-sent.")
+  boolean modelsLater;
 
   @Option(names = "--unet-batch", paramLabel = "N", defaultValue = "8", description = "UNet batch size (default: ${DEFAULT-VALUE}).")
   int unetBatch;
@@ -128,13 +144,21 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--keep-running", description = "Keep the cluster and dashboard up after the final table, until Ctrl-C.")
   boolean keepRunning;
 
+  /** When the run gives up (System.nanoTime). */
+  private long deadline;
+
   @Override
   public Integer call() throws Exception {
     long started = System.nanoTime();
+    deadline = started + timeout.toNanos();
     Path logFile = (dataDir != null ? dataDir : Path.of(System.getProperty("java.io.tmpdir"))).resolve("alignstream-demo.log");
     Files.createDirectories(logFile.getParent());
     System.out.printf("logs: %s%n", logFile);
     DemoInputs inputs = loadInputs();
+    if (modelsLater && (inputs.images() == null || models.size() < 2)) {
+      throw new IllegalArgumentException("--models-later streams two or more --models over images; it does not apply "
+          + "to --embeddings or a single model");
+    }
     try (DemoLogging logging = DemoLogging.toFile(logFile);
         LocalCluster cluster = LocalCluster.start(LocalCluster.Settings.defaults().withDataDir(dataDir))) {
       ClusterConfig config = cluster.clusterConfig();
@@ -147,8 +171,14 @@ public final class DemoCommand implements Callable<Integer> {
           MetricsFollower metrics = new MetricsFollower(config)) {
         System.out.printf("dashboard: %s%n", scorer.baseUri());
         publish(config, inputs);
-        Set<String> expected = expectedSettings(inputs, extractors.models());
-        boolean complete = followUntilScored(inputs, extractors, metrics, expected);
+        Set<String> expected = new LinkedHashSet<>();
+        boolean complete;
+        if (modelsLater) {
+          complete = requestModelsOneAfterAnother(config, inputs, extractors, metrics, expected);
+        } else {
+          expected.addAll(expectedSettings(inputs, extractors.models()));
+          complete = followUntilScored(inputs, extractors, metrics, expected);
+        }
         Map<String, AlignmentMetric> finalMetrics = metrics.snapshot();
         if (report != null) {
           DemoReport.write(report, runSummary(inputs, extractors.models(), started), finalMetrics,
@@ -185,7 +215,7 @@ public final class DemoCommand implements Callable<Integer> {
       }
       ConceptList conceptList = ConceptList.read(concepts);
       PrecomputedFeatures features = PrecomputedFeatures.read(embeddingsModelId, embeddingsLayer, embeddings,
-          conceptList);
+          datasetPath, conceptList);
       List<TripletResponse> responses = new TripletFileReader(conceptList, TripletFormat.AUTO, "things")
           .readAll(triplets);
       return new DemoInputs("features:" + embeddings.getFileName(), null, features, responses);
@@ -208,6 +238,16 @@ public final class DemoCommand implements Callable<Integer> {
     if (inputs.images() == null) {
       return DemoExtractors.none();
     }
+    if (modelsLater) {
+      List<FleetService> fleet = new ArrayList<>();
+      for (int instance = 0; instance < extractorsPerModel; instance++) {
+        FleetService service = new FleetService(config, new FleetOptions(ExtractorOptions.defaults("demo-fleet-"
+            + instance), ModelOptions.defaults().withUnetBatch(unetBatch), Duration.ofMillis(500)));
+        service.start();
+        fleet.add(service);
+      }
+      return new DemoExtractors(List.of(), List.of(), fleet);
+    }
     List<FeatureModel> opened = new ArrayList<>();
     List<ExtractorService> services = new ArrayList<>();
     try {
@@ -223,10 +263,10 @@ public final class DemoCommand implements Callable<Integer> {
       }
     } catch (RuntimeException e) {
       // A later model failed to open: stop the extractors already running before reporting it.
-      new DemoExtractors(opened, services).close();
+      new DemoExtractors(opened, services, List.of()).close();
       throw e;
     }
-    return new DemoExtractors(opened, services);
+    return new DemoExtractors(opened, services, List.of());
   }
 
   private void publish(ClusterConfig config, DemoInputs inputs) {
@@ -244,6 +284,52 @@ public final class DemoCommand implements Callable<Integer> {
     try (TripletPublisher tripletPublisher = new TripletPublisher(config)) {
       System.out.println("published " + tripletPublisher.publish(inputs.name(), inputs.triplets()));
     }
+  }
+
+  /**
+   * {@code --models-later}: requests each model once the previous one is scored, and follows it
+   * until its settings are scored too, adding them to {@code expected}.
+   */
+  private boolean requestModelsOneAfterAnother(ClusterConfig config, DemoInputs inputs, DemoExtractors extractors,
+      MetricsFollower metrics, Set<String> expected) throws InterruptedException {
+    try (ModelRequestPublisher publisher = new ModelRequestPublisher(config)) {
+      for (String model : models) {
+        String evaluation = publisher.publish(ModelRequests.create(model, null, "default", "mean", List.of(),
+            List.of(), "float32", "demo", Instant.now()));
+        System.out.printf("requested model %s (%s) on %s: the fleet evaluates the %d images already requested, "
+            + "none re-sent%n", model, evaluation, publisher.topic(), inputs.images().items().size());
+        Optional<ModelInfo> info = awaitLoaded(extractors, model, evaluation);
+        if (info.isEmpty()) {
+          return false;
+        }
+        expected.addAll(expectedSettings(inputs, List.of(info.get())));
+        if (!followUntilScored(inputs, extractors, metrics, expected)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** The model a fleet instance loaded for the request; empty at the deadline. */
+  private Optional<ModelInfo> awaitLoaded(DemoExtractors extractors, String model, String evaluation)
+      throws InterruptedException {
+    while (System.nanoTime() < deadline) {
+      Optional<ModelInfo> info = extractors.requestedModel(evaluation);
+      if (info.isPresent()) {
+        return info;
+      }
+      Optional<String> rejected = extractors.rejection(evaluation);
+      if (rejected.isPresent()) {
+        throw new IllegalArgumentException("model " + model + " was not evaluated: " + rejected.get());
+      }
+      Optional<String> failure = extractors.failure();
+      if (failure.isPresent()) {
+        throw new IllegalStateException(failure.get());
+      }
+      Thread.sleep(250);
+    }
+    return Optional.empty();
   }
 
   /** Every setting the run must produce: each model's layers x noise levels x conditionings it uses. */
@@ -268,7 +354,6 @@ public final class DemoCommand implements Callable<Integer> {
 
   private boolean followUntilScored(DemoInputs inputs, DemoExtractors extractors, MetricsFollower metrics,
       Set<String> expected) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
     ProgressView view = new ProgressView(System.out, System.console() != null,
         SettingOrder.of(extractors.models()));
     long perSetting = inputs.expectedTriplets();

@@ -211,6 +211,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     // Topics are created explicitly (PipelineTopics), so a typo fails instead of creating a stray topic.
     p.put("auto.create.topics.enable", "false");
     p.put("group.initial.rebalance.delay.ms", "0");
+    // A killed client's open transaction blocks read_committed readers (and the offsets of the
+    // group it was in) until the broker aborts it: look for timed-out ones every second, not 10 s.
+    p.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
     p.put("log.cleaner.dedupe.buffer.size", String.valueOf(8 * 1024 * 1024));
     return p;
   }

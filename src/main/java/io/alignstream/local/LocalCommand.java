@@ -1,5 +1,7 @@
 package io.alignstream.local;
 
+import io.alignstream.common.ManagementOptions;
+import io.alignstream.common.ManagementServer;
 import io.alignstream.common.PipelineTopics;
 import io.alignstream.common.Topics;
 import io.alignstream.common.UserInfo;
@@ -17,6 +19,7 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -88,6 +91,9 @@ public final class LocalCommand implements Callable<Integer> {
       description = "Password of the key store and its key (prefer ALIGNSTREAM_SSL_KEY_STORE_PASSWORD).")
   String keyStorePassword;
 
+  @Mixin
+  ManagementOptions management;
+
   @Spec
   CommandSpec spec;
 
@@ -110,15 +116,23 @@ public final class LocalCommand implements Callable<Integer> {
       err.flush();
       return 1;
     }
+    ManagementServer server;
+    try {
+      server = management.start("local", cluster.bootstrapServers(), ManagementServer.Status::running);
+    } catch (RuntimeException e) {
+      cluster.close();
+      throw e;
+    }
     Thread hook = new Thread(() -> {
       out.println("alignstream local: stopping");
       out.flush();
+      closeQuietly(server);
       cluster.close();
       out.println("alignstream local: stopped");
       out.flush();
     }, "alignstream-local-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    out.print(banner(cluster));
+    out.print(banner(cluster, server));
     out.flush();
     boolean interrupted = false;
     try {
@@ -128,6 +142,7 @@ public final class LocalCommand implements Callable<Integer> {
     }
     try {
       Runtime.getRuntime().removeShutdownHook(hook);
+      closeQuietly(server);
       cluster.close();
       out.println("alignstream local: stopped");
       out.flush();
@@ -138,6 +153,12 @@ public final class LocalCommand implements Callable<Integer> {
       Thread.currentThread().interrupt();
     }
     return 0;
+  }
+
+  private static void closeQuietly(ManagementServer server) {
+    if (server != null) {
+      server.close();
+    }
   }
 
   /** Ends a running {@link #call()} (as Ctrl-C does, without ending the JVM). */
@@ -210,7 +231,7 @@ public final class LocalCommand implements Callable<Integer> {
     }
   }
 
-  private String banner(LocalCluster cluster) {
+  private String banner(LocalCluster cluster, ManagementServer server) {
     LocalCluster.StartupTimes times = cluster.startupTimes();
     String bootstrap = cluster.bootstrapServers();
     String registry = cluster.registryUrl();
@@ -232,6 +253,9 @@ public final class LocalCommand implements Callable<Integer> {
         : cluster.dataDir().toAbsolutePath() + " (kept across restarts)").append('\n');
     text.append("  Topics                   ").append(topicPrefix).append("* (").append(partitions)
         .append(" partitions), schemas in ").append(EmbeddedSchemaRegistry.DEFAULT_TOPIC).append('\n');
+    if (server != null) {
+      text.append("  Operations               ").append(server.describe()).append('\n');
+    }
     text.append("Join from another process with the flags\n");
     text.append("  --bootstrap-servers ").append(bootstrap).append(" --schema-registry-url ").append(registry)
         .append(customPrefix ? " --topic-prefix " + topicPrefix : "")

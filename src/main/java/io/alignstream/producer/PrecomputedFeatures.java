@@ -20,13 +20,14 @@ import java.util.List;
  * @param modelId model id of the setting
  * @param layer layer name of the setting
  * @param file the feature file (its name and digest identify the source)
+ * @param datasetPath the HDF5 dataset read from the file; null for files without datasets
  * @param matrix the features, row i = concept i
  * @param concepts the concept order
  * @param weightsDigest SHA-256 of the file's bytes
  * @param computedAt the file's last modification: when the features were computed, as near as
  *     we can tell; republishing an unchanged file yields identical records
  */
-public record PrecomputedFeatures(String modelId, String layer, Path file, FeatureMatrix matrix,
+public record PrecomputedFeatures(String modelId, String layer, Path file, String datasetPath, FeatureMatrix matrix,
     ConceptList concepts, String weightsDigest, Instant computedAt) {
 
   public PrecomputedFeatures {
@@ -35,15 +36,26 @@ public record PrecomputedFeatures(String modelId, String layer, Path file, Featu
     matrix.requireRowsFor(concepts, file);
   }
 
-  /** Reads {@code file} (.npy, .txt, .tsv, .csv) and checks it has one row per concept. */
+  /** Reads {@code file} (.npy, .h5/.hdf5 with thingsvision's {@code features} dataset, .txt, .tsv, .csv). */
   public static PrecomputedFeatures read(String modelId, String layer, Path file, ConceptList concepts) {
+    return read(modelId, layer, file, null, concepts);
+  }
+
+  /**
+   * Reads {@code file} and checks it has one row per concept.
+   *
+   * @param datasetPath the HDF5 dataset, e.g. {@code model/layer/features}; null for thingsvision's
+   *     {@code features} (and for files that are not HDF5)
+   */
+  public static PrecomputedFeatures read(String modelId, String layer, Path file, String datasetPath,
+      ConceptList concepts) {
     if (modelId == null || modelId.isBlank() || modelId.indexOf('|') >= 0) {
       throw new InvalidInputException("model id '" + modelId + "' must be non-empty and must not contain '|'");
     }
     if (layer == null || layer.isBlank() || layer.indexOf('|') >= 0) {
       throw new InvalidInputException("layer '" + layer + "' must be non-empty and must not contain '|'");
     }
-    FeatureMatrix matrix = FeatureFiles.read(file);
+    FeatureMatrix matrix = FeatureFiles.read(file, datasetPath);
     Instant modified;
     try {
       // computed_at is timestamp-millis: keep exactly what the record will carry.
@@ -51,7 +63,8 @@ public record PrecomputedFeatures(String modelId, String layer, Path file, Featu
     } catch (IOException e) {
       throw new InvalidInputException("cannot read " + file + ": " + e.getMessage(), e);
     }
-    return new PrecomputedFeatures(modelId, layer, file, matrix, concepts, fileDigest(file), modified);
+    String dataset = FeatureFiles.isHdf5(file) ? Hdf5FeatureReader.dataset(datasetPath) : null;
+    return new PrecomputedFeatures(modelId, layer, file, dataset, matrix, concepts, fileDigest(file), modified);
   }
 
   public Setting setting() {
@@ -72,9 +85,14 @@ public record PrecomputedFeatures(String modelId, String layer, Path file, Featu
     return file.getFileName().toString();
   }
 
-  /** SHA-256 of the identity of this configuration: model id, layer and file name. */
+  /** Where the features come from: the file name, and for HDF5 the dataset ({@code f.hdf5:/model/layer}). */
+  public String sourceName() {
+    return datasetPath == null ? fileName() : fileName() + ":/" + datasetPath;
+  }
+
+  /** SHA-256 of the identity of this configuration: model id, layer and file name (with the HDF5 dataset). */
   public String configDigest() {
-    return Digests.sha256Hex("model=" + modelId + "\nlayer=" + layer + "\nfile=" + fileName());
+    return Digests.sha256Hex("model=" + modelId + "\nlayer=" + layer + "\nfile=" + sourceName());
   }
 
   /** SHA-256 of a file's bytes, read in chunks (feature files can be large). */
@@ -114,7 +132,7 @@ public record PrecomputedFeatures(String modelId, String layer, Path file, Featu
         .setResolution(0)
         .setConfigDigest(configDigest())
         .setWeightsDigest(weightsDigest)
-        .setSource("file:" + fileName())
+        .setSource("file:" + sourceName())
         .setComputedAt(computedAt)
         .build();
   }

@@ -9,8 +9,9 @@ import picocli.CommandLine;
 @Command(
     name = "produce",
     mixinStandardHelpOptions = true,
-    description = "Publish datasets to the pipeline: image requests, human triplets, or precomputed embeddings.",
-    subcommands = {ProduceRequestsCommand.class, ProduceTripletsCommand.class, ProduceEmbeddingsCommand.class})
+    description = "Publish datasets to the pipeline: image requests, human triplets, precomputed embeddings, or a model to evaluate.",
+    subcommands = {ProduceRequestsCommand.class, ProduceTripletsCommand.class, ProduceEmbeddingsCommand.class,
+        ProduceModelCommand.class})
 public final class ProduceCommand implements Runnable {
 
   @Spec

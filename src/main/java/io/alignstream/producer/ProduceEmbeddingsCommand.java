@@ -17,8 +17,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "embeddings", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Publish features computed elsewhere (thingsvision, VICE, ...) as LayerEmbeddings.",
         "One record per concept row, under the setting (model id, layer, noise 0, NONE).",
-        "Files: .npy (float32/float64, C or Fortran order),",
-        ".txt/.tsv/.csv (one row per concept). HDF5 is not supported: convert it to .npy.",
+        "Files: .npy (float32/float64, C or Fortran order), HDF5 (.h5/.hdf5: thingsvision's 'features' dataset,",
+        "or any 2-D dataset with --dataset-path), .txt/.tsv/.csv (one row per concept).",
         "Example:",
         "  produce embeddings --model-id vice --layer embedding --file vice.npy --concepts things_concepts.tsv"})
 public final class ProduceEmbeddingsCommand implements Callable<Integer> {
@@ -34,6 +34,11 @@ public final class ProduceEmbeddingsCommand implements Callable<Integer> {
 
   @Option(names = "--file", paramLabel = "FILE", description = "Feature file, row i = concept i of --concepts.")
   Path file;
+
+  @Option(names = "--dataset-path", paramLabel = "PATH",
+      description = "HDF5 only: the dataset to read, e.g. model/layer/features (default: features, as thingsvision "
+          + "writes it).")
+  String datasetPath;
 
   @Option(names = "--concepts", paramLabel = "FILE",
       description = "Concept list giving the row order (things_concepts.tsv, or one uniqueID per line).")
@@ -53,7 +58,8 @@ public final class ProduceEmbeddingsCommand implements Callable<Integer> {
     if (modelId == null || layer == null || file == null || concepts == null) {
       throw new IllegalArgumentException("produce embeddings needs --model-id, --layer, --file and --concepts");
     }
-    PrecomputedFeatures features = PrecomputedFeatures.read(modelId, layer, file, ConceptList.read(concepts));
+    PrecomputedFeatures features = PrecomputedFeatures.read(modelId, layer, file, datasetPath,
+        ConceptList.read(concepts));
     String tooLong = limits.limits().vectorDimProblem(features.matrix().columns());
     if (tooLong != null) {
       throw InvalidInputException.in(file, "rows of " + tooLong);
@@ -67,7 +73,7 @@ public final class ProduceEmbeddingsCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     out.printf("published %d embeddings of %d dimensions to %s (setting %s, %s %s)%n", report.published(),
         features.matrix().columns(), report.topic(), features.settingKey(), features.matrix().dtype(),
-        features.fileName());
+        features.sourceName());
     for (String warning : report.warnings()) {
       out.println("warning: " + warning);
     }

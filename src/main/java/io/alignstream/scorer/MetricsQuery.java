@@ -2,6 +2,7 @@ package io.alignstream.scorer;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.alignstream.common.ManagementServer;
 import io.alignstream.schema.AlignmentMetric;
 import java.io.IOException;
 import java.net.URI;
@@ -40,19 +41,41 @@ final class MetricsQuery {
 
   /** Thrown when the stores are not queryable right now (starting, rebalancing, restoring). */
   static final class Unavailable extends RuntimeException {
+    /** starting, rebalancing, restoring, stopping, failed; or unavailable when only a store or peer failed. */
+    final String state;
+
     Unavailable(String message, Throwable cause) {
+      this("unavailable", message, cause);
+    }
+
+    Unavailable(String state, String message, Throwable cause) {
       super(message, cause);
+      this.state = state;
     }
   }
 
   private final KafkaStreams streams;
   private final HostInfo self;
+  private final ScorerReadiness readiness;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final ObjectMapper json = new ObjectMapper();
 
-  MetricsQuery(KafkaStreams streams, HostInfo self) {
+  MetricsQuery(KafkaStreams streams, HostInfo self, ScorerReadiness readiness) {
     this.streams = streams;
     this.self = self;
+    this.readiness = readiness;
+  }
+
+  /**
+   * A query across instances needs every partition active somewhere: while this instance joins
+   * or restores, the metadata lists only part of them (an empty list right after a restart), so
+   * it answers "not now, and why" instead of a partial answer.
+   */
+  private void requireReady() {
+    ManagementServer.Status status = readiness.status();
+    if (!status.ready()) {
+      throw new Unavailable(status.state(), status.reason(), null);
+    }
   }
 
   /** Every setting's metric held by this instance's active tasks. */
@@ -71,6 +94,7 @@ final class MetricsQuery {
 
   /** Every setting's metric across all instances, sorted by setting. */
   List<MetricView> allMetrics() {
+    requireReady();
     Map<String, MetricView> bySetting = new LinkedHashMap<>();
     for (StreamsMetadata instance : streams.streamsMetadataForStore(ScorerTopology.METRICS_STORE)) {
       List<MetricView> part = instance.hostInfo().equals(self) ? localMetrics()
@@ -92,6 +116,7 @@ final class MetricsQuery {
   }
 
   Optional<MetricView> metric(String setting) {
+    requireReady();
     HostInfo host = activeHost(ScorerTopology.METRICS_STORE, setting);
     if (host.equals(self)) {
       return localMetric(setting);
@@ -112,6 +137,7 @@ final class MetricsQuery {
 
   /** The triplet summary of the task owning the summary key; every task holds the same triplets. */
   Optional<CeilingView> ceiling() {
+    requireReady();
     HostInfo host = activeHost(ScorerTopology.SUMMARY_STORE, ScoringProcessor.SUMMARY_KEY);
     if (host.equals(self)) {
       return localCeiling();

@@ -3,6 +3,8 @@ package io.alignstream.scorer;
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.ClusterOptions;
 import io.alignstream.common.InputLimitOptions;
+import io.alignstream.common.ManagementOptions;
+import io.alignstream.common.ManagementServer;
 import io.alignstream.common.PipelineTopics;
 import io.alignstream.common.TopicOptions;
 import java.nio.file.Path;
@@ -10,6 +12,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,6 +32,9 @@ public final class ScoreCommand implements Callable<Integer> {
 
   @Mixin
   InputLimitOptions limits;
+
+  @Mixin
+  ManagementOptions management;
 
   @Option(names = "--application-id", defaultValue = ScorerConfig.DEFAULT_APPLICATION_ID,
       description = "Kafka Streams application id; instances with the same id share the work (default: ${DEFAULT-VALUE}).")
@@ -91,15 +97,27 @@ public final class ScoreCommand implements Callable<Integer> {
     ClusterConfig resolved = cluster.resolve();
     topicSetup.ensureTopics(resolved); // --partitions / --replication-factor for topics still missing
     ScorerService scorer = ScorerService.start(resolved, config());
+    ManagementServer server = management.start("scorer", applicationId + "@" + scorer.baseUri().getAuthority(),
+        scorer::status);
     CountDownLatch stopped = new CountDownLatch(1);
+    AtomicBoolean stopping = new AtomicBoolean();
+    // SIGTERM / Ctrl-C: the streams commit their open transaction (at most the commit interval of
+    // work) and leave the group, within ScorerService's close timeout.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stopping.set(true);
       scorer.close();
+      if (server != null) {
+        server.close();
+      }
       stopped.countDown();
     }, "alignstream-scorer-shutdown"));
     System.err.println("scorer running: dashboard at " + scorer.baseUri() + " (Ctrl-C to stop)");
+    if (server != null) {
+      System.err.println("scorer " + server.describe());
+    }
     while (!stopped.await(1, TimeUnit.SECONDS)) {
       KafkaStreams.State state = scorer.state();
-      if (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.NOT_RUNNING) {
+      if (!stopping.get() && (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.NOT_RUNNING)) {
         System.err.println("scorer stopped: streams are " + state);
         return 1;
       }

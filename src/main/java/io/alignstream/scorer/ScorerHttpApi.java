@@ -76,7 +76,7 @@ final class ScorerHttpApi {
         route(exchange, path, params, local);
       } catch (MetricsQuery.Unavailable e) {
         exchange.getResponseHeaders().set("Retry-After", "1");
-        send(exchange, 503, Map.of("error", e.getMessage()));
+        send(exchange, 503, Map.of("error", e.getMessage(), "state", e.state));
       } catch (IllegalArgumentException e) {
         send(exchange, 400, Map.of("error", e.getMessage()));
       }

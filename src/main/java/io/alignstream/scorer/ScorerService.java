@@ -2,6 +2,7 @@ package io.alignstream.scorer;
 
 import com.sun.net.httpserver.HttpServer;
 import io.alignstream.common.ClusterConfig;
+import io.alignstream.common.ManagementServer;
 import io.alignstream.common.PipelineTopics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -42,6 +44,8 @@ import org.slf4j.LoggerFactory;
 public final class ScorerService implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ScorerService.class);
+  /** The main consumer's session timeout unless -X sets one (Kafka's default is 45 s). */
+  static final int SESSION_TIMEOUT_MS = 10_000;
 
   private final KafkaStreams streams;
   private final HttpServer http;
@@ -49,10 +53,14 @@ public final class ScorerService implements AutoCloseable {
   private final MetricFeed feed;
   private final MetricsQuery query;
   private final HostInfo self;
+  private final ScorerReadiness readiness;
+  private final ScorerMeters meters;
 
   private ScorerService(KafkaStreams streams, HttpServer http, ExecutorService httpThreads, MetricFeed feed,
-      MetricsQuery query, HostInfo self) {
+      MetricsQuery query, HostInfo self, ScorerReadiness readiness, ScorerMeters meters) {
     this.streams = streams;
+    this.readiness = readiness;
+    this.meters = meters;
     this.http = http;
     this.httpThreads = httpThreads;
     this.feed = feed;
@@ -85,8 +93,10 @@ public final class ScorerService implements AutoCloseable {
       LOG.error("scorer stream thread failed; replacing it (state is restored from the changelogs)", e);
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
     });
+    ScorerReadiness readiness = new ScorerReadiness(streams);
+    streams.setGlobalStateRestoreListener(readiness);
     EventHub hub = new EventHub();
-    MetricsQuery query = new MetricsQuery(streams, self);
+    MetricsQuery query = new MetricsQuery(streams, self, readiness);
     new ScorerHttpApi(query, hub, () -> streams.state().name()).register(http);
     ExecutorService httpThreads = Executors.newCachedThreadPool(runnable -> {
       Thread thread = new Thread(runnable, "alignstream-scorer-http");
@@ -97,9 +107,10 @@ public final class ScorerService implements AutoCloseable {
     MetricFeed feed = new MetricFeed(cluster, instance + "-feed", hub);
     feed.start();
     http.start();
+    ScorerMeters meters = new ScorerMeters(streams, readiness, instance);
     streams.start();
     LOG.info("scorer {} started: {} partitions, http://{}:{}/", instance, partitions, self.host(), self.port());
-    return new ScorerService(streams, http, httpThreads, feed, query, self);
+    return new ScorerService(streams, http, httpThreads, feed, query, self, readiness, meters);
   }
 
   static Properties streamsProperties(ClusterConfig cluster, ScorerConfig config, HostInfo self) {
@@ -117,6 +128,15 @@ public final class ScorerService implements AutoCloseable {
     // partitions move to the other instances, or to this one restarted, at once rather than
     // after the session timeout (45 s).
     props.put(StreamsConfig.mainConsumerPrefix("internal.leave.group.on.close"), true);
+    // Recovery time (unless -X says otherwise): a killed instance's partitions move after 10 s
+    // rather than Kafka's 45 s, and each partition's state is kept warm in another instance
+    // (a standby, where there is one), which then takes over without restoring the changelog.
+    if (!props.containsKey(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG)
+        && !props.containsKey(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG))) {
+      props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), SESSION_TIMEOUT_MS);
+      props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), SESSION_TIMEOUT_MS / 5);
+    }
+    props.putIfAbsent(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 1);
     // Dead letters carry the original record, which may be as large as the input topics allow.
     props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), PipelineTopics.MAX_REQUEST_BYTES + 65536);
     return props;
@@ -146,6 +166,11 @@ public final class ScorerService implements AutoCloseable {
 
   public KafkaStreams.State state() {
     return streams.state();
+  }
+
+  /** Ready when every partition is assigned and restored; otherwise starting, rebalancing, restoring, ... */
+  public ManagementServer.Status status() {
+    return readiness.status();
   }
 
   /** The HTTP port actually bound (useful with port 0). */
@@ -202,6 +227,7 @@ public final class ScorerService implements AutoCloseable {
     http.stop(0);
     httpThreads.shutdownNow();
     feed.close();
+    meters.close();
     streams.close(Duration.ofSeconds(60));
     LOG.info("scorer on port {} stopped", self.port());
   }

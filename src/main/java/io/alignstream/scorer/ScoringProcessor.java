@@ -2,6 +2,7 @@ package io.alignstream.scorer;
 
 import io.alignstream.schema.AlignmentMetric;
 import io.alignstream.schema.DeadLetter;
+import io.micrometer.core.instrument.Metrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -149,6 +150,7 @@ final class ScoringProcessor implements Processor<String, ScorerInput, String, S
   }
 
   private void applyEmbedding(ScorerInput.EmbeddingInput embedding, long timestamp) {
+    Metrics.counter("alignstream.scorer.embeddings").increment(); // scraped as embeddings scored per second
     SettingState known = state.setting(embedding.settingKey());
     ScoringState.EmbeddingResult result = state.putEmbedding(embedding.settingKey(), embedding.setting(),
         embedding.item(), embedding.vector(), this::recordScored);

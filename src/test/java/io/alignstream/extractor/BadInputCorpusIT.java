@@ -7,7 +7,6 @@ import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.InputLimits;
 import io.alignstream.common.serde.AvroSerde;
 import io.alignstream.extractor.diffusion.EngineThreads;
-import io.alignstream.local.EmbeddedKafkaBroker;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.DeadLetter;
 import io.alignstream.schema.ExtractionRequest;
@@ -28,8 +27,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,21 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BadInputCorpusIT {
 
-  private static EmbeddedKafkaBroker broker;
-
-  @BeforeAll
-  static void startBroker() {
-    broker = EmbeddedKafkaBroker.start(null, 0);
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    broker.close();
-  }
-
   @Test
   void everyBadRecordIsOneDeadLetterNamingItsProblemAndTheGoodOnesAreExtracted() {
-    ClusterConfig cluster = ExtractorTopics.freshCluster(broker, "corpus", 2);
+    ClusterConfig cluster = ExtractorTopics.freshCluster("corpus", 2);
     AvroSerde<ExtractionRequest> serde = AvroSerde.configured(ExtractionRequest.class, cluster.serdeProperties(), false);
     String topic = cluster.topics().requests();
     Function<ExtractionRequest, byte[]> avro = r -> serde.serialize(topic, r);
@@ -110,7 +95,8 @@ class BadInputCorpusIT {
     send(cluster, good);
     InputLimits limits = new InputLimits(InputLimits.DEFAULT_MAX_IMAGE_PIXELS, 200_000, 10_000, 1_000);
     try (ExtractorService service = new ExtractorService(cluster, new PixelBaseline("pixels", 4),
-        new ExtractorOptions("corpus", 4, Duration.ofMillis(100), Duration.ofMinutes(1), limits))) {
+        new ExtractorOptions("corpus", 4, Duration.ofMillis(100), Duration.ofMinutes(1),
+            ExtractorOptions.DEFAULT_SESSION_TIMEOUT, true, limits))) {
       service.start();
       List<DeadLetter> letters = ExtractorTopics.consume(cluster, cluster.topics().deadletter(), DeadLetter.class,
           bad.size(), Duration.ofSeconds(60));
@@ -146,7 +132,7 @@ class BadInputCorpusIT {
 
   @Test
   void aRequestThatRunsTheDeviceOutOfMemoryAloneIsDeadLetteredAndItsBatchNeighboursAreExtracted(@TempDir Path cache) {
-    ClusterConfig cluster = ExtractorTopics.freshCluster(broker, "device-memory", 1);
+    ClusterConfig cluster = ExtractorTopics.freshCluster("device-memory", 1);
     AvroSerde<ExtractionRequest> serde = AvroSerde.configured(ExtractionRequest.class, cluster.serdeProperties(), false);
     Map<String, byte[]> records = new LinkedHashMap<>();
     for (String item : List.of("a", "b", "large", "c")) {

@@ -4,7 +4,7 @@ import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.PipelineTopics;
 import io.alignstream.common.Topics;
 import io.alignstream.common.serde.AvroSerde;
-import io.alignstream.local.EmbeddedKafkaBroker;
+import io.alignstream.local.SharedTestBroker;
 import io.alignstream.schema.ExtractionRequest;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -28,11 +28,11 @@ final class ExtractorTopics {
   private ExtractorTopics() {}
 
   /**
-   * A cluster whose topics (under a random prefix) and registry scope are new, so tests cannot
+   * A cluster on the JVM's shared broker whose topics (under a random prefix) and registry scope are new, so tests cannot
    * see each other's records; its pipeline topics exist with {@code partitions} partitions.
    */
-  static ClusterConfig freshCluster(EmbeddedKafkaBroker broker, String registryScope, int partitions) {
-    ClusterConfig cluster = new ClusterConfig(broker.bootstrapServers(), "mock://" + registryScope + "-" + UUID.randomUUID(),
+  static ClusterConfig freshCluster(String registryScope, int partitions) {
+    ClusterConfig cluster = new ClusterConfig(SharedTestBroker.bootstrapServers(), "mock://" + registryScope + "-" + UUID.randomUUID(),
         new Topics("t" + UUID.randomUUID().toString().substring(0, 8) + "."), Map.of());
     PipelineTopics.ensure(cluster, partitions, (short) 1);
     return cluster;

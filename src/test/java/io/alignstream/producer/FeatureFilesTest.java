@@ -9,6 +9,8 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.jhdf.HdfFile;
+import io.jhdf.WritableHdfFile;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -86,6 +88,51 @@ class FeatureFilesTest {
     assertThat(npy.rowsWithNonFiniteValues()).isEmpty();
   }
 
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"features-vice.hdf5, , float32", "features-vice-gzip.hdf5, model/layer/features, float64"})
+  void bothHdf5FixturesHoldExactlyTheViceNpyValues(String name, String datasetPath, String dtype) {
+    FeatureMatrix npy = FeatureFiles.read(SharedData.viceNpy());
+    FeatureMatrix hdf5 = FeatureFiles.read(SharedData.fixture(name), datasetPath);
+    assertThat(hdf5.dtype()).isEqualTo(dtype);
+    assertThat(hdf5.rows()).isEqualTo(npy.rows()).isEqualTo(1854);
+    assertThat(hdf5.columns()).isEqualTo(npy.columns()).isEqualTo(42);
+    // Exact, bit for bit: the float64 file holds the float32 values widened.
+    for (int i = 0; i < npy.values().length; i++) {
+      assertThat(Float.floatToRawIntBits(hdf5.values()[i])).as("%s value %d", name, i)
+          .isEqualTo(Float.floatToRawIntBits(npy.values()[i]));
+    }
+  }
+
+  @Test
+  void explainsHdf5FilesItCannotUse() throws Exception {
+    Path gzip = SharedData.fixture("features-vice-gzip.hdf5");
+    assertThatThrownBy(() -> FeatureFiles.read(gzip)).isInstanceOf(InvalidInputException.class)
+        .hasMessageContaining("no dataset 'features' (use --dataset-path); datasets in the file: model/layer/features");
+    assertThatThrownBy(() -> FeatureFiles.read(gzip, "model/layer"))
+        .hasMessageContaining("'model/layer' is a group, not a dataset");
+    assertThatThrownBy(() -> FeatureFiles.read(SharedData.viceNpy(), "features"))
+        .hasMessageContaining("--dataset-path features applies to HDF5 files (.h5, .hdf5) only");
+
+    Path notHdf5 = Files.write(dir.resolve("features.h5"), new byte[] {1, 2, 3});
+    assertThatThrownBy(() -> FeatureFiles.read(notHdf5)).isInstanceOf(InvalidInputException.class)
+        .hasMessageStartingWith(notHdf5 + ": cannot read HDF5 dataset 'features': ");
+
+    Path shapes = dir.resolve("shapes.hdf5");
+    try (WritableHdfFile out = HdfFile.write(shapes)) {
+      out.putDataset("cube", new float[][][] {{{1f, 2f}}, {{3f, 4f}}});
+      out.putDataset("vector", new double[] {1, 2, 3});
+      out.putDataset("names", new String[] {"a", "b"});
+      out.putDataset("ints", new int[][] {{1, -2}, {3, 4}});
+    }
+    assertThatThrownBy(() -> FeatureFiles.read(shapes, "cube"))
+        .hasMessageContaining("dataset 'cube' has shape [2, 1, 2]; expected 2-D rows (concepts) x features");
+    assertThatThrownBy(() -> FeatureFiles.read(shapes, "vector")).hasMessageContaining("has shape [3]");
+    assertThatThrownBy(() -> FeatureFiles.read(shapes, "/names")).hasMessageContaining("has shape [2]");
+    FeatureMatrix ints = FeatureFiles.read(shapes, "/ints");
+    assertThat(ints.dtype()).isEqualTo("int32");
+    assertThat(ints.values()).containsExactly(1f, -2f, 3f, 4f);
+  }
+
   @Test
   void readsTextFeaturesWithAnyDelimiterAndAHeader() throws Exception {
     Path csv = Files.writeString(dir.resolve("f.csv"), "d0,d1,d2\n1,2,3\n4.5,-5e-1,NaN\n");
@@ -107,12 +154,6 @@ class FeatureFilesTest {
     Path word = Files.writeString(dir.resolve("w.tsv"), "1\t2\n3\tx\n");
     assertThatThrownBy(() -> FeatureFiles.read(word)).hasMessageContaining("w.tsv:2: value 2 is 'x', not a number");
 
-    Path h5 = Files.write(dir.resolve("features.h5"), new byte[] {1});
-    assertThatThrownBy(() -> FeatureFiles.read(h5)).isInstanceOf(InvalidInputException.class)
-        .hasMessageContaining("HDF5").hasMessageContaining("convert").hasMessageContaining(".npy");
-    Path hdf5 = Files.write(dir.resolve("features.hdf5"), new byte[] {1});
-    assertThatThrownBy(() -> FeatureFiles.read(hdf5)).hasMessageContaining("HDF5");
-
     Path notNpy = Files.write(dir.resolve("x.npy"), "hello world".getBytes(StandardCharsets.UTF_8));
     assertThatThrownBy(() -> FeatureFiles.read(notNpy)).hasMessageContaining("not a NumPy .npy file");
 
@@ -129,7 +170,7 @@ class FeatureFilesTest {
 
     assertThatThrownBy(() -> FeatureFiles.read(dir.resolve("absent.npy"))).hasMessageContaining("does not exist");
     Path other = Files.write(dir.resolve("f.parquet"), new byte[] {1});
-    assertThatThrownBy(() -> FeatureFiles.read(other)).hasMessageContaining("use .npy, .txt, .tsv or .csv");
+    assertThatThrownBy(() -> FeatureFiles.read(other)).hasMessageContaining("use .npy, .h5, .hdf5, .txt, .tsv or .csv");
   }
 
   @Test

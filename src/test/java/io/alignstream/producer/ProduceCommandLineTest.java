@@ -76,9 +76,9 @@ class ProduceCommandLineTest {
 
     Path h5 = Files.write(dir.resolve("f.h5"), new byte[] {1});
     Result hdf5 = run(concat(new String[] {"produce", "embeddings", "--model-id", "m", "--layer", "l", "--file",
-        h5.toString(), "--concepts", concepts.toString()}, cluster));
+        h5.toString(), "--concepts", concepts.toString(), "--dataset-path", "model/layer/features"}, cluster));
     assertThat(hdf5.code).isEqualTo(2);
-    assertThat(hdf5.err).contains("HDF5 files are not supported; convert the dataset to .npy");
+    assertThat(hdf5.err).contains(h5 + ": cannot read HDF5 dataset 'model/layer/features'");
 
     Path rows = Files.writeString(dir.resolve("f.tsv"), "1 2\n3 4\n");
     Result rowCount = run(concat(new String[] {"produce", "embeddings", "--model-id", "m", "--layer", "l", "--file",

@@ -39,6 +39,13 @@ final class SharedData {
     return require("embeddings/vice_things_final_embedding_1854x42.npy");
   }
 
+  /** A file of ../shared/fixtures (e.g. the HDF5 copies of the VICE embedding), or skips the test. */
+  static Path fixture(String name) {
+    Path path = ROOT.resolveSibling("fixtures").resolve(name);
+    Assumptions.assumeTrue(Files.exists(path), "skipped: shared fixture " + path + " is absent");
+    return path;
+  }
+
   static Path viceTsv() {
     return require("embeddings/vice_things_embedding_1854x42.tsv");
   }

@@ -13,11 +13,11 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /** Reads a whole topic back, from the beginning to the end offsets at the time of the call. */
-final class TopicContents {
+public final class TopicContents {
 
   private TopicContents() {}
 
-  static <T extends SpecificRecord> List<ConsumerRecord<String, T>> readAll(ClusterConfig cluster, String topic,
+  public static <T extends SpecificRecord> List<ConsumerRecord<String, T>> readAll(ClusterConfig cluster, String topic,
       Class<T> type) {
     AvroSerde<T> serde = AvroSerde.configured(type, cluster.serdeProperties(), false);
     Map<String, Object> props = cluster.consumerProperties("test-reader", "test-reader-" + topic);

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,11 +34,14 @@ public final class ComponentFolder {
   private final Path configFile;
   private final byte[] configBytes;
   private final JsonNode config;
+  private final String variant;
 
-  private ComponentFolder(String name, String className, Path dir, Path configFile, byte[] configBytes) {
+  private ComponentFolder(String name, String className, Path dir, Path configFile, byte[] configBytes,
+      String variant) {
     this.name = name;
     this.className = className;
     this.dir = dir;
+    this.variant = variant;
     this.configFile = configFile;
     this.configBytes = configBytes;
     try {
@@ -57,6 +59,15 @@ public final class ComponentFolder {
    * @param className class model_index.json names for it (may be null when opened stand-alone)
    */
   public static ComponentFolder open(Path dir, String name, String className) {
+    return open(dir, name, className, null);
+  }
+
+  /**
+   * Opens a component folder whose weights are read in a preferred variant.
+   *
+   * @param variant "fp16" to prefer the {@code *.fp16.safetensors} weights, null for full precision first
+   */
+  public static ComponentFolder open(Path dir, String name, String className, String variant) {
     if (!Files.isDirectory(dir)) {
       throw new CheckpointException("component '" + name + "' has no folder " + dir);
     }
@@ -64,7 +75,7 @@ public final class ComponentFolder {
       Path p = dir.resolve(file);
       if (Files.isRegularFile(p)) {
         try {
-          return new ComponentFolder(name, className, dir, p, Files.readAllBytes(p));
+          return new ComponentFolder(name, className, dir, p, Files.readAllBytes(p), variant);
         } catch (IOException e) {
           throw new UncheckedIOException("cannot read " + p, e);
         }
@@ -105,23 +116,75 @@ public final class ComponentFolder {
     return new ConfigReader(config, configFile);
   }
 
+  /** The config file names a component may have, in the order they are looked for. */
+  static List<String> configFileNames() {
+    return CONFIG_FILES;
+  }
+
   /**
-   * The safetensors files holding this component's weights, in the order diffusers prefers:
-   * full precision before the {@code fp16} variant, and for each a sharded index
-   * ({@code *.safetensors.index.json}) before a single file.
+   * The names a component's weights may have, in the order diffusers prefers them: the
+   * requested variant first (full precision unless {@code variant} is "fp16", then the other),
+   * diffusers' base name before transformers', and for each a sharded index
+   * ({@code *.safetensors.index.json}; the variant index both as diffusers and as transformers
+   * name it) before a single file.
    */
-  public List<Path> weightFiles() {
-    for (String variant : new String[] {"", "fp16"}) {
+  static List<String> weightFileNames(String variant) {
+    List<String> names = new ArrayList<>();
+    for (String v : "fp16".equals(variant) ? List.of("fp16", "") : List.of("", "fp16")) {
       for (String base : WEIGHT_BASES) {
-        List<Path> shards = shardsFromIndex(base, variant);
-        if (!shards.isEmpty()) {
-          return shards;
-        }
-        Path single = dir.resolve(variant.isEmpty() ? base + ".safetensors" : base + "." + variant + ".safetensors");
-        if (Files.isRegularFile(single)) {
-          return List.of(single);
+        if (v.isEmpty()) {
+          names.add(base + ".safetensors.index.json");
+          names.add(base + ".safetensors");
+        } else {
+          names.add(base + ".safetensors.index." + v + ".json");
+          names.add(base + "." + v + ".safetensors.index.json");
+          names.add(base + "." + v + ".safetensors");
         }
       }
+    }
+    return names;
+  }
+
+  /** The shard file names a sharded index lists ({@code weight_map} values), sorted. */
+  static List<String> shardNames(Path index) {
+    JsonNode map;
+    try {
+      map = JSON.readTree(index.toFile()).path("weight_map");
+    } catch (IOException e) {
+      throw new CheckpointException(index + " is not valid JSON: " + e.getMessage(), e);
+    }
+    Set<String> files = new java.util.TreeSet<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
+      files.add(it.next().getValue().asText());
+    }
+    if (files.isEmpty()) {
+      throw new CheckpointException(index + " has an empty weight_map");
+    }
+    return List.copyOf(files);
+  }
+
+  /**
+   * The safetensors files holding this component's weights: the first of
+   * {@link #weightFileNames} present (all shards of an index).
+   */
+  public List<Path> weightFiles() {
+    for (String file : weightFileNames(variant)) {
+      Path p = dir.resolve(file);
+      if (!Files.isRegularFile(p)) {
+        continue;
+      }
+      if (!file.endsWith(".json")) {
+        return List.of(p);
+      }
+      List<Path> shards = new ArrayList<>();
+      for (String f : shardNames(p)) {
+        Path shard = dir.resolve(f);
+        if (!Files.isRegularFile(shard)) {
+          throw new CheckpointException(p + " names shard " + f + ", which is not in " + dir);
+        }
+        shards.add(shard);
+      }
+      return shards;
     }
     throw new CheckpointException(
         "component '" + name + "' (" + dir + ") has no safetensors weights; expected one of "
@@ -133,44 +196,6 @@ public final class ComponentFolder {
   /** Opens this component's weights on a device in a compute dtype; see {@link WeightStore}. */
   public WeightStore loadWeights(Placement placement, String... prefixes) {
     return WeightStore.load(weightFiles(), toString(), placement, prefixes);
-  }
-
-  private List<Path> shardsFromIndex(String base, String variant) {
-    // diffusers names the variant index "<base>.safetensors.index.fp16.json",
-    // transformers sometimes "<base>.fp16.safetensors.index.json": accept both.
-    List<Path> candidates = variant.isEmpty()
-        ? List.of(dir.resolve(base + ".safetensors.index.json"))
-        : List.of(dir.resolve(base + ".safetensors.index." + variant + ".json"),
-            dir.resolve(base + "." + variant + ".safetensors.index.json"));
-    for (Path index : candidates) {
-      if (!Files.isRegularFile(index)) {
-        continue;
-      }
-      JsonNode map;
-      try {
-        map = JSON.readTree(index.toFile()).path("weight_map");
-      } catch (IOException e) {
-        throw new CheckpointException(index + " is not valid JSON: " + e.getMessage(), e);
-      }
-      Set<String> files = new LinkedHashSet<>();
-      for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
-        files.add(it.next().getValue().asText());
-      }
-      if (files.isEmpty()) {
-        throw new CheckpointException(index + " has an empty weight_map");
-      }
-      List<Path> shards = new ArrayList<>();
-      for (String f : files) {
-        Path shard = dir.resolve(f);
-        if (!Files.isRegularFile(shard)) {
-          throw new CheckpointException(index + " names shard " + f + ", which is not in " + dir);
-        }
-        shards.add(shard);
-      }
-      shards.sort(null);
-      return shards;
-    }
-    return List.of();
   }
 
   private String listing() {

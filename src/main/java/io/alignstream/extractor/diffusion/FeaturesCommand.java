@@ -10,6 +10,7 @@ import io.alignstream.common.Digests;
 import io.alignstream.common.InputLimits;
 import io.alignstream.common.RequestRules;
 import io.alignstream.extractor.ModelFlags;
+import io.alignstream.extractor.ModelOrigin;
 import io.alignstream.schema.LatentMode;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -50,8 +51,9 @@ public final class FeaturesCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "DIR|tiny",
-      description = "A diffusers pipeline folder, or tiny (the built-in random SD-2-like pipeline).")
+  @Option(names = "--model", required = true, paramLabel = "tiny|DIR|FILE|ORG/NAME[@REV]",
+      description = "tiny (the built-in random SD-2-like pipeline), a diffusers pipeline folder, a single-file "
+          + "original-format .safetensors checkpoint, or a hub id in the Hugging Face cache (see --download).")
   String model;
 
   @Option(names = "--image", required = true, paramLabel = "FILE",
@@ -132,7 +134,9 @@ public final class FeaturesCommand implements Callable<Integer> {
     }
     Placement placement = modelFlags.placement();
     modelFlags.applyThreads();
-    try (StableDiffusion sd = StableDiffusion.open(PipelineFolder.open(pipelineDir()), placement);
+    PipelineReference reference = PipelineReference.resolve(model, modelFlags.modelCache(), modelFlags.tinySeed(),
+        modelFlags.checkpointOptions());
+    try (StableDiffusion sd = reference.open(placement);
         NDManager m = NDManager.newBaseManager(placement.device())) {
       List<Tap> tapList = StableDiffusionFeatureModel.parseTaps(taps, sd.unet().config());
       int t = noise.timestep != null ? noise.timestep : sd.schedule().timestepFor(noise.level);
@@ -199,7 +203,7 @@ public final class FeaturesCommand implements Callable<Integer> {
         writer.putFloats(tensorName(path, pooling), withImagePrompt(n, promptList.size(), result.shapes().get(path)),
             concat(result.values(), path));
       }
-      metadata(writer, sd, images, promptList, t, s, res, mode, pooling, paths);
+      metadata(writer, sd, reference.origin(), images, promptList, t, s, res, mode, pooling, paths);
       Path parent = out.toAbsolutePath().getParent();
       if (parent != null) {
         Files.createDirectories(parent);
@@ -216,18 +220,6 @@ public final class FeaturesCommand implements Callable<Integer> {
   /** The name a tap is written under. */
   static String tensorName(String path, Pooling pooling) {
     return "unet." + path + (pooling == Pooling.MEAN ? ".spatial_mean" : "");
-  }
-
-  private Path pipelineDir() {
-    if (model.equals("tiny")) {
-      return modelFlags.tinyModelFolder();
-    }
-    Path dir = Path.of(model);
-    if (!Files.isDirectory(dir)) {
-      throw new IllegalArgumentException("--model " + model + ": no such pipeline folder (" + dir.toAbsolutePath()
-          .normalize() + "); give a diffusers folder or tiny");
-    }
-    return dir;
   }
 
   private List<ImageFile> readImages() {
@@ -300,7 +292,7 @@ public final class FeaturesCommand implements Callable<Integer> {
     return out;
   }
 
-  private void metadata(SafetensorsWriter w, StableDiffusion sd, List<ImageFile> images, List<String> promptList,
+  private void metadata(SafetensorsWriter w, StableDiffusion sd, ModelOrigin origin, List<ImageFile> images, List<String> promptList,
       int t, double s, int res, LatentMode mode, Pooling pooling, List<String> paths) throws JsonProcessingException {
     w.metadata("format", "pt");
     w.metadata("generator", "alignstream features");
@@ -308,6 +300,7 @@ public final class FeaturesCommand implements Callable<Integer> {
     w.metadata("model_source", sd.source());
     w.metadata("config_digest", sd.configDigest());
     w.metadata("weights_digest", sd.weightsDigest());
+    w.metadata("model_origin", JSON.writeValueAsString(origin));
     w.metadata("scheduler", sd.scheduler());
     w.metadata("images", JSON.writeValueAsString(images.stream().map(f -> f.path().toString()).toList()));
     w.metadata("image_sha256", JSON.writeValueAsString(images.stream().map(ImageFile::sha256).toList()));

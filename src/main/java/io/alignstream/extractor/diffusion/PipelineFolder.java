@@ -29,15 +29,26 @@ public final class PipelineFolder {
   private final byte[] indexBytes;
   /** component name -> class name, for components model_index.json lists with a non-null class. */
   private final Map<String, String> components;
+  private final String variant;
 
-  private PipelineFolder(Path dir, byte[] indexBytes, Map<String, String> components) {
+  private PipelineFolder(Path dir, byte[] indexBytes, Map<String, String> components, String variant) {
     this.dir = dir;
     this.indexBytes = indexBytes;
     this.components = components;
+    this.variant = variant;
   }
 
   /** Opens a pipeline folder; fails unless it holds a readable {@code model_index.json}. */
   public static PipelineFolder open(Path dir) {
+    return open(dir, null);
+  }
+
+  /**
+   * Opens a pipeline folder whose weights are read in a preferred variant.
+   *
+   * @param variant "fp16" to prefer {@code *.fp16.safetensors} weights, null for full precision first
+   */
+  public static PipelineFolder open(Path dir, String variant) {
     Path index = dir.resolve("model_index.json");
     if (!Files.isRegularFile(index)) {
       throw new CheckpointException(dir + " is not a diffusers pipeline folder: no model_index.json");
@@ -54,7 +65,7 @@ public final class PipelineFolder {
           components.put(e.getKey(), v.get(1).textValue());
         }
       }
-      return new PipelineFolder(dir, bytes, components);
+      return new PipelineFolder(dir, bytes, components, variant);
     } catch (IOException e) {
       throw new CheckpointException(index + " cannot be read as JSON: " + e.getMessage(), e);
     }
@@ -85,7 +96,7 @@ public final class PipelineFolder {
       throw CheckpointException.unsupported(
           dir.resolve("model_index.json"), name, className, java.util.List.of(expectedClasses));
     }
-    return ComponentFolder.open(dir.resolve(name), name, className);
+    return ComponentFolder.open(dir.resolve(name), name, className, variant);
   }
 
   /**

@@ -151,15 +151,22 @@ public final class SafetensorsFile implements AutoCloseable {
 
   /** The tensor's bytes, memory-mapped read-only, little-endian. */
   public ByteBuffer bytes(String name) {
-    TensorInfo info = info(name);
+    return bytes(info(name));
+  }
+
+  /**
+   * The bytes of a header entry or of a view on one: an entry renamed, reshaped or cut to a
+   * contiguous part of its byte range (see {@link SingleFileCheckpoint}), memory-mapped.
+   */
+  public ByteBuffer bytes(TensorInfo info) {
     if (info.byteLength() > Integer.MAX_VALUE) {
-      throw new CheckpointException(path + ": tensor '" + name + "' exceeds 2 GiB, which one mapping cannot hold");
+      throw new CheckpointException(path + ": tensor '" + info.name() + "' exceeds 2 GiB, which one mapping cannot hold");
     }
     try {
       return channel.map(FileChannel.MapMode.READ_ONLY, dataStart + info.begin(), info.byteLength())
           .order(ByteOrder.LITTLE_ENDIAN);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot map '" + name + "' in " + path, e);
+      throw new UncheckedIOException("cannot map '" + info.name() + "' in " + path, e);
     }
   }
 
@@ -230,16 +237,20 @@ public final class SafetensorsFile implements AutoCloseable {
    * to F32 in Java first because a BF16 NDArray would abort the JVM.
    */
   public NDArray load(NDManager manager, String name, DataType computeType) {
-    TensorInfo info = info(name);
+    return load(manager, info(name), computeType);
+  }
+
+  /** As {@link #load(NDManager, String, DataType)}, for a header entry or a view on one (see {@link #bytes(TensorInfo)}). */
+  public NDArray load(NDManager manager, TensorInfo info, DataType computeType) {
     requireSupportedCompute(computeType);
     Shape shape = new Shape(info.dims());
     Device device = manager.getDevice();
     try (NDManager staging = NDManager.newBaseManager(Device.cpu())) {
       NDArray raw;
       if (info.dtype() == SafeDtype.BF16) {
-        raw = staging.create(HalfFloats.widenBf16(bytes(name)), shape, DataType.FLOAT32);
+        raw = staging.create(HalfFloats.widenBf16(bytes(info)), shape, DataType.FLOAT32);
       } else {
-        ByteBuffer data = bytes(name);
+        ByteBuffer data = bytes(info);
         // Unaligned element addresses are legal in safetensors; give the engine an aligned copy.
         if ((dataStart + info.begin()) % info.dtype().bytes() != 0) {
           data = ByteBuffer.allocateDirect(data.capacity()).order(ByteOrder.nativeOrder()).put(data).flip();

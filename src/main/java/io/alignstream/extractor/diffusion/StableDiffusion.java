@@ -66,6 +66,34 @@ public final class StableDiffusion implements AutoCloseable {
   }
 
   /**
+   * Loads an original-format single-file checkpoint (see {@link SingleFileCheckpoint}) on a device
+   * in a compute dtype; the weights are read straight from the file under their diffusers names.
+   */
+  public static StableDiffusion open(SingleFileCheckpoint checkpoint, Placement placement) {
+    Path file = checkpoint.file();
+    String digest = checkpoint.weightsDigest();
+    List<AutoCloseable> opened = new ArrayList<>();
+    try {
+      ClipTextEncoder text = new ClipTextEncoder(checkpoint.textConfig(), WeightStore.load(file,
+          checkpoint.textView(), "text encoder of " + checkpoint, placement, digest, "text_model."));
+      opened.add(text);
+      VaeEncoder vae = new VaeEncoder(checkpoint.vaeConfig(), WeightStore.load(file, checkpoint.vaeView(),
+          "VAE of " + checkpoint, vaePlacement(placement), digest, "encoder.", "quant_conv."));
+      opened.add(vae);
+      WeightStore unetWeights = WeightStore.load(file, checkpoint.unetView(), "UNet of " + checkpoint, placement,
+          digest);
+      opened.add(unetWeights);
+      UNet unet = UNet.of(checkpoint.unetConfig(), unetWeights);
+      return new StableDiffusion(file.toAbsolutePath().normalize().toString(), checkpoint.tokenizer(), text, vae, unet,
+          NoiseSchedule.fromConfig(checkpoint.schedulerConfig()), checkpoint.schedulerClass(),
+          checkpoint.configDigest(), digest);
+    } catch (RuntimeException e) {
+      closeAll(opened);
+      throw e;
+    }
+  }
+
+  /**
    * The architecture of a folder of component configs without weights (such as
    * {@code fixtures/sd21-configs}: unet/, vae/, text_encoder/, scheduler/ each with its config),
    * instantiated with seeded random weights ({@link RandomWeights}); for benchmarks at the real

@@ -7,6 +7,7 @@ import io.alignstream.extractor.FeatureModel;
 import io.alignstream.extractor.ImageInput;
 import io.alignstream.extractor.ModelInfo;
 import io.alignstream.extractor.ModelOptions;
+import io.alignstream.extractor.ModelOrigin;
 import io.alignstream.schema.Conditioning;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,6 +50,7 @@ public final class StableDiffusionFeatureModel implements FeatureModel {
   private final CleanLatents latents;
   private final PromptStates prompts;
   private final UNetBatcher batcher;
+  private final ModelOrigin origin;
   private final ModelInfo info;
 
   /**
@@ -58,6 +60,18 @@ public final class StableDiffusionFeatureModel implements FeatureModel {
    * @throws IllegalArgumentException for unknown taps or pooling
    */
   public StableDiffusionFeatureModel(StableDiffusion sd, String modelId, String source, ModelOptions options) {
+    this(sd, modelId, source, ModelOrigin.of("builtin", source), options);
+  }
+
+  /**
+   * Wraps loaded pipeline parts with where their weights came from; the model owns (and closes)
+   * them from now on.
+   *
+   * @throws IllegalArgumentException for unknown taps or pooling
+   */
+  public StableDiffusionFeatureModel(StableDiffusion sd, String modelId, String source, ModelOrigin origin,
+      ModelOptions options) {
+    this.origin = origin;
     this.modelId = modelId;
     this.source = source;
     this.sd = sd;
@@ -87,6 +101,22 @@ public final class StableDiffusionFeatureModel implements FeatureModel {
     StableDiffusion sd = StableDiffusion.open(PipelineFolder.open(pipelineDir), placement);
     try {
       return new StableDiffusionFeatureModel(sd, modelId, source, options);
+    } catch (RuntimeException e) {
+      sd.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Opens a resolved --model reference with the options' device and dtype.
+   *
+   * @throws IllegalArgumentException for a device the engine cannot see, float16 on the CPU,
+   *     unknown taps or pooling; {@link CheckpointException} for an unusable checkpoint
+   */
+  public static StableDiffusionFeatureModel open(PipelineReference reference, String modelId, ModelOptions options) {
+    StableDiffusion sd = reference.open(Placement.parse(options.device(), options.dtype()));
+    try {
+      return new StableDiffusionFeatureModel(sd, modelId, reference.source(), reference.origin(), options);
     } catch (RuntimeException e) {
       sd.close();
       throw e;
@@ -138,7 +168,7 @@ public final class StableDiffusionFeatureModel implements FeatureModel {
     }
     String device = sd.placement().device().isGpu() ? "gpu" : "cpu";
     return new ModelInfo(modelId, "diffusion", source, layers, true, true, p.get("pooling"), device, p.get("dtype"),
-        sd.configDigest(), sd.weightsDigest(), p);
+        sd.configDigest(), sd.weightsDigest(), p, origin);
   }
 
   @Override

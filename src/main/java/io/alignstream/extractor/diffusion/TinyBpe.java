@@ -2,7 +2,6 @@ package io.alignstream.extractor.diffusion;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -21,8 +20,8 @@ import java.util.TreeMap;
  */
 record TinyBpe(Map<String, Integer> vocab, List<String[]> merges) {
 
-  static final String BOS = "<|startoftext|>";
-  static final String EOS = "<|endoftext|>";
+  static final String BOS = ClipVocabulary.BOS;
+  static final String EOS = ClipVocabulary.EOS;
 
   /**
    * Learns up to {@code maxMerges} merges from words with counts.
@@ -74,18 +73,6 @@ record TinyBpe(Map<String, Integer> vocab, List<String[]> merges) {
         }
       }
     }
-    Map<String, Integer> vocab = new LinkedHashMap<>();
-    for (int i = 0; i < 256; i++) {
-      vocab.put(String.valueOf(ByteSymbols.baseSymbol(i)), vocab.size());
-    }
-    for (int i = 0; i < 256; i++) {
-      vocab.put(ByteSymbols.baseSymbol(i) + ClipTokenizer.WORD_END, vocab.size());
-    }
-    for (String[] m : merges) {
-      vocab.putIfAbsent(m[0] + m[1], vocab.size());
-    }
-    vocab.put(BOS, vocab.size());
-    vocab.put(EOS, vocab.size());
-    return new TinyBpe(vocab, merges);
+    return new TinyBpe(ClipVocabulary.vocabulary(merges), merges);
   }
 }

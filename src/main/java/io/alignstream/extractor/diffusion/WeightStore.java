@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The tensors of one model component, addressed by their checkpoint names (e.g.
@@ -59,7 +60,6 @@ public final class WeightStore implements AutoCloseable {
    */
   public static WeightStore load(List<Path> files, String source, Placement placement, String... prefixes) {
     List<SafetensorsFile> opened = new ArrayList<>();
-    NDManager manager = NDManager.newBaseManager(placement.device());
     try {
       Map<String, TensorInfo> infos = new LinkedHashMap<>();
       Map<String, SafetensorsFile> owner = new LinkedHashMap<>();
@@ -75,21 +75,43 @@ public final class WeightStore implements AutoCloseable {
           infos.put(info.name(), info);
         }
       }
+      return load(infos, owner::get, source, placement, digestOf(files), prefixes);
+    } finally {
+      opened.forEach(SafetensorsFile::close);
+    }
+  }
+
+  /**
+   * Opens the tensors of one component inside a single checkpoint file under the names the
+   * component uses (see {@link SingleFileCheckpoint}): each entry of {@code view} is a header
+   * entry of {@code file}, or a contiguous part of one, renamed and reshaped.
+   *
+   * @param digest what {@link #weightsDigest()} reports
+   */
+  public static WeightStore load(Path file, Map<String, TensorInfo> view, String source, Placement placement,
+      String digest, String... prefixes) {
+    try (SafetensorsFile st = SafetensorsFile.open(file)) {
+      return load(new LinkedHashMap<>(view), name -> st, source, placement, digest, prefixes);
+    }
+  }
+
+  private static WeightStore load(Map<String, TensorInfo> infos, Function<String, SafetensorsFile> owner,
+      String source, Placement placement, String digest, String... prefixes) {
+    NDManager manager = NDManager.newBaseManager(placement.device());
+    try {
       List<String> wanted = List.of(prefixes);
       Map<String, NDArray> loaded = new LinkedHashMap<>();
-      for (Map.Entry<String, SafetensorsFile> e : owner.entrySet()) {
+      for (Map.Entry<String, TensorInfo> e : infos.entrySet()) {
         if (matches(e.getKey(), wanted)) {
-          loaded.put(e.getKey(), e.getValue().load(manager, e.getKey(), placement.dtype()));
+          loaded.put(e.getKey(), owner.apply(e.getKey()).load(manager, e.getValue(), placement.dtype()));
         }
       }
       return new WeightStore(
           source, placement, manager, Collections.unmodifiableMap(infos), Collections.unmodifiableMap(loaded),
-          wanted, digestOf(files));
+          wanted, digest);
     } catch (RuntimeException e) {
       manager.close();
       throw e;
-    } finally {
-      opened.forEach(SafetensorsFile::close);
     }
   }
 

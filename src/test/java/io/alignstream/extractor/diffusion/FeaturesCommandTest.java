@@ -127,6 +127,30 @@ class FeaturesCommandTest {
     }
   }
 
+  /**
+   * The same tensors from the single-file LDM checkpoint with tiny-sd2's configs and tokenizer
+   * (no weights): the file's names map onto the folder's tensors, so every output matches.
+   */
+  @Test
+  void theSingleFileCheckpointWithPipelineConfigMatchesDiffusers(@TempDir Path tmp) throws Exception {
+    Path fixtures = Fixtures.dir();
+    Path out = tmp.resolve("single-file.safetensors");
+    List<String> args = new ArrayList<>(referenceArgs(fixtures, out, 500, "none"));
+    args.set(1, fixtures.resolve("tiny-sd2-ldm.safetensors").toString());
+    args.addAll(List.of("--pipeline-config", SingleFileCheckpointTest.weightlessCopy(tmp).toString()));
+    Run run = features(args.toArray(String[]::new));
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    try (SafetensorsFile ours = SafetensorsFile.open(out); SafetensorsFile ref = Fixtures.reference()) {
+      UNetConfig config = UNetConfig.from(PipelineFolder.open(fixtures.resolve("tiny-sd2")).component("unet"));
+      assertThat(ours.names()).hasSize(3 + Taps.all(config).size()); // latents, text, noisy latents, every module
+      Map<String, Float> errors = compareAll(ours, ref, "t500");
+      assertThat(errors).allSatisfy((name, error) -> assertThat(error).as(name).isLessThanOrEqualTo(TOLERANCE));
+      String origin = ours.metadata().get("model_origin");
+      assertThat(new ObjectMapper().readTree(origin).get("fileSha256").asText())
+          .isEqualTo(new ObjectMapper().readTree(fixtures.resolve("tiny-sd2-ldm.json").toFile()).get("sha256").asText());
+    }
+  }
+
   @Test
   void spatialMeansMatchDiffusers(@TempDir Path tmp) {
     Path fixtures = Fixtures.dir();

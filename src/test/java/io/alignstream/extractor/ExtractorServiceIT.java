@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.SettingKey;
-import io.alignstream.local.EmbeddedKafkaBroker;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.DeadLetter;
 import io.alignstream.schema.ExtractionRequest;
@@ -19,27 +18,13 @@ import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.apache.avro.specific.SpecificRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The extract loop on a real broker: exactly-once output, dead letters, restarts, two instances. */
-class ExtractorServiceTest {
-
-  private static EmbeddedKafkaBroker broker;
-
-  @BeforeAll
-  static void startBroker() {
-    broker = EmbeddedKafkaBroker.start(null, 0);
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    broker.close();
-  }
+class ExtractorServiceIT {
 
   private static ClusterConfig freshCluster() {
-    return ExtractorTopics.freshCluster(broker, "extractor", 4);
+    return ExtractorTopics.freshCluster("extractor", 4);
   }
 
   @Test
@@ -116,13 +101,13 @@ class ExtractorServiceTest {
     return new ExtractorOptions(instance, 4, Duration.ofMillis(100), Duration.ofMinutes(1));
   }
 
-  private static ExtractionRequest request(String item, byte[] image, List<Double> noise) {
+  static ExtractionRequest request(String item, byte[] image, List<Double> noise) {
     return ExtractorTopics.request(item, image, noise)
         .setConditionings(List.of(Conditioning.NONE)).setSeed(0).setResolution(64).setLatent(LatentMode.MEAN)
         .build();
   }
 
-  private static byte[] png(int rgb) throws IOException {
+  static byte[] png(int rgb) throws IOException {
     BufferedImage image = new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB);
     for (int y = 0; y < 8; y++) {
       for (int x = 0; x < 8; x++) {

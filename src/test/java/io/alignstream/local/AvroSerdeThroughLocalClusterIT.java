@@ -28,7 +28,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 /** The Avro serde end to end: a real broker, the registry over real HTTP, a real producer and consumer. */
-class AvroSerdeThroughLocalClusterTest {
+class AvroSerdeThroughLocalClusterIT {
 
   private static final String TOPIC = "serde-test-embeddings";
 

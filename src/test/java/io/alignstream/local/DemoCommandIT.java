@@ -8,7 +8,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.alignstream.Alignstream;
 import io.alignstream.extractor.Feature;
+import io.alignstream.extractor.FeatureModel;
+import io.alignstream.extractor.FeatureModels;
 import io.alignstream.extractor.ImageInput;
+import io.alignstream.extractor.ModelOptions;
 import io.alignstream.extractor.PixelBaseline;
 import io.alignstream.producer.Dataset;
 import io.alignstream.producer.DatasetItem;
@@ -32,15 +35,18 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * {@code alignstream demo} end to end on the embedded broker and registry: every count in its
  * report must equal an independent batch computation over the same inputs.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
-class DemoCommandTest {
+class DemoCommandIT {
 
-  private static final Path DATA = Path.of("..", "shared", "data");
+  private static final Path SHARED = Path.of("..", "shared");
+  private static final Path DATA = SHARED.resolve("data");
 
   @Test
   void syntheticDemoScoresEveryTripletUnderEveryPixelSetting(@TempDir Path dir) throws Exception {
@@ -68,17 +74,63 @@ class DemoCommandTest {
   }
 
   @Test
-  void featuresDemoScoresTheViceEmbeddingOnTheThingsTestTriplets(@TempDir Path dir) throws Exception {
+  void modelsRequestedLaterAreScoredFromTheImagesAlreadyRequested(@TempDir Path dir) throws Exception {
+    Path report = dir.resolve("later.json");
+
+    int exit = run("demo", "--models", "pixels,tiny", "--models-later", "--noise-levels", "0.2", "--conditionings",
+        "NONE", "--seed", "3", "--http-port", "0", "--report", report.toString());
+
+    assertThat(exit).isZero();
+    Dataset dataset = SyntheticDataset.generate(SyntheticSpec.defaults().withSeed(3)).dataset();
+    List<TripletJudgment> triplets = judgments(dataset);
+    Map<String, Map<String, float[]>> layers = pixelFeatures(dataset);
+    // tiny run directly on the decoded images, under the settings the demo requested them with.
+    List<ImageInput> inputs = new ArrayList<>();
+    for (DatasetItem item : dataset.items()) {
+      inputs.add(new ImageInput(item.itemId(), item.concept(), ImageIO.read(new ByteArrayInputStream(item.imageBytes())),
+          List.of(0.2), List.of(), List.of(Conditioning.NONE), 3, 64, LatentMode.SAMPLE));
+    }
+    try (FeatureModel tiny = FeatureModels.open("tiny", null, ModelOptions.defaults())) {
+      for (Feature f : tiny.extract(inputs)) {
+        layers.computeIfAbsent(f.layer(), k -> new HashMap<>()).put(inputs.get(f.imageIndex()).itemId(), f.vector());
+      }
+    }
+    JsonNode json = new ObjectMapper().readTree(report.toFile());
+    assertThat(json.get("models")).extracting(JsonNode::asText).containsExactly("pixels", "tiny");
+    assertThat(json.get("settings")).hasSize(layers.size()).hasSize(2 + 9);
+    for (JsonNode setting : json.get("settings")) {
+      BatchReference.Score expected = BatchReference.score(layers.get(setting.get("layer").asText()), triplets, true);
+      assertThat(setting.get("total").asLong()).as(setting.get("setting").asText()).isEqualTo(triplets.size());
+      assertThat(setting.get("correct").asLong()).as(setting.get("setting").asText()).isEqualTo(expected.correct());
+    }
+  }
+
+  /**
+   * The VICE embedding as .npy and as the chunked, gzip-compressed float64 HDF5 copy under a nested
+   * dataset path (the plain HDF5 copy is checked value for value in FeatureFilesTest, which is
+   * enough to know it scores the same).
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"data/embeddings/vice_things_final_embedding_1854x42.npy, ",
+      "fixtures/features-vice-gzip.hdf5, model/layer/features"})
+  void featuresDemoScoresTheViceEmbeddingOnTheThingsTestTriplets(String file, String datasetPath, @TempDir Path dir)
+      throws Exception {
     Path concepts = DATA.resolve("things/things_concepts.tsv");
     Path vice = DATA.resolve("embeddings/vice_things_final_embedding_1854x42.npy");
+    Path embeddings = SHARED.resolve(file);
     Path tripletFile = DATA.resolve("triplets/things_behavior_triplets_test10.txt");
     Path ids = DATA.resolve("things/unique_id.txt");
-    assumeTrue(Files.isRegularFile(vice) && Files.isRegularFile(tripletFile),
-        "../shared/data (THINGS triplets and the VICE embedding) is not here; skipping the real-data demo");
+    assumeTrue(Files.isRegularFile(vice) && Files.isRegularFile(tripletFile) && Files.isRegularFile(embeddings),
+        "../shared (THINGS triplets, the VICE embedding and its HDF5 copies) is not here; skipping the real-data demo");
     Path report = dir.resolve("vice.json");
 
-    int exit = run("demo", "--concepts", concepts.toString(), "--triplets", tripletFile.toString(),
-        "--embeddings", vice.toString(), "--model-id", "vice", "--http-port", "0", "--report", report.toString());
+    List<String> args = new ArrayList<>(List.of("demo", "--concepts", concepts.toString(), "--triplets",
+        tripletFile.toString(), "--embeddings", embeddings.toString(), "--model-id", "vice", "--http-port", "0",
+        "--report", report.toString()));
+    if (datasetPath != null) {
+      args.addAll(List.of("--dataset-path", datasetPath));
+    }
+    int exit = run(args.toArray(String[]::new));
 
     assertThat(exit).isZero();
     // Independent reading: the scorer tests' own .npy reader, the triplet file line by line.
@@ -102,7 +154,7 @@ class DemoCommandTest {
     JsonNode setting = new ObjectMapper().readTree(report.toFile()).get("settings").get(0);
     assertThat(setting.get("setting").asText()).isEqualTo("vice|embedding|0|NONE");
     assertThat(setting.get("total").asLong()).isEqualTo(expected.total()).isEqualTo(146_168);
-    assertThat(setting.get("correct").asLong()).isEqualTo(expected.correct());
+    assertThat(setting.get("correct").asLong()).isEqualTo(expected.correct()).isEqualTo(94_185);
     assertThat(setting.get("accuracy").asDouble()).isCloseTo(0.644, within(0.001));
   }
 

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.Topics;
 import io.alignstream.common.registry.SchemaRegistries;
-import io.alignstream.local.EmbeddedKafkaBroker;
+import io.alignstream.local.SharedTestBroker;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.DeadLetter;
 import io.alignstream.schema.ExtractionRequest;
@@ -32,7 +32,6 @@ import javax.imageio.ImageIO;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,9 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Runs {@code alignstream produce ...} against a real embedded KRaft broker and reads the topics
  * back, checking counts and contents against an independent reading of the input files.
  */
-class ProduceCommandIntegrationTest {
-
-  private static EmbeddedKafkaBroker broker;
+class ProduceCommandIT {
 
   @TempDir
   Path dir;
@@ -55,16 +52,8 @@ class ProduceCommandIntegrationTest {
     return System.getProperty("alignstream.test.registry", "mock://producer-integration");
   }
 
-  @BeforeAll
-  static void startBroker() {
-    broker = EmbeddedKafkaBroker.start(null, 0);
-  }
-
   @AfterAll
-  static void stopBroker() {
-    if (broker != null) {
-      broker.close();
-    }
+  static void dropRegistry() {
     SchemaRegistries.dropMock(registryUrl());
   }
 
@@ -356,13 +345,13 @@ class ProduceCommandIntegrationTest {
   private static ProduceCommandLineTest.Result produce(String prefix, String... args) {
     List<String> all = new ArrayList<>(List.of("produce"));
     all.addAll(List.of(args));
-    all.addAll(List.of("--bootstrap-servers", broker.bootstrapServers(), "--schema-registry-url", registryUrl(),
+    all.addAll(List.of("--bootstrap-servers", SharedTestBroker.bootstrapServers(), "--schema-registry-url", registryUrl(),
         "--topic-prefix", prefix, "--partitions", "3"));
     return ProduceCommandLineTest.run(all.toArray(String[]::new));
   }
 
   private static ClusterConfig cluster(String prefix) {
-    return ClusterConfig.of(broker.bootstrapServers(), registryUrl()).withTopics(new Topics(prefix));
+    return ClusterConfig.of(SharedTestBroker.bootstrapServers(), registryUrl()).withTopics(new Topics(prefix));
   }
 
   private static <T extends org.apache.avro.specific.SpecificRecord> List<ConsumerRecord<String, T>> read(

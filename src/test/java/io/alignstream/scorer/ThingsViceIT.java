@@ -5,8 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.alignstream.common.SettingKey;
-import io.alignstream.local.EmbeddedKafkaBroker;
-import io.alignstream.local.EmbeddedSchemaRegistry;
+import io.alignstream.local.SharedTestBroker;
 import io.alignstream.schema.AlignmentMetric;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.Setting;
@@ -31,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * independent batch computation, whose accuracy the data README gives as about 0.644.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
-class ThingsViceTest {
+class ThingsViceIT {
 
   private static final Path DATA = Path.of("..", "shared", "data");
   private static final Path VICE = DATA.resolve("embeddings/vice_things_final_embedding_1854x42.npy");
@@ -70,10 +69,8 @@ class ThingsViceTest {
 
     Setting setting = SyntheticData.setting("vice", "final", 0, Conditioning.NONE);
     String key = SettingKey.of(setting);
-    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(null, 0);
-        EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(
-            EmbeddedSchemaRegistry.Settings.of(broker.bootstrapServers()).withPort(0));
-        BrokerFixture kafka = new BrokerFixture(broker.bootstrapServers(), registry.url(), "vice.");
+    try (BrokerFixture kafka = new BrokerFixture(SharedTestBroker.bootstrapServers(), SharedTestBroker.registryUrl(),
+            "scorer-vice.");
         ScorerService scorer = ScorerService.start(kafka.cluster, ScorerConfig.defaults(dir)
             .withApplicationId("vice-test").withHttpPort(0).withTopicPartitions(1)
             .withEmitInterval(Duration.ofMillis(200)))) {

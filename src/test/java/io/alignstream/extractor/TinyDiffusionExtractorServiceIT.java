@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.SettingKey;
 import io.alignstream.extractor.diffusion.EngineThreads;
-import io.alignstream.local.EmbeddedKafkaBroker;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.DeadLetter;
 import io.alignstream.schema.ExtractionRequest;
@@ -32,31 +31,28 @@ import org.junit.jupiter.api.io.TempDir;
  * every request yields one embedding per (paper layer, noise level, conditioning), carrying what
  * is needed to reproduce it, and a request the model cannot run is dead-lettered.
  */
-class TinyDiffusionExtractorServiceTest {
+class TinyDiffusionExtractorServiceIT {
 
   private static final List<String> PAPER_LAYERS =
       List.of("Down0", "Down1", "Down2", "Down3", "Mid", "Up0", "Up1", "Up2", "Up3");
 
   @TempDir
   static Path cache;
-  private static EmbeddedKafkaBroker broker;
   private static int threads;
 
   @BeforeAll
   static void start() {
     threads = EngineThreads.set(1);
-    broker = EmbeddedKafkaBroker.start(null, 0);
   }
 
   @AfterAll
   static void stop() {
-    broker.close();
     EngineThreads.set(threads);
   }
 
   @Test
   void publishesPaperLayersForEveryNoiseLevelAndConditioning() throws Exception {
-    ClusterConfig cluster = ExtractorTopics.freshCluster(broker, "tiny", 2);
+    ClusterConfig cluster = ExtractorTopics.freshCluster("tiny", 2);
     ExtractorTopics.send(cluster, List.of(
         request("camera1", png(0x336699, 80, 64), List.of(0.1, 0.5), 64),
         request("banana", png(0xeecc22, 64, 64), List.of(0.1, 0.5), 64),

@@ -5,8 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.alignstream.local.EmbeddedKafkaBroker;
-import io.alignstream.local.EmbeddedSchemaRegistry;
+import io.alignstream.local.SharedTestBroker;
 import io.alignstream.schema.AlignmentMetric;
 import io.alignstream.schema.DeadLetter;
 import io.alignstream.schema.LayerEmbedding;
@@ -30,7 +29,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -42,26 +40,16 @@ import org.junit.jupiter.api.io.TempDir;
  * an uninterrupted run), and the REST and SSE endpoints serve them.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
-class ScorerServiceTest {
+class ScorerServiceIT {
 
   private static String registryUrl;
   private static final int[] DIMS = {6, 9, 4, 5};
-  private static EmbeddedKafkaBroker broker;
-  private static EmbeddedSchemaRegistry registry;
   private final HttpClient http = HttpClient.newHttpClient();
   private final ObjectMapper json = new ObjectMapper();
 
   @BeforeAll
   static void startBroker() {
-    broker = EmbeddedKafkaBroker.start(null, 0);
-    registry = EmbeddedSchemaRegistry.start(EmbeddedSchemaRegistry.Settings.of(broker.bootstrapServers()).withPort(0));
-    registryUrl = registry.url();
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    registry.close();
-    broker.close();
+    registryUrl = SharedTestBroker.registryUrl();
   }
 
   private static ScorerConfig config(Path stateDir, String applicationId) {
@@ -118,7 +106,7 @@ class ScorerServiceTest {
     List<Object> inputs = shuffledInputs(data, new Random(101));
     Map<String, BatchReference.Score> expected = expected(data);
     String app = "restart-" + UUID.randomUUID();
-    try (BrokerFixture kafka = new BrokerFixture(broker.bootstrapServers(), registryUrl, app + ".")) {
+    try (BrokerFixture kafka = new BrokerFixture(SharedTestBroker.bootstrapServers(), registryUrl, app + ".")) {
       int third = inputs.size() / 3;
       // 1. first instance, RocksDB in dir/a, stopped while its input is still arriving
       ScorerService first = ScorerService.start(kafka.cluster, config(dir.resolve("a"), app));
@@ -153,7 +141,7 @@ class ScorerServiceTest {
     List<Object> inputs = shuffledInputs(data, new Random(202));
     Map<String, BatchReference.Score> expected = expected(data);
     String app = "pair-" + UUID.randomUUID();
-    try (BrokerFixture kafka = new BrokerFixture(broker.bootstrapServers(), registryUrl, app + ".");
+    try (BrokerFixture kafka = new BrokerFixture(SharedTestBroker.bootstrapServers(), registryUrl, app + ".");
         ScorerService a = ScorerService.start(kafka.cluster, config(dir.resolve("a"), app))) {
       assertThat(a.awaitRunning(Duration.ofSeconds(60))).isTrue();
       kafka.send(inputs.subList(0, inputs.size() / 2));
@@ -184,7 +172,7 @@ class ScorerServiceTest {
     Map<String, BatchReference.Score> expected = expected(data);
     double[] ceiling = BatchReference.ceiling(data.triplets);
     String app = "rest-" + UUID.randomUUID();
-    try (BrokerFixture kafka = new BrokerFixture(broker.bootstrapServers(), registryUrl, app + ".");
+    try (BrokerFixture kafka = new BrokerFixture(SharedTestBroker.bootstrapServers(), registryUrl, app + ".");
         ScorerService scorer = ScorerService.start(kafka.cluster, config(dir, app))) {
       assertThat(scorer.awaitRunning(Duration.ofSeconds(60))).isTrue();
       BlockingQueue<String> events = new LinkedBlockingQueue<>();

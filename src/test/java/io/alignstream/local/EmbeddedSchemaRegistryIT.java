@@ -20,7 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Our HTTP client against the embedded registry, over real HTTP, persisting to a real broker. */
-class EmbeddedSchemaRegistryTest {
+class EmbeddedSchemaRegistryIT {
 
   private static final AtomicInteger TOPICS = new AtomicInteger();
 

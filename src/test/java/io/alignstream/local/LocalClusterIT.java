@@ -31,10 +31,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Broker + registry in one, and what a kept data directory keeps across a restart. */
-class LocalClusterTest {
+class LocalClusterIT {
 
-  private static final Schema V1 = EmbeddedSchemaRegistryTest.V1;
-  private static final Schema V2 = EmbeddedSchemaRegistryTest.V2_WITH_DEFAULT;
+  private static final Schema V1 = EmbeddedSchemaRegistryIT.V1;
+  private static final Schema V2 = EmbeddedSchemaRegistryIT.V2_WITH_DEFAULT;
   private static final Schema OTHER = new Schema.Parser().parse(
       "{\"type\":\"record\",\"name\":\"Other\",\"fields\":[{\"name\":\"z\",\"type\":\"long\"}]}");
   private static final Schema DELETED = new Schema.Parser().parse(

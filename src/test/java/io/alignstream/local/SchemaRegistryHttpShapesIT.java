@@ -20,12 +20,12 @@ import org.junit.jupiter.api.Test;
  * The registry's raw HTTP replies, field by field, as Confluent's clients (Java, librdkafka,
  * confluent-kafka-python, Go) parse them; checked with java.net.http, not our client.
  */
-class SchemaRegistryHttpShapesTest {
+class SchemaRegistryHttpShapesIT {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
-  private static final Schema V1 = EmbeddedSchemaRegistryTest.V1;
-  private static final Schema V2_WITHOUT_DEFAULT = EmbeddedSchemaRegistryTest.V2_WITHOUT_DEFAULT;
+  private static final Schema V1 = EmbeddedSchemaRegistryIT.V1;
+  private static final Schema V2_WITHOUT_DEFAULT = EmbeddedSchemaRegistryIT.V2_WITHOUT_DEFAULT;
 
   private static EmbeddedSchemaRegistry registry;
 

@@ -3,6 +3,7 @@ package io.alignstream.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.alignstream.Alignstream;
+import io.alignstream.common.ManagementEndpoint;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -21,7 +22,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-class LocalCommandTest {
+class LocalCommandIT {
 
   @Test
   void helpListsTheOptions() {
@@ -37,7 +38,7 @@ class LocalCommandTest {
 
   @Test
   void runsUntilStoppedAndPrintsHowToJoin() throws Exception {
-    String[] args = {"local", "--port", "0", "--registry-port", "0", "--partitions", "2"};
+    String[] args = {"local", "--port", "0", "--registry-port", "0", "--partitions", "2", "--management-port", "0"};
     CommandLine cli = Alignstream.commandLine(args);
     StringWriter out = new StringWriter();
     cli.setOut(new PrintWriter(out, true));
@@ -64,6 +65,14 @@ class LocalCommandTest {
       assertThat(admin.describeTopics(List.of("alignstream.embeddings")).allTopicNames().get()
           .get("alignstream.embeddings").partitions()).hasSize(2);
     }
+
+    // The management port: health and readiness for docker-compose, a Prometheus scrape.
+    Matcher operations = waitFor(out, Pattern.compile("management: http://127\\.0\\.0\\.1:(\\d+)/"), running);
+    ManagementEndpoint management = new ManagementEndpoint(Integer.parseInt(operations.group(1)));
+    assertThat(management.get("/health").statusCode()).isEqualTo(200);
+    assertThat(management.get("/ready").statusCode()).isEqualTo(200);
+    assertThat(ManagementEndpoint.sum(management.scrape(), "jvm_threads_live_threads", Map.of("service", "local")))
+        .isGreaterThan(1);
 
     LocalCommand command = cli.getSubcommands().get("local").getCommand();
     command.stop();

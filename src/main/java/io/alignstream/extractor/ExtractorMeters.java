@@ -1,0 +1,81 @@
+package io.alignstream.extractor;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.producer.Producer;
+
+/**
+ * One extractor instance's meters in Micrometer's global registry (scraped through the
+ * management port), tagged with its model and instance: images, batch latency and size, the
+ * requests waiting in its partitions (its consumer lag), and its Kafka clients' own metrics.
+ * Removed again when the instance closes.
+ */
+final class ExtractorMeters implements AutoCloseable {
+
+  private final MeterRegistry registry = Metrics.globalRegistry;
+  private final Counter images;
+  private final Timer batchLatency;
+  private final DistributionSummary batchSize;
+  private final AtomicLong queueDepth = new AtomicLong();
+  private final Gauge queueGauge;
+  private final KafkaClientMetrics consumerMetrics;
+  private final KafkaClientMetrics producerMetrics;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  ExtractorMeters(String model, String instance, Consumer<?, ?> consumer, Producer<?, ?> producer) {
+    Tags tags = Tags.of("model", model, "instance", instance);
+    images = Counter.builder("alignstream.extractor.images").tags(tags)
+        .description("Images extracted and committed").register(registry);
+    batchLatency = Timer.builder("alignstream.extractor.batch").tags(tags)
+        .description("Time from a poll's records to their committed transaction").register(registry);
+    batchSize = DistributionSummary.builder("alignstream.extractor.batch.size").tags(tags).baseUnit("images")
+        .description("Requests in one committed batch").register(registry);
+    queueGauge = Gauge.builder("alignstream.extractor.queue.depth", queueDepth, AtomicLong::get).tags(tags)
+        .description("Requests waiting in this instance's partitions (its consumer lag) after the last poll")
+        .register(registry);
+    // The consumer and producer share a client id: a "client" tag keeps their app-info meters apart.
+    consumerMetrics = new KafkaClientMetrics(consumer, tags.and("client", "consumer"));
+    consumerMetrics.bindTo(registry);
+    producerMetrics = new KafkaClientMetrics(producer, tags.and("client", "producer"));
+    producerMetrics.bindTo(registry);
+  }
+
+  void batch(int requests, int extracted, Duration took) {
+    images.increment(extracted);
+    batchSize.record(requests);
+    batchLatency.record(took);
+  }
+
+  void queueDepth(long waiting) {
+    queueDepth.set(waiting);
+  }
+
+  long queueDepth() {
+    return queueDepth.get();
+  }
+
+  /** Idempotent: the loop closes its meters when it ends, and so does closing an instance never started. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    consumerMetrics.close();
+    producerMetrics.close();
+    for (Meter meter : List.of(images, batchLatency, batchSize, queueGauge)) {
+      registry.remove(meter);
+    }
+  }
+}

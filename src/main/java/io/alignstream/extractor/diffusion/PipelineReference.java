@@ -1,0 +1,194 @@
+package io.alignstream.extractor.diffusion;
+
+import io.alignstream.common.Digests;
+import io.alignstream.extractor.CheckpointOptions;
+import io.alignstream.extractor.ModelOrigin;
+import io.alignstream.extractor.hub.HubCache;
+import io.alignstream.extractor.hub.HubClient;
+import io.alignstream.extractor.hub.HubModelId;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The one place a {@code --model} string becomes a Stable Diffusion pipeline to load (the pixel
+ * baseline aside, see {@code FeatureModels}). In order:
+ * <ol>
+ *   <li>{@code tiny}: the built-in tiny random pipeline, written once into the model cache;</li>
+ *   <li>an existing folder: a diffusers pipeline folder (a path, or a {@code file:} URI as model
+ *       requests carry it, as for files);</li>
+ *   <li>an existing file: an original-format single-file checkpoint ({@code .safetensors};
+ *       pickles are refused), configs inferred or taken from {@code --pipeline-config};</li>
+ *   <li>{@code org/name[@revision]}: a diffusers pipeline repository in the Hugging Face hub
+ *       cache, offline; fetched first with {@code --download}.</li>
+ * </ol>
+ * Resolving fetches (with --download) and hashes what identifies the model, but loads no weights.
+ */
+public final class PipelineReference {
+
+  private final String name;
+  private final String source;
+  private final ModelOrigin origin;
+  private final Function<Placement, StableDiffusion> loader;
+
+  private PipelineReference(String name, String source, ModelOrigin origin, Function<Placement, StableDiffusion> loader) {
+    this.name = name;
+    this.source = source;
+    this.origin = origin;
+    this.loader = loader;
+  }
+
+  /**
+   * Resolves a --model string.
+   *
+   * @param modelCache where {@code tiny} is written
+   * @param tinySeed the seed of {@code tiny}'s weights
+   * @throws IllegalArgumentException for a string that names nothing loadable, or a hub model
+   *     that is not in the cache (without --download)
+   * @throws CheckpointException for a pickle, an unusable file or folder
+   * @throws io.alignstream.extractor.hub.HubException when a download fails
+   */
+  public static PipelineReference resolve(String model, Path modelCache, long tinySeed, CheckpointOptions options) {
+    Path path = model.startsWith("file:") ? fileUri(model) : Path.of(model);
+    if (options.pipelineConfig() != null && !Files.isRegularFile(path)) {
+      throw new IllegalArgumentException("--pipeline-config applies to a single-file checkpoint only; --model "
+          + model + " is not a file");
+    }
+    if (model.equals("tiny")) {
+      Path dir = TinyModelCache.folder(modelCache, tinySeed);
+      return folder(dir, "tiny", "builtin:tiny?seed=" + tinySeed, ModelOrigin.of("builtin", "tiny?seed=" + tinySeed),
+          null);
+    }
+    if (Files.isDirectory(path)) {
+      Path absolute = path.toAbsolutePath().normalize();
+      String name = absolute.getFileName() == null ? "model" : absolute.getFileName().toString();
+      return folder(absolute, name, absolute.toString(), new ModelOrigin("folder", absolute.toString(), null, null,
+          null, null, Map.of(), options.variant()), options.variant());
+    }
+    if (Files.isRegularFile(path)) {
+      return singleFile(path.toAbsolutePath().normalize(), options);
+    }
+    if (HubModelId.looksLikeHubId(model)) {
+      try {
+        return hub(HubModelId.parse(model), options);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(e.getMessage() + "; nor is there a file or folder "
+            + path.toAbsolutePath().normalize(), e);
+      }
+    }
+    throw new IllegalArgumentException("unknown model '" + model + "': expected tiny, a diffusers pipeline folder, a "
+        + "single-file .safetensors checkpoint or a hub id org/name[@revision] (no file or folder "
+        + path.toAbsolutePath().normalize() + ")");
+  }
+
+  private static Path fileUri(String uri) {
+    try {
+      return Path.of(java.net.URI.create(uri));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("'" + uri + "' is not a usable file URI (file:///absolute/path): "
+          + e.getMessage(), e);
+    }
+  }
+
+  private static PipelineReference folder(Path dir, String name, String source, ModelOrigin origin, String variant) {
+    return new PipelineReference(name, source, origin, placement -> StableDiffusion.open(PipelineFolder.open(dir,
+        variant), placement));
+  }
+
+  private static PipelineReference singleFile(Path file, CheckpointOptions options) {
+    SingleFileCheckpoint.refusePickle(file);
+    String sha256 = sha256(file);
+    String fileName = file.getFileName().toString();
+    String stem = fileName.endsWith(".safetensors") ? fileName.substring(0, fileName.length() - 12) : fileName;
+    ModelOrigin origin = new ModelOrigin("file", file.toString(), null, null, null, sha256,
+        Map.of(fileName, "sha256:" + sha256), null);
+    Path config = options.pipelineConfig();
+    return new PipelineReference(stem, file.toString(), origin,
+        placement -> StableDiffusion.open(SingleFileCheckpoint.open(file, config), placement));
+  }
+
+  private static PipelineReference hub(HubModelId id, CheckpointOptions options) {
+    HubCache cache = new HubCache(options.hub().cache());
+    HubPipeline.Snapshot snapshot = options.download()
+        ? HubPipeline.download(cache, new HubClient(options.hub()), id, options.variant())
+        : HubPipeline.cached(cache, id, options.hub().endpoint());
+    PipelineFolder pipeline;
+    Map<String, String> digests = new LinkedHashMap<>();
+    try {
+      pipeline = PipelineFolder.open(snapshot.dir(), options.variant());
+      for (String component : HubPipeline.COMPONENTS) {
+        pipeline.component(component); // each folder with its config, before anything loads
+      }
+      for (String component : List.of("text_encoder", "unet", "vae")) {
+        for (Path f : pipeline.component(component).weightFiles()) {
+          String digest = HubCache.digestOf(f);
+          if (digest != null) {
+            digests.put(snapshot.dir().relativize(f).toString(), digest);
+          }
+        }
+      }
+    } catch (CheckpointException e) {
+      throw missingHint(new CheckpointException(id + " (hub cache snapshot " + snapshot.commit() + "): "
+          + e.getMessage(), e), options);
+    }
+    ModelOrigin origin = new ModelOrigin("hub", id.toString(), id.repo(), id.revision(), snapshot.commit(), null,
+        digests, options.variant());
+    String name = id.repo().substring(id.repo().indexOf('/') + 1);
+    return new PipelineReference(name, "hf:" + id.repo() + "@" + snapshot.commit(), origin,
+        placement -> {
+          try {
+            return StableDiffusion.open(pipeline, placement);
+          } catch (CheckpointException e) {
+            throw missingHint(e, options);
+          }
+        });
+  }
+
+  /** A cache snapshot holds only what was fetched so far: say how to fetch the rest. */
+  private static CheckpointException missingHint(CheckpointException e, CheckpointOptions options) {
+    return options.download() ? e : new CheckpointException(e.getMessage()
+        + " (a hub cache holds only the files fetched so far; add --download to fetch the missing ones)", e);
+  }
+
+  /** SHA-256 (hex) of a whole file: what identifies a single-file checkpoint wherever it is copied. */
+  static String sha256(Path file) {
+    MessageDigest d = Digests.newSha256();
+    try {
+      Digests.updateFile(d, file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
+    return Digests.hex(d);
+  }
+
+  /** The model's own name: the folder's or file's name, the hub repository's name, or "tiny". */
+  public String name() {
+    return name;
+  }
+
+  /** What the model card names as the source: a path, "builtin:tiny?seed=N" or "hf:org/name@commit". */
+  public String source() {
+    return source;
+  }
+
+  /** Where the weights come from, with what identifies them. */
+  public ModelOrigin origin() {
+    return origin;
+  }
+
+  /** Loads the pipeline on a device in a compute dtype. */
+  public StableDiffusion open(Placement placement) {
+    return loader.apply(placement);
+  }
+
+  @Override
+  public String toString() {
+    return source;
+  }
+}

@@ -1,0 +1,123 @@
+package io.alignstream.scorer;
+
+import static io.alignstream.common.ManagementEndpoint.orZero;
+import static io.alignstream.common.ManagementEndpoint.sum;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.alignstream.common.ManagementEndpoint;
+import io.alignstream.common.ManagementServer;
+import io.alignstream.local.SharedTestBroker;
+import io.alignstream.schema.LayerEmbedding;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A restarted scorer on the real broker: until it holds every partition, restored, its REST
+ * answers are 503 with the reason (never a partial or empty 200), and /ready agrees; then its
+ * management port serves the store sizes, embeddings scored and the Kafka Streams metrics.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class ScorerOperationsIT {
+
+  private static final int[] DIMS = {5, 7, 3};
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final ObjectMapper json = new ObjectMapper();
+
+  @Test
+  void aRestartedScorerAnswers503WithTheReasonUntilRestoredThenServesEverySettingAndItsMeters(@TempDir Path dir)
+      throws Exception {
+    SyntheticData data = SyntheticData.generate(17, 30, 400, DIMS);
+    List<LayerEmbedding> embeddings = data.embeddings();
+    String app = "ops-" + UUID.randomUUID();
+    // In-memory stores: the restarted instance restores every changelog, as after a SIGKILL under exactly-once.
+    ScorerConfig config = ScorerConfig.defaults(dir).withApplicationId(app).withHttpPort(0).withTopicPartitions(3)
+        .withEmitInterval(Duration.ofMillis(200)).withInMemoryStores(true);
+    try (BrokerFixture kafka = new BrokerFixture(SharedTestBroker.bootstrapServers(), SharedTestBroker.registryUrl(),
+        app + ".")) {
+      try (ScorerService first = ScorerService.start(kafka.cluster, config)) {
+        assertThat(first.awaitRunning(Duration.ofSeconds(60))).isTrue();
+        List<Object> inputs = new ArrayList<>(data.triplets);
+        inputs.addAll(embeddings);
+        kafka.send(inputs);
+        kafka.awaitMetrics(latest -> latest.keySet().containsAll(data.settings.keySet())
+            && latest.values().stream().allMatch(m -> m.getTotal() == data.triplets.size()), Duration.ofSeconds(60));
+      }
+
+      try (ScorerService second = ScorerService.start(kafka.cluster, config);
+          ManagementServer server = ManagementServer.start("127.0.0.1", 0, "scorer", app, second::status)) {
+        ManagementEndpoint management = new ManagementEndpoint(server.port());
+        Set<String> reasons = new LinkedHashSet<>();
+        JsonNode metrics = null;
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (metrics == null && System.nanoTime() < deadline) {
+          HttpResponse<String> response = get(second.baseUri().resolve("metrics"));
+          if (response.statusCode() == 503) {
+            JsonNode body = json.readTree(response.body());
+            reasons.add(body.get("state").asText());
+            assertThat(body.get("error").asText()).isNotBlank();
+            assertThat(response.headers().firstValue("Retry-After")).contains("1");
+            Thread.sleep(20);
+          } else {
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            metrics = json.readTree(response.body());
+          }
+        }
+        // The first answer came before the restarted instance had any partition: a 503, not "200 []".
+        assertThat(reasons).isNotEmpty().isSubsetOf("starting", "rebalancing", "restoring");
+        assertThat(metrics).as("a 200 within 90 s").isNotNull();
+        assertThat(metrics).hasSize(data.settings.size());
+        for (JsonNode metric : metrics) {
+          assertThat(metric.get("total").asLong()).isEqualTo(data.triplets.size());
+        }
+        assertThat(management.get("/ready").statusCode()).isEqualTo(200);
+        assertThat(management.get("/health").statusCode()).isEqualTo(200);
+
+        String before = management.scrape();
+        kafka.send(new ArrayList<>(embeddings.subList(0, 10))); // re-sent: scored again, nothing changes
+        String scrape = awaitScrape(management, s -> sum(s, "alignstream_scorer_embeddings_total", Map.of())
+            - orZero(sum(before, "alignstream_scorer_embeddings_total", Map.of())) >= 10);
+        assertThat(sum(scrape, "alignstream_scorer_embeddings_total", Map.of())
+            - orZero(sum(before, "alignstream_scorer_embeddings_total", Map.of()))).as(scrape).isEqualTo(10);
+        String instance = app + "@" + second.baseUri().getHost() + ":" + second.httpPort();
+        assertThat(sum(scrape, "alignstream_scorer_store_entries", Map.of("store", ScorerTopology.VECTORS_STORE,
+            "instance", instance))).isEqualTo(embeddings.size());
+        assertThat(sum(scrape, "alignstream_scorer_store_entries", Map.of("store", ScorerTopology.METRICS_STORE,
+            "instance", instance))).isEqualTo(data.settings.size());
+        assertThat(sum(scrape, "alignstream_scorer_ready", Map.of("instance", instance))).isEqualTo(1);
+        assertThat(scrape).contains("kafka_stream_thread_");
+        String mainConsumer = String.join("\n", scrape.lines().filter(l -> l.contains("StreamThread-1-consumer\"")).toList());
+        assertThat(sum(mainConsumer, "kafka_consumer_fetch_manager_records_consumed_total", Map.of())).isEqualTo(10);
+      }
+    }
+  }
+
+  private String awaitScrape(ManagementEndpoint management, java.util.function.Predicate<String> done) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    String scrape = management.scrape();
+    while (!done.test(scrape) && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+      scrape = management.scrape();
+    }
+    return scrape;
+  }
+
+  private HttpResponse<String> get(URI uri) throws Exception {
+    return http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+  }
+}
