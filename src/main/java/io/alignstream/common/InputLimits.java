@@ -68,10 +68,6 @@ public record InputLimits(long maxImagePixels, int maxRequestBytes, int maxVecto
     return new InputLimits(pixels, maxRequestBytes, maxVectorDim, maxTripletFileBytes);
   }
 
-  public InputLimits withMaxVectorDim(int dim) {
-    return new InputLimits(maxImagePixels, maxRequestBytes, dim, maxTripletFileBytes);
-  }
-
   public InputLimits withMaxTripletFileBytes(long bytes) {
     return new InputLimits(maxImagePixels, maxRequestBytes, maxVectorDim, bytes);
   }

@@ -80,10 +80,6 @@ final class PublishedRequests {
     return digest(request).equals(digests.get(key));
   }
 
-  int size() {
-    return digests.size();
-  }
-
   private static boolean reached(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end) {
     for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
       if (consumer.position(e.getKey()) < e.getValue()) {
