@@ -25,7 +25,6 @@ final class ServiceProcess {
   private final Path log;
   private Process process;
   private long logOffset;
-  private int starts;
 
   ServiceProcess(String name, List<String> jvmOptions, List<String> arguments, Path logDir) {
     this.name = name;
@@ -56,7 +55,6 @@ final class ServiceProcess {
       builder.environment().put("OMP_WAIT_POLICY", "PASSIVE");
       builder.environment().put("DJL_OFFLINE", "true");
       process = builder.start();
-      starts++;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + name + ": " + e.getMessage(), e);
     }
@@ -90,10 +88,6 @@ final class ServiceProcess {
 
   boolean alive() {
     return process != null && process.isAlive();
-  }
-
-  int starts() {
-    return starts;
   }
 
   /** Waits until this run's output matches {@code pattern}; fails when the process exits first. */

@@ -131,7 +131,8 @@ public final class ExtractCommand implements Callable<Integer> {
     if (fleet) {
       return runFleet(config, options);
     }
-    try (FeatureModel featureModel = FeatureModels.open(model, modelId, modelFlags.toOptions(pixelSide, taps, pool, latentCache, textCache));
+    try (ShutdownSignal signal = ShutdownSignal.install();
+        FeatureModel featureModel = FeatureModels.open(model, modelId, modelFlags.toOptions(pixelSide, taps, pool, latentCache, textCache));
         ExtractorService service = new ExtractorService(config, featureModel, options);
         ManagementServer server = management.start("extractor", instanceId, () -> status(service));
         ProgressLine progress = ProgressLine.start(service, Duration.ofSeconds(progressIntervalS))) {
@@ -141,7 +142,8 @@ public final class ExtractCommand implements Callable<Integer> {
       if (server != null) {
         System.out.println("extractor " + instanceId + " " + server.describe());
       }
-      runUntilStopped(service::run, service::close);
+      signal.onStop(service::close);
+      service.run();
       // A loop that stopped on its own (fenced, cluster gone) exits 1, so a supervisor restarts it.
       return service.failure().isPresent() ? 1 : 0;
     }
@@ -150,10 +152,12 @@ public final class ExtractCommand implements Callable<Integer> {
   private int runFleet(ClusterConfig config, ExtractorOptions options) {
     FleetOptions fleetOptions = new FleetOptions(options,
         modelFlags.toOptions(pixelSide, taps, pool, latentCache, textCache), Duration.ofSeconds(2));
-    try (FleetService service = new FleetService(config, fleetOptions)) {
+    try (ShutdownSignal signal = ShutdownSignal.install();
+        FleetService service = new FleetService(config, fleetOptions)) {
       System.out.printf("fleet instance %s: waiting for model requests on %s at %s%n", instanceId,
           config.topics().modelRequests(), config.bootstrapServers());
-      runUntilStopped(service::run, service::close);
+      signal.onStop(service::close);
+      service.run();
       if (service.failure().isPresent()) {
         throw new IllegalStateException("fleet instance " + instanceId + " stopped: " + service.failure().get(),
             service.failure().get());
@@ -170,29 +174,36 @@ public final class ExtractCommand implements Callable<Integer> {
   }
 
   /**
-   * Runs {@code loop} on this thread until SIGTERM or Ctrl-C, which calls {@code stop}: the loop
-   * stops polling, finishes the batch in hand (extraction, then its transaction) and closes its
-   * clients and the model. After SHUTDOWN_GRACE the JVM exits anyway: a batch not yet committed
-   * is simply extracted again by whoever takes its partitions.
+   * SIGTERM or Ctrl-C calls the registered stop: the loop stops polling, finishes the batch in
+   * hand (extraction, then its transaction), and the try-with-resources closes the clients and
+   * the model. Declared first in the try, this signal is closed last, and the shutdown hook waits
+   * for that, at most SHUTDOWN_GRACE: after it the JVM exits anyway, and a batch not yet
+   * committed is simply extracted again by whoever takes its partitions.
    */
-  private static void runUntilStopped(Runnable loop, Runnable stop) {
-    CountDownLatch finished = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      stop.run();
-      awaitQuietly(finished);
-    }, "extractor-shutdown"));
-    try {
-      loop.run();
-    } finally {
-      finished.countDown();
-    }
-  }
+  private static final class ShutdownSignal implements AutoCloseable {
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private volatile Runnable stop = () -> { };
 
-  private static void awaitQuietly(CountDownLatch latch) {
-    try {
-      latch.await(SHUTDOWN_GRACE.toSeconds(), TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    static ShutdownSignal install() {
+      ShutdownSignal signal = new ShutdownSignal();
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        signal.stop.run();
+        try {
+          signal.closed.await(SHUTDOWN_GRACE.toSeconds(), TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }, "extractor-shutdown"));
+      return signal;
+    }
+
+    void onStop(Runnable action) {
+      stop = action;
+    }
+
+    @Override
+    public void close() {
+      closed.countDown();
     }
   }
 }

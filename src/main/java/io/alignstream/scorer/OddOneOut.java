@@ -13,7 +13,7 @@ package io.alignstream.scorer;
  * reference; no tolerance is applied, because any tolerance would call pairs tied that the
  * reference (and a reader's own batch computation) separates.
  */
-final class OddOneOut {
+public final class OddOneOut {
 
   private OddOneOut() {}
 
@@ -22,7 +22,7 @@ final class OddOneOut {
    * @param other1 similarity of the human's odd item with one of them
    * @param other2 similarity of the human's odd item with the other
    */
-  static boolean modelAgrees(double humanPair, double other1, double other2) {
+  public static boolean modelAgrees(double humanPair, double other1, double other2) {
     if (humanPair == other1 && humanPair == other2) {
       return false;
     }

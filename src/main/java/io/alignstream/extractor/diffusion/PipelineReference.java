@@ -102,15 +102,14 @@ public final class PipelineReference {
   }
 
   private static PipelineReference singleFile(Path file, CheckpointOptions options) {
-    SingleFileCheckpoint.refusePickle(file);
+    // headers and configs first (refusing pickles and other models in milliseconds), then the whole file's hash
+    SingleFileCheckpoint checkpoint = SingleFileCheckpoint.open(file, options.pipelineConfig());
     String sha256 = sha256(file);
     String fileName = file.getFileName().toString();
     String stem = fileName.endsWith(".safetensors") ? fileName.substring(0, fileName.length() - 12) : fileName;
     ModelOrigin origin = new ModelOrigin("file", file.toString(), null, null, null, sha256,
         Map.of(fileName, "sha256:" + sha256), null);
-    Path config = options.pipelineConfig();
-    return new PipelineReference(stem, file.toString(), origin,
-        placement -> StableDiffusion.open(SingleFileCheckpoint.open(file, config), placement));
+    return new PipelineReference(stem, file.toString(), origin, placement -> StableDiffusion.open(checkpoint, placement));
   }
 
   private static PipelineReference hub(HubModelId id, CheckpointOptions options) {

@@ -311,10 +311,7 @@ public final class SingleFileCheckpoint {
       throw notStandard("its UNet cross-attends to width " + context + ", not the " + family.contextDim + " of "
           + family.description + ", so its attention heads cannot be inferred");
     }
-    int depth = 0;
-    while (h.containsKey(midAttention + "transformer_blocks." + depth + ".attn1.to_q.weight")) {
-      depth++;
-    }
+    int depth = count(h, midAttention + "transformer_blocks.", ".attn1.to_q.weight");
     ObjectNode c = JSON.createObjectNode();
     c.put("_class_name", "UNet2DConditionModel");
     c.put("act_fn", "silu");
@@ -361,10 +358,7 @@ public final class SingleFileCheckpoint {
     while (h.containsKey(p + "down." + channels.size() + ".block.0.conv2.weight")) {
       channels.add((int) h.get(p + "down." + channels.size() + ".block.0.conv2.weight").dims()[0]);
     }
-    int layers = 0;
-    while (h.containsKey(p + "down.0.block." + layers + ".conv1.weight")) {
-      layers++;
-    }
+    int layers = count(h, p + "down.0.block.", ".conv1.weight");
     ObjectNode c = JSON.createObjectNode();
     c.put("_class_name", "AutoencoderKL");
     c.put("act_fn", "silu");
@@ -388,15 +382,13 @@ public final class SingleFileCheckpoint {
     c.set("architectures", JSON.valueToTree(List.of("CLIPTextModel")));
     long[] tokens;
     long positions;
-    int layers = 0;
+    int layers;
     long intermediate;
     if (family == Family.SD2) {
       String p = LdmNames.OPEN_CLIP;
       tokens = h.get(p + "token_embedding.weight").dims();
       positions = h.get(p + "positional_embedding").dims()[0];
-      while (h.containsKey(p + "transformer.resblocks." + layers + ".ln_1.weight")) {
-        layers++;
-      }
+      layers = count(h, p + "transformer.resblocks.", ".ln_1.weight");
       intermediate = h.get(p + "transformer.resblocks.0.mlp.c_fc.weight").dims()[0];
       if (h.containsKey(p + "text_projection")) {
         layers--; // the whole OpenCLIP model: SD 2.x takes the penultimate block's states
@@ -405,9 +397,7 @@ public final class SingleFileCheckpoint {
       String p = LdmNames.CLIP + "text_model.";
       tokens = h.get(p + "embeddings.token_embedding.weight").dims();
       positions = h.get(p + "embeddings.position_embedding.weight").dims()[0];
-      while (h.containsKey(p + "encoder.layers." + layers + ".layer_norm1.weight")) {
-        layers++;
-      }
+      layers = count(h, p + "encoder.layers.", ".layer_norm1.weight");
       intermediate = h.get(p + "encoder.layers.0.mlp.fc1.weight").dims()[0];
     }
     long hidden = tokens[1];
@@ -423,6 +413,15 @@ public final class SingleFileCheckpoint {
     c.put("hidden_act", family.activation);
     c.put("layer_norm_eps", 1e-5);
     return c;
+  }
+
+  /** How many of {@code prefix 0 suffix}, {@code prefix 1 suffix}, ... the header holds in a row. */
+  private static int count(Map<String, TensorInfo> h, String prefix, String suffix) {
+    int n = 0;
+    while (h.containsKey(prefix + n + suffix)) {
+      n++;
+    }
+    return n;
   }
 
   /** The schedule every SD 1.x/2.x model was trained with (LDM's "linear" 0.00085..0.012 is diffusers' scaled_linear). */

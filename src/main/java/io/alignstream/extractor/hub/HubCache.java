@@ -5,6 +5,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
@@ -88,13 +90,18 @@ public final class HubCache {
     return root.resolve(".locks").resolve(id.cacheFolderName()).resolve(etag + ".lock");
   }
 
-  /** Points {@code snapshots/<commit>/<file>} at its blob with a relative symlink (huggingface_hub's choice: the cache can move). */
+  /**
+   * Points {@code snapshots/<commit>/<file>} at its blob with a relative symlink (huggingface_hub's
+   * choice: the cache can move). The link is made under a temporary name and renamed into place,
+   * so processes linking the same file at once each leave a complete link.
+   */
   public Path link(HubModelId id, String commit, String file, String etag) {
     Path pointer = snapshot(id, commit).resolve(file);
+    Path temporary = pointer.resolveSibling(pointer.getFileName() + "." + UUID.randomUUID() + ".link");
     try {
       Files.createDirectories(pointer.getParent());
-      Files.deleteIfExists(pointer);
-      Files.createSymbolicLink(pointer, pointer.getParent().relativize(blob(id, etag)));
+      Files.createSymbolicLink(temporary, pointer.getParent().relativize(blob(id, etag)));
+      Files.move(temporary, pointer, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       return pointer;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot link " + pointer + " to its blob " + etag, e);

@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /api/models/<repo>/revision/<revision>}: the commit the revision points to
  *       ({@code sha}) and the repository's files ({@code siblings[].rfilename});</li>
  *   <li>{@code HEAD /<repo>/resolve/<commit>/<file>}, redirects not followed (only relative ones,
- *       a renamed repository): the blob's name from {@code X-Linked-Etag} (an LFS file's sha256)
+ *       a renamed repository): {@code X-Repo-Commit} must be that commit; the blob's name from
+ *       {@code X-Linked-Etag} (an LFS file's sha256)
  *       or {@code ETag} (a git file's blob sha1), its size from {@code X-Linked-Size} or
  *       {@code Content-Length}, and for an LFS file the storage URL in {@code Location};</li>
  *   <li>{@code GET} that URL into {@code blobs/<etag>.incomplete}, resuming from its length with
@@ -141,6 +142,11 @@ public final class HubClient {
         continue;
       }
       requireOk(r, id, file);
+      String served = r.headers().firstValue("X-Repo-Commit").orElse(commit);
+      if (!served.equals(commit)) {
+        throw new HubException(uri + " answered for commit " + served + ", not the requested " + commit
+            + " (a mirror out of step with the hub?)");
+      }
       String etag = normalizeEtag(r.headers().firstValue("X-Linked-Etag")
           .orElse(r.headers().firstValue("ETag").orElse(null)));
       if (etag == null) {

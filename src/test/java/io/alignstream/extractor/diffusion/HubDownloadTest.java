@@ -111,6 +111,29 @@ class HubDownloadTest {
   }
 
   @Test
+  void twoLoadersFetchingTheSameModelAtOnceDownloadEachBlobOnce(@TempDir Path tmp) throws Exception {
+    Path cache = tmp.resolve("hub");
+    try (LocalHub hub = new LocalHub(REPO, repository(), Set.of())) {
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+      try {
+        List<java.util.concurrent.Future<PipelineReference>> loads = pool.invokeAll(List.of(
+            () -> PipelineReference.resolve(REPO, tmp, 0, download(cache, hub, null, null)),
+            () -> PipelineReference.resolve(REPO, tmp, 0, download(cache, hub, null, null))));
+        for (var load : loads) {
+          assertThat(load.get().origin().hubCommit()).isEqualTo(LocalHub.COMMIT);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      for (String weights : List.of(UNET, TEXT, "vae/diffusion_pytorch_model.safetensors")) {
+        assertThat(hub.requests()).as(weights).filteredOn(r -> r.startsWith("GET /cdn/" + weights)).hasSize(1);
+      }
+      assertThat(Files.readAllBytes(repoDir(cache).resolve("snapshots").resolve(LocalHub.COMMIT).resolve(UNET)))
+          .isEqualTo(LocalHub.filesOf(Fixtures.tinySd2()).get(UNET));
+    }
+  }
+
+  @Test
   void theFp16VariantIsFetchedInsteadOfTheFullWeightsWhenAsked(@TempDir Path tmp) throws IOException {
     Path cache = tmp.resolve("hub");
     try (LocalHub hub = new LocalHub(REPO, repository(), Set.of())) {
@@ -136,6 +159,16 @@ class HubDownloadTest {
       assertThat(blobs.resolve(hub.etag(vae))).doesNotExist();
       assertThat(blobs.resolve(hub.etag(vae) + ".incomplete")).doesNotExist();
       assertThat(repoDir(cache).resolve("snapshots").resolve(LocalHub.COMMIT).resolve(vae)).doesNotExist();
+    }
+  }
+
+  @Test
+  void aResolveAnswerForAnotherCommitIsRefused(@TempDir Path tmp) throws IOException {
+    try (LocalHub hub = new LocalHub(REPO, repository(), Set.of())) {
+      hub.announceCommit("f".repeat(40));
+      assertThatThrownBy(() -> PipelineReference.resolve(REPO, tmp, 0, download(tmp.resolve("hub"), hub, null, null)))
+          .isInstanceOf(HubException.class)
+          .hasMessageContaining("answered for commit " + "f".repeat(40) + ", not the requested " + LocalHub.COMMIT);
     }
   }
 

@@ -47,6 +47,7 @@ final class LocalHub implements AutoCloseable {
   private final List<String> requests = Collections.synchronizedList(new ArrayList<>());
   private final Set<String> cutOnce = ConcurrentHashMap.newKeySet();
   private volatile String requiredToken;
+  private volatile String announcedCommit = COMMIT;
 
   /**
    * Serves a repository's files.
@@ -89,6 +90,11 @@ final class LocalHub implements AutoCloseable {
   /** Requires {@code Authorization: Bearer <token>} on the hub's own endpoints (a gated repository). */
   void requireToken(String token) {
     requiredToken = token;
+  }
+
+  /** Sends this as X-Repo-Commit from resolve, as a mirror out of step with the hub would. */
+  void announceCommit(String commit) {
+    announcedCommit = commit;
   }
 
   /** The next GET of this file's bytes sends half of them and drops the connection. */
@@ -146,7 +152,7 @@ final class LocalHub implements AutoCloseable {
       ex.sendResponseHeaders(404, -1);
       return;
     }
-    ex.getResponseHeaders().add("X-Repo-Commit", COMMIT);
+    ex.getResponseHeaders().add("X-Repo-Commit", announcedCommit);
     if (lfs(file)) {
       ex.getResponseHeaders().add("X-Linked-Etag", "\"" + etags.get(file) + "\"");
       ex.getResponseHeaders().add("X-Linked-Size", String.valueOf(bytes.length));
