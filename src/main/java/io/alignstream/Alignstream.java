@@ -9,6 +9,7 @@ import io.alignstream.local.LocalCommand;
 import io.alignstream.producer.ProduceCommand;
 import io.alignstream.report.ReportCommand;
 import io.alignstream.scorer.ScoreCommand;
+import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -27,7 +28,18 @@ public final class Alignstream implements Runnable {
   CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    System.exit(commandLine(args).execute(args));
+    System.exit(execute(args, new PrintWriter(System.err, true)));
+  }
+
+  /** Runs a command line; a failure before the command runs (a bad --config) is reported as any other. */
+  static int execute(String[] args, PrintWriter err) {
+    CommandLine cli;
+    try {
+      cli = commandLine(args);
+    } catch (RuntimeException e) {
+      return CommandErrors.report(e, err);
+    }
+    return cli.execute(args);
   }
 
   /** The configured command line; {@code args} are scanned for {@code --config FILE} only. */

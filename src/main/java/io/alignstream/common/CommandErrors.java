@@ -18,7 +18,14 @@ public final class CommandErrors implements IExecutionExceptionHandler {
 
   @Override
   public int handleExecutionException(Exception e, CommandLine command, ParseResult parseResult) {
-    PrintWriter err = command.getErr();
+    return report(e, command.getErr());
+  }
+
+  /**
+   * Prints the one line (and the stack trace under ALIGNSTREAM_DEBUG=1) and returns the exit
+   * code; also used for failures before a command runs, such as an unreadable {@code --config}.
+   */
+  public static int report(Exception e, PrintWriter err) {
     err.println("error: " + describe(e));
     if ("1".equals(System.getenv("ALIGNSTREAM_DEBUG"))) {
       e.printStackTrace(err);

@@ -2,7 +2,6 @@ package io.alignstream.common;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -99,13 +98,16 @@ public final class ConfigDefaults implements IDefaultValueProvider {
     if (path == null) {
       return properties;
     }
+    if (Files.isDirectory(path)) {
+      throw new IllegalArgumentException("--config " + path + " is a directory, not a properties file");
+    }
     if (!Files.isRegularFile(path)) {
       throw new IllegalArgumentException("--config " + path + ": no such file");
     }
     try (InputStream in = Files.newInputStream(path)) {
       properties.load(in);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read --config " + path, e);
+    } catch (IOException | IllegalArgumentException e) { // IllegalArgumentException: a malformed unicode escape
+      throw new IllegalArgumentException("--config " + path + " cannot be read as properties: " + e.getMessage(), e);
     }
     return properties;
   }

@@ -2,6 +2,7 @@ package io.alignstream.extractor;
 
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.ClusterOptions;
+import io.alignstream.common.InputLimitOptions;
 import io.alignstream.common.ManagementOptions;
 import io.alignstream.common.ManagementServer;
 import io.alignstream.common.TopicOptions;
@@ -90,6 +91,9 @@ public final class ExtractCommand implements Callable<Integer> {
   TopicOptions topics;
 
   @Mixin
+  InputLimitOptions limits;
+
+  @Mixin
   ModelFlags modelFlags;
 
   @Option(names = "--taps", defaultValue = "default", paramLabel = "default|all|LIST",
@@ -119,10 +123,10 @@ public final class ExtractCommand implements Callable<Integer> {
     if (fleet ? spec.commandLine().getParseResult().hasMatchedOption("--model") : model == null) {
       throw new IllegalArgumentException("give either --model MODEL or --fleet");
     }
+    ExtractorOptions options = new ExtractorOptions(instanceId, imagesPerTransaction, Duration.ofMillis(500),
+        Duration.ofMillis(maxPollIntervalMs), Duration.ofMillis(sessionTimeoutMs), staticMembership, limits.limits());
     ClusterConfig config = cluster.resolve();
     topics.ensureTopics(config);
-    ExtractorOptions options = new ExtractorOptions(instanceId, imagesPerTransaction, Duration.ofMillis(500),
-        Duration.ofMillis(maxPollIntervalMs), Duration.ofMillis(sessionTimeoutMs), staticMembership);
     modelFlags.applyThreads();
     if (fleet) {
       return runFleet(config, options);

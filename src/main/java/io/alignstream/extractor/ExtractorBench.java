@@ -21,7 +21,6 @@ import io.alignstream.schema.LatentMode;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -141,37 +140,32 @@ public final class ExtractorBench implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintStream out = System.out;
-    try {
-      modelFlags.applyThreads();
-      if (memoryCheck) {
-        new MemoryCheck(memoryImages, sampleEvery, memoryResolution, modelOptions(16), out, System.err).run();
-        return 0;
-      }
-      boolean tiny = model.equals("tiny") || model.equals("all");
-      boolean sd21 = model.equals("sd21") || model.equals("all");
-      if (!tiny && !sd21) {
-        throw new IllegalArgumentException("--model must be tiny, sd21 or all, got '" + model + "'");
-      }
-      if (selected("dispatch")) {
-        dispatchCase();
-      }
-      if (tiny) {
-        benchTiny();
-      }
-      if (sd21) {
-        if (Files.isRegularFile(sd21Config.resolve("unet").resolve("config.json"))) {
-          benchSd21();
-        } else {
-          progress("sd21 skipped: no SD 2.1 configs at " + sd21Config.toAbsolutePath().normalize()
-              + " (give the folder with --sd21-config)");
-        }
-      }
-      printTable();
+    modelFlags.applyThreads();
+    if (memoryCheck) {
+      new MemoryCheck(memoryImages, sampleEvery, memoryResolution, modelOptions(16), out, System.err).run();
       return 0;
-    } catch (IllegalArgumentException | UncheckedIOException e) {
-      spec.commandLine().getErr().println("bench extractor: " + e.getMessage());
-      return 1;
     }
+    boolean tiny = model.equals("tiny") || model.equals("all");
+    boolean sd21 = model.equals("sd21") || model.equals("all");
+    if (!tiny && !sd21) {
+      throw new IllegalArgumentException("--model must be tiny, sd21 or all, got '" + model + "'");
+    }
+    if (selected("dispatch")) {
+      dispatchCase();
+    }
+    if (tiny) {
+      benchTiny();
+    }
+    if (sd21) {
+      if (Files.isRegularFile(sd21Config.resolve("unet").resolve("config.json"))) {
+        benchSd21();
+      } else {
+        progress("sd21 skipped: no SD 2.1 configs at " + sd21Config.toAbsolutePath().normalize()
+            + " (give the folder with --sd21-config)");
+      }
+    }
+    printTable();
+    return 0;
   }
 
   private void benchTiny() {

@@ -1,5 +1,6 @@
 package io.alignstream.extractor;
 
+import io.alignstream.common.InputLimits;
 import java.time.Duration;
 
 /**
@@ -16,10 +17,11 @@ import java.time.Duration;
  *     does not count against it
  * @param staticMembership join as a static member ({@code group.instance.id}): an instance
  *     restarted in place within the session timeout gets its partitions back without a rebalance
+ * @param limits what one request may cost (pixels, bytes) and the longest vector published
  */
 public record ExtractorOptions(
     String instanceId, int imagesPerTransaction, Duration pollTimeout, Duration maxPollInterval,
-    Duration sessionTimeout, boolean staticMembership) {
+    Duration sessionTimeout, boolean staticMembership, InputLimits limits) {
 
   /** Kafka's default is 45 s; 10 s moves a dead instance's partitions within seconds. */
   public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
@@ -30,8 +32,10 @@ public record ExtractorOptions(
     }
   }
 
+  /** Options with the default session timeout, static membership and input limits. */
   public ExtractorOptions(String instanceId, int imagesPerTransaction, Duration pollTimeout, Duration maxPollInterval) {
-    this(instanceId, imagesPerTransaction, pollTimeout, maxPollInterval, DEFAULT_SESSION_TIMEOUT, true);
+    this(instanceId, imagesPerTransaction, pollTimeout, maxPollInterval, DEFAULT_SESSION_TIMEOUT, true,
+        InputLimits.defaults());
   }
 
   public static ExtractorOptions defaults(String instanceId) {

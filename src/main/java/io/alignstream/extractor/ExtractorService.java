@@ -2,8 +2,11 @@ package io.alignstream.extractor;
 
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.DeadLetters;
+import io.alignstream.common.InputLimits;
 import io.alignstream.common.PipelineTopics;
+import io.alignstream.common.RequestRules;
 import io.alignstream.common.SettingKey;
+import io.alignstream.common.registry.SchemaRegistryException;
 import io.alignstream.common.serde.AvroSerde;
 import io.alignstream.schema.DeadLetter;
 import io.alignstream.schema.ExtractionRequest;
@@ -12,8 +15,6 @@ import io.alignstream.schema.LayerInfo;
 import io.alignstream.schema.ModelCard;
 import io.alignstream.schema.Setting;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,7 +26,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.imageio.ImageIO;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -54,13 +54,18 @@ import org.slf4j.LoggerFactory;
  * new model evaluates all history and more instances of a model share its requests.
  *
  * <p>A request that cannot be read, decoded or embedded becomes a dead letter with the reason,
- * and the loop carries on; a batch that fails as a whole is retried image by image so that
- * only the bad image is dead-lettered.
+ * and the loop carries on: whatever one record throws while it is read, checked or decoded
+ * (including running out of memory or stack on it) is that record's dead letter, never a
+ * stopped loop that would replay it forever. Requests are bounded before any work ({@link
+ * InputLimits}: record bytes, image pixels from the header) and checked by {@link RequestRules}.
+ * A batch the model fails on (a device out of memory among others) is halved and retried, down
+ * to single images, so that only an image that fails alone is dead-lettered.
  */
 public final class ExtractorService implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ExtractorService.class);
   private static final String SERVICE = "extractor";
+  private static final int MAX_ORIGINAL_BYTES = PipelineTopics.MAX_REQUEST_BYTES - InputLimits.REQUEST_OVERHEAD_BYTES;
 
   private final ClusterConfig cluster;
   private final FeatureModel model;
@@ -230,13 +235,23 @@ public final class ExtractorService implements AutoCloseable {
     int letters = 0;
     for (ConsumerRecord<String, byte[]> record : records) {
       try {
-        ExtractionRequest request = requestSerde.deserialize(record.topic(), record.value());
+        ExtractionRequest request = read(record);
         inputs.add(toInput(request));
         requests.add(request);
         accepted.add(record);
-      } catch (RuntimeException e) {
-        String stage = e instanceof InvalidRequestException invalid ? invalid.stage : "deserialize";
-        outputs.add(deadLetter(record, stage, e.getMessage(), e));
+      } catch (InvalidRequestException e) {
+        outputs.add(deadLetter(record, e.stage, e.getMessage(), e.getCause()));
+        letters++;
+      } catch (RegistryUnavailableException e) {
+        // Not this record's fault: read the poll again once the registry answers.
+        log.warn("schema registry unavailable ({}); re-reading from the last commit", e.getCause().getMessage());
+        rewindToCommitted();
+        pause(options.pollTimeout());
+        return;
+      } catch (Exception | OutOfMemoryError | StackOverflowError e) {
+        // Whatever else one record causes is that record's problem; the two Errors a single
+        // input can provoke are included (other Errors mean the JVM itself is broken).
+        outputs.add(deadLetter(record, "read-request", "reading the request failed: " + describe(e), e));
         letters++;
       }
     }
@@ -263,8 +278,9 @@ public final class ExtractorService implements AutoCloseable {
   }
 
   /**
-   * Extracts the batch into {@code outputs} and returns how many images succeeded; if the model
-   * rejects the batch as a whole, retries image by image so that one bad image cannot block others.
+   * Extracts the batch into {@code outputs} and returns how many images succeeded. If the model
+   * fails on the batch (a device out of memory, one bad image), each half is retried on its own,
+   * down to single images: only an image that fails alone is dead-lettered.
    */
   private int extract(List<ConsumerRecord<String, byte[]>> records, List<ExtractionRequest> requests,
       List<ImageInput> inputs, List<ProducerRecord<String, SpecificRecord>> outputs) {
@@ -272,20 +288,39 @@ public final class ExtractorService implements AutoCloseable {
       return 0;
     }
     try {
-      outputs.addAll(embeddings(requests, model.extract(inputs)));
-      return inputs.size();
-    } catch (RuntimeException batchFailure) {
+      List<Feature> features = model.extract(inputs);
+      return publishable(records, requests, features, outputs);
+    } catch (Exception | OutOfMemoryError | StackOverflowError batchFailure) {
       if (inputs.size() == 1) {
-        outputs.add(deadLetter(records.get(0), "extract", batchFailure.getMessage(), batchFailure));
+        outputs.add(deadLetter(records.get(0), "extract", describe(batchFailure), batchFailure));
         return 0;
       }
-      log.warn("batch of {} images failed ({}); retrying one by one", inputs.size(), batchFailure.toString());
-      int succeeded = 0;
-      for (int i = 0; i < inputs.size(); i++) {
-        succeeded += extract(List.of(records.get(i)), List.of(requests.get(i)), List.of(inputs.get(i)), outputs);
-      }
-      return succeeded;
+      int half = inputs.size() / 2;
+      log.warn("batch of {} images failed ({}); retrying as batches of {} and {}", inputs.size(),
+          batchFailure.toString(), half, inputs.size() - half);
+      return extract(records.subList(0, half), requests.subList(0, half), inputs.subList(0, half), outputs)
+          + extract(records.subList(half, records.size()), requests.subList(half, requests.size()),
+              inputs.subList(half, inputs.size()), outputs);
     }
+  }
+
+  /**
+   * Adds the embeddings of each image to {@code outputs}, or a dead letter for an image with a
+   * vector longer than the limit (the embeddings topic could not take it, and a record it
+   * refuses would abort every retry of the transaction); returns the images published.
+   */
+  private int publishable(List<ConsumerRecord<String, byte[]>> records, List<ExtractionRequest> requests,
+      List<Feature> features, List<ProducerRecord<String, SpecificRecord>> outputs) {
+    Map<Integer, String> refused = new HashMap<>();
+    for (Feature feature : features) {
+      String problem = options.limits().vectorDimProblem(feature.vector().length);
+      if (problem != null) {
+        refused.putIfAbsent(feature.imageIndex(), "layer " + feature.layer() + " gives a vector of " + problem);
+      }
+    }
+    refused.forEach((image, reason) -> outputs.add(deadLetter(records.get(image), "validate-embedding", reason, null)));
+    outputs.addAll(embeddings(requests, features.stream().filter(f -> !refused.containsKey(f.imageIndex())).toList()));
+    return requests.size() - refused.size();
   }
 
   private List<ProducerRecord<String, SpecificRecord>> embeddings(List<ExtractionRequest> requests,
@@ -332,51 +367,66 @@ public final class ExtractorService implements AutoCloseable {
     return records;
   }
 
+  /** The request in a record, within the size limit and with valid settings. */
+  private ExtractionRequest read(ConsumerRecord<String, byte[]> record) {
+    if (record.value() == null) {
+      throw new InvalidRequestException("deserialize", "request record '" + record.key() + "' has no value (a "
+          + "tombstone); embeddings cannot be withdrawn, so there is nothing to extract", null);
+    }
+    String tooLarge = options.limits().requestSizeProblem(record.value().length);
+    if (tooLarge != null) {
+      throw new InvalidRequestException("validate-request", tooLarge, null);
+    }
+    ExtractionRequest request;
+    try {
+      request = requestSerde.deserialize(record.topic(), record.value());
+    } catch (RuntimeException e) {
+      if (e.getCause() instanceof SchemaRegistryException registry && registry.httpStatus() >= 500) {
+        throw new RegistryUnavailableException(registry);
+      }
+      throw new InvalidRequestException("deserialize", "value is not an ExtractionRequest: " + e.getMessage(), e);
+    }
+    try {
+      RequestRules.check(request);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidRequestException("validate-request", e.getMessage(), e);
+    }
+    return request;
+  }
+
   private ImageInput toInput(ExtractionRequest request) {
     byte[] bytes = new byte[request.getImage().remaining()];
     request.getImage().duplicate().get(bytes);
     BufferedImage image;
     try {
-      image = ImageIO.read(new ByteArrayInputStream(bytes));
-    } catch (IOException e) {
-      throw new InvalidRequestException("decode-image",
-          "image " + request.getImageId() + " (" + bytes.length + " bytes) cannot be decoded: " + e.getMessage());
-    }
-    if (image == null) {
+      image = options.limits().decode(bytes, "image " + request.getImageId());
+    } catch (InputLimits.RejectedImageException e) {
+      throw new InvalidRequestException("decode-image", e.getMessage(), e);
+    } catch (OutOfMemoryError e) {
       throw new InvalidRequestException("decode-image", "image " + request.getImageId() + " (" + bytes.length
-          + " bytes) is in no format this JVM reads (PNG, JPEG, GIF, BMP, WBMP)");
-    }
-    for (double s : request.getNoiseLevels()) {
-      if (!(s >= 0 && s <= 1)) {
-        throw new InvalidRequestException("validate-request",
-            "noise level " + s + " of request " + request.getRequestId() + " is outside [0, 1]");
-      }
-    }
-    for (int t : request.getTimesteps()) {
-      if (t < 0 || t > 999) {
-        throw new InvalidRequestException("validate-request",
-            "timestep " + t + " of request " + request.getRequestId() + " is outside [0, 999]");
-      }
-    }
-    if (request.getConditionings().isEmpty()) {
-      throw new InvalidRequestException("validate-request",
-          "request " + request.getRequestId() + " names no conditioning (NONE and/or TEXT)");
-    }
-    if (request.getResolution() < 8) {
-      throw new InvalidRequestException("validate-request",
-          "resolution " + request.getResolution() + " of request " + request.getRequestId() + " is below 8 pixels");
+          + " bytes) ran out of memory while decoding; lower --max-image-pixels or give the extractor more heap", e);
     }
     return new ImageInput(request.getItemId(), request.getConcept(), image, request.getNoiseLevels(),
         request.getTimesteps(), request.getConditionings(), request.getSeed(), request.getResolution(),
         request.getLatent());
   }
 
+  /** The exception's class and message: an unexpected failure's message alone often says nothing ("null"). */
+  private static String describe(Throwable e) {
+    return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+  }
+
   private ProducerRecord<String, SpecificRecord> deadLetter(
       ConsumerRecord<String, byte[]> record, String stage, String reason, Throwable cause) {
     log.warn("dead-lettering request {} at {}: {}", record.key(), stage, reason);
     byte[] key = record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8);
-    DeadLetter letter = DeadLetters.of(SERVICE, stage, reason == null ? String.valueOf(cause) : reason, cause,
-        record.topic(), record.partition(), record.offset(), key, record.value(), options.instanceId());
+    // The dead-letter topic takes records up to the requests topic's size; a larger original stays out.
+    byte[] original = record.value() != null && record.value().length <= MAX_ORIGINAL_BYTES ? record.value() : null;
+    String why = (reason == null ? String.valueOf(cause) : reason)
+        + (original == null && record.value() != null ? " (the original " + record.value().length
+            + " bytes are left out of this record)" : "");
+    DeadLetter letter = DeadLetters.of(SERVICE, stage, why, cause, record.topic(), record.partition(), record.offset(),
+        key, original, options.instanceId());
     return new ProducerRecord<>(cluster.topics().deadletter(), record.key(), letter);
   }
 
@@ -434,12 +484,27 @@ public final class ExtractorService implements AutoCloseable {
     }
   }
 
-  /** A request that is readable but unusable, with the stage that found out. */
+  private static void pause(Duration duration) {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The registry failed (5xx or unreachable) while a record was read: a pause, not a bad record. */
+  private static final class RegistryUnavailableException extends RuntimeException {
+    RegistryUnavailableException(SchemaRegistryException cause) {
+      super(cause);
+    }
+  }
+
+  /** A request that cannot be used, with the stage that found out. */
   private static final class InvalidRequestException extends IllegalArgumentException {
     private final String stage;
 
-    InvalidRequestException(String stage, String message) {
-      super(message);
+    InvalidRequestException(String stage, String message, Throwable cause) {
+      super(message, cause);
       this.stage = stage;
     }
   }

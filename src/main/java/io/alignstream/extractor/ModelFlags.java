@@ -28,6 +28,13 @@ public final class ModelFlags {
           + "larger batches amortise per-operation overhead, e.g. 16 or more on a GPU.")
   int unetBatch;
 
+  @Option(names = "--device-memory-limit", defaultValue = "0", paramLabel = "BYTES",
+      description = "Most bytes of attention scores and weights one UNet forward may hold on the device (an estimate "
+          + "from the UNet config); a forward over it is treated as the device's own out-of-memory: the batch is "
+          + "halved and retried, and an input that does not fit alone is dead-lettered. 0 = no limit but the "
+          + "device's (default: ${DEFAULT-VALUE}).")
+  long deviceMemoryLimit;
+
   @Option(names = "--model-cache", paramLabel = "DIR",
       description = "Where --model tiny is written once and reused from (default: ~/.cache/alignstream/models).")
   Path modelCache;
@@ -81,7 +88,7 @@ public final class ModelFlags {
   /** The options with the given taps, pooling and cache sizes. */
   public ModelOptions toOptions(int pixelSide, String taps, String pooling, int latentCache, int textCache) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache(), tinySeed, latentCache,
-        textCache, checkpointOptions());
+        textCache, checkpointOptions(), deviceMemoryLimit);
   }
 
   /** --download, --pipeline-config, --variant and --hub-cache over the environment's hub settings. */
@@ -100,6 +107,10 @@ public final class ModelFlags {
 
   public int unetBatch() {
     return unetBatch;
+  }
+
+  public long deviceMemoryLimit() {
+    return deviceMemoryLimit;
   }
 
   public long tinySeed() {

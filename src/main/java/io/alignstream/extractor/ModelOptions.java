@@ -17,10 +17,13 @@ import java.nio.file.Path;
  * @param latentCache diffusion: clean latents kept across requests (0 keeps none)
  * @param textCache diffusion: prompts' text-encoder states kept (0 keeps none)
  * @param checkpoints diffusion: how hub ids and single files are found and read (--download, ...)
+ * @param deviceMemoryLimit diffusion: most bytes of attention one UNet forward may hold on the
+ *     device, 0 for no limit but the device's own (see {@link
+ *     io.alignstream.extractor.diffusion.UNetBatcher})
  */
 public record ModelOptions(
     int pixelSide, String device, String dtype, int unetBatch, String taps, String pooling, Path modelCache,
-    long tinySeed, int latentCache, int textCache, CheckpointOptions checkpoints) {
+    long tinySeed, int latentCache, int textCache, CheckpointOptions checkpoints, long deviceMemoryLimit) {
 
   public static final int DEFAULT_UNET_BATCH = 8;
   public static final int DEFAULT_CACHE = 256;
@@ -32,13 +35,19 @@ public record ModelOptions(
     if (latentCache < 0 || textCache < 0) {
       throw new IllegalArgumentException("cache sizes must be >= 0, got latent " + latentCache + ", text " + textCache);
     }
+    if (deviceMemoryLimit < 0) {
+      throw new IllegalArgumentException("--device-memory-limit must be >= 0 (0 = none), got " + deviceMemoryLimit);
+    }
   }
 
-  /** Options with the default checkpoint options (offline, configs inferred, the environment's hub cache). */
+  /**
+   * Options with the default checkpoint options (offline, configs inferred, the environment's hub
+   * cache) and no device memory limit.
+   */
   public ModelOptions(int pixelSide, String device, String dtype, int unetBatch, String taps, String pooling,
       Path modelCache, long tinySeed, int latentCache, int textCache) {
     this(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache, textCache,
-        CheckpointOptions.defaults());
+        CheckpointOptions.defaults(), 0);
   }
 
   public static ModelOptions defaults() {
@@ -53,41 +62,46 @@ public record ModelOptions(
 
   public ModelOptions withPixelSide(int side) {
     return new ModelOptions(side, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache, textCache,
-        checkpoints);
+        checkpoints, deviceMemoryLimit);
   }
 
   public ModelOptions withPlacement(String newDevice, String newDtype) {
     return new ModelOptions(pixelSide, newDevice, newDtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache,
-        textCache, checkpoints);
+        textCache, checkpoints, deviceMemoryLimit);
   }
 
   public ModelOptions withUnetBatch(int batch) {
     return new ModelOptions(pixelSide, device, dtype, batch, taps, pooling, modelCache, tinySeed, latentCache, textCache,
-        checkpoints);
+        checkpoints, deviceMemoryLimit);
   }
 
   public ModelOptions withTaps(String newTaps) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, newTaps, pooling, modelCache, tinySeed, latentCache,
-        textCache, checkpoints);
+        textCache, checkpoints, deviceMemoryLimit);
   }
 
   public ModelOptions withPooling(String newPooling) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, newPooling, modelCache, tinySeed, latentCache,
-        textCache, checkpoints);
+        textCache, checkpoints, deviceMemoryLimit);
   }
 
   public ModelOptions withModelCache(Path dir) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, dir, tinySeed, latentCache, textCache,
-        checkpoints);
+        checkpoints, deviceMemoryLimit);
   }
 
   public ModelOptions withCheckpoints(CheckpointOptions newCheckpoints) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache,
-        textCache, newCheckpoints);
+        textCache, newCheckpoints, deviceMemoryLimit);
   }
 
   public ModelOptions withCaches(int latents, int texts) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latents, texts,
-        checkpoints);
+        checkpoints, deviceMemoryLimit);
+  }
+
+  public ModelOptions withDeviceMemoryLimit(long bytes) {
+    return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache,
+        textCache, checkpoints, bytes);
   }
 }

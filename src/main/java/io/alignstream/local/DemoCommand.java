@@ -307,15 +307,21 @@ public final class DemoCommand implements Callable<Integer> {
     }
     List<FeatureModel> opened = new ArrayList<>();
     List<ExtractorService> services = new ArrayList<>();
-    for (String model : models) {
-      for (int instance = 0; instance < extractorsPerModel; instance++) {
-        FeatureModel featureModel = FeatureModels.open(model, null, ModelOptions.defaults().withUnetBatch(unetBatch));
-        opened.add(featureModel);
-        ExtractorService service = new ExtractorService(config, featureModel,
-            ExtractorOptions.defaults("demo-" + model + "-" + instance));
-        service.start();
-        services.add(service);
+    try {
+      for (String model : models) {
+        for (int instance = 0; instance < extractorsPerModel; instance++) {
+          FeatureModel featureModel = FeatureModels.open(model, null, ModelOptions.defaults().withUnetBatch(unetBatch));
+          opened.add(featureModel);
+          ExtractorService service = new ExtractorService(config, featureModel,
+              ExtractorOptions.defaults("demo-" + model + "-" + instance));
+          service.start();
+          services.add(service);
+        }
       }
+    } catch (RuntimeException e) {
+      // A later model failed to open: stop the extractors already running before reporting it.
+      new DemoExtractors(opened, services, List.of()).close();
+      throw e;
     }
     return new DemoExtractors(opened, services, List.of());
   }

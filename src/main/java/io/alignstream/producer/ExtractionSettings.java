@@ -1,6 +1,7 @@
 package io.alignstream.producer;
 
 import io.alignstream.common.Digests;
+import io.alignstream.common.RequestRules;
 import io.alignstream.common.SettingKey;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.LatentMode;
@@ -16,8 +17,8 @@ import java.util.stream.Collectors;
  * instead of adding new ones. When timesteps are given they replace the noise levels (as the
  * ExtractionRequest schema says), so the noise levels are dropped.
  *
- * @param noiseLevels noise levels s in [0, 1]
- * @param timesteps explicit timesteps in [0, 999]; when non-empty they replace the noise levels
+ * @param noiseLevels noise levels s (the values {@link RequestRules} accepts)
+ * @param timesteps explicit timesteps; when non-empty they replace the noise levels
  * @param conditionings NONE and/or TEXT
  * @param seed seed of the one posterior sample and noise draw per image
  * @param resolution shorter side resized to this many pixels (a multiple of 8: the VAE downsamples by 8)
@@ -31,35 +32,12 @@ public record ExtractionSettings(
   public static final List<Double> DEFAULT_NOISE_LEVELS =
       List.of(0.0, 0.01, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9);
   public static final int DEFAULT_RESOLUTION = 512;
-  public static final int MAX_TIMESTEP = 999;
 
   public ExtractionSettings {
-    for (double s : noiseLevels) {
-      if (!(s >= 0 && s <= 1)) {
-        throw new IllegalArgumentException("noise level " + s + " is outside [0, 1]");
-      }
-    }
-    for (int t : timesteps) {
-      if (t < 0 || t > MAX_TIMESTEP) {
-        throw new IllegalArgumentException("timestep " + t + " is outside 0.." + MAX_TIMESTEP);
-      }
-    }
+    RequestRules.check(noiseLevels, timesteps, conditionings, resolution, latent);
     timesteps = timesteps.stream().distinct().sorted().toList();
     noiseLevels = timesteps.isEmpty() ? noiseLevels.stream().distinct().sorted().toList() : List.of();
     conditionings = conditionings.stream().distinct().sorted().toList();
-    if (noiseLevels.isEmpty() && timesteps.isEmpty()) {
-      throw new IllegalArgumentException("give at least one noise level or timestep");
-    }
-    if (conditionings.isEmpty()) {
-      throw new IllegalArgumentException("give at least one conditioning (none, text)");
-    }
-    if (resolution < 8 || resolution > 4096 || resolution % 8 != 0) {
-      throw new IllegalArgumentException("resolution " + resolution
-          + " must be a multiple of 8 in 8..4096 (the VAE downsamples by 8)");
-    }
-    if (latent == null) {
-      throw new IllegalArgumentException("latent mode must be SAMPLE or MEAN");
-    }
   }
 
   /** The seed paper's protocol: noise 0, 0.01, 0.1..0.9, both conditionings, seed 0, 512 pixels, sampled latent. */

@@ -2,6 +2,7 @@ package io.alignstream.producer;
 
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.ClusterOptions;
+import io.alignstream.common.InputLimitOptions;
 import io.alignstream.common.TopicOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -44,6 +45,9 @@ public final class ProduceEmbeddingsCommand implements Callable<Integer> {
   Path concepts;
 
   @Mixin
+  InputLimitOptions limits;
+
+  @Mixin
   TopicOptions topicSetup;
 
   @Mixin
@@ -56,6 +60,10 @@ public final class ProduceEmbeddingsCommand implements Callable<Integer> {
     }
     PrecomputedFeatures features = PrecomputedFeatures.read(modelId, layer, file, datasetPath,
         ConceptList.read(concepts));
+    String tooLong = limits.limits().vectorDimProblem(features.matrix().columns());
+    if (tooLong != null) {
+      throw InvalidInputException.in(file, "rows of " + tooLong);
+    }
     ClusterConfig cluster = clusterOptions.resolve();
     topicSetup.ensureTopics(cluster);
     PublishReport report;

@@ -2,6 +2,8 @@ package io.alignstream.producer;
 
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.ClusterOptions;
+import io.alignstream.common.InputLimitOptions;
+import io.alignstream.common.InputLimits;
 import io.alignstream.common.TopicOptions;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.LatentMode;
@@ -76,8 +78,16 @@ public final class ProduceRequestsCommand implements Callable<Integer> {
       description = "Publish only the first N images (0 = all; default: ${DEFAULT-VALUE}).")
   int limit;
 
+  @Option(names = "--force",
+      description = "Send every request, also those already on the requests topic unchanged (by default a re-run "
+          + "sends only new or changed requests, so extractors do not repeat work).")
+  boolean force;
+
   @Mixin
   SyntheticOptions synthetic;
+
+  @Mixin
+  InputLimitOptions limits;
 
   @Mixin
   TopicOptions topicSetup;
@@ -92,15 +102,20 @@ public final class ProduceRequestsCommand implements Callable<Integer> {
     if (limit < 0) {
       throw new IllegalArgumentException("--limit must be >= 0, got " + limit);
     }
+    InputLimits inputLimits = limits.limits();
     Dataset data = load(out).limitItems(limit);
     ClusterConfig cluster = clusterOptions.resolve();
     topicSetup.ensureTopics(cluster);
     PublishReport report;
-    try (RequestPublisher publisher = new RequestPublisher(cluster)) {
+    try (RequestPublisher publisher = new RequestPublisher(cluster, inputLimits, force)) {
       report = publisher.publish(data, settings);
     }
     out.printf("published %d requests to %s (dataset %s, settings digest %s: %s)%n", report.published(),
         report.topic(), data.name(), settings.digest(), settings.canonicalString());
+    if (report.unchanged() > 0) {
+      out.printf("skipped %d requests already on %s unchanged (--force sends them again)%n", report.unchanged(),
+          report.topic());
+    }
     if (report.rejected() > 0) {
       out.printf("rejected %d images (sent to %s): %s%n", report.rejected(), cluster.topics().deadletter(),
           String.join("; ", report.warnings()));

@@ -2,6 +2,7 @@ package io.alignstream.producer;
 
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.ClusterOptions;
+import io.alignstream.common.InputLimitOptions;
 import io.alignstream.common.TopicOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -60,6 +61,9 @@ public final class ProduceTripletsCommand implements Callable<Integer> {
   SyntheticOptions synthetic;
 
   @Mixin
+  InputLimitOptions limits;
+
+  @Mixin
   TopicOptions topicSetup;
 
   @Mixin
@@ -107,7 +111,7 @@ public final class ProduceTripletsCommand implements Callable<Integer> {
       out.printf("keeping triplets whose three concepts are among the %d with an image in %s%n", allowed.size(),
           onlyWithImages);
     }
-    TripletFileReader reader = new TripletFileReader(conceptList, format, name);
+    TripletFileReader reader = new TripletFileReader(conceptList, format, name, limits.limits());
     // First pass: validate the whole file, so a malformed line publishes nothing.
     TripletFileReader.Summary summary = reader.read(file, response -> { });
 

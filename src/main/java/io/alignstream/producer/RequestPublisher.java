@@ -3,6 +3,7 @@ package io.alignstream.producer;
 import io.alignstream.common.Digests;
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.DeadLetters;
+import io.alignstream.common.InputLimits;
 import io.alignstream.common.PipelineTopics;
 import io.alignstream.schema.DeadLetter;
 import io.alignstream.schema.ExtractionRequest;
@@ -19,8 +20,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Publishes one {@link ExtractionRequest} per image to the requests topic, keyed by
  * {@code imageId@settingsDigest}, with the encoded image inline. An image that cannot be read,
- * is neither PNG nor JPEG, or is too large for a request record is not published: it goes to
- * the dead-letter topic with the reason (stage read-image or validate-image), and the run goes on.
+ * is in no format the extractors decode, declares more pixels than {@code --max-image-pixels}
+ * (read from its header) or is too large for a request record is not published: it goes to the
+ * dead-letter topic with the reason (stage read-image or validate-image), and the run goes on.
+ *
+ * <p>Publishing is idempotent: a request already on the topic with the same content (every
+ * field but {@code created_at}, see {@link PublishedRequests}) is not sent again, so running
+ * the same command twice makes no extractor work twice. {@code force} sends everything.
  *
  * <pre>{@code
  * try (RequestPublisher publisher = new RequestPublisher(cluster)) {
@@ -31,17 +37,28 @@ import org.slf4j.LoggerFactory;
 public final class RequestPublisher implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(RequestPublisher.class);
-  /** Room for the record's other fields and Kafka's batch headers within one request. */
-  static final int MAX_IMAGE_BYTES = PipelineTopics.MAX_REQUEST_BYTES - 64 * 1024;
 
   private final ClusterConfig cluster;
+  private final InputLimits limits;
+  private final PublishedRequests published;
   private final TopicWriter<ExtractionRequest> requests;
   private TopicWriter<DeadLetter> deadLetters;
   private final List<String> warnings = new ArrayList<>();
   private long rejected;
+  private long unchanged;
 
+  /** A publisher with the default limits that skips requests already published. */
   public RequestPublisher(ClusterConfig cluster) {
+    this(cluster, InputLimits.defaults(), false);
+  }
+
+  /**
+   * @param force send every request, also those already on the topic with the same content
+   */
+  public RequestPublisher(ClusterConfig cluster, InputLimits limits, boolean force) {
     this.cluster = cluster;
+    this.limits = limits;
+    this.published = force ? null : PublishedRequests.read(cluster);
     this.requests = new TopicWriter<>(cluster, ExtractionRequest.class, cluster.topics().requests(),
         "alignstream-producer-requests", largeRecords());
   }
@@ -69,12 +86,18 @@ public final class RequestPublisher implements AutoCloseable {
       reject(requestId, null, "read-image", e.getMessage());
       return;
     }
-    String problem = imageProblem(image);
-    if (problem != null) {
-      reject(requestId, image, "validate-image", item.imageId() + ": " + problem);
+    try {
+      limits.checkImage(image, item.imageId());
+    } catch (InputLimits.RejectedImageException e) {
+      reject(requestId, image, "validate-image", e.getMessage());
       return;
     }
-    requests.send(requestId, request(dataset, item, image, settings, Instant.now()));
+    ExtractionRequest request = request(dataset, item, image, settings, Instant.now());
+    if (published != null && published.contains(requestId, request)) {
+      unchanged++;
+      return;
+    }
+    requests.send(requestId, request);
   }
 
   /** Waits for every request sent since the last flush and reports them. */
@@ -83,8 +106,9 @@ public final class RequestPublisher implements AutoCloseable {
     if (deadLetters != null) {
       deadLetters.flush();
     }
-    PublishReport report = new PublishReport(requests.topic(), published, rejected, warnings);
+    PublishReport report = new PublishReport(requests.topic(), published, rejected, unchanged, warnings);
     rejected = 0;
+    unchanged = 0;
     warnings.clear();
     return report;
   }
@@ -111,24 +135,13 @@ public final class RequestPublisher implements AutoCloseable {
         .build();
   }
 
-  /** Why an image cannot be requested, or null: it must be a PNG or JPEG that fits in a request. */
-  static String imageProblem(byte[] image) {
-    if (image.length > MAX_IMAGE_BYTES) {
-      return "image of " + image.length + " bytes exceeds the " + MAX_IMAGE_BYTES + " bytes a request can carry";
-    }
-    boolean png = image.length >= 8 && (image[0] & 0xff) == 0x89 && image[1] == 'P' && image[2] == 'N' && image[3] == 'G';
-    boolean jpeg = image.length >= 3 && (image[0] & 0xff) == 0xFF && (image[1] & 0xff) == 0xD8 && (image[2] & 0xff) == 0xFF;
-    return png || jpeg ? null : "not a PNG or JPEG file (" + image.length + " bytes starting "
-        + java.util.HexFormat.of().formatHex(image, 0, Math.min(4, image.length)) + ")";
-  }
-
   private void reject(String requestId, byte[] image, String stage, String reason) {
     LOG.warn("not requesting {}; sent to the dead-letter topic", reason);
     if (deadLetters == null) {
       deadLetters = new TopicWriter<>(cluster, DeadLetter.class, cluster.topics().deadletter(),
           "alignstream-producer-deadletter", largeRecords());
     }
-    byte[] original = image != null && image.length <= MAX_IMAGE_BYTES ? image : null;
+    byte[] original = image != null && image.length <= limits.maxImageBytes() ? image : null;
     deadLetters.send(requestId, DeadLetters.of("producer", stage,
         reason + (image != null && original == null ? " (image bytes left out of this record)" : ""), null,
         requests.topic(), -1, -1, requestId.getBytes(StandardCharsets.UTF_8), original, instance()));

@@ -1,5 +1,6 @@
 package io.alignstream.producer;
 
+import io.alignstream.common.InputLimits;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +17,8 @@ import java.util.function.Consumer;
  * {@code i j k choice subject}). Responses stream to a consumer, so files of millions of
  * lines need no memory. Every response is named {@code <dataset>:<file name>:<line>}.
  *
- * <p>Errors name the file and line: a wrong column count, a token that is not an integer, an
+ * <p>A file larger than {@code --max-triplet-file-bytes} is refused before it is read. Errors
+ * name the file and line: a wrong column count, a token that is not an integer, an
  * index outside the concept list, an item repeated within a triplet, a choice outside 1..3.
  */
 public final class TripletFileReader {
@@ -34,11 +36,18 @@ public final class TripletFileReader {
   private final ConceptList concepts;
   private final TripletFormat requested;
   private final String dataset;
+  private final InputLimits limits;
 
   public TripletFileReader(ConceptList concepts, TripletFormat format, String dataset) {
+    this(concepts, format, dataset, InputLimits.defaults());
+  }
+
+  /** @param limits the largest file read ({@link InputLimits#maxTripletFileBytes()}) */
+  public TripletFileReader(ConceptList concepts, TripletFormat format, String dataset, InputLimits limits) {
     this.concepts = concepts;
     this.requested = format;
     this.dataset = dataset;
+    this.limits = limits;
   }
 
   /** Reads every response into a list. */
@@ -52,6 +61,14 @@ public final class TripletFileReader {
   public Summary read(Path file, Consumer<TripletResponse> sink) {
     if (!Files.isRegularFile(file)) {
       throw new InvalidInputException("triplet file " + file + " does not exist or is not a file");
+    }
+    try {
+      String tooLarge = limits.tripletFileProblem(Files.size(file));
+      if (tooLarge != null) {
+        throw InvalidInputException.in(file, "triplet file of " + tooLarge);
+      }
+    } catch (IOException e) {
+      throw new InvalidInputException("cannot read triplet file " + file + ": " + e.getMessage(), e);
     }
     String idPrefix = dataset + ":" + file.getFileName() + ":";
     TripletFormat format = requested == TripletFormat.AUTO ? null : requested;
@@ -85,6 +102,9 @@ public final class TripletFileReader {
         sink.accept(parse(file, lineNumber, idPrefix + lineNumber, format, tokens));
         responses++;
       }
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw InvalidInputException.at(file, lineNumber + 1, "not UTF-8 text (" + e.getMessage()
+          + "); a triplet file is text, this looks like a binary file");
     } catch (IOException e) {
       throw new InvalidInputException("cannot read triplet file " + file + ": " + e.getMessage(), e);
     }

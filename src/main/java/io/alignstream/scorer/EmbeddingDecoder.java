@@ -9,7 +9,8 @@ import org.apache.kafka.streams.processor.api.Record;
 /**
  * Decodes and checks one {@code embeddings} record: the key must be the canonical string of
  * the setting in the value (the key chose the partition, so a mismatch would score the setting
- * in the wrong task), the item id non-empty, the vector as long as {@code dim} and finite.
+ * in the wrong task), the item id non-empty, the vector as long as {@code dim}, no longer than
+ * {@code --max-vector-dim}, and finite.
  * Whether {@code dim} matches the setting's first-seen dimension is checked by the scorer,
  * which holds that state.
  */
@@ -18,10 +19,12 @@ final class EmbeddingDecoder extends InputDecoder {
   static final String STAGE = "validate-embedding";
 
   private final Deserializer<LayerEmbedding> deserializer;
+  private final int maxVectorDim;
 
-  EmbeddingDecoder(String instance, Deserializer<LayerEmbedding> deserializer) {
+  EmbeddingDecoder(String instance, Deserializer<LayerEmbedding> deserializer, int maxVectorDim) {
     super(instance);
     this.deserializer = deserializer;
+    this.maxVectorDim = maxVectorDim;
   }
 
   @Override
@@ -66,6 +69,11 @@ final class EmbeddingDecoder extends InputDecoder {
     List<Float> values = embedding.getVector();
     if (values.isEmpty()) {
       reject(record, STAGE, "vector of item '" + item + "' is empty", null);
+      return;
+    }
+    if (values.size() > maxVectorDim) {
+      reject(record, STAGE, "vector of item '" + item + "' has " + values.size() + " values, over the limit of "
+          + maxVectorDim + " (--max-vector-dim)", null);
       return;
     }
     if (embedding.getDim() != values.size()) {

@@ -2,6 +2,7 @@ package io.alignstream.scorer;
 
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.ClusterOptions;
+import io.alignstream.common.InputLimitOptions;
 import io.alignstream.common.ManagementOptions;
 import io.alignstream.common.ManagementServer;
 import io.alignstream.common.PipelineTopics;
@@ -30,6 +31,9 @@ public final class ScoreCommand implements Callable<Integer> {
 
   @Mixin
   TopicOptions topicSetup;
+
+  @Mixin
+  InputLimitOptions limits;
 
   @Mixin
   ManagementOptions management;
@@ -102,7 +106,8 @@ public final class ScoreCommand implements Callable<Integer> {
     }
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance,
         Duration.ofMillis(emitIntervalMs), similarity, streamThreads, PipelineTopics.DEFAULT_PARTITIONS, (short) 1,
-        vectorCacheMb * 1024 * 1024, inMemoryStores, analysis.ceiling(conceptList), analysis.analysis(conceptList));
+        vectorCacheMb * 1024 * 1024, inMemoryStores, analysis.ceiling(conceptList), analysis.analysis(conceptList),
+        limits.limits().maxVectorDim());
   }
 
   @Override

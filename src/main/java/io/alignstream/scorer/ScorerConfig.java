@@ -1,5 +1,6 @@
 package io.alignstream.scorer;
 
+import io.alignstream.common.InputLimits;
 import io.alignstream.common.PipelineTopics;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,12 +26,13 @@ import java.time.Duration;
  *     start) instead of RocksDB on disk: for tests and short-lived runs
  * @param ceiling where the noise ceiling comes from and the support it needs
  * @param analysis probe and regression jobs: recipes, targets, when they run
+ * @param maxVectorDim embeddings with longer vectors are dead-lettered ({@code --max-vector-dim})
  */
 public record ScorerConfig(
     String applicationId, Path stateDir, String httpHost, int httpPort, String advertisedHost,
     Duration window, Duration advance, Duration emitInterval, Similarity similarity,
     int streamThreads, int topicPartitions, short replicationFactor, long vectorCacheBytes,
-    boolean inMemoryStores, CeilingConfig ceiling, AnalysisConfig analysis) {
+    boolean inMemoryStores, CeilingConfig ceiling, AnalysisConfig analysis, int maxVectorDim) {
 
   public static final String DEFAULT_APPLICATION_ID = "alignstream-scorer";
 
@@ -45,6 +47,9 @@ public record ScorerConfig(
     if (httpPort < 0 || httpPort > 65535) {
       throw new IllegalArgumentException("http port must be 0..65535, got " + httpPort);
     }
+    if (maxVectorDim < 1) {
+      throw new IllegalArgumentException("--max-vector-dim must be >= 1, got " + maxVectorDim);
+    }
     if (vectorCacheBytes < 0) {
       throw new IllegalArgumentException("vector cache must be >= 0 bytes (0 = automatic), got " + vectorCacheBytes);
     }
@@ -53,77 +58,83 @@ public record ScorerConfig(
   public static ScorerConfig defaults(Path stateDir) {
     return new ScorerConfig(DEFAULT_APPLICATION_ID, stateDir, "127.0.0.1", 8080, "127.0.0.1", Duration.ofMinutes(1),
         Duration.ofSeconds(10), Duration.ofMillis(500), Similarity.COSINE, 1, PipelineTopics.DEFAULT_PARTITIONS, (short) 1, 0,
-        false, CeilingConfig.defaults(), AnalysisConfig.defaults());
+        false, CeilingConfig.defaults(), AnalysisConfig.defaults(), InputLimits.DEFAULT_MAX_VECTOR_DIM);
   }
 
   public ScorerConfig withApplicationId(String id) {
     return new ScorerConfig(id, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval,
-        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis);
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis, maxVectorDim);
   }
 
   public ScorerConfig withStateDir(Path dir) {
     return new ScorerConfig(applicationId, dir, httpHost, httpPort, advertisedHost, window, advance, emitInterval,
-        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis);
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis, maxVectorDim);
   }
 
   public ScorerConfig withHttpHost(String host) {
     return new ScorerConfig(applicationId, stateDir, host, httpPort, advertisedHost, window, advance, emitInterval,
-        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis);
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis, maxVectorDim);
   }
 
   public ScorerConfig withHttpPort(int port) {
     return new ScorerConfig(applicationId, stateDir, httpHost, port, advertisedHost, window, advance, emitInterval,
-        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis);
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis, maxVectorDim);
   }
 
   public ScorerConfig withAdvertisedHost(String host) {
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, host, window, advance, emitInterval,
-        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis);
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis, maxVectorDim);
   }
 
   public ScorerConfig withWindows(Duration size, Duration step) {
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, size, step, emitInterval,
-        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis);
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis, maxVectorDim);
   }
 
   public ScorerConfig withEmitInterval(Duration interval) {
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, interval,
-        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis);
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis, maxVectorDim);
   }
 
   public ScorerConfig withSimilarity(Similarity s) {
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval,
-        s, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis);
+        s, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis, maxVectorDim);
   }
 
   public ScorerConfig withStreamThreads(int threads) {
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval,
-        similarity, threads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis);
+        similarity, threads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis, maxVectorDim);
   }
 
   public ScorerConfig withTopicPartitions(int partitions) {
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval,
-        similarity, streamThreads, partitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis);
+        similarity, streamThreads, partitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis, maxVectorDim);
   }
 
   public ScorerConfig withVectorCacheBytes(long bytes) {
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval,
-        similarity, streamThreads, topicPartitions, replicationFactor, bytes, inMemoryStores, ceiling, analysis);
+        similarity, streamThreads, topicPartitions, replicationFactor, bytes, inMemoryStores, ceiling, analysis, maxVectorDim);
   }
 
   public ScorerConfig withInMemoryStores(boolean inMemory) {
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval,
-        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemory, ceiling, analysis);
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemory, ceiling, analysis, maxVectorDim);
   }
 
   public ScorerConfig withCeiling(CeilingConfig config) {
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval,
-        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, config, analysis);
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, config, analysis, maxVectorDim);
   }
 
   public ScorerConfig withAnalysis(AnalysisConfig config) {
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval,
-        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, config);
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, config, maxVectorDim);
+  }
+
+  public ScorerConfig withMaxVectorDim(int dim) {
+    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval,
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis,
+        dim);
   }
 
   HoppingPanes panes() {

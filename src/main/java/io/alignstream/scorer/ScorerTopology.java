@@ -134,7 +134,7 @@ public final class ScorerTopology {
     // 2. Embeddings: decode and check.
     Map<String, KStream<String, ScorerInput>> decodedEmbeddings = builder
         .stream(topics.embeddings(), raw.withName("embeddings-source"))
-        .process(() -> new EmbeddingDecoder(instance, embeddingValues), Named.as("decode-embeddings"))
+        .process(() -> new EmbeddingDecoder(instance, embeddingValues, config.maxVectorDim()), Named.as("decode-embeddings"))
         .split(Named.as("embeddings-"))
         .branch((setting, input) -> input instanceof ScorerInput.Rejected, Branched.as("rejected"))
         .defaultBranch(Branched.as("valid"));

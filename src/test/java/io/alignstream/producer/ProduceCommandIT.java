@@ -151,7 +151,7 @@ class ProduceCommandIT {
     assertThat(dead.get(0).key()).startsWith("abacus_01b.jpg@");
     assertThat(letter.getService()).isEqualTo("producer");
     assertThat(letter.getStage()).isEqualTo("validate-image");
-    assertThat(letter.getReason()).contains("abacus_01b.jpg").contains("not a PNG or JPEG");
+    assertThat(letter.getReason()).contains("abacus_01b.jpg (17 bytes starting 6e6f74207265616c) is in no image format");
     assertThat(letter.getTopic()).isEqualTo(prefix + "requests");
     assertThat(bytes(letter.getOriginalValue())).isEqualTo("not really a jpeg".getBytes(StandardCharsets.UTF_8));
   }
@@ -307,6 +307,39 @@ class ProduceCommandIT {
       assertThat(r.value().getConditionings()).containsExactly(Conditioning.TEXT);
       assertThat(r.value().getResolution()).isEqualTo(768);
     });
+  }
+
+  @Test
+  void publishingTheSameFolderAgainSendsOnlyWhatChangedUnlessForced() throws Exception {
+    Path concepts = Files.writeString(dir.resolve("again.tsv"), "uniqueID\nant\nbee\n");
+    Path folder = dir.resolve("again");
+    writeJpeg(folder.resolve("ant.jpg"), 0x336699);
+    writeJpeg(folder.resolve("bee.jpg"), 0x996633);
+    String prefix = "again.";
+    String[] args = {"requests", "--dataset", "things", "--things-dir", folder.toString(), "--concepts",
+        concepts.toString(), "--noise-levels", "0.2", "--conditionings", "none"};
+
+    ProduceCommandLineTest.Result first = produce(prefix, args);
+    assertThat(first.out()).as(first.err()).contains("published 2 requests");
+    ProduceCommandLineTest.Result again = produce(prefix, args);
+    assertThat(again.code()).isZero();
+    assertThat(again.out()).contains("published 0 requests").contains("skipped 2 requests already on again.requests");
+    assertThat(read(prefix, Topics::requests, ExtractionRequest.class)).hasSize(2);
+
+    // A changed image under the same key is sent again; the unchanged one is not.
+    Path changed = writeJpeg(folder.resolve("bee.jpg"), 0x123456);
+    ProduceCommandLineTest.Result afterChange = produce(prefix, args);
+    assertThat(afterChange.out()).contains("published 1 requests").contains("skipped 1 requests");
+    List<ConsumerRecord<String, ExtractionRequest>> records = read(prefix, Topics::requests, ExtractionRequest.class);
+    assertThat(records).hasSize(3);
+    assertThat(records.get(2).value().getImageId()).isEqualTo("bee.jpg");
+    assertThat(bytes(records.get(2).value().getImage())).isEqualTo(Files.readAllBytes(changed));
+
+    List<String> forced = new ArrayList<>(List.of(args));
+    forced.add("--force");
+    ProduceCommandLineTest.Result force = produce(prefix, forced.toArray(String[]::new));
+    assertThat(force.out()).contains("published 2 requests").doesNotContain("skipped");
+    assertThat(read(prefix, Topics::requests, ExtractionRequest.class)).hasSize(5);
   }
 
   private static ProduceCommandLineTest.Result produce(String prefix, String... args) {

@@ -33,19 +33,6 @@ class RequestPublisherTest {
   }
 
   @Test
-  void acceptsPngAndJpegThatFitAndNothingElse() {
-    assertThat(RequestPublisher.imageProblem(new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10})).isNull();
-    assertThat(RequestPublisher.imageProblem(new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF, 0})).isNull();
-    assertThat(RequestPublisher.imageProblem("GIF89a".getBytes(StandardCharsets.US_ASCII)))
-        .contains("not a PNG or JPEG file (6 bytes starting 47494638)");
-    byte[] huge = new byte[RequestPublisher.MAX_IMAGE_BYTES + 1];
-    huge[0] = (byte) 0xFF;
-    huge[1] = (byte) 0xD8;
-    huge[2] = (byte) 0xFF;
-    assertThat(RequestPublisher.imageProblem(huge)).contains("exceeds the " + RequestPublisher.MAX_IMAGE_BYTES);
-  }
-
-  @Test
   void imageIdsCannotBreakTheRequestKey() {
     org.assertj.core.api.Assertions.assertThatThrownBy(
         () -> new DatasetItem("a", "a", "a@b.png", ImageSource.ofBytes(new byte[1])))

@@ -1,5 +1,7 @@
 package io.alignstream.producer;
 
+import io.alignstream.bench.HostileInputs;
+import io.alignstream.common.InputLimits;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -74,6 +76,22 @@ class TripletFileReaderTest {
     assertError("0 1 2\n", TripletFormat.IJK_CHOICE_SUBJECT, "bad.txt:1: 3 columns where format ijk-choice-subject has 5");
     assertError("0 1 2.5\n", TripletFormat.AUTO, "is '2.5', not an integer");
     assertError("\n\n", TripletFormat.AUTO, "no triplets");
+  }
+
+  @Test
+  void refusesAFileOverTheSizeLimitBeforeReadingAndBinaryFilesByTheirFirstLine() throws Exception {
+    Path file = Files.writeString(dir.resolve("big.txt"), "0 1 2\n".repeat(20)); // 120 bytes
+    InputLimits limits = InputLimits.defaults().withMaxTripletFileBytes(100);
+    assertThatThrownBy(() -> new TripletFileReader(concepts, TripletFormat.AUTO, "d", limits).readAll(file))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessage(file + ": triplet file of 120 bytes, over the limit of 100 bytes (--max-triplet-file-bytes)");
+    assertThat(new TripletFileReader(concepts, TripletFormat.AUTO, "d", limits.withMaxTripletFileBytes(120))
+        .readAll(file)).hasSize(20);
+
+    Path png = Files.write(dir.resolve("image.txt"), HostileInputs.solid(8, 0x123456, "png"));
+    assertThatThrownBy(() -> new TripletFileReader(concepts, TripletFormat.AUTO, "d").readAll(png))
+        .isInstanceOf(InvalidInputException.class)
+        .hasMessageStartingWith(png + ":1: not UTF-8 text");
   }
 
   @Test

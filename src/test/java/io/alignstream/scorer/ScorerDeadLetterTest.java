@@ -127,6 +127,22 @@ class ScorerDeadLetterTest {
   }
 
   @Test
+  void aVectorOverTheDimensionLimitIsDeadLetteredNamingTheLimit() {
+    try (ScorerHarness scorer = new ScorerHarness(ScorerOrderTest.CONFIG.withMaxVectorDim(3))) {
+      byte[] tooLong = scorer.bytes(SyntheticData.embedding(SETTING, "long", new float[] {1, 2, 3, 4}));
+      scorer.pipeEmbeddingBytes(KEY, tooLong, 10);
+      List<KeyValue<String, DeadLetter>> letters = scorer.drainDeadLetters();
+      assertThat(letters).singleElement().satisfies(letter -> {
+        assertThat(letter.value.getStage()).isEqualTo("validate-embedding");
+        assertThat(letter.value.getReason())
+            .isEqualTo("vector of item 'long' has 4 values, over the limit of 3 (--max-vector-dim)");
+        assertThat(bytes(letter.value.getOriginalValue())).isEqualTo(tooLong);
+      });
+      assertScoringStillWorks(scorer);
+    }
+  }
+
+  @Test
   void anEmbeddingForAnItemNoTripletNamesIsKeptAndCountsOnceATripletArrives() {
     try (ScorerHarness scorer = new ScorerHarness()) {
       scorer.pipe(SyntheticData.embedding(SETTING, "x", new float[] {1, 0, 0}), 10);

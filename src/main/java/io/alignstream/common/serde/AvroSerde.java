@@ -4,6 +4,7 @@ import io.alignstream.common.registry.RegisteredSchema;
 import io.alignstream.common.registry.SchemaRegistries;
 import io.alignstream.common.registry.SchemaRegistryClient;
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Map;
@@ -133,8 +134,18 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
       return reader.read(null, DecoderFactory.get().binaryDecoder(data, HEADER_SIZE, data.length - HEADER_SIZE, null));
     } catch (IOException | RuntimeException e) {
       throw new SerializationException("cannot deserialize record with schema id " + id + " on topic " + topic
-          + " as " + (readerSchema == null ? "a generic record" : readerSchema.getFullName()) + ": " + e.getMessage(), e);
+          + " as " + (readerSchema == null ? "a generic record" : readerSchema.getFullName()) + ": "
+          + problem(e, data.length - HEADER_SIZE), e);
     }
+  }
+
+  /** What went wrong in words: Avro's EOFException for a truncated body has no message at all. */
+  private static String problem(Exception e, int bodyBytes) {
+    if (e instanceof EOFException) {
+      return "the Avro body of " + bodyBytes + " bytes ends before the record does (truncated, or not written "
+          + "with this schema)";
+    }
+    return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
   }
 
   @Override

@@ -7,9 +7,9 @@ import java.util.Collection;
  * A checkpoint that cannot be used as it is: a missing or mis-shaped tensor, an unreadable file,
  * or a configuration value this port does not implement. The message always names the tensor or
  * config key, the folder it came from, and what was expected, so a user can fix the checkpoint
- * without reading code.
+ * without reading code. It is bad input to the command that opened it (exit code 2).
  */
-public final class CheckpointException extends RuntimeException {
+public final class CheckpointException extends IllegalArgumentException {
 
   private static final long serialVersionUID = 1L;
 

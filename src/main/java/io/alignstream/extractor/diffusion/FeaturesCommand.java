@@ -7,11 +7,12 @@ import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.alignstream.common.Digests;
+import io.alignstream.common.InputLimits;
+import io.alignstream.common.RequestRules;
 import io.alignstream.extractor.ModelFlags;
 import io.alignstream.extractor.ModelOrigin;
 import io.alignstream.schema.LatentMode;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -22,7 +23,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import javax.imageio.ImageIO;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -119,15 +119,6 @@ public final class FeaturesCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try {
-      return run();
-    } catch (IllegalArgumentException | CheckpointException | UncheckedIOException e) {
-      spec.commandLine().getErr().println("features: " + e.getMessage());
-      return 1;
-    }
-  }
-
-  private int run() {
     List<ImageFile> images = readImages();
     List<String> promptList = prompts == null || prompts.isEmpty() ? List.of(ConceptPrompt.NONE) : List.copyOf(prompts);
     LatentMode mode = parseLatent(latent);
@@ -135,8 +126,11 @@ public final class FeaturesCommand implements Callable<Integer> {
     if (pooling != Pooling.NONE && pooling != Pooling.MEAN) {
       throw new IllegalArgumentException("--pool must be none or mean, got '" + pool + "'");
     }
-    if (noise.level != null && !(noise.level >= 0 && noise.level <= 1)) {
-      throw new IllegalArgumentException("--noise-level " + noise.level + " is outside [0, 1]");
+    if (noise.level != null) {
+      RequestRules.checkNoiseLevel(noise.level);
+    }
+    if (noise.timestep != null) {
+      RequestRules.checkTimestep(noise.timestep);
     }
     Placement placement = modelFlags.placement();
     modelFlags.applyThreads();
@@ -145,10 +139,6 @@ public final class FeaturesCommand implements Callable<Integer> {
     try (StableDiffusion sd = reference.open(placement);
         NDManager m = NDManager.newBaseManager(placement.device())) {
       List<Tap> tapList = StableDiffusionFeatureModel.parseTaps(taps, sd.unet().config());
-      int last = sd.schedule().trainTimesteps() - 1;
-      if (noise.timestep != null && (noise.timestep < 0 || noise.timestep > last)) {
-        throw new IllegalArgumentException("--timestep " + noise.timestep + " is outside [0, " + last + "]");
-      }
       int t = noise.timestep != null ? noise.timestep : sd.schedule().timestepFor(noise.level);
       double s = noise.timestep != null ? noise.timestep / 1000.0 : noise.level;
       int res = resolution != null ? resolution : images.stream()
@@ -201,7 +191,8 @@ public final class FeaturesCommand implements Callable<Integer> {
         }
       }
       List<String> paths = tapList.stream().map(Tap::path).toList();
-      UNetBatcher batcher = new UNetBatcher(sd.unet(), sd.schedule(), paths, pooling, modelFlags.unetBatch(), m);
+      UNetBatcher batcher = new UNetBatcher(sd.unet(), sd.schedule(), paths, pooling, modelFlags.unetBatch(),
+          modelFlags.deviceMemoryLimit(), m);
       UNetBatcher.Result result = batcher.run(jobs, new long[] {c, side, side}, new long[] {textShape[1], textShape[2]});
 
       SafetensorsWriter writer = new SafetensorsWriter();
@@ -238,17 +229,12 @@ public final class FeaturesCommand implements Callable<Integer> {
         throw new IllegalArgumentException("image not found: " + p.toAbsolutePath().normalize());
       }
       byte[] bytes;
-      BufferedImage image;
       try {
         bytes = Files.readAllBytes(p);
-        image = ImageIO.read(new ByteArrayInputStream(bytes));
       } catch (IOException e) {
         throw new IllegalArgumentException("image " + p + " cannot be read: " + e.getMessage(), e);
       }
-      if (image == null) {
-        throw new IllegalArgumentException("image " + p + " (" + bytes.length + " bytes) is in no format this JVM "
-            + "reads (PNG, JPEG, GIF, BMP, WBMP)");
-      }
+      BufferedImage image = InputLimits.defaults().decode(bytes, "image " + p);
       images.add(new ImageFile(p, image, Digests.sha256Hex(bytes)));
     }
     return images;

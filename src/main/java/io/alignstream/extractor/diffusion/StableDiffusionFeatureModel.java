@@ -86,7 +86,7 @@ public final class StableDiffusionFeatureModel implements FeatureModel {
     this.latents = new CleanLatents(sd, base, options.unetBatch(), options.latentCache());
     this.prompts = new PromptStates(sd.tokenizer(), sd.textEncoder(), base, options.textCache());
     this.batcher = new UNetBatcher(sd.unet(), sd.schedule(), taps.stream().map(Tap::path).toList(), pooling,
-        options.unetBatch(), base);
+        options.unetBatch(), options.deviceMemoryLimit(), base);
     this.info = describe();
   }
 
@@ -198,9 +198,6 @@ public final class StableDiffusionFeatureModel implements FeatureModel {
       ImageInput in = images.get(i);
       sd.latentSide(in.resolution()); // validates the resolution before any work
       Map<Integer, List<Double>> byTimestep = timesteps(in);
-      if (in.conditionings().isEmpty()) {
-        throw new IllegalArgumentException("image " + in.itemId() + " asks for no conditioning (NONE and/or TEXT)");
-      }
       latentRequests.add(new CleanLatents.Request(in.image(), CleanLatents.digest(in.image()), in.resolution(),
           in.seed(), in.latent()));
       for (Map.Entry<Integer, List<Double>> e : byTimestep.entrySet()) {
@@ -250,24 +247,20 @@ public final class StableDiffusionFeatureModel implements FeatureModel {
     return features;
   }
 
-  /** Timestep -> the noise levels recorded for it, in request order. */
+  /**
+   * Timestep -> the noise levels recorded for it, in request order. The settings obey {@link
+   * io.alignstream.common.RequestRules} (the extractor checks every request before it gets here).
+   */
   private Map<Integer, List<Double>> timesteps(ImageInput in) {
     Map<Integer, List<Double>> out = new LinkedHashMap<>();
-    int last = sd.schedule().trainTimesteps() - 1;
     if (!in.timesteps().isEmpty()) {
       for (int t : in.timesteps()) {
-        if (t < 0 || t > last) {
-          throw new IllegalArgumentException("image " + in.itemId() + ": timestep " + t + " outside [0, " + last + "]");
-        }
         List<Double> levels = out.computeIfAbsent(t, x -> new ArrayList<>());
         if (!levels.contains(t / 1000.0)) {
           levels.add(t / 1000.0);
         }
       }
       return out;
-    }
-    if (in.noiseLevels().isEmpty()) {
-      throw new IllegalArgumentException("image " + in.itemId() + " asks for no noise level and no timestep");
     }
     for (double s : in.noiseLevels()) {
       List<Double> levels = out.computeIfAbsent(sd.schedule().timestepFor(s), x -> new ArrayList<>());
@@ -306,6 +299,11 @@ public final class StableDiffusionFeatureModel implements FeatureModel {
   /** UNet forward calls. */
   public long unetForwards() {
     return batcher.forwards();
+  }
+
+  /** Times a UNet batch was halved because it ran out of device memory. */
+  public long unetHalvings() {
+    return batcher.halvings();
   }
 
   /** UNet inputs run (the sum of the forwards' batch sizes). */

@@ -5,9 +5,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs many (clean latent, noise, timestep, text context) jobs through the UNet in batches of
@@ -21,6 +24,15 @@ import java.util.Map;
  * grows with the fourth power of the latent side: 4 GiB per input for the tiny model's 2 heads
  * at a 128 x 128 latent. Batches are therefore capped so that these stay within
  * {@link #ATTENTION_BUDGET_BYTES}, whatever batch size is configured.
+ *
+ * <p>Out of memory. A forward that runs out of device memory ({@link DeviceOutOfMemoryException#isOutOfMemory})
+ * is retried with half the batch, down to one input, and the size that fitted is kept for that
+ * latent size, so later runs start there instead of failing again; only an input that does not
+ * fit alone fails, with a {@link DeviceOutOfMemoryException}. The optional device memory limit
+ * applies the same rule before the engine allocates: a forward whose attention (the estimate
+ * above, batch x per input) exceeds it counts as out of memory. That bounds what one extractor
+ * takes of a shared GPU (the engine has no per-process cap DJL exposes) and makes this path run
+ * on a CPU as it does on a GPU.
  */
 public final class UNetBatcher {
 
@@ -42,6 +54,8 @@ public final class UNetBatcher {
    */
   public record Result(Map<String, long[]> shapes, List<Map<String, float[]>> values) {}
 
+  private static final Logger LOG = LoggerFactory.getLogger(UNetBatcher.class);
+
   /** Most bytes of attention scores and weights one batch may hold (see the class comment). */
   public static final long ATTENTION_BUDGET_BYTES = 4L << 30;
 
@@ -50,14 +64,20 @@ public final class UNetBatcher {
   private final List<String> taps;
   private final Pooling pooling;
   private final int batchSize;
+  private final long deviceMemoryLimit;
   private final NDManager base;
+  /** Latent [h, w] -> the largest batch that fitted after running out of memory. */
+  private final Map<List<Long>, Integer> fitting = new HashMap<>();
   private long forwards;
   private long samples;
+  private long halvings;
 
   /**
+   * @param deviceMemoryLimit most bytes of attention one forward may hold (0: no limit but the device's)
    * @param base manager the batch scopes open under (on the UNet's device); the caller owns it
    */
-  public UNetBatcher(UNet unet, NoiseSchedule schedule, List<String> taps, Pooling pooling, int batchSize, NDManager base) {
+  public UNetBatcher(UNet unet, NoiseSchedule schedule, List<String> taps, Pooling pooling, int batchSize,
+      long deviceMemoryLimit, NDManager base) {
     if (batchSize < 1) {
       throw new IllegalArgumentException("UNet batch size must be >= 1, got " + batchSize);
     }
@@ -67,6 +87,7 @@ public final class UNetBatcher {
     this.taps = List.copyOf(taps);
     this.pooling = pooling;
     this.batchSize = batchSize;
+    this.deviceMemoryLimit = deviceMemoryLimit;
     this.base = base;
   }
 
@@ -79,10 +100,29 @@ public final class UNetBatcher {
   public Result run(List<Job> jobs, long[] latentShape, long[] contextShape) {
     Map<String, long[]> shapes = new LinkedHashMap<>();
     List<Map<String, float[]>> values = new ArrayList<>(jobs.size());
-    int size = effectiveBatch(latentShape[1], latentShape[2]);
+    List<Long> latentSize = List.of(latentShape[1], latentShape[2]);
+    int size = Math.min(effectiveBatch(latentShape[1], latentShape[2]), fitting.getOrDefault(latentSize, batchSize));
     for (int from = 0; from < jobs.size(); from += size) {
       List<Job> batch = jobs.subList(from, Math.min(jobs.size(), from + size));
-      UNetOutput out = forward(batch, latentShape, contextShape);
+      UNetOutput out;
+      try {
+        out = forward(batch, latentShape, contextShape);
+      } catch (RuntimeException | OutOfMemoryError e) {
+        if (!DeviceOutOfMemoryException.isOutOfMemory(e)) {
+          throw e;
+        }
+        if (batch.size() == 1) {
+          throw new DeviceOutOfMemoryException("one UNet input at latent " + latentShape[1] + " x " + latentShape[2]
+              + " does not fit the device: " + e.getMessage(), e);
+        }
+        size = batch.size() / 2;
+        fitting.put(latentSize, size);
+        halvings++;
+        LOG.warn("UNet forward of {} inputs at latent {} x {} ran out of memory ({}); retrying with {}", batch.size(),
+            latentShape[1], latentShape[2], e.getMessage(), size);
+        from -= size; // the loop adds size back: retry from the same job
+        continue;
+      }
       for (TapValue tap : out.taps().values()) {
         long[] s = tap.shape();
         shapes.putIfAbsent(tap.path(), Arrays.copyOfRange(s, 1, s.length));
@@ -120,6 +160,12 @@ public final class UNetBatcher {
 
   private UNetOutput forward(List<Job> batch, long[] latentShape, long[] contextShape) {
     int n = batch.size();
+    long attention = n * attentionBytesPerInput(unet.config(), latentShape[1], latentShape[2], 4);
+    if (deviceMemoryLimit > 0 && attention > deviceMemoryLimit) {
+      throw new DeviceOutOfMemoryException("a UNet forward of " + n + " inputs at latent " + latentShape[1] + " x "
+          + latentShape[2] + " needs about " + attention + " bytes of attention, over the limit of "
+          + deviceMemoryLimit + " bytes (--device-memory-limit)", null);
+    }
     int per = (int) (latentShape[0] * latentShape[1] * latentShape[2]);
     int ctx = (int) (contextShape[0] * contextShape[1]);
     float[] z0 = new float[n * per];
@@ -171,5 +217,10 @@ public final class UNetBatcher {
   /** Jobs run so far (the sum of the forwards' batch sizes). */
   public long samples() {
     return samples;
+  }
+
+  /** Times a batch was halved because it ran out of memory. */
+  public long halvings() {
+    return halvings;
   }
 }

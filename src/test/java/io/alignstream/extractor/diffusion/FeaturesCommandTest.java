@@ -175,23 +175,27 @@ class FeaturesCommandTest {
 
     Run unknownTap = features("--model", pipeline, "--image", image, "--timestep", "500", "--taps",
         "down_blocks.9.resnets.0", "--out", out);
-    assertThat(unknownTap.exitCode()).isNotZero();
+    assertThat(unknownTap.exitCode()).isEqualTo(2);
+    assertThat(unknownTap.err()).startsWith("error: ");
     assertThat(unknownTap.err()).contains("unknown tap 'down_blocks.9.resnets.0'").contains("valid:");
 
     Run missingImage = features("--model", pipeline, "--image", tmp.resolve("nope.png").toString(), "--timestep",
         "500", "--out", out);
-    assertThat(missingImage.exitCode()).isNotZero();
+    assertThat(missingImage.exitCode()).isEqualTo(2);
+    assertThat(missingImage.err()).startsWith("error: ");
     assertThat(missingImage.err()).contains("image not found").contains("nope.png");
 
     Run unreadable = features("--model", pipeline, "--image", fixtures.resolve("tiny-sd2-reference.json").toString(),
         "--timestep", "500", "--out", out);
-    assertThat(unreadable.exitCode()).isNotZero();
-    assertThat(unreadable.err()).contains("tiny-sd2-reference.json").contains("in no format");
+    assertThat(unreadable.exitCode()).isEqualTo(2);
+    assertThat(unreadable.err()).startsWith("error: ");
+    assertThat(unreadable.err()).contains("tiny-sd2-reference.json").contains("is in no image format");
 
     // the reference's pixels [2, 3, 64, 64] are not noise for one image's [1, 4, 16, 16] latent
     Run wrongNoise = features("--model", pipeline, "--image", image, "--timestep", "500", "--noise",
         fixtures.resolve("tiny-sd2-reference.safetensors") + ":image.pixels", "--out", out);
-    assertThat(wrongNoise.exitCode()).isNotZero();
+    assertThat(wrongNoise.exitCode()).isEqualTo(2);
+    assertThat(wrongNoise.err()).startsWith("error: ");
     assertThat(wrongNoise.err()).contains("has shape [2, 3, 64, 64]").contains("expected [1, 4, 16, 16]");
 
     Run both = features("--model", pipeline, "--image", image, "--timestep", "500", "--noise-level", "0.5",

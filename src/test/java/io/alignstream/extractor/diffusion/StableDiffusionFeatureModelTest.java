@@ -216,12 +216,17 @@ class StableDiffusionFeatureModelTest {
     }
   }
 
-  @Test
-  void batchingGivesTheVectorsOfBatchSizeOne() {
-    List<ImageInput> inputs = List.of(
+  /** Three images, two sizes, both latent modes: 2 x 2 + 2 x 2 + 1 x 2 = 10 UNet inputs at a 16 x 16 latent. */
+  static List<ImageInput> threeImagesTenUNetInputs() {
+    return List.of(
         input("dog", image(20, 64, 64), List.of(0.3, 0.7), 1, LatentMode.SAMPLE),
         input("cat", image(21, 96, 64), List.of(0.3, 0.7), 2, LatentMode.SAMPLE),
         input("owl", image(22, 64, 64), List.of(0.01), 3, LatentMode.MEAN));
+  }
+
+  @Test
+  void batchingGivesTheVectorsOfBatchSizeOne() {
+    List<ImageInput> inputs = threeImagesTenUNetInputs();
     List<Feature> batched;
     List<Feature> single;
     try (StableDiffusionFeatureModel seven = StableDiffusionFeatureModel.open(tiny, "tiny", "test",
@@ -244,6 +249,57 @@ class StableDiffusionFeatureModelTest {
       worst = Math.max(worst, Fixtures.maxAbsDiff(b.vector(), s.vector()));
     }
     assertThat(worst).isLessThanOrEqualTo(1e-5f);
+  }
+
+  @Test
+  void aBatchOverTheDeviceMemoryIsHalvedUntilItFitsAndTheFittingSizeIsKept() {
+    List<ImageInput> inputs = threeImagesTenUNetInputs();
+    // the tiny UNet's level-0 attention: 2 heads x 256^2 tokens, scores and weights
+    long perInput = 2L * 2 * 256 * 256 * 4;
+    assertThat(UNetBatcher.attentionBytesPerInput(reference.unet().config(), 16, 16, 4)).isEqualTo(perInput);
+    List<Feature> single;
+    try (StableDiffusionFeatureModel one = StableDiffusionFeatureModel.open(tiny, "tiny", "test",
+        options().withUnetBatch(1))) {
+      single = one.extract(inputs);
+    }
+    // Room for 2 inputs (not 3): batches of 8 and then 4 run out of memory, 2 fit.
+    try (StableDiffusionFeatureModel limited = StableDiffusionFeatureModel.open(tiny, "tiny", "test",
+        options().withUnetBatch(8).withDeviceMemoryLimit(3 * perInput - 1))) {
+      List<Feature> halved = limited.extract(inputs);
+      assertThat(limited.unetHalvings()).isEqualTo(2);
+      assertThat(limited.unetForwards()).isEqualTo(5);
+      assertThat(halved).hasSameSizeAs(single);
+      for (int k = 0; k < halved.size(); k++) {
+        assertThat(halved.get(k).layer()).isEqualTo(single.get(k).layer());
+        assertThat(Fixtures.maxAbsDiff(halved.get(k).vector(), single.get(k).vector())).isLessThanOrEqualTo(1e-5f);
+      }
+      // The size that fitted is kept: the next call starts at 2 and halves nothing.
+      limited.extract(inputs);
+      assertThat(limited.unetHalvings()).isEqualTo(2);
+      assertThat(limited.unetForwards()).isEqualTo(10);
+    }
+    // An input that does not fit alone fails, naming the limit.
+    try (StableDiffusionFeatureModel tooSmall = StableDiffusionFeatureModel.open(tiny, "tiny", "test",
+        options().withUnetBatch(4).withDeviceMemoryLimit(perInput - 1))) {
+      assertThatThrownBy(() -> tooSmall.extract(inputs.subList(0, 1)))
+          .isInstanceOf(DeviceOutOfMemoryException.class)
+          .hasMessageContaining("one UNet input at latent 16 x 16 does not fit the device")
+          .hasMessageContaining("over the limit of " + (perInput - 1) + " bytes (--device-memory-limit)");
+      assertThat(tooSmall.unetHalvings()).isEqualTo(2); // its 4 inputs: 4 -> 2 -> 1, which still does not fit
+      assertThat(tooSmall.unetForwards()).isZero();
+    }
+  }
+
+  @Test
+  void outOfMemoryIsRecognisedInTheEnginesWordsAndNothingElseIs() {
+    assertThat(DeviceOutOfMemoryException.isOutOfMemory(new ai.djl.engine.EngineException(
+        "CUDA out of memory. Tried to allocate 20.00 MiB (GPU 0; 79.11 GiB total capacity)"))).isTrue();
+    assertThat(DeviceOutOfMemoryException.isOutOfMemory(new RuntimeException("batch failed",
+        new ai.djl.engine.EngineException("DefaultCPUAllocator: can't allocate memory: you tried to allocate 1 bytes"))))
+        .isTrue();
+    assertThat(DeviceOutOfMemoryException.isOutOfMemory(new OutOfMemoryError("Java heap space"))).isTrue();
+    assertThat(DeviceOutOfMemoryException.isOutOfMemory(new IllegalArgumentException("shape mismatch"))).isFalse();
+    assertThat(DeviceOutOfMemoryException.isOutOfMemory(new IllegalStateException((String) null))).isFalse();
   }
 
   @Test
@@ -317,9 +373,6 @@ class StableDiffusionFeatureModelTest {
         List.of(Conditioning.NONE), 0, 48, LatentMode.SAMPLE);
     assertThatThrownBy(() -> model.extract(List.of(oddResolution)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("resolution 48").hasMessageContaining("32");
-    ImageInput noNoise = new ImageInput("x", "x", image(1, 64, 64), List.of(), List.of(), List.of(Conditioning.NONE),
-        0, 64, LatentMode.SAMPLE);
-    assertThatThrownBy(() -> model.extract(List.of(noNoise))).hasMessageContaining("no noise level and no timestep");
     assertThatThrownBy(() -> StableDiffusionFeatureModel.open(tiny, "t", "t", options().withTaps("Down0,nope")))
         .hasMessageContaining("unknown tap 'nope'");
     assertThatThrownBy(() -> StableDiffusionFeatureModel.open(tiny, "t", "t", options().withPooling("none")))
