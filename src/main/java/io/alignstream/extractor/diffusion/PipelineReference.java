@@ -77,6 +77,8 @@ public final class PipelineReference {
     if (HubModelId.looksLikeHubId(model)) {
       try {
         return hub(HubModelId.parse(model), options);
+      } catch (CheckpointException e) {
+        throw e; // the hub id was found: what its snapshot lacks is the whole story
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(e.getMessage() + "; nor is there a file or folder "
             + path.toAbsolutePath().normalize(), e);
