@@ -12,7 +12,7 @@ import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
- * Creates the pipeline's topics with the retention DESIGN.md asks for: inputs and latest-state
+ * Creates the pipeline's topics with the retention docs/architecture.md gives: inputs and latest-state
  * outputs compacted and kept forever (a model added later replays every request; a scorer
  * started later replays every embedding), embeddings kept forever but not compacted (many
  * items share a setting key). Existing topics are left as they are.

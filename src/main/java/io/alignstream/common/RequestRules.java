@@ -11,7 +11,7 @@ import java.util.List;
  * checks its flags, all with these rules and messages.
  *
  * <ul>
- *   <li>noise levels s in [0, 1]; explicit timesteps in [0, {@value #MAX_TIMESTEP}] (DESIGN's
+ *   <li>noise levels s in [0, 1]; explicit timesteps in [0, {@value #MAX_TIMESTEP}] (docs/method.md's
  *       clamp: Stable Diffusion's 1000 training steps); at least one of either;
  *   <li>at least one conditioning (NONE and/or TEXT);
  *   <li>a resolution that is a multiple of {@value #RESOLUTION_MULTIPLE} (the VAE downsamples by

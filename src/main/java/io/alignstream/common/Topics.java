@@ -2,7 +2,7 @@ package io.alignstream.common;
 
 /**
  * The pipeline's topic names, declared once. Every name is the configured prefix (default
- * {@code alignstream.}) followed by the role in DESIGN.md's topic table.
+ * {@code alignstream.}) followed by the role in docs/architecture.md's topic table.
  */
 public record Topics(String prefix) {
 

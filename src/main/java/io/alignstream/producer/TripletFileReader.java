@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Reads human odd-one-out responses from a triplet file in either format of DESIGN.md
+ * Reads human odd-one-out responses from a triplet file in either format of docs/method.md
  * ({@link TripletFormat}); columns are separated by whitespace or commas. Blank lines and lines
  * starting with '#' are skipped, and so is a first line made only of words (a header such as
  * {@code i j k choice subject}). Responses stream to a consumer, so files of millions of

@@ -2,7 +2,7 @@ package io.alignstream.producer;
 
 import java.util.Locale;
 
-/** The triplet file formats of DESIGN.md, and AUTO to tell them apart by the column count. */
+/** The triplet file formats of docs/method.md, and AUTO to tell them apart by the column count. */
 public enum TripletFormat {
   /** Decide per file from the column count of the first data line: 3 = IJK, 5 = IJK_CHOICE_SUBJECT. */
   AUTO("auto", 0),

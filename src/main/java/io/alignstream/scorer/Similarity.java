@@ -2,7 +2,7 @@ package io.alignstream.scorer;
 
 import java.util.Locale;
 
-/** How two representations of one setting are compared (DESIGN: cosine, option dot). */
+/** How two representations of one setting are compared (docs/method.md: cosine, option dot). */
 public enum Similarity {
   COSINE,
   DOT;

@@ -15,7 +15,7 @@ final class SharedData {
   static Path require(String relative) {
     Path path = ROOT.resolve(relative);
     Assumptions.assumeTrue(Files.exists(path),
-        "skipped: shared data " + path + " is absent (../shared from the project root; see /work/shared/data/README.md)");
+        "skipped: shared data " + path + " is absent (../shared beside the project root; docs/method.md says what the data are)");
     return path;
   }
 

@@ -7,8 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.alignstream.common.SettingKey;
-import io.alignstream.local.EmbeddedKafkaBroker;
-import io.alignstream.local.EmbeddedSchemaRegistry;
+import io.alignstream.local.SharedTestBroker;
 import io.alignstream.report.DevToolsBrowser;
 import io.alignstream.report.Figures;
 import io.alignstream.report.HeadlessChromium;
@@ -85,12 +84,12 @@ class DashboardBrowserIT {
     vectors.forEach((k, v) -> expected.put(k, BatchReference.score(v, data.triplets, true)));
 
     String app = "dashboard-" + UUID.randomUUID();
-    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(null, 0);
-        EmbeddedSchemaRegistry registry = EmbeddedSchemaRegistry.start(
-            EmbeddedSchemaRegistry.Settings.of(broker.bootstrapServers()).withPort(0));
-        BrokerFixture kafka = new BrokerFixture(broker.bootstrapServers(), registry.url(), app + ".");
+    // A ceiling from the few repeated triplets of the test data, so that its line is drawn.
+    try (BrokerFixture kafka = new BrokerFixture(SharedTestBroker.bootstrapServers(), SharedTestBroker.registryUrl(),
+            app + ".");
         ScorerService scorer = ScorerService.start(kafka.cluster, ScorerConfig.defaults(dir).withApplicationId(app)
-            .withHttpPort(0).withTopicPartitions(2).withEmitInterval(Duration.ofMillis(200)));
+            .withHttpPort(0).withTopicPartitions(2).withEmitInterval(Duration.ofMillis(200))
+            .withCeiling(CeilingConfig.defaults().withMinRepeatedTriplets(1)));
         DevToolsBrowser browser = DevToolsBrowser.start()) {
       assertThat(scorer.awaitRunning(Duration.ofSeconds(60))).isTrue();
       browser.navigate(scorer.baseUri() + "?model=sd&layer=Mid");
@@ -147,7 +146,7 @@ class DashboardBrowserIT {
       // one panel per conditioning, chance and ceiling lines and legend values
       assertThat(browser.evaluate("[...document.querySelectorAll('#accuracy svg')].map(s => s.dataset.conditioning)"))
           .extracting(JsonNode::asText).containsExactly("NONE", "TEXT");
-      double ceiling = get(scorer, "ceiling").get("noise_ceiling").asDouble();
+      double ceiling = get(scorer, "ceiling").get("value").asDouble();
       assertThat(browser.evaluate("[...document.querySelectorAll('#accuracy .legend-entry')].map(e => e.textContent)"))
           .extracting(JsonNode::asText).contains("Down0", "Mid", "Up1", "chance 0.333",
               String.format(Locale.ROOT, "noise ceiling %.3f", ceiling));

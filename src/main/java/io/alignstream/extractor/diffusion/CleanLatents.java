@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * DESIGN's clean latents z0 = scaling_factor x (a sample of the VAE posterior, or its mean) per
+ * The clean latents of docs/method.md: z0 = scaling_factor x (a sample of the VAE posterior, or its mean) per
  * image, computed by the VAE once per image however many noise levels and conditionings ask for
  * it, and kept in a bounded cache keyed by the image's pixels, resolution, seed and latent mode,
  * so that a request replayed or repeated with other noise settings skips the VAE as well.

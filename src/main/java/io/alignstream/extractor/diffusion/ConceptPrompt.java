@@ -1,7 +1,7 @@
 package io.alignstream.extractor.diffusion;
 
 /**
- * DESIGN's TEXT prompt for a concept: "a photo of a {concept}", with the THINGS uniqueID made
+ * The TEXT prompt (docs/method.md) for a concept: "a photo of a {concept}", with the THINGS uniqueID made
  * readable ('_' to space, digits removed: {@code camera1} and {@code camera2} are two senses of
  * one word, {@code ice_cream} is two words), whitespace collapsed and trimmed. The NONE prompt
  * is the empty string, encoded like any other prompt (not a zero context).

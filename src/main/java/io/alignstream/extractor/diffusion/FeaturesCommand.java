@@ -66,7 +66,7 @@ public final class FeaturesCommand implements Callable<Integer> {
   /** Exactly one of --noise-level and --timestep. */
   static final class NoiseChoice {
     @Option(names = "--noise-level", required = true, paramLabel = "S",
-        description = "Noise level s in [0, 1]; t = 10 floor(100 s) - 9, clamped to [0, 999] (DESIGN).")
+        description = "Noise level s in [0, 1]; t = 10 floor(100 s) - 9, clamped to [0, 999] (docs/method.md).")
     Double level;
 
     @Option(names = "--timestep", required = true, paramLabel = "T",

@@ -3,7 +3,7 @@ package io.alignstream.extractor.diffusion;
 import java.util.SplittableRandom;
 
 /**
- * DESIGN's "one seeded draw per image": the standard normal values one image's extraction uses,
+ * docs/method.md's "one seeded draw per image": the standard normal values one image's extraction uses,
  * drawn from one stream seeded by the request's seed in a fixed order: first the posterior
  * sample's eps (z = mean + std * eps), then the diffusion noise eps (x_t = sqrt(abar) z0 +
  * sqrt(1 - abar) eps). Every layer, noise level and conditioning of the image shares them, so

@@ -7,7 +7,7 @@ import java.awt.image.BufferedImage;
 import java.util.List;
 
 /**
- * DESIGN's image preparation for the VAE: resize the shorter side to the resolution, center
+ * The image preparation of docs/method.md for the VAE: resize the shorter side to the resolution, center
  * crop a square, composite transparency on white, scale 0..255 to [-1, 1], lay out as NCHW.
  *
  * <p>Resizing is bicubic (Keys a = -0.5) with antialiasing: when shrinking, the kernel is

@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * The forward-diffusion schedule of a diffusers scheduler config (DDPM/DDIM/PNDM/... all share
- * it): betas, the cumulative products alpha-bar used by {@code add_noise}, and DESIGN's mapping of
+ * it): betas, the cumulative products alpha-bar used by {@code add_noise}, and docs/method.md's mapping of
  * a noise level to a timestep.
  *
  * <p>Numbers are reproduced bit-for-bit as diffusers computes them in float32 on the CPU:
@@ -21,9 +21,9 @@ import java.util.List;
  */
 public final class NoiseSchedule {
 
-  /** DESIGN: noise levels map to timesteps as img2img does with this many DDIM steps. */
+  /** docs/method.md: noise levels map to timesteps as img2img does with this many DDIM steps. */
   public static final int INFERENCE_STEPS = 100;
-  /** DESIGN: leading spacing with this offset (SD's scheduler configs set steps_offset 1). */
+  /** docs/method.md: leading spacing with this offset (SD's scheduler configs set steps_offset 1). */
   public static final int STEPS_OFFSET = 1;
 
   private static final List<String> SCHEDULES = List.of("scaled_linear", "linear");
@@ -139,7 +139,7 @@ public final class NoiseSchedule {
   }
 
   /**
-   * DESIGN's timestep for noise level s: the first timestep img2img denoises from with
+   * docs/method.md's timestep for noise level s: the first timestep img2img denoises from with
    * {@value #INFERENCE_STEPS} DDIM steps, leading spacing and steps_offset {@value #STEPS_OFFSET},
    * i.e. t = 10 * floor(100 s) - 9, clamped to [0, trainTimesteps - 1].
    *

@@ -186,7 +186,7 @@ public final class Ops {
     return rows;
   }
 
-  /** The spatial mean of a [B, C, H, W] map: [B, C] (chained single-axis means; see PLATFORM-NOTES). */
+  /** The spatial mean of a [B, C, H, W] map: [B, C] (chained single-axis means; see docs/platform.md). */
   public static NDArray spatialMean(NDArray x) {
     return x.mean(new int[] {3}).mean(new int[] {2}); // [B, C, H, W] -> [B, C, H] -> [B, C]
   }

@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The Stable Diffusion feature model of DESIGN's "Diffusion feature protocol": for each image,
+ * The Stable Diffusion feature model of docs/method.md's "Diffusion feature protocol": for each image,
  * each noise level and each conditioning, the pooled output of each tapped UNet module.
  *
  * <p>Per image: the image is resized and center-cropped to the request's resolution; the VAE
@@ -37,7 +37,7 @@ import java.util.Set;
  */
 public final class StableDiffusionFeatureModel implements FeatureModel {
 
-  /** Resolution at which the model card states flattened layer lengths (DESIGN's default). */
+  /** Resolution at which the model card states flattened layer lengths (docs/method.md's default). */
   public static final int NOMINAL_RESOLUTION = 512;
 
   private final String modelId;

@@ -20,7 +20,7 @@ public final class Taps {
   private Taps() {}
 
   /**
-   * The nine layers of the seed paper (and DESIGN.md), shallow to deep to shallow: the second
+   * The nine layers of the seed paper (and docs/method.md), shallow to deep to shallow: the second
    * resnet of each down block (Down0..Down3), the mid block (Mid), and the second resnet of each
    * up block (Up0..Up3, deepest first as diffusers numbers them).
    */

@@ -41,7 +41,7 @@ public final class TinyPipeline {
   static final List<Integer> VAE_CHANNELS = List.of(8, 16, 16);
   static final int CROSS_DIM = 32;
 
-  /** Words the tokenizer is learned from: DESIGN's prompt template and common THINGS concepts. */
+  /** Words the tokenizer is learned from: docs/method.md's prompt template and common THINGS concepts. */
   private static final String CONCEPTS = """
       aardvark accordion acorn airplane alligator anchor ant apple apron armadillo axe backpack bagel
       ball balloon banana banjo barrel basket bat bathtub beachball bear beaver bed bee beetle bell

@@ -218,7 +218,7 @@ class FeaturesCommandTest {
         "--taps", "Mid", "--pool", "mean", "--out", out.toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
     try (SafetensorsFile ours = SafetensorsFile.open(out); SafetensorsFile ref = Fixtures.reference()) {
-      // DESIGN: 20% -> t = 191; x_t = sqrt(abar) z0 + sqrt(1 - abar) eps with eps the seed's diffusion draw
+      // docs/method.md: 20% -> t = 191; x_t = sqrt(abar) z0 + sqrt(1 - abar) eps with eps the seed's diffusion draw
       assertThat(ours.metadata()).containsEntry("timestep", "191").containsEntry("noise_level", "0.2");
       float[] z0 = ours.floats("vae.latents");
       float[] expectedZ0 = java.util.Arrays.copyOfRange(ref.floats("vae.latents"), z0.length, 2 * z0.length);

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The feature model on the built-in tiny pipeline: DESIGN's protocol checked against an
+ * The feature model on the built-in tiny pipeline: docs/method.md's protocol checked against an
  * independent wiring of the same components, and the work sharing (VAE once per image, text
  * encoder once per prompt, batching) checked through the model's counters.
  */

@@ -165,7 +165,7 @@ class TinySd2ParityTest {
   @Test
   void noiseLevelsMapToTimestepsAsDesignSays() {
     NoiseSchedule schedule = NoiseSchedule.fromConfig(pipeline.component("scheduler"));
-    // DESIGN: 1% -> 1, 5% -> 41, 20% -> 191, 90% -> 891, clamped to [0, 999]
+    // docs/method.md: 1% -> 1, 5% -> 41, 20% -> 191, 90% -> 891, clamped to [0, 999]
     assertThat(schedule.timestepFor(0.01)).isEqualTo(1);
     assertThat(schedule.timestepFor(0.05)).isEqualTo(41);
     assertThat(schedule.timestepFor(0.20)).isEqualTo(191);
