@@ -3,6 +3,7 @@ package io.alignstream.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.alignstream.common.ClusterConfig;
+import io.alignstream.common.ResidentMemory;
 import io.alignstream.common.serde.AvroSerde;
 import io.alignstream.extractor.ExtractorOptions;
 import io.alignstream.extractor.ExtractorService;
@@ -13,12 +14,9 @@ import io.alignstream.local.LocalCluster;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.ExtractionRequest;
 import io.alignstream.schema.LatentMode;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
@@ -96,7 +94,7 @@ public final class HostileBenchCommand implements Callable<Integer> {
           }
           if (done >= next || done >= records) {
             System.gc(); // heap figures after a collection, so that garbage does not look like a leak
-            long rss = rssMb();
+            long rss = ResidentMemory.mebibytes();
             firstRss = firstRss == 0 ? rss : firstRss;
             maxRss = Math.max(maxRss, rss);
             lastRss = rss;
@@ -183,19 +181,5 @@ public final class HostileBenchCommand implements Callable<Integer> {
 
   private static long heapUsedMb() {
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() >> 20;
-  }
-
-  /** VmRSS of this process in MB, from /proc (0 where there is no /proc). */
-  private static long rssMb() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmRSS:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", "")) >> 10;
-        }
-      }
-    } catch (IOException e) {
-      return 0;
-    }
-    return 0;
   }
 }

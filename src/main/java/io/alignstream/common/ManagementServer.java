@@ -14,11 +14,8 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -40,7 +37,6 @@ import org.slf4j.LoggerFactory;
 public final class ManagementServer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ManagementServer.class);
-  private static final Path PROC_STATUS = Path.of("/proc/self/status");
 
   /**
    * What {@code /health} and {@code /ready} report.
@@ -100,8 +96,8 @@ public final class ManagementServer implements AutoCloseable {
     new UptimeMetrics().bindTo(registry);
     JvmGcMetrics gc = new JvmGcMetrics();
     gc.bindTo(registry);
-    if (Files.isReadable(PROC_STATUS)) {
-      Gauge.builder("process.resident.memory", () -> residentBytes())
+    if (ResidentMemory.bytes().isPresent()) {
+      Gauge.builder("process.resident.memory", () -> (double) ResidentMemory.bytes().orElse(0))
           .description("Resident set size of the process (JVM heap, native and PyTorch memory), from /proc/self/status")
           .baseUnit("bytes").register(registry);
     }
@@ -164,20 +160,6 @@ public final class ManagementServer implements AutoCloseable {
     exchange.getResponseHeaders().set("Content-Type", type);
     exchange.sendResponseHeaders(status, body.length);
     exchange.getResponseBody().write(body);
-  }
-
-  /** VmRSS of /proc/self/status, in bytes (NaN when unreadable). */
-  static double residentBytes() {
-    try {
-      for (String line : Files.readAllLines(PROC_STATUS)) {
-        if (line.startsWith("VmRSS:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024.0;
-        }
-      }
-    } catch (IOException | UncheckedIOException | NumberFormatException e) {
-      LOG.debug("cannot read the resident set size: {}", e.toString());
-    }
-    return Double.NaN;
   }
 
   @Override

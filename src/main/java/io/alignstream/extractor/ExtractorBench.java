@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.alignstream.common.ResidentMemory;
 import io.alignstream.extractor.diffusion.ClipTokenizer;
 import io.alignstream.extractor.diffusion.ComponentFolder;
 import io.alignstream.extractor.diffusion.Kernels;
@@ -651,7 +652,7 @@ public final class ExtractorBench implements Callable<Integer> {
     private void sample(StableDiffusionFeatureModel fm, int done, double seconds, double rate) {
       Runtime rt = Runtime.getRuntime();
       long heap = (rt.totalMemory() - rt.freeMemory()) >> 20;
-      long rss = rssKb() >> 10;
+      long rss = ResidentMemory.mebibytes();
       ObjectNode r = JSON.createObjectNode();
       r.put("case", "memory-tiny-" + resolution);
       r.put("images", done);
@@ -669,20 +670,6 @@ public final class ExtractorBench implements Callable<Integer> {
       out.flush();
       err.printf("%8d %9.1f %9.1f %9d %10d %12d %10d %10d%n", done, seconds, rate, rss, heap, fm.liveArrays(),
           fm.vaeImagesEncoded(), fm.unetForwards());
-    }
-
-    /** VmRSS of this process in kB, from /proc (0 where there is no /proc). */
-    static long rssKb() {
-      try {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-          if (line.startsWith("VmRSS:")) {
-            return Long.parseLong(line.replaceAll("[^0-9]", ""));
-          }
-        }
-        return 0;
-      } catch (IOException e) {
-        return 0;
-      }
     }
   }
 }
