@@ -63,72 +63,86 @@ public record ScorerConfig(
 
   public ScorerConfig withApplicationId(String id) {
     return new ScorerConfig(id, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval,
-        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis, maxVectorDim);
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores,
+        ceiling, analysis, maxVectorDim);
   }
 
   public ScorerConfig withStateDir(Path dir) {
     return new ScorerConfig(applicationId, dir, httpHost, httpPort, advertisedHost, window, advance, emitInterval,
-        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis, maxVectorDim);
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores,
+        ceiling, analysis, maxVectorDim);
   }
 
   public ScorerConfig withHttpHost(String host) {
     return new ScorerConfig(applicationId, stateDir, host, httpPort, advertisedHost, window, advance, emitInterval,
-        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis, maxVectorDim);
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores,
+        ceiling, analysis, maxVectorDim);
   }
 
   public ScorerConfig withHttpPort(int port) {
     return new ScorerConfig(applicationId, stateDir, httpHost, port, advertisedHost, window, advance, emitInterval,
-        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis, maxVectorDim);
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores,
+        ceiling, analysis, maxVectorDim);
   }
 
   public ScorerConfig withAdvertisedHost(String host) {
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, host, window, advance, emitInterval,
-        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis, maxVectorDim);
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores,
+        ceiling, analysis, maxVectorDim);
   }
 
   public ScorerConfig withWindows(Duration size, Duration step) {
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, size, step, emitInterval,
-        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis, maxVectorDim);
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores,
+        ceiling, analysis, maxVectorDim);
   }
 
   public ScorerConfig withEmitInterval(Duration interval) {
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, interval,
-        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis, maxVectorDim);
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores,
+        ceiling, analysis, maxVectorDim);
   }
 
   public ScorerConfig withSimilarity(Similarity s) {
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval,
-        s, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis, maxVectorDim);
+        s, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores,
+        ceiling, analysis, maxVectorDim);
   }
 
   public ScorerConfig withStreamThreads(int threads) {
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval,
-        similarity, threads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis, maxVectorDim);
+        similarity, threads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores,
+        ceiling, analysis, maxVectorDim);
   }
 
   public ScorerConfig withTopicPartitions(int partitions) {
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval,
-        similarity, streamThreads, partitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, analysis, maxVectorDim);
+        similarity, streamThreads, partitions, replicationFactor, vectorCacheBytes, inMemoryStores,
+        ceiling, analysis, maxVectorDim);
   }
 
   public ScorerConfig withVectorCacheBytes(long bytes) {
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval,
-        similarity, streamThreads, topicPartitions, replicationFactor, bytes, inMemoryStores, ceiling, analysis, maxVectorDim);
+        similarity, streamThreads, topicPartitions, replicationFactor, bytes, inMemoryStores,
+        ceiling, analysis, maxVectorDim);
   }
 
   public ScorerConfig withInMemoryStores(boolean inMemory) {
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval,
-        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemory, ceiling, analysis, maxVectorDim);
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemory,
+        ceiling, analysis, maxVectorDim);
   }
 
   public ScorerConfig withCeiling(CeilingConfig config) {
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval,
-        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, config, analysis, maxVectorDim);
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores,
+        config, analysis, maxVectorDim);
   }
 
   public ScorerConfig withAnalysis(AnalysisConfig config) {
     return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance, emitInterval,
-        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores, ceiling, config, maxVectorDim);
+        similarity, streamThreads, topicPartitions, replicationFactor, vectorCacheBytes, inMemoryStores,
+        ceiling, config, maxVectorDim);
   }
 
   public ScorerConfig withMaxVectorDim(int dim) {
