@@ -56,6 +56,23 @@ def load_average():
         return -1.0
 
 
+def blas_library():
+    """The BLAS this process loaded: PyTorch's matmuls on Debian go through libblas.so.3, which the
+    alternatives system points at the reference BLAS unless OpenBLAS is installed; OpenBLAS's
+    libblas.so.3 in turn loads libopenblas.so.0 (pthread or OpenMP build, its own alternative)."""
+    found = []
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                path = line.split()[-1]
+                if "blas" in os.path.basename(path) and os.path.realpath(path) not in found:
+                    found.append(os.path.realpath(path))
+    except OSError:
+        pass
+    core = [p for p in found if "libopenblas" in os.path.basename(p)]
+    return (core or found or ["unknown"])[0]
+
+
 def round3(v):
     """Three significant digits, as `bench extractor` rounds."""
     return float(f"{v:.3g}") if v else v
@@ -130,6 +147,10 @@ def main():
     from diffusers import UNet2DConditionModel
 
     torch.set_num_threads(args.threads)
+    blas = blas_library()
+    if "/blas/" in blas:  # Debian's reference implementation: 60x slower matmuls than OpenBLAS here
+        print(f"warning: PyTorch's matmuls run on the reference BLAS ({blas}); install libopenblas0-openmp "
+              "for a fair peer (see the README)", file=sys.stderr)
     torch.manual_seed(args.seed)
     config_dir = args.config if os.path.isfile(os.path.join(args.config, "config.json")) \
         else os.path.join(args.config, "unet")
@@ -169,7 +190,7 @@ def main():
             # runs one forward in all, which is what a loaded CPU can afford at a 64x64 latent)
             seconds = time_case(args, forward)
             counter.remove()
-            report(args, seconds, counter.total // args.iterations, pooled, torch, diffusers)
+            report(args, seconds, counter.total // args.iterations, pooled, torch, diffusers, blas)
             return
         forward()  # the counting forward doubles as the first warm-up
         counter.remove()
@@ -177,9 +198,9 @@ def main():
             forward()
         if args.serve:
             for _ in sys.stdin:
-                report(args, time_case(args, forward), counter.total, pooled, torch, diffusers)
+                report(args, time_case(args, forward), counter.total, pooled, torch, diffusers, blas)
         else:
-            report(args, time_case(args, forward), counter.total, pooled, torch, diffusers)
+            report(args, time_case(args, forward), counter.total, pooled, torch, diffusers, blas)
 
 
 def time_case(args, forward):
@@ -190,7 +211,7 @@ def time_case(args, forward):
     return time.perf_counter() - start
 
 
-def report(args, seconds, flops, pooled, torch, diffusers):
+def report(args, seconds, flops, pooled, torch, diffusers, blas):
     if len(pooled) != 10:
         raise SystemExit(f"expected the nine paper taps and the output, recorded {sorted(pooled)}")
     b, n = args.batch, args.latent
@@ -214,6 +235,7 @@ def report(args, seconds, flops, pooled, torch, diffusers):
         "taps": len(pooled),
         "torch": torch.__version__,
         "diffusers": diffusers.__version__,
+        "blas": blas,
         "load_avg_1m": load_average(),
     }), flush=True)
 

@@ -103,8 +103,8 @@ public final class ExtractorBench implements Callable<Integer> {
 
   @Option(names = "--kernels", paramLabel = "SETTING",
       description = "UNet cases: time the forward with these kernel settings, alternating within each round "
-          + "(repeatable: fused, explicit, or a comma list of attention, group_norm, channels_last; default: the "
-          + "process setting -D" + Kernels.PROPERTY + ", else fused).")
+          + "(repeatable: explicit, or a comma list of attention, group_norm, gemm_conv, onednn_linear, channels_last, "
+          + "fused; default: the process setting -D" + Kernels.PROPERTY + ", else fused).")
   List<String> kernelSettings;
 
   @Option(names = "--compare",
@@ -120,6 +120,11 @@ public final class ExtractorBench implements Callable<Integer> {
       description = "The diffusers peer --compare starts, split on spaces (default: ${DEFAULT-VALUE}; it needs diffusers "
           + "and PyTorch importable, see the README).")
   String peerCommand;
+
+  @Option(names = "--profile", paramLabel = "DIR",
+      description = "UNet cases: after the timed rounds, run one more forward per kernel setting under libtorch's "
+          + "profiler, write its Chrome trace to DIR and print a \"profile\" line with the operators' self times.")
+  Path profileDir;
 
   @Option(names = "--memory-check",
       description = "Instead of the speed cases: run --images tiny-model images and sample RSS and live NDArrays.")
@@ -296,6 +301,15 @@ public final class ExtractorBench implements Callable<Integer> {
             bestPeer = Math.max(bestPeer, r.get("forwards_per_s").asDouble());
           }
         }
+        if (profileDir != null) {
+          for (Kernels kernels : settings) {
+            UNet variant = unet.using(kernels);
+            progress(name + " [" + kernels + "]: profiled forward");
+            emitProfile(name, kernels, ForwardProfile.of(
+                () -> variant.forward(latents, new float[] {500}, context, taps, Pooling.MEAN),
+                profileDir.resolve(name + "-" + kernels.toString().replace(',', '+') + ".trace.json")));
+          }
+        }
         if (peer != null) {
           for (Map.Entry<Kernels, Double> e : bestJava.entrySet()) {
             ObjectNode r = JSON.createObjectNode();
@@ -308,7 +322,7 @@ public final class ExtractorBench implements Callable<Integer> {
             r.put("java_ms_per_forward", round(1000 / e.getValue()));
             r.put("diffusers_ms_per_forward", round(1000 / bestPeer));
             r.put("speedup", round(e.getValue() / bestPeer));
-            emit(r);
+            emitWithoutTable(r);
           }
         }
         double rate = bestJava.get(settings.get(0)) * batch;
@@ -319,6 +333,25 @@ public final class ExtractorBench implements Callable<Integer> {
       }
     }
     return bestBatch;
+  }
+
+  /** A "profile" line: the trace's path and the operators that take the first 95% of the forward. */
+  private void emitProfile(String name, Kernels kernels, ForwardProfile profile) {
+    ObjectNode r = JSON.createObjectNode();
+    r.put("case", name);
+    r.put("profile", profile.trace().toString());
+    r.put("kernels", kernels.toString());
+    r.put("ms_in_operators", round(profile.totalMs()));
+    var operators = r.putArray("operators");
+    double covered = 0;
+    for (ForwardProfile.Operator op : profile.operators()) {
+      if (covered >= 0.95 * profile.totalMs()) {
+        break;
+      }
+      covered += op.selfMs();
+      operators.addObject().put("name", op.name()).put("self_ms", round(op.selfMs())).put("calls", op.calls());
+    }
+    emitWithoutTable(r);
   }
 
   /** The peer script's arguments for one UNet case, matching this run's settings. */
@@ -395,7 +428,7 @@ public final class ExtractorBench implements Callable<Integer> {
       NDArray x = m.ones(new Shape(1, 8, 1, 1));
       NDArray w = m.ones(new Shape(8));
       NDArray b = m.zeros(new Shape(8));
-      Kernels fused = Kernels.fused();
+      Kernels fused = Kernels.parse("fused,channels_last");
       double[] us = new double[3];
       for (int pass = 0; pass < 2; pass++) { // the first pass warms up
         us[0] = perCallMicros(calls, () -> x.add(x).close());

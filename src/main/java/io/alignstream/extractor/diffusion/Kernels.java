@@ -1,32 +1,57 @@
 package io.alignstream.extractor.diffusion;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Objects;
+import java.util.stream.Stream;
 
 /**
- * Which implementation the UNet and VAE blocks use for the operators that have a fused torch
- * kernel: the explicit DJL operators ({@link Ops}, always available, and the test oracle), or
- * the TorchScript ones of {@link TorchScriptKernels}. Each switch can be set on its own, so that
- * benchmarks measure what each one buys.
+ * Which implementation the UNet and VAE blocks use for the operators that have a faster torch
+ * route than the plain DJL operator: the explicit DJL operators ({@link Ops}, always available,
+ * and the test oracle), or the TorchScript ones of {@link TorchScriptKernels}. Each switch can be
+ * set on its own, so that benchmarks measure what each one buys.
  *
- * <p>Set for a process with {@code -Dalignstream.kernels=attention} (the default), {@code fused}
- * (all three), {@code explicit} (none), or a comma list of {@code attention}, {@code group_norm},
- * {@code channels_last}. The fused group norm is not the default: through the whole features
- * pipeline (VAE, then UNet at t = 0) it drifts to 1.3e-4 from the diffusers fixture, past the
- * 1e-4 parity tolerance, while SDPA alone stays within it (FeaturesCommandTest).
+ * <p>Set for a process with {@code -Dalignstream.kernels=fused} (the default: attention,
+ * group_norm, gemm_conv and onednn_linear), {@code explicit} (none), or a comma list of switch
+ * names and {@code fused}. Channels-last is not part of {@code fused}: on the CPU it made the SD
+ * 2.1 forward slower (+57% at a 32x32 latent, +5% at 64x64, best of three rounds: the
+ * transformers' token views then copy), and oneDNN's NHWC convolutions in the VAE moved the
+ * features pipeline at t = 0 by 1.3e-4 from the diffusers fixture, past the 1e-4 parity
+ * tolerance; it stays an option for GPUs, where NHWC is cuDNN's native layout (docs/platform.md).
  *
  * @param attention {@code torch.scaled_dot_product_attention} instead of matmul, softmax, matmul
  * @param groupNorm {@code torch.group_norm} (with the affine, and the SiLU that follows resnet
  *     norms) instead of a layer norm over a [B, G, *] view, a multiply and an add
+ * @param gemmConv on the CPU, convolutions with few output positions as im2col + GEMM
+ *     ({@code thnn_conv2d}) instead of oneDNN, which reorders the whole weight into its blocked
+ *     layout on every call (see {@link #GEMM_CONV_MAX_POSITIONS})
+ * @param onednnLinear on the CPU, linear layers through oneDNN ({@code mkldnn::_linear_pointwise})
+ *     instead of MKL's sgemm, which ran SD 2.1's linear shapes up to 40% slower on the AMD CPU of
+ *     docs/platform.md
  * @param channelsLast activations in NHWC memory order from the input on (convolutions, norms,
  *     resampling and additions keep it); needs {@code groupNorm}, since the explicit group norm's
  *     reshapes return to NCHW
  */
-public record Kernels(boolean attention, boolean groupNorm, boolean channelsLast) {
+public record Kernels(
+    boolean attention, boolean groupNorm, boolean gemmConv, boolean onednnLinear, boolean channelsLast) {
 
   /** System property choosing the process default. */
   public static final String PROPERTY = "alignstream.kernels";
+
+  /**
+   * Output positions (batch x height x width) up to which {@code gemm_conv} takes the GEMM route.
+   * A convolution's arithmetic per weight element is proportional to its output positions, so at
+   * few positions oneDNN's per-call weight reorder (a write of the whole weight; 118 MB for a
+   * 2560 -> 1280 3x3 convolution) outweighs the arithmetic. Measured on the 2-core AVX-512 CPU of
+   * docs/platform.md, SD 2.1 convolutions at batch 1: at 4x4 and 8x8 positions the GEMM route ran
+   * 1.5-3.7x faster (e.g. 2560 -> 1280 at 8x8: 55 -> 149 GFLOP/s), at 16x16 about as fast or
+   * faster (1280 -> 1280: 210 -> 193, 2560 -> 1280: 141 -> 188), at 32x32 and above oneDNN wins.
+   */
+  public static final int GEMM_CONV_MAX_POSITIONS = 256;
 
   public Kernels {
     if (channelsLast && !groupNorm) {
@@ -36,54 +61,91 @@ public record Kernels(boolean attention, boolean groupNorm, boolean channelsLast
   }
 
   public static Kernels explicit() {
-    return new Kernels(false, false, false);
+    return new Kernels(false, false, false, false, false);
   }
 
   public static Kernels fused() {
-    return new Kernels(true, true, true);
+    return new Kernels(true, true, true, true, false);
   }
 
-  /** The process default: {@value #PROPERTY}, else SDPA attention only (see the class comment). */
+  /** The process default: {@value #PROPERTY}, else {@link #fused}. */
   public static Kernels configured() {
-    return parse(System.getProperty(PROPERTY, "attention"));
+    return parse(System.getProperty(PROPERTY, "fused"));
   }
 
-  /** "fused", "explicit", or a comma list of attention, group_norm, channels_last. */
+  /** "explicit", or a comma list of attention, group_norm, gemm_conv, onednn_linear, channels_last, fused (the first four). */
   public static Kernels parse(String setting) {
     String s = setting.trim().toLowerCase(Locale.ROOT);
-    if (s.equals("fused")) {
-      return fused();
-    }
     if (s.equals("explicit")) {
       return explicit();
     }
     boolean attention = false;
     boolean groupNorm = false;
+    boolean gemmConv = false;
+    boolean onednnLinear = false;
     boolean channelsLast = false;
     for (String part : s.split(",")) {
       switch (part.trim()) {
         case "attention" -> attention = true;
         case "group_norm" -> groupNorm = true;
+        case "gemm_conv" -> gemmConv = true;
+        case "onednn_linear" -> onednnLinear = true;
         case "channels_last" -> channelsLast = true;
+        case "fused" -> attention = groupNorm = gemmConv = onednnLinear = true;
         default -> throw new IllegalArgumentException("unknown kernel '" + part.trim() + "' in " + PROPERTY + "='"
-            + setting + "'; use fused, explicit, or a comma list of attention, group_norm, channels_last");
+            + setting + "'; use explicit, or a comma list of attention, group_norm, gemm_conv, onednn_linear, "
+            + "channels_last, fused");
       }
     }
-    return new Kernels(attention, groupNorm, channelsLast);
+    return new Kernels(attention, groupNorm, gemmConv, onednnLinear, channelsLast);
   }
 
   /** The setting string {@link #parse} reads back. */
   @Override
   public String toString() {
-    if (equals(fused())) {
-      return "fused";
-    }
     if (equals(explicit())) {
       return "explicit";
     }
-    return String.join(",", Arrays.stream(new String[] {
-        attention ? "attention" : null, groupNorm ? "group_norm" : null, channelsLast ? "channels_last" : null})
-        .filter(java.util.Objects::nonNull).toList());
+    boolean all = attention && groupNorm && gemmConv && onednnLinear;
+    return String.join(",", Stream.of(all ? "fused" : null,
+        attention && !all ? "attention" : null, groupNorm && !all ? "group_norm" : null,
+        gemmConv && !all ? "gemm_conv" : null, onednnLinear && !all ? "onednn_linear" : null,
+        channelsLast ? "channels_last" : null)
+        .filter(Objects::nonNull).toList());
+  }
+
+  /**
+   * torch.nn.Linear on rows: y = x W^T + b.
+   *
+   * @param x [N, in]
+   * @param w [out, in]
+   * @param b [out], or null
+   * @return [N, out]
+   */
+  public NDArray linear(NDArray x, NDArray w, NDArray b) {
+    if (onednnLinear && !x.getDevice().isGpu()) {
+      return b == null ? TorchScriptKernels.call("linear_no_bias", x, w) : TorchScriptKernels.call("linear", x, w, b);
+    }
+    return Linear.linear(x, w, b).singletonOrThrow();
+  }
+
+  /**
+   * torch.nn.Conv2d with square stride and symmetric zero padding, dilation 1, one group.
+   *
+   * @param x [B, Cin, H, W]
+   * @param w [Cout, Cin, kh, kw]
+   * @param b [Cout], or null
+   * @return [B, Cout, H', W']
+   */
+  public NDArray conv2d(NDArray x, NDArray w, NDArray b, int stride, int padding) {
+    Shape in = x.getShape();
+    long outH = (in.get(2) + 2L * padding - w.getShape().get(2)) / stride + 1;
+    long outW = (in.get(3) + 2L * padding - w.getShape().get(3)) / stride + 1;
+    if (gemmConv && b != null && !x.getDevice().isGpu() && in.get(0) * outH * outW <= GEMM_CONV_MAX_POSITIONS) {
+      return TorchScriptKernels.call("conv2d_gemm", x, w, b, stride, padding);
+    }
+    return Conv2d.conv2d(x, w, b, new Shape(stride, stride), new Shape(padding, padding), new Shape(1, 1), 1)
+        .singletonOrThrow();
   }
 
   /** Multi-head attention, [B, Nq, h*d] queries against [B, Nk, h*d] keys and values; see {@link Ops#attention}. */

@@ -19,9 +19,11 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
- * Fused torch operators the DJL API does not expose (scaled_dot_product_attention, group_norm,
- * memory formats, nearest upsampling), reached through a TorchScript module that this class
- * writes in memory and libtorch compiles when it loads it: no Python, no C++, no file.
+ * Torch operators the DJL API does not expose (scaled_dot_product_attention, group_norm, the
+ * im2col convolution, oneDNN's linear, memory formats, nearest upsampling), reached through a
+ * TorchScript module that this class writes in memory and libtorch compiles when it loads it: no
+ * Python, no C++, no file. Registered operators are called as {@code ops.<namespace>.<name>}, the
+ * only spelling the serialized-code importer resolves.
  *
  * <p>A TorchScript archive is a zip of uncompressed entries under one top folder:
  * {@code code/__torch__.py} (the class source, which libtorch parses and compiles on load),
@@ -44,8 +46,9 @@ final class TorchScriptKernels {
   private static final String CLASS = "FusedKernels";
 
   /**
-   * The module source. Each method is one Java -> TorchScript call (about 5 us on CPU) that
-   * replaces several DJL operators (about 8 us each plus a pass over memory per operator).
+   * The module source. Each method is one Java -> TorchScript call (about 6 us on CPU) that
+   * replaces one or several DJL operators (about 2 us each, plus a pass over memory per operator)
+   * or reaches an operator DJL does not expose.
    */
   static final String SOURCE = String.join("\n",
       "class " + CLASS + "(Module):",
@@ -75,6 +78,17 @@ final class TorchScriptKernels {
       // [B, C, H, W] -> [B, H*W, C] token view of a transformer becomes free
       "  def channels_last(self: __torch__." + CLASS + ", x: Tensor) -> Tensor:",
       "    return x.contiguous(memory_format=2)", // c10::MemoryFormat::ChannelsLast: the importer knows no torch.channels_last
+      // im2col + GEMM (libtorch's slow_conv2d): reads the weight in place, where oneDNN would
+      // first reorder all of it (see Kernels.GEMM_CONV_MAX_POSITIONS)
+      "  def conv2d_gemm(self: __torch__." + CLASS
+          + ", x: Tensor, w: Tensor, b: Tensor, stride: int, padding: int) -> Tensor:",
+      "    return ops.aten.thnn_conv2d(x, w, [w.size(2), w.size(3)], b, [stride, stride], [padding, padding])",
+      // oneDNN's linear (reorders the weight per call like the convolution, but its AVX-512
+      // kernels beat the MKL sgemm libtorch otherwise calls on AMD: see Kernels.onednnLinear)
+      "  def linear(self: __torch__." + CLASS + ", x: Tensor, w: Tensor, b: Tensor) -> Tensor:",
+      "    return ops.mkldnn._linear_pointwise(x, w, b, \"none\", annotate(List[Optional[number]], []), \"\")",
+      "  def linear_no_bias(self: __torch__." + CLASS + ", x: Tensor, w: Tensor) -> Tensor:",
+      "    return ops.mkldnn._linear_pointwise(x, w, None, \"none\", annotate(List[Optional[number]], []), \"\")",
       "  def upsample_nearest_2x(self: __torch__." + CLASS + ", x: Tensor) -> Tensor:",
       "    return torch.upsample_nearest2d(x, None, [2.0, 2.0])",
       "  def pad_right_bottom(self: __torch__." + CLASS + ", x: Tensor) -> Tensor:",

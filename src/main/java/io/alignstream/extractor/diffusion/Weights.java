@@ -2,8 +2,6 @@ package io.alignstream.extractor.diffusion;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 
 /**
@@ -88,7 +86,14 @@ public final class Weights {
     long in = x.getShape().get(x.getShape().dimension() - 1);
     NDArray w = tensor(name + ".weight", -1, in); // [out, in]
     NDArray b = has(name + ".bias") ? tensor(name + ".bias", w.getShape().get(0)) : null; // [out]
-    return Linear.linear(x, w, b).singletonOrThrow(); // [..., in] -> [..., out]
+    if (x.getShape().dimension() == 2) {
+      return kernels.linear(x, w, b); // [N, in] -> [N, out]
+    }
+    // DJL's linear (libtorch's C++ functional linear) on more than two dimensions is a matmul and
+    // then a separate pass adding the bias; on the [N, in] view it is one addmm, and oneDNN's
+    // linear takes rows anyway
+    Shape outShape = x.getShape().slice(0, x.getShape().dimension() - 1).add(w.getShape().get(0));
+    return kernels.linear(x.reshape(-1, in), w, b).reshape(outShape); // [..., out]
   }
 
   /**
@@ -101,9 +106,7 @@ public final class Weights {
     long in = x.getShape().get(1);
     NDArray w = tensor(name + ".weight", -1, in, -1, -1); // [Cout, Cin, kh, kw]
     NDArray b = has(name + ".bias") ? tensor(name + ".bias", w.getShape().get(0)) : null; // [Cout]
-    return Conv2d.conv2d(
-            x, w, b, new Shape(stride, stride), new Shape(padding, padding), new Shape(1, 1), 1)
-        .singletonOrThrow(); // [B, Cin, H, W] -> [B, Cout, H', W']
+    return kernels.conv2d(x, w, b, stride, padding); // [B, Cin, H, W] -> [B, Cout, H', W']
   }
 
   /**

@@ -120,7 +120,7 @@ class TinySd2ParityTest {
   }
 
   @ParameterizedTest(name = "kernels {0}")
-  @ValueSource(strings = {"fused", "explicit"})
+  @ValueSource(strings = {"fused", "explicit", "fused,channels_last"})
   void vaePosteriorLatentsAndNoisyLatents(String kernels) throws Exception {
     try (VaeEncoder loaded = VaeEncoder.load(pipeline, Placement.cpu()); NDManager scope = manager.newSubManager()) {
       VaeEncoder vae = loaded.using(Kernels.parse(kernels));

@@ -60,7 +60,7 @@ class TorchScriptKernelsTest {
       NDArray x = rand(m, 2, 64, 6, 5);
       NDArray w = rand(m, 64);
       NDArray b = rand(m, 64);
-      Kernels fused = Kernels.fused();
+      Kernels fused = Kernels.parse("fused,channels_last");
       for (boolean silu : new boolean[] {false, true}) {
         float[] expected = Kernels.explicit().groupNorm(x, 32, w, b, 1e-6f, silu).toFloatArray();
         assertClose(fused.groupNorm(x, 32, w, b, 1e-6f, silu).toFloatArray(), expected);
@@ -74,21 +74,58 @@ class TorchScriptKernelsTest {
   void resamplingKeepsValuesInEitherLayout() {
     try (NDManager m = NDManager.newBaseManager()) {
       NDArray x = rand(m, 2, 3, 4, 5);
-      NDArray nhwc = Kernels.fused().layout(x);
+      Kernels channelsLast = Kernels.parse("fused,channels_last");
+      NDArray nhwc = channelsLast.layout(x);
       assertThat(nhwc.toFloatArray()).containsExactly(x.toFloatArray());
-      assertThat(Kernels.fused().upsample2x(nhwc).toFloatArray()).containsExactly(Ops.nearestUpsample2x(x).toFloatArray());
-      assertThat(Kernels.fused().padRightBottom(nhwc).toFloatArray()).containsExactly(Ops.padRightBottom(x).toFloatArray());
-      assertThat(Kernels.fused().upsample2x(nhwc).getShape()).isEqualTo(new Shape(2, 3, 8, 10));
+      assertThat(channelsLast.upsample2x(nhwc).toFloatArray()).containsExactly(Ops.nearestUpsample2x(x).toFloatArray());
+      assertThat(channelsLast.padRightBottom(nhwc).toFloatArray()).containsExactly(Ops.padRightBottom(x).toFloatArray());
+      assertThat(channelsLast.upsample2x(nhwc).getShape()).isEqualTo(new Shape(2, 3, 8, 10));
+    }
+  }
+
+  @Test
+  void gemmConvolutionMatchesOneDnnAroundTheThreshold() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      // {batch, in, out, side, kernel, stride, padding}: 3x3 at 4x4 and 8x8 (GEMM), the resnet
+      // shortcut's 1x1, a stride-2 downsampler, and 16x16 at batch 2 (512 positions: oneDNN)
+      int[][] cases = {{1, 24, 16, 4, 3, 1, 1}, {1, 16, 8, 8, 3, 1, 1}, {2, 16, 24, 8, 1, 1, 0},
+          {1, 16, 16, 16, 3, 2, 1}, {2, 8, 8, 16, 3, 1, 1}};
+      for (int[] c : cases) {
+        NDArray x = rand(m, c[0], c[1], c[3], c[3]);
+        NDArray w = rand(m, c[2], c[1], c[4], c[4]);
+        NDArray b = rand(m, c[2]);
+        NDArray gemm = Kernels.fused().conv2d(x, w, b, c[5], c[6]);
+        NDArray oneDnn = Kernels.explicit().conv2d(x, w, b, c[5], c[6]);
+        assertThat(gemm.getShape()).isEqualTo(oneDnn.getShape());
+        assertClose(gemm.toFloatArray(), oneDnn.toFloatArray());
+      }
+    }
+  }
+
+  @Test
+  void oneDnnLinearMatchesTheMklOne() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray x = rand(m, 77, 96);
+      NDArray w = rand(m, 160, 96);
+      NDArray b = rand(m, 160);
+      for (NDArray bias : new NDArray[] {b, null}) {
+        NDArray oneDnn = Kernels.fused().linear(x, w, bias);
+        NDArray mkl = Kernels.explicit().linear(x, w, bias);
+        assertThat(oneDnn.getShape()).isEqualTo(new Shape(77, 160));
+        assertClose(oneDnn.toFloatArray(), mkl.toFloatArray());
+      }
     }
   }
 
   @Test
   void settingsParseAndRejectUnknownNames() {
-    assertThat(Kernels.parse("fused")).isEqualTo(new Kernels(true, true, true));
-    assertThat(Kernels.parse("explicit")).isEqualTo(new Kernels(false, false, false));
-    assertThat(Kernels.parse("attention, group_norm")).isEqualTo(new Kernels(true, true, false));
+    assertThat(Kernels.parse("fused")).isEqualTo(new Kernels(true, true, true, true, false)).isEqualTo(Kernels.fused());
+    assertThat(Kernels.parse("explicit")).isEqualTo(new Kernels(false, false, false, false, false));
+    assertThat(Kernels.parse("attention, group_norm")).isEqualTo(new Kernels(true, true, false, false, false));
     assertThat(Kernels.parse(Kernels.parse("group_norm,channels_last").toString()))
-        .isEqualTo(new Kernels(false, true, true));
+        .isEqualTo(new Kernels(false, true, false, false, true));
+    assertThat(Kernels.parse("fused,channels_last")).hasToString("fused,channels_last");
+    assertThat(Kernels.parse("gemm_conv,onednn_linear")).hasToString("gemm_conv,onednn_linear");
     assertThatThrownBy(() -> Kernels.parse("attention,flash"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown kernel 'flash'");
     assertThatThrownBy(() -> Kernels.parse("channels_last"))

@@ -68,7 +68,7 @@ class UNetParityTest {
 
   /** Each timestep on both kernel paths: the fused TorchScript one and the explicit DJL operators. */
   static Stream<Arguments> timestepsAndKernels() {
-    return Stream.of(0, 500, 899).flatMap(t -> Stream.of(Arguments.of(t, "fused"), Arguments.of(t, "explicit")));
+    return Stream.of(0, 500, 899).flatMap(t -> Stream.of("fused", "explicit", "fused,channels_last").map(k -> Arguments.of(t, k)));
   }
 
   @ParameterizedTest(name = "t={0}, kernels {1}")

@@ -132,7 +132,7 @@ class WeightsOpsTest {
   }
 
   @ParameterizedTest(name = "kernels {0}")
-  @ValueSource(strings = {"explicit", "fused"})
+  @ValueSource(strings = {"explicit", "fused", "fused,channels_last"})
   void groupNormMatchesDefinition(String kernels) {
     int b = 2, c = 4, hw = 6, groups = 2;
     float[] x = rand(b * c * hw);
@@ -179,7 +179,7 @@ class WeightsOpsTest {
   }
 
   @ParameterizedTest(name = "kernels {0}")
-  @ValueSource(strings = {"explicit", "fused"})
+  @ValueSource(strings = {"explicit", "fused", "fused,channels_last"})
   void crossAttentionOverTwoHeads(String kernels) {
     int n = 3, mctx = 2, c = 4, cc = 3, heads = 2, d = 2;
     float[] x = rand(n * c), ctx = rand(mctx * cc);
