@@ -342,6 +342,7 @@ public final class ExtractorBench implements Callable<Integer> {
     r.put("profile", profile.trace().toString());
     r.put("kernels", kernels.toString());
     r.put("ms_in_operators", round(profile.totalMs()));
+    r.put("top_level_operators", profile.topLevelOperators());
     var operators = r.putArray("operators");
     double covered = 0;
     for (ForwardProfile.Operator op : profile.operators()) {

@@ -25,9 +25,13 @@ import java.util.Map;
  *
  * @param trace the Chrome trace file written
  * @param totalMs the summed self time of every operator (the forward's time inside libtorch)
+ * @param topLevelOperators operator calls no other operator made: what each call from Java into
+ *     libtorch starts (one for a DJL operator or a TorchScript method, a few where DJL's C++ side
+ *     composes operators, e.g. a transpose, a matmul and an add for a linear layer), the count
+ *     that per-operator dispatch costs scale with
  * @param operators operators by descending self time
  */
-record ForwardProfile(Path trace, double totalMs, List<Operator> operators) {
+record ForwardProfile(Path trace, double totalMs, int topLevelOperators, List<Operator> operators) {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -61,6 +65,7 @@ record ForwardProfile(Path trace, double totalMs, List<Operator> operators) {
       }
     }
     Map<String, double[]> totals = new HashMap<>(); // name -> {self us, calls}
+    int roots = 0;
     for (List<JsonNode> thread : byThread.values()) {
       // parents start first, and at equal starts the longer one encloses the shorter
       thread.sort(Comparator.<JsonNode>comparingDouble(e -> e.path("ts").asDouble())
@@ -75,7 +80,9 @@ record ForwardProfile(Path trace, double totalMs, List<Operator> operators) {
           open.pop();
         }
         self[i] = duration;
-        if (!open.isEmpty()) {
+        if (open.isEmpty()) {
+          roots++;
+        } else {
           self[(int) open.peek()[1]] -= duration;
         }
         open.push(new double[] {start + duration, i});
@@ -90,6 +97,6 @@ record ForwardProfile(Path trace, double totalMs, List<Operator> operators) {
         .map(e -> new Operator(e.getKey(), e.getValue()[0] / 1000, (int) e.getValue()[1]))
         .sorted(Comparator.comparingDouble(Operator::selfMs).reversed())
         .toList();
-    return new ForwardProfile(trace, operators.stream().mapToDouble(Operator::selfMs).sum(), operators);
+    return new ForwardProfile(trace, operators.stream().mapToDouble(Operator::selfMs).sum(), roots, operators);
   }
 }

@@ -35,6 +35,7 @@ class ForwardProfileTest {
         .containsExactly(0.045, 0.040, 0.030, 0.016, 0.015);
     assertThat(profile.operators().get(3).calls()).isEqualTo(2);
     assertThat(profile.totalMs()).isCloseTo(0.146, within(1e-12)); // 100 + 16 + 30 us: the roots
+    assertThat(profile.topLevelOperators()).isEqualTo(4); // conv2d, the two adds, and the other thread's mm
   }
 
   @Test
@@ -50,6 +51,7 @@ class ForwardProfileTest {
         assertThat(op.calls()).isEqualTo(1);
       });
       assertThat(profile.totalMs()).isPositive();
+      assertThat(profile.topLevelOperators()).isEqualTo(1);
     }
   }
 }

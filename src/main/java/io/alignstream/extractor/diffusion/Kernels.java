@@ -18,7 +18,7 @@ import java.util.stream.Stream;
  * <p>Set for a process with {@code -Dalignstream.kernels=fused} (the default: attention,
  * group_norm, gemm_conv and onednn_linear), {@code explicit} (none), or a comma list of switch
  * names and {@code fused}. Channels-last is not part of {@code fused}: on the CPU it made the SD
- * 2.1 forward slower (+57% at a 32x32 latent, +5% at 64x64, best of three rounds: the
+ * 2.1 forward slower (+32% at a 32x32 latent, +7% at 64x64, best of five rounds: the
  * transformers' token views then copy), and oneDNN's NHWC convolutions in the VAE moved the
  * features pipeline at t = 0 by 1.3e-4 from the diffusers fixture, past the 1e-4 parity
  * tolerance; it stays an option for GPUs, where NHWC is cuDNN's native layout (docs/platform.md).
@@ -115,12 +115,12 @@ public record Kernels(
   }
 
   /**
-   * torch.nn.Linear on rows: y = x W^T + b.
+   * torch.nn.Linear: y = x W^T + b.
    *
-   * @param x [N, in]
+   * @param x [..., in]
    * @param w [out, in]
    * @param b [out], or null
-   * @return [N, out]
+   * @return [..., out]
    */
   public NDArray linear(NDArray x, NDArray w, NDArray b) {
     if (onednnLinear && !x.getDevice().isGpu()) {

@@ -86,14 +86,7 @@ public final class Weights {
     long in = x.getShape().get(x.getShape().dimension() - 1);
     NDArray w = tensor(name + ".weight", -1, in); // [out, in]
     NDArray b = has(name + ".bias") ? tensor(name + ".bias", w.getShape().get(0)) : null; // [out]
-    if (x.getShape().dimension() == 2) {
-      return kernels.linear(x, w, b); // [N, in] -> [N, out]
-    }
-    // DJL's linear (libtorch's C++ functional linear) on more than two dimensions is a matmul and
-    // then a separate pass adding the bias; on the [N, in] view it is one addmm, and oneDNN's
-    // linear takes rows anyway
-    Shape outShape = x.getShape().slice(0, x.getShape().dimension() - 1).add(w.getShape().get(0));
-    return kernels.linear(x.reshape(-1, in), w, b).reshape(outShape); // [..., out]
+    return kernels.linear(x, w, b); // [..., in] -> [..., out]
   }
 
   /**
