@@ -70,22 +70,23 @@ record ForwardProfile(Path trace, double totalMs, int topLevelOperators, List<Op
       // parents start first, and at equal starts the longer one encloses the shorter
       thread.sort(Comparator.<JsonNode>comparingDouble(e -> e.path("ts").asDouble())
           .thenComparing(Comparator.<JsonNode>comparingDouble(e -> e.path("dur").asDouble()).reversed()));
-      Deque<double[]> open = new ArrayDeque<>(); // {end, index into self}
+      double[] end = new double[thread.size()];
       double[] self = new double[thread.size()];
+      Deque<Integer> open = new ArrayDeque<>(); // the events enclosing the current one, innermost first
       for (int i = 0; i < thread.size(); i++) {
-        JsonNode e = thread.get(i);
-        double start = e.path("ts").asDouble();
-        double duration = e.path("dur").asDouble();
-        while (!open.isEmpty() && open.peek()[0] <= start) {
+        double start = thread.get(i).path("ts").asDouble();
+        double duration = thread.get(i).path("dur").asDouble();
+        while (!open.isEmpty() && end[open.peek()] <= start) {
           open.pop();
         }
+        end[i] = start + duration;
         self[i] = duration;
         if (open.isEmpty()) {
           roots++;
         } else {
-          self[(int) open.peek()[1]] -= duration;
+          self[open.peek()] -= duration;
         }
-        open.push(new double[] {start + duration, i});
+        open.push(i);
       }
       for (int i = 0; i < thread.size(); i++) {
         double[] t = totals.computeIfAbsent(thread.get(i).path("name").asText(), k -> new double[2]);

@@ -42,6 +42,10 @@ public record Kernels(
   /** System property choosing the process default. */
   public static final String PROPERTY = "alignstream.kernels";
 
+  /** What {@link #parse} accepts, for help texts and errors. */
+  public static final String SETTINGS =
+      "explicit, or a comma list of attention, group_norm, gemm_conv, onednn_linear, channels_last, fused";
+
   /**
    * Output positions (batch x height x width) up to which {@code gemm_conv} takes the GEMM route.
    * A convolution's arithmetic per weight element is proportional to its output positions, so at
@@ -73,7 +77,7 @@ public record Kernels(
     return parse(System.getProperty(PROPERTY, "fused"));
   }
 
-  /** "explicit", or a comma list of attention, group_norm, gemm_conv, onednn_linear, channels_last, fused (the first four). */
+  /** One of {@link #SETTINGS}; {@code fused} stands for the first four switches. */
   public static Kernels parse(String setting) {
     String s = setting.trim().toLowerCase(Locale.ROOT);
     if (s.equals("explicit")) {
@@ -93,8 +97,7 @@ public record Kernels(
         case "channels_last" -> channelsLast = true;
         case "fused" -> attention = groupNorm = gemmConv = onednnLinear = true;
         default -> throw new IllegalArgumentException("unknown kernel '" + part.trim() + "' in " + PROPERTY + "='"
-            + setting + "'; use explicit, or a comma list of attention, group_norm, gemm_conv, onednn_linear, "
-            + "channels_last, fused");
+            + setting + "'; use " + SETTINGS);
       }
     }
     return new Kernels(attention, groupNorm, gemmConv, onednnLinear, channelsLast);
