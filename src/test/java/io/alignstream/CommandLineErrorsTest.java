@@ -21,15 +21,6 @@ class CommandLineErrorsTest {
     return new Run(code, err.toString());
   }
 
-  /** A command line run in-process, with stderr captured through picocli. */
-  private static Run runCommand(String... args) {
-    var cli = Alignstream.commandLine(args);
-    StringWriter err = new StringWriter();
-    cli.setErr(new PrintWriter(err, true));
-    cli.setOut(new PrintWriter(new StringWriter(), true));
-    return new Run(cli.execute(args), err.toString());
-  }
-
   @Test
   void aConfigThatIsADirectoryOrMissingIsOneErrorLine(@TempDir Path dir) {
     Run directory = run("produce", "requests", "--config", dir.toString());
@@ -45,33 +36,33 @@ class CommandLineErrorsTest {
   @Test
   void featuresAndBenchExtractorReportBadInputWithExitCodeTwo(@TempDir Path dir) throws Exception {
     Path page = Files.write(dir.resolve("page.png"), HostileInputs.htmlPage());
-    Run features = runCommand("features", "--model", "tiny", "--model-cache", dir.toString(), "--image",
+    CommandRun features = CommandRun.run("features", "--model", "tiny", "--model-cache", dir.toString(), "--image",
         page.toString(), "--timestep", "10", "--out", dir.resolve("out.safetensors").toString());
-    assertThat(features.exitCode()).isEqualTo(2);
+    assertThat(features.code()).isEqualTo(2);
     assertThat(features.err().strip()).startsWith("error: image " + page + " (54 bytes starting").contains(
         "is in no image format").doesNotContain("\n");
 
     Path png = Files.write(dir.resolve("image.png"), HostileInputs.solid(8, 0x102030, "png"));
-    Run timestep = runCommand("features", "--model", "tiny", "--model-cache", dir.toString(), "--image",
+    CommandRun timestep = CommandRun.run("features", "--model", "tiny", "--model-cache", dir.toString(), "--image",
         png.toString(), "--timestep", "1000", "--out", dir.resolve("out.safetensors").toString());
-    assertThat(timestep.exitCode()).isEqualTo(2);
+    assertThat(timestep.code()).isEqualTo(2);
     assertThat(timestep.err().strip()).isEqualTo("error: timestep 1000 is outside 0..999");
 
-    Run bench = runCommand("bench", "extractor", "--model", "nope");
-    assertThat(bench.exitCode()).isEqualTo(2);
+    CommandRun bench = CommandRun.run("bench", "extractor", "--model", "nope");
+    assertThat(bench.code()).isEqualTo(2);
     assertThat(bench.err().strip()).isEqualTo("error: --model must be tiny, sd21 or all, got 'nope'");
   }
 
   @Test
   void limitsOutOfRangeAreBadInputBeforeAnyClusterIsContacted() {
-    Run extract = runCommand("extract", "--model", "pixels", "--max-image-pixels", "0",
+    CommandRun extract = CommandRun.run("extract", "--model", "pixels", "--max-image-pixels", "0",
         "--bootstrap-servers", "127.0.0.1:1");
-    assertThat(extract.exitCode()).isEqualTo(2);
+    assertThat(extract.code()).isEqualTo(2);
     assertThat(extract.err().strip()).isEqualTo("error: --max-image-pixels must be >= 1, got 0");
 
-    Run produce = runCommand("produce", "requests", "--max-request-bytes", "100", "--bootstrap-servers",
+    CommandRun produce = CommandRun.run("produce", "requests", "--max-request-bytes", "100", "--bootstrap-servers",
         "127.0.0.1:1");
-    assertThat(produce.exitCode()).isEqualTo(2);
+    assertThat(produce.code()).isEqualTo(2);
     assertThat(produce.err().strip()).startsWith("error: --max-request-bytes must be in 65537..16777216");
   }
 }

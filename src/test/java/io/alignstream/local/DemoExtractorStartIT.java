@@ -2,9 +2,7 @@ package io.alignstream.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.alignstream.Alignstream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.alignstream.CommandRun;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,14 +14,10 @@ class DemoExtractorStartIT {
   void extractorsStartedBeforeAModelFailsToOpenAreClosed(@TempDir Path dir) {
     String missing = dir.resolve("no-such-model").toString();
     String[] args = {"demo", "--models", "pixels," + missing, "--http-port", "0", "--data-dir", dir.toString()};
-    var cli = Alignstream.commandLine(args);
-    StringWriter err = new StringWriter();
-    cli.setErr(new PrintWriter(err, true));
+    CommandRun demo = CommandRun.run(args);
 
-    int exit = cli.execute(args);
-
-    assertThat(exit).isEqualTo(2);
-    assertThat(err.toString()).startsWith("error: ").contains("no-such-model");
+    assertThat(demo.code()).isEqualTo(2);
+    assertThat(demo.err()).startsWith("error: ").contains("no-such-model");
     assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
         .noneMatch(name -> name.startsWith("extractor-pixels-demo-pixels-"));
   }

@@ -3,6 +3,7 @@ package io.alignstream.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.alignstream.Alignstream;
+import io.alignstream.CommandRun;
 import io.alignstream.common.ManagementEndpoint;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -121,11 +122,9 @@ class LocalCommandIT {
         new String[] {"--secured-listener", "TLS"}, new String[] {"--sasl-users", "users.txt"})) {
       String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(ports), java.util.Arrays.stream(options))
           .toArray(String[]::new);
-      CommandLine cli = Alignstream.commandLine(args);
-      StringWriter err = new StringWriter();
-      cli.setErr(new PrintWriter(err, true));
-      assertThat(cli.execute(args)).as(String.join(" ", args)).isEqualTo(CommandLine.ExitCode.USAGE);
-      assertThat(err.toString()).contains("--secured-listener");
+      CommandRun local = CommandRun.run(args);
+      assertThat(local.code()).as(String.join(" ", args)).isEqualTo(CommandLine.ExitCode.USAGE);
+      assertThat(local.err()).contains("--secured-listener");
     }
   }
 
@@ -133,14 +132,10 @@ class LocalCommandIT {
   void aTakenPortIsAClearErrorBeforeAnythingStarts() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
       String[] args = {"local", "--port", "0", "--registry-port", String.valueOf(taken.getLocalPort())};
-      CommandLine cli = Alignstream.commandLine(args);
-      StringWriter err = new StringWriter();
-      cli.setErr(new PrintWriter(err, true));
+      CommandRun local = CommandRun.run(args);
 
-      int exit = cli.execute(args);
-
-      assertThat(exit).isEqualTo(CommandLine.ExitCode.USAGE);
-      assertThat(err.toString()).contains("schema registry port " + taken.getLocalPort() + " on 127.0.0.1 is already in use",
+      assertThat(local.code()).isEqualTo(CommandLine.ExitCode.USAGE);
+      assertThat(local.err()).contains("schema registry port " + taken.getLocalPort() + " on 127.0.0.1 is already in use",
           "--registry-port");
     }
   }

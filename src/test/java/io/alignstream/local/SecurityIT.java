@@ -1,11 +1,12 @@
 package io.alignstream.local;
 
+import static io.alignstream.CommandRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import io.alignstream.Alignstream;
+import io.alignstream.CommandRun;
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.UserInfo;
 import io.alignstream.extractor.ExtractorOptions;
@@ -14,8 +15,6 @@ import io.alignstream.extractor.PixelBaseline;
 import io.alignstream.scorer.ScorerConfig;
 import io.alignstream.scorer.ScorerService;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -36,7 +35,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 
 /**
  * Security settings against a real broker and registry: a SASL_SSL listener (PLAIN and SCRAM
@@ -113,9 +111,10 @@ class SecurityIT {
   @Test
   void everyServiceRunsOverSaslSslWithScramOrPlainAndNothingPrintsASecret() throws Exception {
     Map<String, String> scram = clientSecurity("SCRAM-SHA-256", KAFKA_PASSWORD);
-    Result triplets = run(command(scram, "produce", "triplets", "--dataset", "synthetic", "--topic-prefix", "sec."));
+    CommandRun triplets =
+        run(command(scram, "produce", "triplets", "--dataset", "synthetic", "--topic-prefix", "sec."));
     assertThat(triplets.code()).as(triplets.err()).isZero();
-    Result requests = run(command(clientSecurity("PLAIN", KAFKA_PASSWORD), "produce", "requests", "--dataset",
+    CommandRun requests = run(command(clientSecurity("PLAIN", KAFKA_PASSWORD), "produce", "requests", "--dataset",
         "synthetic", "--resolution", "16", "--noise-levels", "0", "--conditionings", "none", "--topic-prefix", "sec."));
     assertThat(requests.code()).as(requests.err()).isZero();
     assertThat(requests.out()).contains("published 108 requests");
@@ -157,7 +156,7 @@ class SecurityIT {
   void aWrongPasswordIsRefusedByTheBrokerAndTheErrorDoesNotRepeatIt() {
     String wrong = "wrong-Pa55-grue";
     Map<String, String> security = clientSecurity("SCRAM-SHA-512", wrong);
-    Result result = run(command(security, "produce", "triplets", "--dataset", "synthetic", "--topic-prefix",
+    CommandRun result = run(command(security, "produce", "triplets", "--dataset", "synthetic", "--topic-prefix",
         "refused."));
     assertThat(result.code()).isNotZero();
     assertThat(result.err()).containsIgnoringCase("authentication").doesNotContain(wrong).doesNotContain(STORE_PASSWORD);
@@ -210,7 +209,7 @@ class SecurityIT {
         new String[] {"extract", "--help"}, new String[] {"produce", "requests", "--help"})) {
       List<String> args = new ArrayList<>(List.of(help));
       args.addAll(List.of("--config", config.toString()));
-      Result result = run(args.toArray(String[]::new));
+      CommandRun result = run(args.toArray(String[]::new));
       assertThat(result.code()).as(String.join(" ", help)).isZero();
       for (String secret : SECRETS) {
         assertThat(result.out() + result.err()).as(String.join(" ", help)).doesNotContain(secret);
@@ -222,17 +221,6 @@ class SecurityIT {
     return logs.list.stream().map(e -> e.getFormattedMessage()
             + (e.getThrowableProxy() == null ? "" : " " + e.getThrowableProxy().getMessage()))
         .collect(Collectors.joining("\n"));
-  }
-
-  private record Result(int code, String out, String err) {}
-
-  private static Result run(String... args) {
-    CommandLine cli = Alignstream.commandLine(args);
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    return new Result(cli.execute(args), out.toString(), err.toString());
   }
 
   private static void keytool(String... args) throws IOException, InterruptedException {

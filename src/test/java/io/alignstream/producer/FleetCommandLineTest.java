@@ -1,9 +1,9 @@
 package io.alignstream.producer;
 
-import static io.alignstream.producer.ProduceCommandLineTest.run;
+import static io.alignstream.CommandRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.alignstream.producer.ProduceCommandLineTest.Result;
+import io.alignstream.CommandRun;
 import org.junit.jupiter.api.Test;
 
 /** `produce model` and `extract --fleet` on the command line, without a cluster: help and bad input. */
@@ -15,7 +15,7 @@ class FleetCommandLineTest {
 
   @Test
   void helpNamesTheFleetOptions() {
-    Result produce = run("produce", "model", "--help");
+    CommandRun produce = run("produce", "model", "--help");
     assertThat(produce.code()).isZero();
     assertThat(produce.out()).contains("Usage: alignstream produce model").contains("--model=MODEL")
         .contains("--noise-levels").contains("--requested-by").contains("no-op");
@@ -24,23 +24,23 @@ class FleetCommandLineTest {
 
   @Test
   void badInputExitsWithTwoAndOneClearLineBeforeContactingTheCluster() {
-    Result noise = run(concat("produce", "model", "--model", "tiny", "--noise-levels", "0.2,1.2"));
+    CommandRun noise = run(concat("produce", "model", "--model", "tiny", "--noise-levels", "0.2,1.2"));
     assertThat(noise.code()).isEqualTo(2);
     assertThat(noise.err().strip()).isEqualTo("error: noise level 1.2 of the model request for tiny is outside [0, 1]");
 
-    Result id = run(concat("produce", "model", "--model", "tiny", "--model-id", "a|b"));
+    CommandRun id = run(concat("produce", "model", "--model", "tiny", "--model-id", "a|b"));
     assertThat(id.code()).isEqualTo(2);
     assertThat(id.err()).contains("model id 'a|b' must be non-empty and must not contain '|'");
 
-    Result neither = run(concat("extract"));
+    CommandRun neither = run(concat("extract"));
     assertThat(neither.code()).isEqualTo(2);
     assertThat(neither.err().strip()).isEqualTo("error: give either --model MODEL or --fleet");
-    Result both = run(concat("extract", "--model", "pixels", "--fleet"));
+    CommandRun both = run(concat("extract", "--model", "pixels", "--fleet"));
     assertThat(both.code()).isEqualTo(2);
     assertThat(both.err().strip()).isEqualTo("error: give either --model MODEL or --fleet");
     // The defaults file names a model; a fleet instance started with it gets past that check (and then
     // fails on the unreachable cluster with exit code 1, not on its arguments).
-    Result fromFile = run(concat("extract", "--fleet", "--config", "extractor/extractor.properties",
+    CommandRun fromFile = run(concat("extract", "--fleet", "--config", "extractor/extractor.properties",
         "--partitions", "1", "-X", "request.timeout.ms=1000", "-X", "default.api.timeout.ms=1000"));
     assertThat(fromFile.err()).doesNotContain("give either").startsWith("error: cannot create the pipeline topics");
     assertThat(fromFile.code()).isEqualTo(1);

@@ -1,7 +1,9 @@
 package io.alignstream.producer;
 
+import static io.alignstream.CommandRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.alignstream.CommandRun;
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.Topics;
 import io.alignstream.common.registry.SchemaRegistries;
@@ -60,7 +62,7 @@ class ProduceCommandIT {
   @Test
   void syntheticRequestsAndTripletsArriveAsGenerated() throws Exception {
     String prefix = "synthetic.";
-    ProduceCommandLineTest.Result requests = produce(prefix, "requests", "--dataset", "synthetic",
+    CommandRun requests = produce(prefix, "requests", "--dataset", "synthetic",
         "--noise-levels", "0.5,0", "--conditionings", "text,none", "--seed", "3", "--resolution", "256",
         "--latent", "mean");
     assertThat(requests.code()).as(requests.err()).isZero();
@@ -97,7 +99,7 @@ class ProduceCommandIT {
     }
     assertThat(items).isEqualTo(expected.keySet());
 
-    ProduceCommandLineTest.Result triplets = produce(prefix, "triplets", "--dataset", "synthetic");
+    CommandRun triplets = produce(prefix, "triplets", "--dataset", "synthetic");
     assertThat(triplets.code()).as(triplets.err()).isZero();
     List<ConsumerRecord<String, TripletJudgment>> judgments = read(prefix, Topics::triplets, TripletJudgment.class);
     assertThat(judgments).hasSize(spec.singleTriplets() + spec.repeatedTriplets() * spec.repeatsPerTriplet());
@@ -128,7 +130,7 @@ class ProduceCommandIT {
     Files.writeString(images.resolve("abacus/abacus_01b.jpg"), "not really a jpeg");
 
     String prefix = "layout.";
-    ProduceCommandLineTest.Result result = produce(prefix, "requests", "--dataset", "things",
+    CommandRun result = produce(prefix, "requests", "--dataset", "things",
         "--things-dir", dir.toString(), "--concepts", concepts.toString(), "--noise-levels", "0.2",
         "--conditionings", "none");
     assertThat(result.code()).as(result.err()).isZero();
@@ -167,7 +169,7 @@ class ProduceCommandIT {
           .forEach(p -> expected.put(p.getFileName().toString(), p));
     }
     String prefix = "emoji.";
-    ProduceCommandLineTest.Result result = produce(prefix, "requests", "--dataset", "things", "--things-dir",
+    CommandRun result = produce(prefix, "requests", "--dataset", "things", "--things-dir",
         emoji.toString(), "--concepts", SharedData.concepts().toString(), "--conditionings", "text");
     assertThat(result.code()).as(result.err()).isZero();
 
@@ -188,7 +190,7 @@ class ProduceCommandIT {
     List<String> ids = Files.readAllLines(SharedData.uniqueIds());
     List<String> lines = Files.readAllLines(SharedData.testTriplets());
     String prefix = "things.";
-    ProduceCommandLineTest.Result result = produce(prefix, "triplets", "--file", SharedData.testTriplets().toString(),
+    CommandRun result = produce(prefix, "triplets", "--file", SharedData.testTriplets().toString(),
         "--concepts", SharedData.concepts().toString());
     assertThat(result.code()).as(result.err()).isZero();
 
@@ -231,7 +233,7 @@ class ProduceCommandIT {
         .count();
 
     String prefix = "restricted.";
-    ProduceCommandLineTest.Result result = produce(prefix, "triplets", "--file", SharedData.testTriplets().toString(),
+    CommandRun result = produce(prefix, "triplets", "--file", SharedData.testTriplets().toString(),
         "--concepts", SharedData.concepts().toString(), "--only-with-images", SharedData.emojiImages().toString(),
         "--dataset-name", "things-emoji");
     assertThat(result.code()).as(result.err()).isZero();
@@ -249,7 +251,7 @@ class ProduceCommandIT {
     List<String> tsv = Files.readAllLines(SharedData.viceTsv());
     Path npy = SharedData.viceNpy();
     String prefix = "vice.";
-    ProduceCommandLineTest.Result result = produce(prefix, "embeddings", "--model-id", "vice", "--layer", "embedding",
+    CommandRun result = produce(prefix, "embeddings", "--model-id", "vice", "--layer", "embedding",
         "--file", npy.toString(), "--concepts", SharedData.concepts().toString());
     assertThat(result.code()).as(result.err()).isZero();
     assertThat(result.out()).contains("published " + ids.size() + " embeddings of 42 dimensions to vice.embeddings");
@@ -284,7 +286,7 @@ class ProduceCommandIT {
     Path concepts = Files.writeString(dir.resolve("c.txt"), "a\nb\nc\nd\n");
     Path file = Files.writeString(dir.resolve("t.txt"), "0 1 2\n1 2 3\n0 1\n");
     String prefix = "malformed.";
-    ProduceCommandLineTest.Result result = produce(prefix, "triplets", "--file", file.toString(), "--concepts",
+    CommandRun result = produce(prefix, "triplets", "--file", file.toString(), "--concepts",
         concepts.toString());
     assertThat(result.code()).isEqualTo(2);
     assertThat(result.err()).contains(file + ":3: 2 columns where format ijk has 3");
@@ -298,7 +300,7 @@ class ProduceCommandIT {
     Path config = Files.writeString(dir.resolve("producer.properties"),
         "noise.levels=0.3\nconditionings=text\nlimit=5\nresolution=768\n");
     String prefix = "configured.";
-    ProduceCommandLineTest.Result result = produce(prefix, "requests", "--config", config.toString());
+    CommandRun result = produce(prefix, "requests", "--config", config.toString());
     assertThat(result.code()).as(result.err()).isZero();
     List<ConsumerRecord<String, ExtractionRequest>> records = read(prefix, Topics::requests, ExtractionRequest.class);
     assertThat(records).hasSize(5);
@@ -319,16 +321,16 @@ class ProduceCommandIT {
     String[] args = {"requests", "--dataset", "things", "--things-dir", folder.toString(), "--concepts",
         concepts.toString(), "--noise-levels", "0.2", "--conditionings", "none"};
 
-    ProduceCommandLineTest.Result first = produce(prefix, args);
+    CommandRun first = produce(prefix, args);
     assertThat(first.out()).as(first.err()).contains("published 2 requests");
-    ProduceCommandLineTest.Result again = produce(prefix, args);
+    CommandRun again = produce(prefix, args);
     assertThat(again.code()).isZero();
     assertThat(again.out()).contains("published 0 requests").contains("skipped 2 requests already on again.requests");
     assertThat(read(prefix, Topics::requests, ExtractionRequest.class)).hasSize(2);
 
     // A changed image under the same key is sent again; the unchanged one is not.
     Path changed = writeJpeg(folder.resolve("bee.jpg"), 0x123456);
-    ProduceCommandLineTest.Result afterChange = produce(prefix, args);
+    CommandRun afterChange = produce(prefix, args);
     assertThat(afterChange.out()).contains("published 1 requests").contains("skipped 1 requests");
     List<ConsumerRecord<String, ExtractionRequest>> records = read(prefix, Topics::requests, ExtractionRequest.class);
     assertThat(records).hasSize(3);
@@ -337,17 +339,17 @@ class ProduceCommandIT {
 
     List<String> forced = new ArrayList<>(List.of(args));
     forced.add("--force");
-    ProduceCommandLineTest.Result force = produce(prefix, forced.toArray(String[]::new));
+    CommandRun force = produce(prefix, forced.toArray(String[]::new));
     assertThat(force.out()).contains("published 2 requests").doesNotContain("skipped");
     assertThat(read(prefix, Topics::requests, ExtractionRequest.class)).hasSize(5);
   }
 
-  private static ProduceCommandLineTest.Result produce(String prefix, String... args) {
+  private static CommandRun produce(String prefix, String... args) {
     List<String> all = new ArrayList<>(List.of("produce"));
     all.addAll(List.of(args));
     all.addAll(List.of("--bootstrap-servers", SharedTestBroker.bootstrapServers(), "--schema-registry-url", registryUrl(),
         "--topic-prefix", prefix, "--partitions", "3"));
-    return ProduceCommandLineTest.run(all.toArray(String[]::new));
+    return run(all.toArray(String[]::new));
   }
 
   private static ClusterConfig cluster(String prefix) {

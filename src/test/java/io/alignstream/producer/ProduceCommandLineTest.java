@@ -1,11 +1,11 @@
 package io.alignstream.producer;
 
+import static io.alignstream.CommandRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.alignstream.Alignstream;
+import io.alignstream.CommandRun;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -24,12 +24,12 @@ class ProduceCommandLineTest {
   @Test
   void everySubcommandHasHelp() {
     for (String sub : new String[] {"requests", "triplets", "embeddings"}) {
-      Result result = run("produce", sub, "--help");
-      assertThat(result.code).isZero();
-      assertThat(result.out).contains("Usage: alignstream produce " + sub).contains("--bootstrap-servers");
+      CommandRun result = run("produce", sub, "--help");
+      assertThat(result.code()).isZero();
+      assertThat(result.out()).contains("Usage: alignstream produce " + sub).contains("--bootstrap-servers");
     }
-    assertThat(run("produce", "triplets", "--help").out).contains("--format").contains("--only-with-images");
-    assertThat(run("produce", "embeddings", "--help").out).contains("--model-id").contains("HDF5");
+    assertThat(run("produce", "triplets", "--help").out()).contains("--format").contains("--only-with-images");
+    assertThat(run("produce", "embeddings", "--help").out()).contains("--model-id").contains("HDF5");
   }
 
   @Test
@@ -57,50 +57,38 @@ class ProduceCommandLineTest {
     // An unreachable cluster: had the command tried to connect, it would hang or fail differently.
     String[] cluster = {"--bootstrap-servers", "127.0.0.1:1", "--schema-registry-url", "mock://none"};
 
-    Result bad = run(concat(new String[] {"produce", "triplets", "--file", triplets.toString(), "--concepts",
+    CommandRun bad = run(concat(new String[] {"produce", "triplets", "--file", triplets.toString(), "--concepts",
         concepts.toString()}, cluster));
-    assertThat(bad.code).isEqualTo(2);
-    assertThat(bad.err.strip()).startsWith("error: " + triplets + ":2: concept index 9 in column 3 is outside 0..3");
+    assertThat(bad.code()).isEqualTo(2);
+    assertThat(bad.err().strip()).startsWith("error: " + triplets + ":2: concept index 9 in column 3 is outside 0..3");
 
-    Result missing = run(concat(new String[] {"produce", "triplets", "--concepts", concepts.toString()}, cluster));
-    assertThat(missing.code).isEqualTo(2);
-    assertThat(missing.err).contains("need --file FILE and --concepts FILE");
+    CommandRun missing = run(concat(new String[] {"produce", "triplets", "--concepts", concepts.toString()}, cluster));
+    assertThat(missing.code()).isEqualTo(2);
+    assertThat(missing.err()).contains("need --file FILE and --concepts FILE");
 
-    Result noDir = run(concat(new String[] {"produce", "requests", "--dataset", "things"}, cluster));
-    assertThat(noDir.code).isEqualTo(2);
-    assertThat(noDir.err).contains("--dataset things needs --things-dir DIR and --concepts FILE");
+    CommandRun noDir = run(concat(new String[] {"produce", "requests", "--dataset", "things"}, cluster));
+    assertThat(noDir.code()).isEqualTo(2);
+    assertThat(noDir.err()).contains("--dataset things needs --things-dir DIR and --concepts FILE");
 
-    Result badNoise = run(concat(new String[] {"produce", "requests", "--noise-levels", "0.1,2"}, cluster));
-    assertThat(badNoise.code).isEqualTo(2);
-    assertThat(badNoise.err).contains("noise level 2.0 is outside [0, 1]");
+    CommandRun badNoise = run(concat(new String[] {"produce", "requests", "--noise-levels", "0.1,2"}, cluster));
+    assertThat(badNoise.code()).isEqualTo(2);
+    assertThat(badNoise.err()).contains("noise level 2.0 is outside [0, 1]");
 
     Path h5 = Files.write(dir.resolve("f.h5"), new byte[] {1});
-    Result hdf5 = run(concat(new String[] {"produce", "embeddings", "--model-id", "m", "--layer", "l", "--file",
+    CommandRun hdf5 = run(concat(new String[] {"produce", "embeddings", "--model-id", "m", "--layer", "l", "--file",
         h5.toString(), "--concepts", concepts.toString(), "--dataset-path", "model/layer/features"}, cluster));
-    assertThat(hdf5.code).isEqualTo(2);
-    assertThat(hdf5.err).contains(h5 + ": cannot read HDF5 dataset 'model/layer/features'");
+    assertThat(hdf5.code()).isEqualTo(2);
+    assertThat(hdf5.err()).contains(h5 + ": cannot read HDF5 dataset 'model/layer/features'");
 
     Path rows = Files.writeString(dir.resolve("f.tsv"), "1 2\n3 4\n");
-    Result rowCount = run(concat(new String[] {"produce", "embeddings", "--model-id", "m", "--layer", "l", "--file",
+    CommandRun rowCount = run(concat(new String[] {"produce", "embeddings", "--model-id", "m", "--layer", "l", "--file",
         rows.toString(), "--concepts", concepts.toString()}, cluster));
-    assertThat(rowCount.code).isEqualTo(2);
-    assertThat(rowCount.err).contains("2 rows of features but the concept list " + concepts + " has 4 concepts");
+    assertThat(rowCount.code()).isEqualTo(2);
+    assertThat(rowCount.err()).contains("2 rows of features but the concept list " + concepts + " has 4 concepts");
 
-    Result format = run(concat(new String[] {"produce", "triplets", "--format", "xyz"}, cluster));
-    assertThat(format.code).isEqualTo(2);
-    assertThat(format.err).contains("use auto, ijk or ijk-choice-subject");
-  }
-
-  record Result(int code, String out, String err) {}
-
-  static Result run(String... args) {
-    CommandLine cli = Alignstream.commandLine(args);
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int code = cli.execute(args);
-    return new Result(code, out.toString(), err.toString());
+    CommandRun format = run(concat(new String[] {"produce", "triplets", "--format", "xyz"}, cluster));
+    assertThat(format.code()).isEqualTo(2);
+    assertThat(format.err()).contains("use auto, ijk or ijk-choice-subject");
   }
 
   static String[] concat(String[] a, String[] b) {

@@ -3,9 +3,7 @@ package io.alignstream.extractor.diffusion;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.alignstream.Alignstream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.alignstream.CommandRun;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -40,18 +38,10 @@ class FeaturesCommandTest {
   }
 
   /** The command's result: exit code, what it printed to stderr. */
-  private record Run(int exitCode, String err) {}
-
-  private static Run features(String... args) {
+  private static CommandRun features(String... args) {
     List<String> all = new ArrayList<>(List.of("features"));
     all.addAll(List.of(args));
-    String[] argv = all.toArray(String[]::new);
-    var cli = Alignstream.commandLine(argv);
-    StringWriter err = new StringWriter();
-    cli.setErr(new PrintWriter(err, true));
-    cli.setOut(new PrintWriter(new StringWriter(), true));
-    int code = cli.execute(argv);
-    return new Run(code, err.toString());
+    return CommandRun.run(all.toArray(String[]::new));
   }
 
   private static List<String> referenceArgs(Path fixtures, Path out, int t, String pool) {
@@ -102,8 +92,8 @@ class FeaturesCommandTest {
   void everyWrittenMapMatchesDiffusers(int timestep, @TempDir Path tmp) throws Exception {
     Path fixtures = Fixtures.dir();
     Path out = tmp.resolve("features.safetensors");
-    Run run = features(referenceArgs(fixtures, out, timestep, "none").toArray(String[]::new));
-    assertThat(run.exitCode()).as(run.err()).isZero();
+    CommandRun run = features(referenceArgs(fixtures, out, timestep, "none").toArray(String[]::new));
+    assertThat(run.code()).as(run.err()).isZero();
 
     String t = String.format("t%03d", timestep);
     try (SafetensorsFile ours = SafetensorsFile.open(out); SafetensorsFile ref = Fixtures.reference()) {
@@ -138,8 +128,8 @@ class FeaturesCommandTest {
     List<String> args = new ArrayList<>(referenceArgs(fixtures, out, 500, "none"));
     args.set(1, fixtures.resolve("tiny-sd2-ldm.safetensors").toString());
     args.addAll(List.of("--pipeline-config", SingleFileCheckpointTest.weightlessCopy(tmp).toString()));
-    Run run = features(args.toArray(String[]::new));
-    assertThat(run.exitCode()).as(run.err()).isZero();
+    CommandRun run = features(args.toArray(String[]::new));
+    assertThat(run.code()).as(run.err()).isZero();
     try (SafetensorsFile ours = SafetensorsFile.open(out); SafetensorsFile ref = Fixtures.reference()) {
       UNetConfig config = UNetConfig.from(PipelineFolder.open(fixtures.resolve("tiny-sd2")).component("unet"));
       assertThat(ours.names()).hasSize(3 + Taps.all(config).size()); // latents, text, noisy latents, every module
@@ -155,8 +145,8 @@ class FeaturesCommandTest {
   void spatialMeansMatchDiffusers(@TempDir Path tmp) {
     Path fixtures = Fixtures.dir();
     Path out = tmp.resolve("means.safetensors");
-    Run run = features(referenceArgs(fixtures, out, 500, "mean").toArray(String[]::new));
-    assertThat(run.exitCode()).as(run.err()).isZero();
+    CommandRun run = features(referenceArgs(fixtures, out, 500, "mean").toArray(String[]::new));
+    assertThat(run.code()).as(run.err()).isZero();
     try (SafetensorsFile ours = SafetensorsFile.open(out); SafetensorsFile ref = Fixtures.reference()) {
       List<String> unet = ours.names().stream().filter(n -> n.startsWith("unet.")).toList();
       assertThat(unet).isNotEmpty().allSatisfy(n -> assertThat(n).endsWith(".spatial_mean"));
@@ -173,38 +163,38 @@ class FeaturesCommandTest {
     String image = fixtures.resolve("input_image_0.png").toString();
     String out = tmp.resolve("x.safetensors").toString();
 
-    Run unknownTap = features("--model", pipeline, "--image", image, "--timestep", "500", "--taps",
+    CommandRun unknownTap = features("--model", pipeline, "--image", image, "--timestep", "500", "--taps",
         "down_blocks.9.resnets.0", "--out", out);
-    assertThat(unknownTap.exitCode()).isEqualTo(2);
+    assertThat(unknownTap.code()).isEqualTo(2);
     assertThat(unknownTap.err()).startsWith("error: ");
     assertThat(unknownTap.err()).contains("unknown tap 'down_blocks.9.resnets.0'").contains("valid:");
 
-    Run missingImage = features("--model", pipeline, "--image", tmp.resolve("nope.png").toString(), "--timestep",
+    CommandRun missingImage = features("--model", pipeline, "--image", tmp.resolve("nope.png").toString(), "--timestep",
         "500", "--out", out);
-    assertThat(missingImage.exitCode()).isEqualTo(2);
+    assertThat(missingImage.code()).isEqualTo(2);
     assertThat(missingImage.err()).startsWith("error: ");
     assertThat(missingImage.err()).contains("image not found").contains("nope.png");
 
-    Run unreadable = features("--model", pipeline, "--image", fixtures.resolve("tiny-sd2-reference.json").toString(),
-        "--timestep", "500", "--out", out);
-    assertThat(unreadable.exitCode()).isEqualTo(2);
+    CommandRun unreadable = features("--model", pipeline, "--image",
+        fixtures.resolve("tiny-sd2-reference.json").toString(), "--timestep", "500", "--out", out);
+    assertThat(unreadable.code()).isEqualTo(2);
     assertThat(unreadable.err()).startsWith("error: ");
     assertThat(unreadable.err()).contains("tiny-sd2-reference.json").contains("is in no image format");
 
     // the reference's pixels [2, 3, 64, 64] are not noise for one image's [1, 4, 16, 16] latent
-    Run wrongNoise = features("--model", pipeline, "--image", image, "--timestep", "500", "--noise",
+    CommandRun wrongNoise = features("--model", pipeline, "--image", image, "--timestep", "500", "--noise",
         fixtures.resolve("tiny-sd2-reference.safetensors") + ":image.pixels", "--out", out);
-    assertThat(wrongNoise.exitCode()).isEqualTo(2);
+    assertThat(wrongNoise.code()).isEqualTo(2);
     assertThat(wrongNoise.err()).startsWith("error: ");
     assertThat(wrongNoise.err()).contains("has shape [2, 3, 64, 64]").contains("expected [1, 4, 16, 16]");
 
-    Run both = features("--model", pipeline, "--image", image, "--timestep", "500", "--noise-level", "0.5",
+    CommandRun both = features("--model", pipeline, "--image", image, "--timestep", "500", "--noise-level", "0.5",
         "--out", out);
-    assertThat(both.exitCode()).isNotZero();
+    assertThat(both.code()).isNotZero();
     assertThat(both.err()).contains("mutually exclusive");
 
-    Run neither = features("--model", pipeline, "--image", image, "--out", out);
-    assertThat(neither.exitCode()).isNotZero();
+    CommandRun neither = features("--model", pipeline, "--image", image, "--out", out);
+    assertThat(neither.code()).isNotZero();
     assertThat(neither.err()).contains("--noise-level").contains("--timestep");
     assertThat(tmp.resolve("x.safetensors")).doesNotExist();
   }
@@ -213,10 +203,10 @@ class FeaturesCommandTest {
   void seededNoiseIsOneDrawPerSeedAndTheNoiseLevelMapsToItsTimestep(@TempDir Path tmp) {
     Path fixtures = Fixtures.dir();
     Path out = tmp.resolve("seeded.safetensors");
-    Run run = features("--model", fixtures.resolve("tiny-sd2").toString(), "--image",
+    CommandRun run = features("--model", fixtures.resolve("tiny-sd2").toString(), "--image",
         fixtures.resolve("input_image_1.png").toString(), "--noise-level", "0.2", "--seed", "42", "--latent", "mean",
         "--taps", "Mid", "--pool", "mean", "--out", out.toString());
-    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.code()).as(run.err()).isZero();
     try (SafetensorsFile ours = SafetensorsFile.open(out); SafetensorsFile ref = Fixtures.reference()) {
       // docs/method.md: 20% -> t = 191; x_t = sqrt(abar) z0 + sqrt(1 - abar) eps with eps the seed's diffusion draw
       assertThat(ours.metadata()).containsEntry("timestep", "191").containsEntry("noise_level", "0.2");
