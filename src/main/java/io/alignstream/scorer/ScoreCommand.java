@@ -8,6 +8,8 @@ import io.alignstream.common.ManagementServer;
 import io.alignstream.common.PipelineTopics;
 import io.alignstream.common.TopicOptions;
 import io.alignstream.producer.ConceptList;
+import io.alignstream.scorer.config.ScorerConfig;
+import io.alignstream.scorer.state.Similarity;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;

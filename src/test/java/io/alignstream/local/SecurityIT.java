@@ -12,7 +12,7 @@ import io.alignstream.common.UserInfo;
 import io.alignstream.extractor.ExtractorOptions;
 import io.alignstream.extractor.ExtractorService;
 import io.alignstream.extractor.PixelBaseline;
-import io.alignstream.scorer.ScorerConfig;
+import io.alignstream.scorer.config.ScorerConfig;
 import io.alignstream.scorer.ScorerService;
 import java.io.IOException;
 import java.net.InetAddress;

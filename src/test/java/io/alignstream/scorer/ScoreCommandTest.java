@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.alignstream.Alignstream;
+import io.alignstream.scorer.config.ScorerConfig;
+import io.alignstream.scorer.state.Similarity;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;

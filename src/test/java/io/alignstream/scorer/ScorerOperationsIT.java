@@ -10,6 +10,8 @@ import io.alignstream.common.ManagementEndpoint;
 import io.alignstream.common.ManagementServer;
 import io.alignstream.local.SharedTestBroker;
 import io.alignstream.schema.LayerEmbedding;
+import io.alignstream.scorer.config.ScorerConfig;
+import io.alignstream.scorer.stream.ScorerTopology;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
