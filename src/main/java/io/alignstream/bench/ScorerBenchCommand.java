@@ -195,8 +195,11 @@ public final class ScorerBenchCommand implements Callable<Integer> {
         streamsOverrides.put("commit.interval.ms", String.valueOf(commitIntervalMs));
       }
       ClusterConfig cluster = new ClusterConfig(broker.bootstrapServers(), registry, new Topics("bench."), streamsOverrides);
-      ScorerConfig config = ScorerConfig.defaults(stateDir).withApplicationId("scorer-bench").withHttpPort(0)
-          .withTopicPartitions(partitions).withEmitInterval(Duration.ofMillis(emitIntervalMs));
+      ScorerConfig config = ScorerConfig.defaults(stateDir)
+          .withStreams(s -> s.withApplicationId("scorer-bench"))
+          .withHttp(h -> h.withPort(0))
+          .withNewTopics(t -> t.withPartitions(partitions))
+          .withWindows(w -> w.withEmitInterval(Duration.ofMillis(emitIntervalMs)));
       try (ScorerService scorer = ScorerService.start(cluster, config);
           KafkaProducer<String, byte[]> producer = producer(cluster);
           KafkaConsumer<String, byte[]> metrics = metricsConsumer(cluster)) {

@@ -57,8 +57,11 @@ class ScorerServiceIT {
   }
 
   private static ScorerConfig config(Path stateDir, String applicationId) {
-    return ScorerConfig.defaults(stateDir).withApplicationId(applicationId).withHttpPort(0)
-        .withTopicPartitions(3).withEmitInterval(Duration.ofMillis(200))
+    return ScorerConfig.defaults(stateDir)
+        .withStreams(s -> s.withApplicationId(applicationId))
+        .withHttp(h -> h.withPort(0))
+        .withNewTopics(t -> t.withPartitions(3))
+        .withWindows(w -> w.withEmitInterval(Duration.ofMillis(200)))
         .withAnalysis(AnalysisConfig.defaults().withThreads(0))
         .withCeiling(CeilingConfig.defaults().withMinRepeatedTriplets(1));
   }
@@ -153,7 +156,8 @@ class ScorerServiceIT {
       kafka.send(inputs.subList(0, inputs.size() / 2));
       // the second instance joins mid-stream (a rebalance moves tasks); its vector cache holds
       // no setting, so it reads vectors back from RocksDB for every evaluation
-      try (ScorerService b = ScorerService.start(kafka.cluster, config(dir.resolve("b"), app).withVectorCacheBytes(64))) {
+      try (ScorerService b = ScorerService.start(kafka.cluster,
+          config(dir.resolve("b"), app).withLimits(l -> l.withVectorCacheBytes(64)))) {
         kafka.send(inputs.subList(inputs.size() / 2, inputs.size()));
         assertThat(b.awaitRunning(Duration.ofSeconds(60))).isTrue();
         Map<String, AlignmentMetric> latest = kafka.awaitMetrics(l -> matches(l, expected), Duration.ofSeconds(90));

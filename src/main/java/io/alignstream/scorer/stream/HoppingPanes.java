@@ -1,6 +1,6 @@
 package io.alignstream.scorer.stream;
 
-import java.time.Duration;
+import io.alignstream.scorer.config.ScorerConfig;
 
 /**
  * Hopping windows of {@code size} starting every {@code advance} (aligned to the epoch, as Kafka
@@ -8,15 +8,12 @@ import java.time.Duration;
  * evaluation updates one pane instead of size/advance overlapping windows; a window's counts
  * are the sum of its panes when it is emitted.
  */
-public record HoppingPanes(long sizeMs, long advanceMs, long paneMs) {
+record HoppingPanes(long sizeMs, long advanceMs, long paneMs) {
 
-  public static HoppingPanes of(Duration size, Duration advance) {
-    long s = size.toMillis();
-    long a = advance.toMillis();
-    if (s <= 0 || a <= 0 || a > s) {
-      throw new IllegalArgumentException("window size and advance must be positive with advance <= size, got size "
-          + size + " and advance " + advance);
-    }
+  /** The panes of windows whose size and advance {@link ScorerConfig.Windows} checked. */
+  static HoppingPanes of(ScorerConfig.Windows windows) {
+    long s = windows.size().toMillis();
+    long a = windows.advance().toMillis();
     return new HoppingPanes(s, a, gcd(s, a));
   }
 

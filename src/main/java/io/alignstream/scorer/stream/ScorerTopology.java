@@ -97,7 +97,7 @@ public final class ScorerTopology {
     AvroSerde<ProbeResult> probeValues = AvroSerde.configured(ProbeResult.class, registry, false);
     AvroSerde<RegressionResult> regressionValues = AvroSerde.configured(RegressionResult.class, registry, false);
 
-    java.util.function.Function<String, KeyValueBytesStoreSupplier> store = config.inMemoryStores()
+    java.util.function.Function<String, KeyValueBytesStoreSupplier> store = config.streams().inMemoryStores()
         ? Stores::inMemoryKeyValueStore : Stores::persistentKeyValueStore;
 
     StreamsBuilder builder = new StreamsBuilder();
@@ -139,7 +139,8 @@ public final class ScorerTopology {
     // 2. Embeddings: decode and check.
     Map<String, KStream<String, ScorerInput>> decodedEmbeddings = builder
         .stream(topics.embeddings(), raw.withName("embeddings-source"))
-        .process(() -> new EmbeddingDecoder(instance, embeddingValues, config.maxVectorDim()), Named.as("decode-embeddings"))
+        .process(() -> new EmbeddingDecoder(instance, embeddingValues, config.limits().maxVectorDim()),
+            Named.as("decode-embeddings"))
         .split(Named.as("embeddings-"))
         .branch((setting, input) -> input instanceof ScorerInput.Rejected, Branched.as("rejected"))
         .defaultBranch(Branched.as("valid"));

@@ -115,9 +115,9 @@ final class ScoringProcessor implements Processor<String, ScorerInput, String, S
 
   ScoringProcessor(ScorerConfig config, AnalysisJobs jobs, String instance) {
     this.similarity = config.similarity();
-    this.cacheBudgetFloats = config.cacheBudgetFloats();
-    this.panes = config.panes();
-    this.emitInterval = config.emitInterval();
+    this.cacheBudgetFloats = config.limits().cacheBudgetFloats();
+    this.panes = HoppingPanes.of(config.windows());
+    this.emitInterval = config.windows().emitInterval();
     this.ceilingConfig = config.ceiling();
     this.analysis = config.analysis();
     this.jobs = jobs;

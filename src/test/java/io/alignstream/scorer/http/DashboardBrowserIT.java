@@ -94,8 +94,11 @@ class DashboardBrowserIT {
     // A ceiling from the few repeated triplets of the test data, so that its line is drawn.
     try (BrokerFixture kafka = new BrokerFixture(SharedTestBroker.bootstrapServers(), SharedTestBroker.registryUrl(),
             app + ".");
-        ScorerService scorer = ScorerService.start(kafka.cluster, ScorerConfig.defaults(dir).withApplicationId(app)
-            .withHttpPort(0).withTopicPartitions(2).withEmitInterval(Duration.ofMillis(200))
+        ScorerService scorer = ScorerService.start(kafka.cluster, ScorerConfig.defaults(dir)
+            .withStreams(s -> s.withApplicationId(app))
+            .withHttp(h -> h.withPort(0))
+            .withNewTopics(t -> t.withPartitions(2))
+            .withWindows(w -> w.withEmitInterval(Duration.ofMillis(200)))
             .withCeiling(CeilingConfig.defaults().withMinRepeatedTriplets(1)));
         DevToolsBrowser browser = DevToolsBrowser.start()) {
       assertThat(scorer.awaitRunning(Duration.ofSeconds(60))).isTrue();

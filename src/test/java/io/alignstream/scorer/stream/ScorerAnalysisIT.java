@@ -75,8 +75,11 @@ class ScorerAnalysisIT {
   }
 
   private static ScorerConfig config(Path stateDir, String app, HumanTargets targets, Duration quiet) {
-    return ScorerConfig.defaults(stateDir).withApplicationId(app).withHttpPort(0).withTopicPartitions(2)
-        .withEmitInterval(Duration.ofMillis(200))
+    return ScorerConfig.defaults(stateDir)
+        .withStreams(s -> s.withApplicationId(app))
+        .withHttp(h -> h.withPort(0))
+        .withNewTopics(t -> t.withPartitions(2))
+        .withWindows(w -> w.withEmitInterval(Duration.ofMillis(200)))
         .withAnalysis(AnalysisConfig.defaults().withProbe(ScorerAnalysisTest.PROBE).withQuiet(quiet)
             .withTargets(targets));
   }

@@ -129,7 +129,7 @@ class ScorerDeadLetterTest {
 
   @Test
   void aVectorOverTheDimensionLimitIsDeadLetteredNamingTheLimit() {
-    try (ScorerHarness scorer = new ScorerHarness(ScorerOrderTest.CONFIG.withMaxVectorDim(3))) {
+    try (ScorerHarness scorer = new ScorerHarness(ScorerOrderTest.CONFIG.withLimits(l -> l.withMaxVectorDim(3)))) {
       byte[] tooLong = scorer.bytes(SyntheticData.embedding(SETTING, "long", new float[] {1, 2, 3, 4}));
       scorer.pipeEmbeddingBytes(KEY, tooLong, 10);
       List<KeyValue<String, DeadLetter>> letters = scorer.drainDeadLetters();

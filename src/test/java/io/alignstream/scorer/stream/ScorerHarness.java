@@ -123,7 +123,7 @@ final class ScorerHarness implements AutoCloseable {
 
   /** Lets wall-clock time pass by one emit interval: the rate-limited publication runs. */
   void tick() {
-    driver.advanceWallClockTime(config.emitInterval());
+    driver.advanceWallClockTime(config.windows().emitInterval());
   }
 
   void advanceWallClock(Duration duration) {

@@ -39,7 +39,8 @@ class ScorerOrderTest {
    * (ScorerAnalysisTest covers the jobs). A ceiling from any repeat: they check its arithmetic
    * on small data (the support rule has its own tests).
    */
-  static final ScorerConfig CONFIG = ScorerConfig.defaults(null).withInMemoryStores(true)
+  static final ScorerConfig CONFIG = ScorerConfig.defaults(null)
+      .withStreams(s -> s.withInMemoryStores(true))
       .withAnalysis(AnalysisConfig.defaults().withThreads(0))
       .withCeiling(CeilingConfig.defaults().withMinRepeatedTriplets(1));
 
@@ -136,7 +137,7 @@ class ScorerOrderTest {
     inputs.addAll(data.embeddings().subList(0, 20));
     Collections.shuffle(inputs, random);
     assertFinalMetricsMatchBatch(data, inputs, data.triplets, random,
-        CONFIG.withVectorCacheBytes(64));
+        CONFIG.withLimits(l -> l.withVectorCacheBytes(64)));
   }
 
   @Test

@@ -63,7 +63,8 @@ class ScorerPublishingTest {
   void windowedAccuracyCountsEachEvaluationInTheWindowsHoldingItsScoringTime() {
     // windows of 30 s every 10 s; evaluations happen at the stream time of the record that
     // completed the triplet, here the embedding timestamps.
-    ScorerConfig config = ScorerOrderTest.CONFIG.withWindows(Duration.ofSeconds(30), Duration.ofSeconds(10));
+    ScorerConfig config = ScorerOrderTest.CONFIG
+        .withWindows(w -> w.withWindow(Duration.ofSeconds(30), Duration.ofSeconds(10)));
     SyntheticData data = SyntheticData.generate(8, 25, 300, new int[] {5});
     String key = data.settings.keySet().iterator().next();
     Map<String, float[]> vectors = data.vectors.get(key);
