@@ -11,6 +11,7 @@ import io.alignstream.extractor.FeatureModel;
 import io.alignstream.extractor.FeatureModels;
 import io.alignstream.extractor.ModelInfo;
 import io.alignstream.extractor.ModelOptions;
+import io.alignstream.local.ServiceProcess;
 import io.alignstream.schema.AlignmentMetric;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.ExtractionRequest;

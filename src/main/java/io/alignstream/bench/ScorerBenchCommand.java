@@ -198,7 +198,7 @@ public final class ScorerBenchCommand implements Callable<Integer> {
       ScorerConfig config = ScorerConfig.defaults(stateDir)
           .withStreams(s -> s.withApplicationId("scorer-bench"))
           .withHttp(h -> h.withPort(0))
-          .withNewTopics(t -> t.withPartitions(partitions))
+          .withTopics(t -> t.withPartitions(partitions))
           .withWindows(w -> w.withEmitInterval(Duration.ofMillis(emitIntervalMs)));
       try (ScorerService scorer = ScorerService.start(cluster, config);
           KafkaProducer<String, byte[]> producer = producer(cluster);

@@ -2,12 +2,14 @@ package io.alignstream.common;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 
@@ -15,7 +17,9 @@ import org.apache.kafka.common.errors.TopicExistsException;
  * Creates the pipeline's topics with the retention docs/architecture.md gives: inputs and latest-state
  * outputs compacted and kept forever (a model added later replays every request; a scorer
  * started later replays every embedding), embeddings kept forever but not compacted (many
- * items share a setting key). Existing topics are left as they are.
+ * items share a setting key); each with the cluster's {@link Replication}. Existing topics are
+ * used as they are, unless they have fewer partitions or replicas than asked for: then the
+ * command stops with an error naming the topic and the fix, rather than run on less.
  */
 public final class PipelineTopics {
 
@@ -27,7 +31,7 @@ public final class PipelineTopics {
 
   private PipelineTopics() {}
 
-  public static List<NewTopic> definitions(Topics topics, int partitions, short replication) {
+  public static List<NewTopic> definitions(Topics topics, int partitions, Replication replication) {
     Map<String, String> compactForever = Map.of(
         TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
         TopicConfig.RETENTION_MS_CONFIG, "-1");
@@ -52,13 +56,37 @@ public final class PipelineTopics {
     return list;
   }
 
-  /** Creates whatever of the pipeline's topics does not exist yet, and waits until all can be written. */
-  public static void ensure(ClusterConfig cluster, int partitions, short replication) {
+  /**
+   * Checks the topics that exist against {@code layout}, creates the missing ones, and waits
+   * until all can be written. Returns the replication in force, which the services give their
+   * own topics (Kafka Streams' changelogs, the registry's topic) too.
+   *
+   * @throws IllegalArgumentException when the cluster has fewer brokers than the replication asked
+   *     for, or an existing topic has fewer partitions or replicas than {@code layout} asks for
+   */
+  public static Replication ensure(ClusterConfig cluster, TopicLayout layout) {
     try (Admin admin = Admin.create(cluster.clientProperties("alignstream-topics"))) {
+      int brokers = admin.describeCluster().nodes().get().size();
+      Replication replication = layout.replication() != null ? layout.replication() : Replication.forBrokers(brokers);
+      if (replication.factor() > brokers) {
+        throw new IllegalArgumentException(String.format(
+            "the cluster at %s has %d broker%s, fewer than the replication factor %d asked for: run a cluster of at"
+                + " least %d brokers (alignstream local --brokers %d) or pass --replication-factor %d",
+            cluster.bootstrapServers(), brokers, brokers == 1 ? "" : "s", replication.factor(), replication.factor(),
+            Math.max(3, replication.factor()), brokers));
+      }
+      List<NewTopic> wanted = definitions(cluster.topics(), layout.partitionsForNewTopics(), replication);
       Set<String> existing = admin.listTopics().names().get();
-      List<NewTopic> missing = definitions(cluster.topics(), partitions, replication).stream()
-          .filter(t -> !existing.contains(t.name()))
-          .toList();
+      List<String> names = wanted.stream().map(NewTopic::name).toList();
+      Map<String, TopicDescription> described = admin.describeTopics(names.stream().filter(existing::contains).toList())
+          .allTopicNames().get();
+      for (NewTopic topic : wanted) {
+        TopicDescription present = described.get(topic.name());
+        if (present != null) {
+          requireEnough(present, topic, layout, replication);
+        }
+      }
+      List<NewTopic> missing = wanted.stream().filter(t -> !described.containsKey(t.name())).toList();
       if (!missing.isEmpty()) {
         try {
           admin.createTopics(missing).all().get();
@@ -68,8 +96,8 @@ public final class PipelineTopics {
           }
         }
       }
-      TopicReadiness.awaitWritable(cluster, definitions(cluster.topics(), partitions, replication).stream()
-          .map(NewTopic::name).toList(), Duration.ofSeconds(60));
+      TopicReadiness.awaitWritable(admin, names, Duration.ofSeconds(60));
+      return replication;
     } catch (ExecutionException e) {
       throw new IllegalStateException("cannot create the pipeline topics at " + cluster.bootstrapServers()
           + ": " + e.getCause().getMessage(), e.getCause());
@@ -79,10 +107,38 @@ public final class PipelineTopics {
     }
   }
 
-  private static NewTopic topic(String name, int partitions, short replication, Map<String, String> retention,
+  /**
+   * An existing topic with fewer partitions than asked for (keyed topics only: the single-partition
+   * ones have one by design) or fewer replicas than the replication in force is an error, never
+   * a silent downgrade. Adding partitions is not offered as the fix: records are keyed by
+   * setting or request, and a keyed topic that grows sends new records of a key to another
+   * partition than its old ones.
+   */
+  private static void requireEnough(TopicDescription present, NewTopic wanted, TopicLayout layout,
+      Replication replication) {
+    int partitions = present.partitions().size();
+    if (layout.partitions() != null && wanted.numPartitions() > 1 && partitions < wanted.numPartitions()) {
+      throw new IllegalArgumentException(String.format(
+          "topic %s has %d partitions, fewer than the %d asked for (--partitions %d): pass --partitions %d to use it"
+              + " as it is, or start over on new topics (another --topic-prefix, or a new data directory) with more;"
+              + " adding partitions to it would split the records of one key across partitions",
+          present.name(), partitions, wanted.numPartitions(), wanted.numPartitions(), partitions));
+    }
+    int replicas = present.partitions().stream().mapToInt(p -> p.replicas().size()).min().orElse(0);
+    if (replicas < replication.factor()) {
+      throw new IllegalArgumentException(String.format(
+          "topic %s has %d replica%s per partition, fewer than the %d expected (min.insync.replicas %d): add replicas"
+              + " (kafka-reassign-partitions.sh), recreate the topic, or pass --replication-factor %d to run on it as"
+              + " it is",
+          present.name(), replicas, replicas == 1 ? "" : "s", replication.factor(), replication.minInsync(), replicas));
+    }
+  }
+
+  private static NewTopic topic(String name, int partitions, Replication replication, Map<String, String> retention,
       Map<String, String> extra) {
-    Map<String, String> configs = new java.util.HashMap<>(retention);
+    Map<String, String> configs = new HashMap<>(retention);
     configs.putAll(extra);
-    return new NewTopic(name, partitions, replication).configs(configs);
+    configs.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, String.valueOf(replication.minInsync()));
+    return new NewTopic(name, partitions, replication.factor()).configs(configs);
   }
 }

@@ -2,21 +2,33 @@ package io.alignstream.common;
 
 import picocli.CommandLine.Option;
 
-/** How to create the pipeline's topics when they do not exist yet (existing ones are left alone). */
+/**
+ * How the pipeline's topics must look: missing ones are created so, existing ones are checked
+ * (see {@link PipelineTopics#ensure}). Unset, the defaults fit the cluster: six partitions for
+ * new topics, and three replicas (two in sync) on three or more brokers, one on one.
+ */
 public final class TopicOptions {
 
-  @Option(names = "--partitions", paramLabel = "N", defaultValue = "" + PipelineTopics.DEFAULT_PARTITIONS,
-      description = "Partitions of topics this command creates (default: ${DEFAULT-VALUE}); extractors scale out up to this many instances.")
-  int partitions;
+  @Option(names = "--partitions", paramLabel = "N",
+      description = "Partitions of each keyed pipeline topic, the most instances of a service that share work: topics"
+          + " this command creates get N (default: " + PipelineTopics.DEFAULT_PARTITIONS + "), existing ones must have"
+          + " at least N (unset: any).")
+  Integer partitions;
 
-  @Option(names = "--replication-factor", paramLabel = "N", defaultValue = "1",
-      description = "Replication factor of topics this command creates (default: ${DEFAULT-VALUE}).")
-  short replicationFactor;
+  @Option(names = "--replication-factor", paramLabel = "N",
+      description = "Replicas of each pipeline topic (min.insync.replicas N-1, at least 1); existing topics must have at"
+          + " least N (default: 3 on a cluster of three or more brokers, else one per broker).")
+  Integer replicationFactor;
 
-  public void ensureTopics(ClusterConfig cluster) {
-    if (partitions < 1 || replicationFactor < 1) {
+  public TopicLayout layout() {
+    if ((partitions != null && partitions < 1) || (replicationFactor != null && replicationFactor < 1)) {
       throw new IllegalArgumentException("--partitions and --replication-factor must be at least 1");
     }
-    PipelineTopics.ensure(cluster, partitions, replicationFactor);
+    return new TopicLayout(partitions, replicationFactor == null ? null : Replication.of(replicationFactor));
+  }
+
+  /** Checks the existing topics and creates the missing ones; returns the replication in force. */
+  public Replication ensureTopics(ClusterConfig cluster) {
+    return PipelineTopics.ensure(cluster, layout());
   }
 }

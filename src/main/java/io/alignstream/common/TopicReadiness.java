@@ -23,16 +23,7 @@ public final class TopicReadiness {
 
   private TopicReadiness() {}
 
-  static void awaitWritable(ClusterConfig cluster, Collection<String> topics, Duration timeout) {
-    try (Admin admin = Admin.create(cluster.clientProperties("alignstream-topic-readiness"))) {
-      awaitWritable(admin, topics, timeout);
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("cannot check topics " + topics + " at " + cluster.bootstrapServers() + ": "
-          + e.getCause().getMessage(), e.getCause());
-    }
-  }
-
-  /** The same wait through an Admin client the caller holds (e.g. one that just created the topics). */
+  /** Waits through an Admin client the caller holds (e.g. the one that just created the topics). */
   public static void awaitWritable(Admin admin, Collection<String> topics, Duration timeout) throws ExecutionException {
     long deadline = System.nanoTime() + timeout.toNanos();
     try {

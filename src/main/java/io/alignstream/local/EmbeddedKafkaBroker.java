@@ -1,12 +1,11 @@
 package io.alignstream.local;
 
+import io.alignstream.common.Replication;
 import io.alignstream.common.TemporaryDirectory;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,9 +32,11 @@ import org.apache.kafka.server.common.Feature;
 import org.apache.kafka.server.common.MetadataVersion;
 
 /**
- * A real Kafka broker in KRaft mode (combined broker + controller, one node), in this JVM,
- * listening on 127.0.0.1 only. Configured so that a single node can run transactions and
- * Kafka Streams exactly_once_v2: every internal topic has replication factor 1 and min ISR 1.
+ * A real Kafka broker in KRaft mode (combined broker + controller), in this JVM, listening on
+ * 127.0.0.1 only: a cluster of one node, or one node of a cluster of several ({@link KafkaNodes}).
+ * Internal topics are replicated as {@link Replication#forBrokers} says for the cluster's size,
+ * so that a single node can run transactions and Kafka Streams exactly_once_v2 (replication
+ * factor 1, min ISR 1) and three nodes survive the loss of one (3 and 2).
  * With a data directory the log survives restarts (it is formatted only once); without one a
  * temporary directory is used and deleted on {@link #close()}.
  *
@@ -43,10 +44,11 @@ import org.apache.kafka.server.common.MetadataVersion;
  * {@link SecuredListener}: SASL (PLAIN and SCRAM-SHA-256/512, the same users for each), SSL, or
  * both, so that clients' security settings can be tried against a real broker.
  */
-public final class EmbeddedKafkaBroker implements AutoCloseable {
+public final class EmbeddedKafkaBroker implements KafkaBrokers {
 
-  private static final String HOST = "127.0.0.1";
-  private static final int NODE_ID = 1;
+  private static final String HOST = KafkaNodes.HOST;
+  /** A broker unheard of for this long is fenced and its partitions led elsewhere (clusters of several nodes). */
+  static final int BROKER_SESSION_TIMEOUT_MS = 4000;
   private static final List<String> SASL_MECHANISMS = List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
 
   private final KafkaRaftServer server;
@@ -65,9 +67,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   /**
-   * Formats (first time only) and starts a broker.
+   * Formats (first time only) and starts a one-node cluster.
    *
-   * @param dataDir where the log lives, or null for a temporary directory
+   * @param dataDir where the log lives (its {@code kafka} folder), or null for a temporary directory
    * @param port the client port, or 0 for any free port
    */
   public static EmbeddedKafkaBroker start(Path dataDir, int port) {
@@ -117,49 +119,74 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   /**
-   * Formats (first time only) and starts a broker, with a secured listener when one is given.
-   * SCRAM credentials of the listener's users are created once the broker runs.
+   * Formats (first time only) and starts a one-node cluster, with a secured listener when one is
+   * given. SCRAM credentials of the listener's users are created once the broker runs.
    */
   public static EmbeddedKafkaBroker start(Path dataDir, int port, SecuredListener secured) {
+    int brokerPort = port == 0 ? FreePorts.any() : FreePorts.require(port, "Kafka");
+    int securedPort = secured == null ? -1 : secured.port() == 0 ? FreePorts.any()
+        : FreePorts.require(secured.port(), "secured Kafka listener");
+    boolean temporary = dataDir == null;
+    Path logDir;
     try {
-      // Kafka reports a taken port only after seconds, with an opaque message, and leaves its
-      // threads running: check it first.
-      int brokerPort = port == 0 ? freePort() : requireFree(port);
-      int controllerPort = freePort();
-      int securedPort = secured == null ? -1 : secured.port() == 0 ? freePort() : requireFree(secured.port());
-      boolean temporary = dataDir == null;
-      Path logDir = temporary ? Files.createTempDirectory("alignstream-kafka") : dataDir.resolve("kafka");
-      Files.createDirectories(logDir);
-      Properties properties = serverProperties(logDir, brokerPort, controllerPort);
-      if (secured != null) {
-        addSecuredListener(properties, secured, securedPort);
-      }
-      KafkaConfig config = KafkaConfig.fromProps(properties);
-      format(logDir);
-      KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
-      try {
-        server.startup();
-      } catch (RuntimeException e) {
-        server.shutdown(); // a half-started server keeps non-daemon threads that would hold the JVM
-        server.awaitShutdown();
-        if (temporary) {
-          TemporaryDirectory.deleteTree(logDir);
-        }
-        throw new IllegalStateException("the embedded Kafka broker on " + HOST + ":" + brokerPort
-            + " failed to start: " + e.getMessage(), e);
-      }
-      EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, logDir, temporary, brokerPort, securedPort);
-      if (secured != null && secured.sasl()) {
-        broker.createScramCredentials(secured.users());
-      }
-      return broker;
+      logDir = temporary ? Files.createTempDirectory("alignstream-kafka") : dataDir.resolve("kafka");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare the embedded Kafka log directory", e);
     }
+    KafkaNodes nodes = new KafkaNodes(clusterIdOf(logDir), List.of(new KafkaNodes.Node(1, brokerPort, FreePorts.any())));
+    EmbeddedKafkaBroker broker = start(nodes, 1, logDir, temporary, secured, securedPort);
+    if (secured != null && secured.sasl()) {
+      broker.createScramCredentials(secured.users());
+    }
+    return broker;
   }
 
+  /**
+   * Formats (first time only) and starts node {@code id} of a cluster of several nodes in this
+   * JVM; it serves once a majority of the controllers runs, so the others must start meanwhile
+   * (in other processes or threads). The log directory is kept.
+   */
+  public static EmbeddedKafkaBroker startNode(KafkaNodes nodes, int id, Path logDir) {
+    return start(nodes, id, logDir, false, null, -1);
+  }
+
+  private static EmbeddedKafkaBroker start(KafkaNodes nodes, int id, Path logDir, boolean temporary,
+      SecuredListener secured, int securedPort) {
+    KafkaNodes.Node node = nodes.node(id);
+    try {
+      Files.createDirectories(logDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare the embedded Kafka log directory " + logDir, e);
+    }
+    Properties properties = serverProperties(logDir, nodes, node);
+    if (secured != null) {
+      addSecuredListener(properties, secured, securedPort);
+    }
+    KafkaConfig config = KafkaConfig.fromProps(properties);
+    format(logDir, nodes.clusterId(), id);
+    KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+    try {
+      server.startup();
+    } catch (RuntimeException e) {
+      server.shutdown(); // a half-started server keeps non-daemon threads that would hold the JVM
+      server.awaitShutdown();
+      if (temporary) {
+        TemporaryDirectory.deleteTree(logDir);
+      }
+      throw new IllegalStateException("the embedded Kafka broker on " + node.bootstrap() + " failed to start: "
+          + e.getMessage(), e);
+    }
+    return new EmbeddedKafkaBroker(server, logDir, temporary, node.port(), securedPort);
+  }
+
+  @Override
   public String bootstrapServers() {
     return HOST + ":" + port;
+  }
+
+  @Override
+  public List<String> describe() {
+    return List.of("broker on " + bootstrapServers() + " in this process");
   }
 
   /** {@code 127.0.0.1:PORT} of the secured listener; only when the broker was started with one. */
@@ -187,27 +214,40 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
   }
 
-  private static Properties serverProperties(Path logDir, int brokerPort, int controllerPort) {
+  private static Properties serverProperties(Path logDir, KafkaNodes nodes, KafkaNodes.Node node) {
     Properties p = new Properties();
     p.put("process.roles", "broker,controller");
-    p.put("node.id", String.valueOf(NODE_ID));
-    p.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
-    p.put("listeners", "PLAINTEXT://" + HOST + ":" + brokerPort + ",CONTROLLER://" + HOST + ":" + controllerPort);
-    p.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + brokerPort);
+    p.put("node.id", String.valueOf(node.id()));
+    p.put("controller.quorum.voters", nodes.voters());
+    p.put("listeners", "PLAINTEXT://" + HOST + ":" + node.port() + ",CONTROLLER://" + HOST + ":" + node.controllerPort());
+    p.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + node.port());
     p.put("controller.listener.names", "CONTROLLER");
     p.put("inter.broker.listener.name", "PLAINTEXT");
     p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
     p.put("log.dirs", logDir.toString());
-    // One node: every internal topic must live with a single replica.
-    p.put("offsets.topic.replication.factor", "1");
+    // The internal topics (offsets, transactions) and topics created without a replication
+    // factor get the cluster's: one replica on one node (which is what lets a single node run
+    // transactions and exactly_once_v2 at all), three with two in sync on three or more.
+    Replication replication = nodes.replication();
+    String factor = String.valueOf(replication.factor());
+    String minInsync = String.valueOf(replication.minInsync());
+    p.put("offsets.topic.replication.factor", factor);
     p.put("offsets.topic.num.partitions", "4");
-    p.put("transaction.state.log.replication.factor", "1");
-    p.put("transaction.state.log.min.isr", "1");
+    p.put("transaction.state.log.replication.factor", factor);
+    p.put("transaction.state.log.min.isr", minInsync);
     p.put("transaction.state.log.num.partitions", "4");
-    p.put("share.coordinator.state.topic.replication.factor", "1");
-    p.put("share.coordinator.state.topic.min.isr", "1");
-    p.put("default.replication.factor", "1");
-    p.put("min.insync.replicas", "1");
+    p.put("share.coordinator.state.topic.replication.factor", factor);
+    p.put("share.coordinator.state.topic.min.isr", minInsync);
+    p.put("default.replication.factor", factor);
+    p.put("min.insync.replicas", minInsync);
+    if (nodes.size() > 1) {
+      // A killed broker's partitions get new leaders once the controller fences it, after this
+      // long without a heartbeat (Kafka's default is 9 s, with heartbeats every 2 s). Shorter
+      // means a shorter stall per broker lost; too short and a broker that pauses (a long GC, an
+      // overloaded host) is fenced although alive, and leadership moves for nothing.
+      p.put("broker.session.timeout.ms", String.valueOf(BROKER_SESSION_TIMEOUT_MS));
+      p.put("broker.heartbeat.interval.ms", String.valueOf(BROKER_SESSION_TIMEOUT_MS / 4));
+    }
     // Topics are created explicitly (PipelineTopics), so a typo fails instead of creating a stray topic.
     p.put("auto.create.topics.enable", "false");
     p.put("group.initial.rebalance.delay.ms", "0");
@@ -269,7 +309,25 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
   }
 
-  private static void format(Path logDir) {
+  /** The cluster id a log directory was formatted with, or a new one when it was not formatted yet. */
+  static String clusterIdOf(Path logDir) {
+    Path meta = logDir.resolve("meta.properties");
+    if (Files.exists(meta)) {
+      Properties properties = new Properties();
+      try (var in = Files.newInputStream(meta)) {
+        properties.load(in);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + meta, e);
+      }
+      String id = properties.getProperty("cluster.id");
+      if (id != null) {
+        return id;
+      }
+    }
+    return Uuid.randomUuid().toString();
+  }
+
+  private static void format(Path logDir, String clusterId, int nodeId) {
     // A kept data dir is formatted once and reused. The Formatter's ignoreFormatted does not
     // cover this: it still compares the directory's cluster id with the new one and fails.
     if (Files.exists(logDir.resolve("meta.properties"))) {
@@ -279,8 +337,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       new Formatter()
           .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
           .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
-          .setNodeId(NODE_ID)
-          .setClusterId(Uuid.randomUuid().toString())
+          .setNodeId(nodeId)
+          .setClusterId(clusterId)
           .setDirectories(List.of(logDir.toString()))
           .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
           .setControllerListenerName("CONTROLLER")
@@ -290,19 +348,4 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
           + e.getMessage(), e);
     }
   }
-
-  private static int requireFree(int port) {
-    try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName(HOST))) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException("Kafka port " + port + " on " + HOST + " is already in use", e);
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-      return socket.getLocalPort();
-    }
-  }
-
 }

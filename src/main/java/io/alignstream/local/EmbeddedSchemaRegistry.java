@@ -2,6 +2,7 @@ package io.alignstream.local;
 
 import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpServer;
+import io.alignstream.common.Replication;
 import io.alignstream.common.UserInfo;
 import io.alignstream.common.registry.InMemorySchemaRegistry;
 import java.io.IOException;
@@ -91,6 +92,11 @@ public final class EmbeddedSchemaRegistry implements AutoCloseable {
 
     public Settings withWriteTimeout(Duration newTimeout) {
       return new Settings(bootstrapServers, host, port, topic, replication, newTimeout, kafkaProperties, user);
+    }
+
+    public Settings withReplication(Replication newReplication) {
+      return new Settings(bootstrapServers, host, port, topic, newReplication.factor(), writeTimeout, kafkaProperties,
+          user);
     }
 
     public Settings withUser(UserInfo newUser) {

@@ -50,10 +50,16 @@ public final class LocalCommand implements Callable<Integer> {
       description = "Schema registry HTTP port on 127.0.0.1; 0 for any free one (default: ${DEFAULT-VALUE}).")
   int registryPort;
 
-  @Option(names = "--partitions", paramLabel = "N", defaultValue = "" + PipelineTopics.DEFAULT_PARTITIONS,
+  @Option(names = "--partitions", paramLabel = "N",
       description = "Partitions of each keyed pipeline topic, the most instances of a service that share work"
-          + " (default: ${DEFAULT-VALUE}); topics that already exist keep theirs.")
-  int partitions;
+          + " (default: " + PipelineTopics.DEFAULT_PARTITIONS + " for new topics; topics that already exist keep theirs,"
+          + " but must have at least N when N is given).")
+  Integer partitions;
+
+  @Option(names = "--brokers", paramLabel = "N", defaultValue = "1",
+      description = "Kafka brokers: 1 runs in this process; 3 (or more) run each in its own process, on --port and the"
+          + " next ports, with every topic replicated three times, two copies in sync (default: ${DEFAULT-VALUE}).")
+  int brokers;
 
   @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = Topics.DEFAULT_PREFIX,
       description = "Prefix of the pipeline topics to create (default: ${DEFAULT-VALUE}).")
@@ -109,7 +115,7 @@ public final class LocalCommand implements Callable<Integer> {
     LocalCluster cluster;
     try {
       cluster = LocalCluster.start(LocalCluster.Settings.defaults()
-          .withDataDir(dataDir).withPorts(port, registryPort).withPartitions(partitions)
+          .withDataDir(dataDir).withPorts(port, registryPort).withPartitions(partitions).withBrokers(brokers)
           .withTopics(new Topics(topicPrefix)).withHttpHost(httpHost).withRegistryUser(user).withSecuredListener(secured));
     } catch (RuntimeException e) {
       err.println("alignstream local: cannot start: " + e.getMessage());
@@ -167,13 +173,23 @@ public final class LocalCommand implements Callable<Integer> {
   }
 
   private void validate() {
-    if (partitions < 1) {
+    if (partitions != null && partitions < 1) {
       throw new ParameterException(spec.commandLine(), "--partitions must be at least 1, not " + partitions);
     }
-    requireFree("--port", port, "Kafka");
+    if (brokers != 1 && brokers < 3) {
+      throw new ParameterException(spec.commandLine(), "--brokers must be 1 or at least 3, not " + brokers
+          + " (the controllers of two brokers cannot lose one and keep a majority)");
+    }
+    if (brokers > 1 && securedProtocol != null) {
+      throw new ParameterException(spec.commandLine(), "--secured-listener needs --brokers 1");
+    }
+    for (int i = 0; i < brokers; i++) {
+      requireFree("--port", port == 0 ? 0 : port + i, "Kafka");
+    }
     requireFree("--registry-port", registryPort, "schema registry");
-    if (port != 0 && port == registryPort) {
-      throw new ParameterException(spec.commandLine(), "--port and --registry-port must differ (both " + port + ")");
+    if (port != 0 && registryPort >= port && registryPort < port + brokers) {
+      throw new ParameterException(spec.commandLine(), "--registry-port " + registryPort + " is one of the Kafka ports"
+          + " (--port " + port + (brokers > 1 ? " and the next " + (brokers - 1) : "") + ")");
     }
   }
 
@@ -242,6 +258,9 @@ public final class LocalCommand implements Callable<Integer> {
             + " registry %.1f s, topics %.1f s)%n",
         seconds(times.total()), seconds(times.broker()), seconds(times.registry()), seconds(times.topics())));
     text.append("  Kafka bootstrap servers  ").append(bootstrap).append('\n');
+    if (brokers > 1) {
+      cluster.brokers().forEach(line -> text.append("    ").append(line).append('\n'));
+    }
     if (cluster.securedBootstrapServers() != null) {
       text.append("  Secured Kafka listener   ").append(cluster.securedBootstrapServers()).append(" (")
           .append(securedProtocol).append(")\n");
@@ -251,8 +270,10 @@ public final class LocalCommand implements Callable<Integer> {
     text.append("  Data directory           ").append(cluster.dataDir() == null
         ? "none: a temporary directory, deleted on exit (keep data with --data-dir DIR)"
         : cluster.dataDir().toAbsolutePath() + " (kept across restarts)").append('\n');
-    text.append("  Topics                   ").append(topicPrefix).append("* (").append(partitions)
-        .append(" partitions), schemas in ").append(EmbeddedSchemaRegistry.DEFAULT_TOPIC).append('\n');
+    text.append("  Topics                   ").append(topicPrefix).append("* (")
+        .append(partitions == null ? PipelineTopics.DEFAULT_PARTITIONS : partitions).append(" partitions")
+        .append(brokers > 1 ? ", 3 replicas, min.insync.replicas 2" : "").append("), schemas in ")
+        .append(EmbeddedSchemaRegistry.DEFAULT_TOPIC).append('\n');
     if (server != null) {
       text.append("  Operations               ").append(server.describe()).append('\n');
     }

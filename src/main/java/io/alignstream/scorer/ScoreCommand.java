@@ -105,13 +105,11 @@ public final class ScoreCommand implements Callable<Integer> {
       }
       conceptList = ConceptList.read(concepts);
     }
-    // New topics: call() creates the missing ones with --partitions / --replication-factor
-    // before the scorer starts, so the scorer's own creation never applies these defaults.
     return new ScorerConfig(
         new ScorerConfig.Streams(applicationId, stateDir, streamThreads, inMemoryStores),
         new ScorerConfig.Http(httpHost, httpPort, advertisedHost),
         new ScorerConfig.Windows(window, advance, Duration.ofMillis(emitIntervalMs)),
-        ScorerConfig.NewTopics.defaults(),
+        topicSetup.layout(),
         new ScorerConfig.Limits(limits.limits().maxVectorDim(), vectorCacheMb * 1024 * 1024),
         similarity, analysis.ceiling(conceptList), analysis.analysis(conceptList));
   }
@@ -120,7 +118,6 @@ public final class ScoreCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     ScorerConfig config = config(); // bad files fail here, before any connection
     ClusterConfig resolved = cluster.resolve();
-    topicSetup.ensureTopics(resolved); // --partitions / --replication-factor for topics still missing
     ScorerService scorer = ScorerService.start(resolved, config);
     ManagementServer server = management.start("scorer", applicationId + "@" + scorer.baseUri().getAuthority(),
         scorer::status);

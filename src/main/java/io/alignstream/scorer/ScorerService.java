@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.ManagementServer;
 import io.alignstream.common.PipelineTopics;
+import io.alignstream.common.Replication;
 import io.alignstream.scorer.ceiling.CeilingConfig;
 import io.alignstream.scorer.ceiling.CeilingView;
 import io.alignstream.scorer.config.ScorerConfig;
@@ -37,6 +38,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -91,24 +93,25 @@ public final class ScorerService implements AutoCloseable {
    * started; {@link #awaitRunning} waits until the stores are restored and queryable.
    */
   public static ScorerService start(ClusterConfig cluster, ScorerConfig config) {
-    PipelineTopics.ensure(cluster, config.newTopics().partitions(), config.newTopics().replicationFactor());
+    Replication replication = PipelineTopics.ensure(cluster, config.topics());
     int partitions = partitionsOf(cluster, cluster.topics().embeddings());
     HttpServer http = bind(config.http());
     try {
-      return start(cluster, config, partitions, http);
+      return start(cluster, config, replication, partitions, http);
     } catch (RuntimeException e) {
       http.stop(0);
       throw e;
     }
   }
 
-  private static ScorerService start(ClusterConfig cluster, ScorerConfig config, int partitions, HttpServer http) {
+  private static ScorerService start(ClusterConfig cluster, ScorerConfig config, Replication replication,
+      int partitions, HttpServer http) {
     HostInfo self = new HostInfo(config.http().advertisedHost(), http.getAddress().getPort());
     String instance = config.streams().applicationId() + "@" + self.host() + ":" + self.port();
     AnalysisJobs analyses = new AnalysisJobs(config.analysis());
     Topology topology = ScorerTopology.build(cluster.topics(), cluster.serdeProperties(), config, analyses, partitions,
         instance);
-    KafkaStreams streams = new KafkaStreams(topology, streamsProperties(cluster, config, self));
+    KafkaStreams streams = new KafkaStreams(topology, streamsProperties(cluster, config, replication, self));
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("scorer stream thread failed; replacing it (state is restored from the changelogs)", e);
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -133,7 +136,8 @@ public final class ScorerService implements AutoCloseable {
     return new ScorerService(streams, http, httpThreads, feed, query, analyses, self, readiness, meters);
   }
 
-  static Properties streamsProperties(ClusterConfig cluster, ScorerConfig config, HostInfo self) {
+  static Properties streamsProperties(ClusterConfig cluster, ScorerConfig config, Replication replication,
+      HostInfo self) {
     Properties props = new Properties();
     props.putAll(cluster.kafkaProperties());
     ScorerConfig.Streams streams = config.streams();
@@ -158,6 +162,10 @@ public final class ScorerService implements AutoCloseable {
       props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), SESSION_TIMEOUT_MS / 5);
     }
     props.putIfAbsent(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 1);
+    // Changelogs and the broadcast topic are replicated as the pipeline topics are (three copies,
+    // two in sync, on a cluster of three or more brokers): a broker lost must not lose state.
+    props.putIfAbsent(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replication.factor());
+    props.putIfAbsent(StreamsConfig.topicPrefix(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG), replication.minInsync());
     // Dead letters carry the original record, which may be as large as the input topics allow.
     props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), PipelineTopics.MAX_REQUEST_BYTES + 65536);
     return props;

@@ -2,6 +2,7 @@ package io.alignstream.extractor;
 
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.PipelineTopics;
+import io.alignstream.common.TopicLayout;
 import io.alignstream.common.Topics;
 import io.alignstream.common.serde.AvroSerde;
 import io.alignstream.local.SharedTestBroker;
@@ -34,7 +35,7 @@ final class ExtractorTopics {
   static ClusterConfig freshCluster(String registryScope, int partitions) {
     ClusterConfig cluster = new ClusterConfig(SharedTestBroker.bootstrapServers(), "mock://" + registryScope + "-" + UUID.randomUUID(),
         new Topics("t" + UUID.randomUUID().toString().substring(0, 8) + "."), Map.of());
-    PipelineTopics.ensure(cluster, partitions, (short) 1);
+    PipelineTopics.ensure(cluster, TopicLayout.ofPartitions(partitions));
     return cluster;
   }
 

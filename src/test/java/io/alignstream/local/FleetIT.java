@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.ModelRequests;
 import io.alignstream.common.PipelineTopics;
+import io.alignstream.common.TopicLayout;
 import io.alignstream.common.SettingKey;
 import io.alignstream.common.Topics;
 import io.alignstream.extractor.ExtractorOptions;
@@ -87,7 +88,7 @@ class FleetIT {
   void twoInstancesShareModelsRequestedLaterRejectAnUnloadableOneOnceAndIgnoreARepeat() throws Exception {
     ClusterConfig cluster = ClusterConfig.of(SharedTestBroker.bootstrapServers(), registry.url())
         .withTopics(new Topics("fleet" + UUID.randomUUID().toString().substring(0, 8) + "."));
-    PipelineTopics.ensure(cluster, 3, (short) 1);
+    PipelineTopics.ensure(cluster, TopicLayout.ofPartitions(3));
     Dataset images = SyntheticDataset.generate(SyntheticSpec.defaults()).dataset().limitItems(IMAGES);
     try (RequestPublisher requests = new RequestPublisher(cluster)) {
       assertThat(requests.publish(images, IMAGE_SETTINGS).published()).isEqualTo(IMAGES);

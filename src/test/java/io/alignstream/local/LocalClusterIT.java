@@ -3,6 +3,7 @@ package io.alignstream.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.alignstream.common.PipelineTopics;
+import io.alignstream.common.Replication;
 import io.alignstream.common.Topics;
 import io.alignstream.common.registry.CompatibilityLevel;
 import io.alignstream.common.registry.HttpSchemaRegistryClient;
@@ -81,7 +82,7 @@ class LocalClusterIT {
       assertThat(next).isNotIn(v1, v2, other, deleted);
 
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", cluster.bootstrapServers()))) {
-        Set<String> expected = PipelineTopics.definitions(topics, 3, (short) 1).stream()
+        Set<String> expected = PipelineTopics.definitions(topics, 3, Replication.forBrokers(1)).stream()
             .map(t -> t.name()).collect(Collectors.toSet());
         Map<String, TopicDescription> described = admin.describeTopics(expected).allTopicNames().get();
         assertThat(described.get(topics.embeddings()).partitions()).hasSize(3);

@@ -124,7 +124,7 @@ class SecurityIT {
     ScorerConfig scorerConfig = ScorerConfig.defaults(dir.resolve("scorer"))
         .withStreams(s -> s.withApplicationId("secured-scorer").withInMemoryStores(true))
         .withHttp(h -> h.withPort(0))
-        .withNewTopics(t -> t.withPartitions(2))
+        .withTopics(t -> t.withPartitions(2))
         .withWindows(w -> w.withEmitInterval(Duration.ofMillis(200)));
     try (ExtractorService extractor = new ExtractorService(secured, new PixelBaseline("pixels", 4),
             new ExtractorOptions("a", 16, Duration.ofMillis(100), Duration.ofMinutes(1)));
@@ -194,7 +194,7 @@ class SecurityIT {
     ScorerConfig config = ScorerConfig.defaults(dir.resolve("advertised"))
         .withStreams(s -> s.withApplicationId("advertised-scorer").withInMemoryStores(true))
         .withHttp(h -> h.withPort(0).withAdvertisedHost(advertised))
-        .withNewTopics(t -> t.withPartitions(2));
+        .withTopics(t -> t.withPartitions(2));
     try (ScorerService scorer = ScorerService.start(cluster.clusterConfig(), config)) {
       assertThat(scorer.httpAddress().getAddress().isLoopbackAddress()).isTrue();
       assertThat(scorer.baseUri().getHost()).isEqualTo(advertised);

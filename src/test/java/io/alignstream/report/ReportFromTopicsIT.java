@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.PipelineTopics;
+import io.alignstream.common.TopicLayout;
 import io.alignstream.common.SettingKey;
 import io.alignstream.common.Topics;
 import io.alignstream.common.serde.AvroSerde;
@@ -50,7 +51,7 @@ class ReportFromTopicsIT {
           .withTopics(new Topics("report-it."));
       assertThatThrownBy(() -> TopicResults.read(cluster, Duration.ofSeconds(5)))
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("report-it.oooa does not exist");
-      PipelineTopics.ensure(cluster, 2, (short) 1);
+      PipelineTopics.ensure(cluster, TopicLayout.ofPartitions(2));
       Topics topics = cluster.topics();
       Setting mid = setting("sd", "Mid", 0.2, Conditioning.TEXT);
       Setting up = setting("sd", "Up1", 0.2, Conditioning.TEXT);

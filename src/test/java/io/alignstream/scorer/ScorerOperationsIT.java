@@ -51,7 +51,7 @@ class ScorerOperationsIT {
     ScorerConfig config = ScorerConfig.defaults(dir)
         .withStreams(s -> s.withApplicationId(app).withInMemoryStores(true))
         .withHttp(h -> h.withPort(0))
-        .withNewTopics(t -> t.withPartitions(3))
+        .withTopics(t -> t.withPartitions(3))
         .withWindows(w -> w.withEmitInterval(Duration.ofMillis(200)));
     try (BrokerFixture kafka = new BrokerFixture(SharedTestBroker.bootstrapServers(), SharedTestBroker.registryUrl(),
         app + ".")) {

@@ -60,7 +60,7 @@ class ScorerServiceIT {
     return ScorerConfig.defaults(stateDir)
         .withStreams(s -> s.withApplicationId(applicationId))
         .withHttp(h -> h.withPort(0))
-        .withNewTopics(t -> t.withPartitions(3))
+        .withTopics(t -> t.withPartitions(3))
         .withWindows(w -> w.withEmitInterval(Duration.ofMillis(200)))
         .withAnalysis(AnalysisConfig.defaults().withThreads(0))
         .withCeiling(CeilingConfig.defaults().withMinRepeatedTriplets(1));

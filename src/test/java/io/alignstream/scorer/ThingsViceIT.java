@@ -77,7 +77,7 @@ class ThingsViceIT {
         ScorerService scorer = ScorerService.start(kafka.cluster, ScorerConfig.defaults(dir)
             .withStreams(s -> s.withApplicationId("vice-test"))
             .withHttp(h -> h.withPort(0))
-            .withNewTopics(t -> t.withPartitions(1))
+            .withTopics(t -> t.withPartitions(1))
             .withWindows(w -> w.withEmitInterval(Duration.ofMillis(200)))
             .withAnalysis(AnalysisConfig.defaults().withThreads(0)))) {
       kafka.send(triplets);

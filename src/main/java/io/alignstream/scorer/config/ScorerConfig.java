@@ -1,7 +1,7 @@
 package io.alignstream.scorer.config;
 
 import io.alignstream.common.InputLimits;
-import io.alignstream.common.PipelineTopics;
+import io.alignstream.common.TopicLayout;
 import io.alignstream.scorer.ceiling.CeilingConfig;
 import io.alignstream.scorer.jobs.AnalysisConfig;
 import io.alignstream.scorer.state.Similarity;
@@ -28,17 +28,17 @@ import java.util.function.UnaryOperator;
  * @param streams the Kafka Streams application: its id, its state, its threads
  * @param http where the REST/SSE/dashboard port listens and is reached
  * @param windows the windows of {@code oooa-windowed} and how often metrics are published
- * @param newTopics how the scorer creates pipeline topics that are missing
+ * @param topics how the pipeline topics must look: missing ones are created so, existing ones checked
  * @param limits what the scorer accepts and keeps in memory
  * @param similarity cosine or dot
  * @param ceiling where the noise ceiling comes from and the support it needs
  * @param analysis probe and regression jobs: recipes, targets, when they run
  */
-public record ScorerConfig(Streams streams, Http http, Windows windows, NewTopics newTopics, Limits limits,
+public record ScorerConfig(Streams streams, Http http, Windows windows, TopicLayout topics, Limits limits,
     Similarity similarity, CeilingConfig ceiling, AnalysisConfig analysis) {
 
   public static ScorerConfig defaults(Path stateDir) {
-    return new ScorerConfig(Streams.defaults(stateDir), Http.defaults(), Windows.defaults(), NewTopics.defaults(),
+    return new ScorerConfig(Streams.defaults(stateDir), Http.defaults(), Windows.defaults(), TopicLayout.automatic(),
         Limits.defaults(), Similarity.COSINE, CeilingConfig.defaults(), AnalysisConfig.defaults());
   }
 
@@ -139,23 +139,6 @@ public record ScorerConfig(Streams streams, Http http, Windows windows, NewTopic
   }
 
   /**
-   * Pipeline topics the scorer creates when they are missing (existing ones are used as they are).
-   *
-   * @param partitions partitions of each
-   * @param replicationFactor replicas of each
-   */
-  public record NewTopics(int partitions, short replicationFactor) {
-
-    public static NewTopics defaults() {
-      return new NewTopics(PipelineTopics.DEFAULT_PARTITIONS, (short) 1);
-    }
-
-    public NewTopics withPartitions(int count) {
-      return new NewTopics(count, replicationFactor);
-    }
-  }
-
-  /**
    * What the scorer accepts and how much it keeps in memory.
    *
    * @param maxVectorDim embeddings with longer vectors are dead-lettered ({@code --max-vector-dim})
@@ -192,34 +175,34 @@ public record ScorerConfig(Streams streams, Http http, Windows windows, NewTopic
   }
 
   public ScorerConfig withStreams(UnaryOperator<Streams> change) {
-    return new ScorerConfig(change.apply(streams), http, windows, newTopics, limits, similarity, ceiling, analysis);
+    return new ScorerConfig(change.apply(streams), http, windows, topics, limits, similarity, ceiling, analysis);
   }
 
   public ScorerConfig withHttp(UnaryOperator<Http> change) {
-    return new ScorerConfig(streams, change.apply(http), windows, newTopics, limits, similarity, ceiling, analysis);
+    return new ScorerConfig(streams, change.apply(http), windows, topics, limits, similarity, ceiling, analysis);
   }
 
   public ScorerConfig withWindows(UnaryOperator<Windows> change) {
-    return new ScorerConfig(streams, http, change.apply(windows), newTopics, limits, similarity, ceiling, analysis);
+    return new ScorerConfig(streams, http, change.apply(windows), topics, limits, similarity, ceiling, analysis);
   }
 
-  public ScorerConfig withNewTopics(UnaryOperator<NewTopics> change) {
-    return new ScorerConfig(streams, http, windows, change.apply(newTopics), limits, similarity, ceiling, analysis);
+  public ScorerConfig withTopics(UnaryOperator<TopicLayout> change) {
+    return new ScorerConfig(streams, http, windows, change.apply(topics), limits, similarity, ceiling, analysis);
   }
 
   public ScorerConfig withLimits(UnaryOperator<Limits> change) {
-    return new ScorerConfig(streams, http, windows, newTopics, change.apply(limits), similarity, ceiling, analysis);
+    return new ScorerConfig(streams, http, windows, topics, change.apply(limits), similarity, ceiling, analysis);
   }
 
   public ScorerConfig withSimilarity(Similarity s) {
-    return new ScorerConfig(streams, http, windows, newTopics, limits, s, ceiling, analysis);
+    return new ScorerConfig(streams, http, windows, topics, limits, s, ceiling, analysis);
   }
 
   public ScorerConfig withCeiling(CeilingConfig config) {
-    return new ScorerConfig(streams, http, windows, newTopics, limits, similarity, config, analysis);
+    return new ScorerConfig(streams, http, windows, topics, limits, similarity, config, analysis);
   }
 
   public ScorerConfig withAnalysis(AnalysisConfig config) {
-    return new ScorerConfig(streams, http, windows, newTopics, limits, similarity, ceiling, config);
+    return new ScorerConfig(streams, http, windows, topics, limits, similarity, ceiling, config);
   }
 }

@@ -97,7 +97,7 @@ class DashboardBrowserIT {
         ScorerService scorer = ScorerService.start(kafka.cluster, ScorerConfig.defaults(dir)
             .withStreams(s -> s.withApplicationId(app))
             .withHttp(h -> h.withPort(0))
-            .withNewTopics(t -> t.withPartitions(2))
+            .withTopics(t -> t.withPartitions(2))
             .withWindows(w -> w.withEmitInterval(Duration.ofMillis(200)))
             .withCeiling(CeilingConfig.defaults().withMinRepeatedTriplets(1)));
         DevToolsBrowser browser = DevToolsBrowser.start()) {

@@ -78,7 +78,7 @@ class ScorerAnalysisIT {
     return ScorerConfig.defaults(stateDir)
         .withStreams(s -> s.withApplicationId(app))
         .withHttp(h -> h.withPort(0))
-        .withNewTopics(t -> t.withPartitions(2))
+        .withTopics(t -> t.withPartitions(2))
         .withWindows(w -> w.withEmitInterval(Duration.ofMillis(200)))
         .withAnalysis(AnalysisConfig.defaults().withProbe(ScorerAnalysisTest.PROBE).withQuiet(quiet)
             .withTargets(targets));

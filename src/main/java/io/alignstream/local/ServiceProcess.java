@@ -1,4 +1,4 @@
-package io.alignstream.bench;
+package io.alignstream.local;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,12 +13,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * One alignstream service ({@code local}, {@code extract}, {@code score}) as a separate JVM with
- * this JVM's java binary and class path (the test class path, or the shaded jar), its output
- * appended to a log file across restarts. {@link #kill()} is SIGKILL ({@code destroyForcibly}
- * on Linux): no shutdown hook, no flush, no transaction committed or aborted.
+ * One alignstream service ({@code local}, {@code extract}, {@code score}, a broker of
+ * {@code local --brokers N}) as a separate JVM with this JVM's java binary and class path (the
+ * test class path, or the shaded jar), its output appended to a log file across restarts.
+ * {@link #kill()} is SIGKILL ({@code destroyForcibly} on Linux): no shutdown hook, no flush, no
+ * transaction committed or aborted.
  */
-final class ServiceProcess {
+public final class ServiceProcess {
 
   private final String name;
   private final List<String> command;
@@ -26,7 +27,13 @@ final class ServiceProcess {
   private Process process;
   private long logOffset;
 
-  ServiceProcess(String name, List<String> jvmOptions, List<String> arguments, Path logDir) {
+  /** An {@code alignstream} command line ({@code io.alignstream.Alignstream} with these arguments). */
+  public ServiceProcess(String name, List<String> jvmOptions, List<String> arguments, Path logDir) {
+    this(name, jvmOptions, "io.alignstream.Alignstream", arguments, logDir);
+  }
+
+  /** Any main class of the class path. */
+  public ServiceProcess(String name, List<String> jvmOptions, String mainClass, List<String> arguments, Path logDir) {
     this.name = name;
     this.log = logDir.resolve(name + ".log");
     List<String> cmd = new ArrayList<>();
@@ -34,17 +41,17 @@ final class ServiceProcess {
     cmd.addAll(jvmOptions);
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
-    cmd.add("io.alignstream.Alignstream");
+    cmd.add(mainClass);
     cmd.addAll(arguments);
     this.command = List.copyOf(cmd);
   }
 
-  String name() {
+  public String name() {
     return name;
   }
 
   /** Starts (or restarts) the process; what it prints from now on is searched by {@link #await}. */
-  void start() {
+  public void start() {
     try {
       Files.createDirectories(log.getParent());
       logOffset = Files.exists(log) ? Files.size(log) : 0;
@@ -61,7 +68,7 @@ final class ServiceProcess {
   }
 
   /** SIGKILL, and wait until the process is gone. */
-  void kill() {
+  public void kill() {
     process.destroyForcibly();
     try {
       process.onExit().get();
@@ -71,7 +78,7 @@ final class ServiceProcess {
   }
 
   /** SIGTERM (the graceful stop), waiting up to {@code grace} before SIGKILL. */
-  void stop(Duration grace) {
+  public void stop(Duration grace) {
     if (process == null || !process.isAlive()) {
       return;
     }
@@ -86,12 +93,22 @@ final class ServiceProcess {
     }
   }
 
-  boolean alive() {
+  /** The operating system's id of the process (started at least once). */
+  public long pid() {
+    return process.pid();
+  }
+
+  /** The log the process writes to (standard output and error, every run appended). */
+  public Path log() {
+    return log;
+  }
+
+  public boolean alive() {
     return process != null && process.isAlive();
   }
 
   /** Waits until this run's output matches {@code pattern}; fails when the process exits first. */
-  Matcher await(Pattern pattern, Duration timeout) {
+  public Matcher await(Pattern pattern, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       Matcher matcher = pattern.matcher(output());
@@ -117,7 +134,7 @@ final class ServiceProcess {
     }
   }
 
-  static void sleep(long millis) {
+  public static void sleep(long millis) {
     try {
       Thread.sleep(millis);
     } catch (InterruptedException e) {
