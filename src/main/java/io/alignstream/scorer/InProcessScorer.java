@@ -19,7 +19,7 @@ public final class InProcessScorer {
   private final ScoringState state;
 
   public InProcessScorer(Similarity similarity) {
-    this.state = new ScoringState(similarity, Long.MAX_VALUE, null);
+    this.state = new ScoringState(similarity, Long.MAX_VALUE, null, ScoringState.IGNORE);
   }
 
   /** Adds or replaces a response: three distinct items as shown and the human's odd position. */
@@ -27,13 +27,15 @@ public final class InProcessScorer {
     if (items.length != 3 || oddPosition < 0 || oddPosition > 2) {
       throw new IllegalArgumentException("a triplet has 3 items and an odd position 0..2");
     }
-    state.putTriplet(id, items, oddPosition, ScoringState.IGNORE);
+    state.putTriplet(id, items, oddPosition, 0);
   }
 
   /** Sets an item's vector; false when its length differs from the setting's first vector. */
   public boolean putEmbedding(Setting setting, String item, float[] vector) {
-    return state.putEmbedding(SettingKey.of(setting), setting, item, vector, ScoringState.IGNORE)
+    boolean accepted = state.putEmbedding(SettingKey.of(setting), setting, item, vector, 0)
         != ScoringState.EmbeddingResult.DIMENSION_MISMATCH;
+    state.scoreIfManyPending();
+    return accepted;
   }
 
   /** The setting's current metric, or null when it has no embedding. */

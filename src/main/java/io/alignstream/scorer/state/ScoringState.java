@@ -2,12 +2,15 @@ package io.alignstream.scorer.state;
 
 import io.alignstream.schema.Setting;
 import io.alignstream.scorer.ceiling.TripletSummary;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BiConsumer;
 
@@ -20,6 +23,13 @@ import java.util.function.BiConsumer;
  * <ul>
  *   <li>An embedding of item x costs work proportional to the triplets naming x: they are
  *       evaluated with the old vector (subtracted, when x had one) and with the new one (added).
+ *   <li>A new item's evaluations wait ("pending") until its setting is read, a triplet or a
+ *       re-sent vector arrives, or {@value #PENDING_LIMIT} items wait; then each setting's
+ *       pending items are scored together, in arrival order. Memory, not arithmetic, bounds the
+ *       scoring of large vectors: every evaluation reads two other rows, and a setting's rows
+ *       read for several items in a row are still in the CPU's cache, where rows read for one
+ *       item per setting in turn (as extractors send them) are not. The outcome is the one of
+ *       scoring each item on arrival: an item counts as embedded only from its turn on.
  *   <li>A triplet costs one evaluation per setting holding its three items; a re-sent id with
  *       the same content is a no-op, a different content replaces the old one.
  *   <li>Counts are derived: after a restart they are rebuilt by re-evaluating every triplet from
@@ -36,20 +46,28 @@ public final class ScoringState {
     float[] vector(String setting, String item);
   }
 
-  /** Told once per setting per change how many triplet evaluations ran and how many agreed. */
+  /** Told of the scoring as it happens. */
   public interface ScoringListener {
-    void scored(SettingState setting, int evaluations, int correct);
+    /** Once per setting per change, at the stream time of the change: how many triplet evaluations ran and agreed. */
+    void scored(SettingState setting, long time, int evaluations, int correct);
+
+    /** A pending new item of the setting was scored (whatever remembers pending items may forget it). */
+    default void pendingScored(SettingState setting, String item) { }
   }
 
   public enum EmbeddingResult { ADDED, CHANGED, UNCHANGED, DIMENSION_MISMATCH }
 
   public enum TripletResult { ADDED, REPLACED, UNCHANGED, REMOVED, UNKNOWN }
 
-  public static final ScoringListener IGNORE = (setting, evaluations, correct) -> { };
+  public static final ScoringListener IGNORE = (setting, time, evaluations, correct) -> { };
+
+  /** New items that may wait to be scored, across settings (see the class comment). */
+  public static final int PENDING_LIMIT = 4096;
 
   private final Similarity similarity;
   private final long cacheBudgetFloats;
   private final VectorSource source;
+  private final ScoringListener listener;
   private final ItemIds items = new ItemIds();
   private final TripletIndex triplets = new TripletIndex(items);
   private final Map<String, SettingState> settings = new LinkedHashMap<>();
@@ -57,17 +75,22 @@ public final class ScoringState {
   private final LinkedHashMap<String, SettingState> resident = new LinkedHashMap<>(16, 0.75f, true);
   private long residentFloats;
   private long evaluations;
+  /** Settings with pending new items, and how many wait in all. */
+  private final Set<SettingState> withPending = new LinkedHashSet<>();
+  private int pendingTotal;
 
   /**
    * @param cacheBudgetFloats vectors kept in memory across settings, in floats; the least
    *     recently used settings are dropped beyond it (at least one setting always stays)
    * @param source where dropped vectors are read back from; may be null when the budget is
    *     never exceeded (in-memory use)
+   * @param listener told of every scoring
    */
-  public ScoringState(Similarity similarity, long cacheBudgetFloats, VectorSource source) {
+  public ScoringState(Similarity similarity, long cacheBudgetFloats, VectorSource source, ScoringListener listener) {
     this.similarity = similarity;
     this.cacheBudgetFloats = cacheBudgetFloats;
     this.source = source;
+    this.listener = listener;
   }
 
   // ---------------------------------------------------------------- settings and embeddings
@@ -86,10 +109,26 @@ public final class ScoringState {
   }
 
   /**
-   * Sets {@code item}'s vector in setting {@code key}. The first embedding of a setting fixes
-   * its dimension; a vector of another length is refused (DIMENSION_MISMATCH) and changes nothing.
+   * After a restart: item {@code item} of setting {@code key} was stored (its vector is in the
+   * store) but not yet scored when the state was last committed; it will be, as if it arrived
+   * at {@code time}. Restore pending items in arrival order (their times do not decrease).
    */
-  public EmbeddingResult putEmbedding(String key, Setting setting, String item, float[] vector, ScoringListener listener) {
+  public void restorePending(String key, String item, long time) {
+    SettingState state = settings.get(key);
+    if (state == null) {
+      throw new IllegalStateException("pending item " + item + " of unknown setting " + key);
+    }
+    addPending(state, items.intern(item), time);
+  }
+
+  /**
+   * Sets {@code item}'s vector in setting {@code key}, arriving at stream time {@code time}. The
+   * first embedding of a setting fixes its dimension; a vector of another length is refused
+   * (DIMENSION_MISMATCH) and changes nothing. A new item is scored later, with its setting's
+   * other pending items (see the class comment; callers follow with {@link #scoreIfManyPending});
+   * a changed vector at once.
+   */
+  public EmbeddingResult putEmbedding(String key, Setting setting, String item, float[] vector, long time) {
     SettingState state = settings.get(key);
     if (state == null) {
       state = new SettingState(key, setting, vector.length);
@@ -105,30 +144,30 @@ public final class ScoringState {
     VectorMatrix matrix = vectors(state);
     int x = items.intern(item);
     int row = matrix.row(x);
-    if (row >= 0 && matrix.sameVector(row, vector)) {
+    if (row < 0) {
+      long before = matrix.capacityFloats();
+      matrix.put(x, vector);
+      residentFloats += matrix.capacityFloats() - before;
+      addPending(state, x, time);
+      return EmbeddingResult.ADDED;
+    }
+    scorePending(state); // x may be one of them: it is scored with the vector it arrived with first
+    if (matrix.sameVector(row, vector)) {
       return EmbeddingResult.UNCHANGED;
     }
     int[] slots = triplets.slotsOf(x);
     int degree = triplets.degree(x);
     long oldCorrect = 0;
-    if (row >= 0) {
-      for (int i = 0; i < degree; i++) {
-        if (fullyEmbedded(matrix, slots[i]) && agrees(matrix, slots[i])) {
-          oldCorrect++;
-        }
+    for (int i = 0; i < degree; i++) {
+      if (fullyEmbedded(state, slots[i]) && agrees(matrix, slots[i])) {
+        oldCorrect++;
       }
     }
-    long before = matrix.capacityFloats();
     matrix.put(x, vector);
-    residentFloats += matrix.capacityFloats() - before;
-    if (row < 0) {
-      state.embedded.set(x);
-      state.embeddedCount++;
-    }
     int scored = 0;
     int newCorrect = 0;
     for (int i = 0; i < degree; i++) {
-      if (fullyEmbedded(matrix, slots[i])) {
+      if (fullyEmbedded(state, slots[i])) {
         scored++;
         if (agrees(matrix, slots[i])) {
           newCorrect++;
@@ -136,14 +175,71 @@ public final class ScoringState {
       }
     }
     state.correct += newCorrect - oldCorrect;
-    if (row < 0) {
-      state.total += scored;
-    }
     if (scored > 0) {
-      listener.scored(state, scored, newCorrect);
+      listener.scored(state, time, scored, newCorrect);
     }
     evictBeyondBudget(state);
-    return row < 0 ? EmbeddingResult.ADDED : EmbeddingResult.CHANGED;
+    return EmbeddingResult.CHANGED;
+  }
+
+  /** Scores the pending items once {@value #PENDING_LIMIT} wait. */
+  public void scoreIfManyPending() {
+    if (pendingTotal >= PENDING_LIMIT) {
+      scorePending();
+    }
+  }
+
+  /** Scores every pending item of every setting, a setting at a time. */
+  public void scorePending() {
+    for (SettingState state : new ArrayList<>(withPending)) {
+      scorePending(state);
+    }
+  }
+
+  private void addPending(SettingState state, int item, long time) {
+    state.pending.add(item, time);
+    pendingTotal++;
+    withPending.add(state);
+  }
+
+  /**
+   * Scores the setting's pending items in arrival order: each becomes embedded and completes
+   * the triplets whose other two items are embedded by then.
+   */
+  private void scorePending(SettingState state) {
+    int waiting = state.pending.size();
+    if (waiting == 0) {
+      return;
+    }
+    ensureCounts(state);
+    VectorMatrix matrix = vectors(state);
+    for (int p = 0; p < waiting; p++) {
+      int x = state.pending.item(p);
+      state.embedded.set(x);
+      state.embeddedCount++;
+      int[] slots = triplets.slotsOf(x);
+      int degree = triplets.degree(x);
+      int scored = 0;
+      int correct = 0;
+      for (int i = 0; i < degree; i++) {
+        if (fullyEmbedded(state, slots[i])) {
+          scored++;
+          if (agrees(matrix, slots[i])) {
+            correct++;
+          }
+        }
+      }
+      state.total += scored;
+      state.correct += correct;
+      if (scored > 0) {
+        listener.scored(state, state.pending.time(p), scored, correct);
+      }
+      listener.pendingScored(state, items.name(x));
+    }
+    state.pending.clear();
+    pendingTotal -= waiting;
+    withPending.remove(state);
+    evictBeyondBudget(state);
   }
 
   // ---------------------------------------------------------------- triplets
@@ -152,7 +248,7 @@ public final class ScoringState {
    * Adds or replaces triplet {@code id}: {@code items} in the order shown, {@code oddPosition}
    * the human's choice. Items must be three distinct ids (the decoder checks).
    */
-  public TripletResult putTriplet(String id, String[] shown, int oddPosition, ScoringListener listener) {
+  public TripletResult putTriplet(String id, String[] shown, int oddPosition, long time) {
     int[] ids = {items.intern(shown[0]), items.intern(shown[1]), items.intern(shown[2])};
     int oddItem = ids[oddPosition];
     int a = ids[oddPosition == 0 ? 1 : 0];
@@ -168,6 +264,7 @@ public final class ScoringState {
       result = TripletResult.REPLACED;
     }
     ensureAllCounts();
+    scorePending();
     slot = triplets.add(id, a, b, oddItem);
     for (SettingState state : settings.values()) {
       if (state.embedded.get(a) && state.embedded.get(b) && state.embedded.get(oddItem)) {
@@ -176,7 +273,7 @@ public final class ScoringState {
         if (agrees) {
           state.correct++;
         }
-        listener.scored(state, 1, agrees ? 1 : 0);
+        listener.scored(state, time, 1, agrees ? 1 : 0);
       }
     }
     return result;
@@ -225,6 +322,7 @@ public final class ScoringState {
     SettingState state = settings.get(key);
     if (state != null) {
       ensureCounts(state);
+      scorePending(state);
     }
     return state;
   }
@@ -232,6 +330,7 @@ public final class ScoringState {
   /** Embedded items of the setting that some triplet names. */
   public int embeddedAndReferenced(SettingState state) {
     ensureCounts(state);
+    scorePending(state);
     int count = 0;
     for (int item = state.embedded.nextSetBit(0); item >= 0; item = state.embedded.nextSetBit(item + 1)) {
       if (triplets.isReferenced(item)) {
@@ -248,6 +347,7 @@ public final class ScoringState {
    */
   public AnalysisInputs snapshot(SettingState state, long updatedAt) {
     ensureCounts(state);
+    scorePending(state);
     VectorMatrix matrix = vectors(state);
     TreeMap<String, Integer> objects = new TreeMap<>();
     for (int item = state.embedded.nextSetBit(0); item >= 0; item = state.embedded.nextSetBit(item + 1)) {
@@ -266,7 +366,7 @@ public final class ScoringState {
     int[][] rows = new int[Math.toIntExact(state.total)][];
     int count = 0;
     for (int slot = 0; slot < triplets.slotLimit(); slot++) {
-      if (triplets.isLive(slot) && fullyEmbedded(matrix, slot)) {
+      if (triplets.isLive(slot) && fullyEmbedded(state, slot)) {
         int i = rowOfItem[triplets.pairA(slot)];
         int j = rowOfItem[triplets.pairB(slot)];
         rows[count++] = new int[] {Math.min(i, j), Math.max(i, j), rowOfItem[triplets.odd(slot)]};
@@ -292,6 +392,7 @@ public final class ScoringState {
 
   private void unscore(int slot) {
     ensureAllCounts();
+    scorePending();
     int a = triplets.pairA(slot);
     int b = triplets.pairB(slot);
     int o = triplets.odd(slot);
@@ -320,7 +421,7 @@ public final class ScoringState {
     long total = 0;
     long correct = 0;
     for (int slot = 0; slot < triplets.slotLimit(); slot++) {
-      if (triplets.isLive(slot) && fullyEmbedded(matrix, slot)) {
+      if (triplets.isLive(slot) && fullyEmbedded(state, slot)) {
         total++;
         if (agreesWithoutCounting(matrix, slot)) {
           correct++;
@@ -352,8 +453,10 @@ public final class ScoringState {
       }
       int id = items.intern(item);
       matrix.put(id, vector);
-      state.embedded.set(id);
-      count[0]++;
+      if (!state.pending.contains(id)) { // stored, but scored only when its turn comes
+        state.embedded.set(id);
+        count[0]++;
+      }
     });
     state.embeddedCount = count[0];
     state.matrix = matrix;
@@ -369,7 +472,7 @@ public final class ScoringState {
     Iterator<SettingState> lru = resident.values().iterator();
     while (residentFloats > cacheBudgetFloats && lru.hasNext()) {
       SettingState candidate = lru.next();
-      if (candidate != keep) {
+      if (candidate != keep && candidate.pending.size() == 0) { // pending items are scored from memory
         residentFloats -= candidate.matrix.capacityFloats();
         candidate.matrix = null;
         lru.remove();
@@ -377,9 +480,10 @@ public final class ScoringState {
     }
   }
 
-  private boolean fullyEmbedded(VectorMatrix matrix, int slot) {
-    return matrix.row(triplets.pairA(slot)) >= 0 && matrix.row(triplets.pairB(slot)) >= 0
-        && matrix.row(triplets.odd(slot)) >= 0;
+  /** Whether the triplet's three items are embedded (scored) in the setting. */
+  private boolean fullyEmbedded(SettingState state, int slot) {
+    return state.embedded.get(triplets.pairA(slot)) && state.embedded.get(triplets.pairB(slot))
+        && state.embedded.get(triplets.odd(slot));
   }
 
   private boolean agrees(VectorMatrix matrix, int slot) {
@@ -391,10 +495,7 @@ public final class ScoringState {
     int a = matrix.row(triplets.pairA(slot));
     int b = matrix.row(triplets.pairB(slot));
     int o = matrix.row(triplets.odd(slot));
-    return OddOneOut.modelAgrees(
-        matrix.similarity(similarity, a, b),
-        matrix.similarity(similarity, a, o),
-        matrix.similarity(similarity, b, o));
+    return matrix.modelAgrees(similarity, a, b, o);
   }
 
   /**

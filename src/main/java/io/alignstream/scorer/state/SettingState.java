@@ -14,9 +14,12 @@ public final class SettingState {
   final Setting setting;
   final int dim;
 
-  /** Items with a vector in this setting (valid once {@link #countsKnown}). */
+  /** Items with a vector in this setting that are scored (valid once {@link #countsKnown}). */
   final BitSet embedded = new BitSet();
   int embeddedCount;
+
+  /** Items with a vector in this setting that wait to be scored (see {@link ScoringState}). */
+  final PendingItems pending = new PendingItems();
 
   /** Triplets whose three items are embedded here, and those the model gets right. */
   long total;

@@ -6,7 +6,7 @@ import java.util.Arrays;
  * The vectors of one setting as one row-major float matrix, with each row's L2 norm in double.
  * Rows are kept as received (not rescaled): cosine divides by the norms at comparison time,
  * which is exact to double rounding, while rescaling to unit length in float would round every
- * component (see {@link VectorMath}). One flat array instead of one array per item keeps the
+ * component (see {@link Dots}). One flat array instead of one array per item keeps the
  * rows of a setting together in memory and costs no per-item object header.
  */
 final class VectorMatrix {
@@ -16,6 +16,8 @@ final class VectorMatrix {
   private double[] norms;
   private int[] rowOfItem = new int[0];
   private int rows;
+  /** The last {@link #modelAgrees}' dot products (ab, ao, bo): scratch space, one thread uses a matrix. */
+  private final double[] dots = new double[3];
 
   VectorMatrix(int dim, int expectedRows) {
     this.dim = dim;
@@ -54,7 +56,7 @@ final class VectorMatrix {
       row = appendRow(item);
     }
     System.arraycopy(vector, 0, data, row * dim, dim);
-    norms[row] = VectorMath.norm(data, row * dim, dim);
+    norms[row] = Dots.norm(data, row * dim, dim);
     return row;
   }
 
@@ -63,9 +65,16 @@ final class VectorMatrix {
     return Arrays.copyOfRange(data, row * dim, (row + 1) * dim);
   }
 
-  double similarity(Similarity similarity, int rowA, int rowB) {
-    double dot = VectorMath.dot(data, rowA * dim, data, rowB * dim, dim);
-    return similarity.of(dot, norms[rowA], norms[rowB]);
+  /**
+   * Whether the model picks the human's odd one out of rows {@code a}, {@code b} (the pair the
+   * human kept together) and {@code o}: the three similarities in one pass over the three rows.
+   */
+  boolean modelAgrees(Similarity similarity, int a, int b, int o) {
+    Dots.triple(data, a * dim, b * dim, o * dim, dim, dots);
+    return OddOneOut.modelAgrees(
+        similarity.of(dots[0], norms[a], norms[b]),
+        similarity.of(dots[1], norms[a], norms[o]),
+        similarity.of(dots[2], norms[b], norms[o]));
   }
 
   /** Floats held, counting spare capacity: what the cache budget is charged. */

@@ -68,6 +68,8 @@ public final class ScorerTopology {
   public static final String REGRESSIONS_STORE = "regressions-latest";
   /** Every setting's vectors (key {@code setting NUL item}). */
   public static final String VECTORS_STORE = "vectors";
+  /** New items stored but not yet scored, with their stream time (key {@code setting NUL item}). */
+  static final String PENDING_STORE = "pending";
   static final String TRIPLETS_STORE = "triplets";
   static final String SETTINGS_STORE = "settings";
   static final String PANES_STORE = "panes";
@@ -108,6 +110,10 @@ public final class ScorerTopology {
         strings, StateSerdes.vector()).withCachingDisabled());
     builder.addStateStore(Stores.keyValueStoreBuilder(store.apply(TRIPLETS_STORE),
         strings, triplets).withCachingDisabled());
+    // An item is pending from its arrival until it is scored, mostly within one commit: the
+    // cache keeps such short-lived entries out of RocksDB.
+    builder.addStateStore(Stores.keyValueStoreBuilder(store.apply(PENDING_STORE),
+        strings, Serdes.Long()).withCachingEnabled());
     builder.addStateStore(Stores.keyValueStoreBuilder(store.apply(SETTINGS_STORE),
         strings, StateSerdes.settingInfo()).withCachingDisabled());
     builder.addStateStore(Stores.keyValueStoreBuilder(store.apply(PANES_STORE),
@@ -149,7 +155,7 @@ public final class ScorerTopology {
     KStream<String, ScorerOutput> outputs = decodedEmbeddings.get("embeddings-valid")
         .merge(broadcastTriplets, Named.as("scorer-inputs"))
         .process(() -> new ScoringProcessor(config, analyses, instance), Named.as("score"),
-            VECTORS_STORE, TRIPLETS_STORE, SETTINGS_STORE, PANES_STORE, METRICS_STORE, SUMMARY_STORE,
+            VECTORS_STORE, PENDING_STORE, TRIPLETS_STORE, SETTINGS_STORE, PANES_STORE, METRICS_STORE, SUMMARY_STORE,
             PROBES_STORE, REGRESSIONS_STORE);
 
     // 4. Route what the scorer emits.

@@ -20,6 +20,7 @@ import io.alignstream.scorer.state.Similarity;
 import io.micrometer.core.instrument.Metrics;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -88,6 +89,7 @@ final class ScoringProcessor implements Processor<String, ScorerInput, String, S
 
   private ProcessorContext<String, ScorerOutput> context;
   private KeyValueStore<String, float[]> vectorStore;
+  private KeyValueStore<String, Long> pendingStore;
   private KeyValueStore<String, Triplet> tripletStore;
   private KeyValueStore<String, SettingInfo> settingStore;
   private KeyValueStore<String, PaneCounts> paneStore;
@@ -128,6 +130,7 @@ final class ScoringProcessor implements Processor<String, ScorerInput, String, S
   public void init(ProcessorContext<String, ScorerOutput> context) {
     this.context = context;
     vectorStore = context.getStateStore(ScorerTopology.VECTORS_STORE);
+    pendingStore = context.getStateStore(ScorerTopology.PENDING_STORE);
     tripletStore = context.getStateStore(ScorerTopology.TRIPLETS_STORE);
     settingStore = context.getStateStore(ScorerTopology.SETTINGS_STORE);
     paneStore = context.getStateStore(ScorerTopology.PANES_STORE);
@@ -145,7 +148,17 @@ final class ScoringProcessor implements Processor<String, ScorerInput, String, S
   }
 
   private void rebuildFromStores() {
-    state = new ScoringState(similarity, cacheBudgetFloats, new StoredVectors());
+    state = new ScoringState(similarity, cacheBudgetFloats, new StoredVectors(), new ScoringState.ScoringListener() {
+      @Override
+      public void scored(SettingState setting, long time, int evaluations, int correct) {
+        recordScored(setting, time, evaluations, correct);
+      }
+
+      @Override
+      public void pendingScored(SettingState setting, String item) {
+        pendingStore.delete(vectorKey(setting.key(), item));
+      }
+    });
     paneCounts = new HashMap<>();
     dirtyPanes = new HashMap<>();
     dirtySettings = new HashSet<>();
@@ -154,7 +167,7 @@ final class ScoringProcessor implements Processor<String, ScorerInput, String, S
     try (KeyValueIterator<String, Triplet> all = tripletStore.all()) {
       while (all.hasNext()) {
         KeyValue<String, Triplet> entry = all.next();
-        state.putTriplet(entry.key, entry.value.itemArray(), entry.value.oddPosition(), ScoringState.IGNORE);
+        state.putTriplet(entry.key, entry.value.itemArray(), entry.value.oddPosition(), streamTime);
       }
     }
     try (KeyValueIterator<String, SettingInfo> all = settingStore.all()) {
@@ -163,6 +176,7 @@ final class ScoringProcessor implements Processor<String, ScorerInput, String, S
         state.restoreSetting(entry.key, entry.value.setting(), entry.value.dim());
       }
     }
+    restorePending();
     try (KeyValueIterator<String, AlignmentMetric> all = metricStore.all()) {
       while (all.hasNext()) {
         KeyValue<String, AlignmentMetric> entry = all.next();
@@ -199,6 +213,23 @@ final class ScoringProcessor implements Processor<String, ScorerInput, String, S
     });
   }
 
+  /**
+   * Items stored but not yet scored when the state was committed (see {@link ScoringState}):
+   * scored again in arrival order, which their stream times give (equal times, whichever first:
+   * an evaluation lands in the pane of the time of the item that completes it).
+   */
+  private void restorePending() {
+    List<KeyValue<String, Long>> waiting = new ArrayList<>();
+    try (KeyValueIterator<String, Long> all = pendingStore.all()) {
+      all.forEachRemaining(waiting::add);
+    }
+    waiting.sort(Comparator.comparingLong((KeyValue<String, Long> e) -> e.value).thenComparing(e -> e.key));
+    for (KeyValue<String, Long> entry : waiting) {
+      int at = entry.key.indexOf(ITEM_SEPARATOR);
+      state.restorePending(entry.key.substring(0, at), entry.key.substring(at + 1), entry.value);
+    }
+  }
+
   @Override
   public void process(Record<String, ScorerInput> record) {
     streamTime = context.currentStreamTimeMs();
@@ -215,7 +246,7 @@ final class ScoringProcessor implements Processor<String, ScorerInput, String, S
     Metrics.counter("alignstream.scorer.embeddings").increment(); // scraped as embeddings scored per second
     SettingState known = state.setting(embedding.settingKey());
     ScoringState.EmbeddingResult result = state.putEmbedding(embedding.settingKey(), embedding.setting(),
-        embedding.item(), embedding.vector(), this::recordScored);
+        embedding.item(), embedding.vector(), streamTime);
     switch (result) {
       case DIMENSION_MISMATCH -> {
         DeadLetter letter = InputDecoder.deadLetter(context, instance, embedding.originalKey(),
@@ -229,8 +260,13 @@ final class ScoringProcessor implements Processor<String, ScorerInput, String, S
         if (known == null) {
           settingStore.put(embedding.settingKey(), new SettingInfo(embedding.setting(), embedding.vector().length));
         }
-        vectorStore.put(vectorKey(embedding.settingKey(), embedding.item()), embedding.vector());
-        markChanged(state.setting(embedding.settingKey()));
+        String key = vectorKey(embedding.settingKey(), embedding.item());
+        vectorStore.put(key, embedding.vector());
+        if (result == ScoringState.EmbeddingResult.ADDED) {
+          pendingStore.put(key, streamTime); // until it is scored (ScoringState), in the same transaction
+        }
+        markChanged(state.setting(embedding.settingKey()), streamTime);
+        state.scoreIfManyPending();
       }
       default -> throw new IllegalStateException("unexpected " + result);
     }
@@ -244,7 +280,7 @@ final class ScoringProcessor implements Processor<String, ScorerInput, String, S
         tripletStore.delete(input.id());
       }
     } else {
-      result = state.putTriplet(input.id(), input.triplet().itemArray(), input.triplet().oddPosition(), this::recordScored);
+      result = state.putTriplet(input.id(), input.triplet().itemArray(), input.triplet().oddPosition(), streamTime);
       if (result != ScoringState.TripletResult.UNCHANGED) {
         tripletStore.put(input.id(), input.triplet());
       }
@@ -259,18 +295,18 @@ final class ScoringProcessor implements Processor<String, ScorerInput, String, S
     }
   }
 
-  /** Evaluations happened now (stream time): they land in the current time pane. */
-  private void recordScored(SettingState setting, int evaluations, int correct) {
-    long pane = panes.paneStart(Math.max(0, streamTime));
+  /** Evaluations of a change at stream time {@code time}: they land in that time's pane. */
+  private void recordScored(SettingState setting, long time, int evaluations, int correct) {
+    long pane = panes.paneStart(Math.max(0, time));
     PaneCounts counts = paneCounts.computeIfAbsent(setting.key(), s -> new TreeMap<>())
         .merge(pane, new PaneCounts(correct, evaluations), (a, b) -> a.plus(b.correct(), b.total()));
     paneStore.put(paneKey(setting.key(), pane), counts);
     dirtyPanes.computeIfAbsent(setting.key(), s -> new TreeSet<>()).add(pane);
-    markChanged(setting);
+    markChanged(setting, time);
   }
 
-  private void markChanged(SettingState setting) {
-    setting.changed(streamTime, context.currentSystemTimeMs());
+  private void markChanged(SettingState setting, long time) {
+    setting.changed(time, context.currentSystemTimeMs());
     dirtySettings.add(setting.key());
   }
 

@@ -28,9 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
 class CeilingConfigTest {
 
   private static TripletSummary streamed(List<TripletJudgment> triplets) {
-    ScoringState state = new ScoringState(Similarity.COSINE, Long.MAX_VALUE, null);
+    ScoringState state = new ScoringState(Similarity.COSINE, Long.MAX_VALUE, null, ScoringState.IGNORE);
     for (TripletJudgment t : triplets) {
-      state.putTriplet(t.getTripletId(), t.getItems().toArray(new String[0]), t.getOddOneOut(), ScoringState.IGNORE);
+      state.putTriplet(t.getTripletId(), t.getItems().toArray(new String[0]), t.getOddOneOut(), 0);
     }
     return state.tripletSummary();
   }

@@ -18,19 +18,19 @@ class NoiseCeilingTest {
   void majorityTiesSplitTheAgreement() {
     // group {a,b,c}: choices a, a, b  -> majority a: agreement (1 + 1 + 0) / 3
     //                leave-one-out: a vs {a,b} tie -> 1/2; a vs {a,b} -> 1/2; b vs {a,a} -> 0
-    ScoringState state = new ScoringState(Similarity.COSINE, Long.MAX_VALUE, null);
-    state.putTriplet("1", new String[] {"a", "b", "c"}, 0, ScoringState.IGNORE);
-    state.putTriplet("2", new String[] {"c", "a", "b"}, 1, ScoringState.IGNORE);
-    state.putTriplet("3", new String[] {"b", "c", "a"}, 0, ScoringState.IGNORE);
-    state.putTriplet("single", new String[] {"d", "e", "f"}, 0, ScoringState.IGNORE);
+    ScoringState state = new ScoringState(Similarity.COSINE, Long.MAX_VALUE, null, ScoringState.IGNORE);
+    state.putTriplet("1", new String[] {"a", "b", "c"}, 0, 0);
+    state.putTriplet("2", new String[] {"c", "a", "b"}, 1, 0);
+    state.putTriplet("3", new String[] {"b", "c", "a"}, 0, 0);
+    state.putTriplet("single", new String[] {"d", "e", "f"}, 0, 0);
     assertThat(state.ceiling().getAsDouble()).isEqualTo(2.0 / 3.0);
     assertThat(state.leaveOneOutCeiling().getAsDouble()).isEqualTo(1.0 / 3.0);
   }
 
   @Test
   void noRepeatedTripletMeansNoCeiling() {
-    ScoringState state = new ScoringState(Similarity.COSINE, Long.MAX_VALUE, null);
-    state.putTriplet("1", new String[] {"a", "b", "c"}, 0, ScoringState.IGNORE);
+    ScoringState state = new ScoringState(Similarity.COSINE, Long.MAX_VALUE, null, ScoringState.IGNORE);
+    state.putTriplet("1", new String[] {"a", "b", "c"}, 0, 0);
     assertThat(state.ceiling()).isEmpty();
     assertThat(state.leaveOneOutCeiling()).isEmpty();
   }
@@ -40,7 +40,7 @@ class NoiseCeilingTest {
     Random random = new Random(5);
     List<String> items = List.of("a", "b", "c", "d", "e");
     List<TripletJudgment> live = new ArrayList<>();
-    ScoringState state = new ScoringState(Similarity.COSINE, Long.MAX_VALUE, null);
+    ScoringState state = new ScoringState(Similarity.COSINE, Long.MAX_VALUE, null, ScoringState.IGNORE);
     for (int step = 0; step < 3000; step++) {
       if (!live.isEmpty() && random.nextInt(5) == 0) {
         TripletJudgment gone = live.remove(random.nextInt(live.size()));
@@ -53,7 +53,7 @@ class NoiseCeilingTest {
         TripletJudgment t = SyntheticData.triplet(id, shuffled.subList(0, 3), random.nextInt(3));
         live.removeIf(old -> old.getTripletId().equals(id));
         live.add(t);
-        state.putTriplet(id, t.getItems().toArray(new String[0]), t.getOddOneOut(), ScoringState.IGNORE);
+        state.putTriplet(id, t.getItems().toArray(new String[0]), t.getOddOneOut(), 0);
       }
       if (step % 97 == 0) {
         double[] expected = BatchReference.ceiling(live);
