@@ -10,6 +10,9 @@ import io.alignstream.extractor.diffusion.StableDiffusionFeatureModel;
  */
 public final class FeatureModels {
 
+  /** The --model name of the pixel baseline: raw pixels, no VAE, no UNet. */
+  public static final String PIXELS = "pixels";
+
   private FeatureModels() {}
 
   /**
@@ -18,8 +21,8 @@ public final class FeatureModels {
    * @throws IllegalArgumentException for an unknown model or unusable options
    */
   public static FeatureModel open(String model, String modelId, ModelOptions options) {
-    if (model.equals("pixels")) {
-      return new PixelBaseline(modelId == null ? "pixels" : modelId, options.pixelSide());
+    if (model.equals(PIXELS)) {
+      return new PixelBaseline(modelId == null ? PIXELS : modelId, options.pixelSide());
     }
     PipelineReference reference =
         PipelineReference.resolve(model, options.modelCache(), options.tinySeed(), options.checkpoints());
