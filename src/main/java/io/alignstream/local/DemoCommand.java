@@ -139,7 +139,8 @@ public final class DemoCommand implements Callable<Integer> {
   Path report;
 
   @Option(names = "--report-dir", paramLabel = "DIR",
-      description = "Write a report folder: figures (SVG, PNG), CSV files and index.html, from DIR/report.json.")
+      description = "Write a report folder: figures (SVG, PNG), CSV files and index.html, from DIR/report.json; "
+          + "with the paper's Figure 4 for each diffusion model (DIR/reconstruction/MODEL, two images).")
   Path reportDir;
 
   @Option(names = "--data-dir", paramLabel = "DIR",
@@ -207,8 +208,13 @@ public final class DemoCommand implements Callable<Integer> {
         }
         if (reportDir != null) {
           Files.createDirectories(reportDir);
-          DemoReport.write(reportDir.resolve("report.json"), runSummary(inputs, extractors.models(), started),
-              results, ceiling, SettingOrder.of(extractors.models()));
+          Map<String, Object> run = runSummary(inputs, extractors.models(), started);
+          if (inputs.images() != null) {
+            run.put(ReportFolder.RECONSTRUCTIONS, DemoReconstructions.write(reportDir, models, inputs.images(),
+                noiseLevels, seed, resolution, ModelOptions.defaults().withUnetBatch(unetBatch)));
+          }
+          DemoReport.write(reportDir.resolve("report.json"), run, results, ceiling,
+              SettingOrder.of(extractors.models()));
           System.out.println(ReportFolder.fromJsonFile(reportDir.resolve("report.json"), reportDir, true).summary());
         }
         if (!complete) {

@@ -264,9 +264,7 @@ public final class FeaturesCommand implements Callable<Integer> {
     w.metadata("seed", String.valueOf(seed));
     w.metadata("latent", mode.name().toLowerCase(Locale.ROOT));
     w.metadata("resolution", String.valueOf(res));
-    w.metadata("noise", noiseTensor == null
-        ? "seeded: SplittableRandom(seed) Box-Muller, posterior eps then diffusion eps per image"
-        : "injected: " + noiseTensor);
+    w.metadata("noise", InjectedNoise.describe(noiseTensor == null ? null : InjectedNoise.parse(noiseTensor)));
     w.metadata("taps", JSON.writeValueAsString(paths));
     w.metadata("pooling", pooling.name().toLowerCase(Locale.ROOT));
     w.metadata("batch_order", "image-major: index = image * prompts + prompt");

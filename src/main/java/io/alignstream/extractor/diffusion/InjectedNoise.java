@@ -53,6 +53,13 @@ public record InjectedNoise(Path file, String tensor) {
     }
   }
 
+  /** Where a run's diffusion noise comes from, as the files it writes record it. */
+  public static String describe(InjectedNoise injected) {
+    return injected == null
+        ? "seeded: SplittableRandom(seed) Box-Muller, posterior eps then diffusion eps per image"
+        : "injected: " + injected;
+  }
+
   @Override
   public String toString() {
     return file + ":" + tensor;
