@@ -39,7 +39,7 @@ final class ReconstructionFigure {
     }
     StringBuilder h = new StringBuilder();
     h.append("<section id=\"reconstruction\">\n<h2>What each noise level means (Figure 4)</h2>\n")
-        .append("<p class=\"note\">Per noise level s (timestep t, signal fraction \u1fb1): the noisy latent x_t the ")
+        .append("<p class=\"note\">Per noise level s (timestep t; \u1fb1 is the share of signal variance in x_t): the noisy latent x_t the ")
         .append("UNet sees, decoded by the VAE, and the image one forward step recovers: the clean latent estimated ")
         .append("from the UNet's prediction at x_t, decoded. Features of that noise level are computed from x_t; ")
         .append("docs/method.md gives the formulas.</p>\n");
