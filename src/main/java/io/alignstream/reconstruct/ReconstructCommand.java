@@ -68,7 +68,7 @@ public final class ReconstructCommand implements Callable<Integer> {
 
   @Option(names = "--latent", defaultValue = "sample", paramLabel = "sample|mean",
       description = "z0 = scaling_factor x a sample of the VAE posterior, or its mean (default: ${DEFAULT-VALUE}).")
-  String latent;
+  LatentMode latent;
 
   @Option(names = "--resolution", paramLabel = "PIXELS",
       description = "Shorter image side is resized to this, then center-cropped (default: the smallest image's "
@@ -106,11 +106,6 @@ public final class ReconstructCommand implements Callable<Integer> {
     levels.forEach(RequestRules::checkNoiseLevel);
     List<Integer> steps = timesteps != null ? timesteps : List.of();
     steps.forEach(RequestRules::checkTimestep);
-    LatentMode mode = switch (latent.toLowerCase(Locale.ROOT)) {
-      case "sample" -> LatentMode.SAMPLE;
-      case "mean" -> LatentMode.MEAN;
-      default -> throw new IllegalArgumentException("--latent must be sample or mean, got '" + latent + "'");
-    };
     if (resolution != null && resolution < 1) {
       throw new IllegalArgumentException("--resolution must be positive, got " + resolution);
     }
@@ -128,7 +123,7 @@ public final class ReconstructCommand implements Callable<Integer> {
     PipelineReference reference = PipelineReference.resolve(model, modelFlags.modelCache(), modelFlags.tinySeed(),
         modelFlags.checkpointOptions());
     ReconstructionManifest manifest = Reconstruction.toFolder(reference, modelFlags.placement(), inputs,
-        new Reconstruction.Settings(levels, steps, seed, mode, res, modelFlags.unetBatch(), injected), out);
+        new Reconstruction.Settings(levels, steps, seed, latent, res, modelFlags.unetBatch(), injected), out);
     spec.commandLine().getOut().printf(Locale.ROOT, "wrote %s: %d images x %d noise levels, decoded noisy latents "
         + "and one-step reconstructions without and with text (%s, prediction type %s)%n",
         out.resolve(ReconstructionManifest.FILE), manifest.images().size(), manifest.images().get(0).rows().size(),

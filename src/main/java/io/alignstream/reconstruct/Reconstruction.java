@@ -167,10 +167,10 @@ public final class Reconstruction {
           noisy[k] = noise(sd.schedule(), scope, job, latentShape).toFloatArray();
         }
         for (int j = 0; j < jobs.size(); j++) {
-          UNetBatcher.Job job = jobs.get(j);
-          NDArray xt = noise(sd.schedule(), scope, job, latentShape); // [1, c, h, w]
-          NDArray prediction = scope.create(predictions.get(j).get("out"), shape(1, latentShape));
-          estimates[j] = sd.schedule().estimateClean(xt, prediction, new int[] {job.timestep()}).toFloatArray();
+          NDArray xt = scope.create(noisy[j / CONDITIONINGS.size()], shape(1, latentShape)); // [1, c, h, w]
+          NDArray prediction = scope.create(predictions.get(j).get("out"), shape(1, latentShape)); // [1, c, h, w]
+          estimates[j] = sd.schedule().estimateClean(xt, prediction, new int[] {jobs.get(j).timestep()})
+              .toFloatArray();
         }
       }
       float[][] noisyImages = decode(sd, noisy, latentShape, settings.batch(), base);
@@ -214,8 +214,8 @@ public final class Reconstruction {
 
   /** x_t of one job, [1, c, h, w]: the expression the UNet batch computed for it. */
   private static NDArray noise(NoiseSchedule schedule, NDManager scope, UNetBatcher.Job job, long[] latentShape) {
-    return schedule.addNoise(scope.create(job.z0(), shape(1, latentShape)), scope.create(job.eps(), shape(1, latentShape)),
-        new int[] {job.timestep()});
+    return schedule.addNoise(scope.create(job.z0(), shape(1, latentShape)),
+        scope.create(job.eps(), shape(1, latentShape)), new int[] {job.timestep()});
   }
 
   /** The decoder's image of each UNet latent, at most {@code batch} per decoder call. */

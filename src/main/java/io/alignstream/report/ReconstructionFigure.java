@@ -39,10 +39,10 @@ final class ReconstructionFigure {
     }
     StringBuilder h = new StringBuilder();
     h.append("<section id=\"reconstruction\">\n<h2>What each noise level means (Figure 4)</h2>\n")
-        .append("<p class=\"note\">Per noise level s (timestep t; \u1fb1 is the share of signal variance in x_t): the noisy latent x_t the ")
-        .append("UNet sees, decoded by the VAE, and the image one forward step recovers: the clean latent estimated ")
-        .append("from the UNet's prediction at x_t, decoded. Features of that noise level are computed from x_t; ")
-        .append("docs/method.md gives the formulas.</p>\n");
+        .append("<p class=\"note\">Per noise level s (timestep t; \u1fb1 is the share of signal variance in ")
+        .append("x_t): the noisy latent x_t the UNet sees, decoded by the VAE, and the image one forward step ")
+        .append("recovers: the clean latent estimated from the UNet's prediction at x_t, decoded. Features of that ")
+        .append("noise level are computed from x_t; docs/method.md gives the formulas.</p>\n");
     for (int i = 0; i < figures.size(); i++) {
       Figures.Figure figure = figures.get(i);
       h.append("<figure id=\"").append(figure.name()).append("\">\n").append(figure.svg())

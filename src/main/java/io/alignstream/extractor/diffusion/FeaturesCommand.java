@@ -199,7 +199,7 @@ public final class FeaturesCommand implements Callable<Integer> {
         writer.putFloats(tensorName(path, pooling), withImagePrompt(n, promptList.size(), result.shapes().get(path)),
             concat(result.values(), path));
       }
-      metadata(writer, sd, reference.origin(), images, promptList, t, s, res, mode, pooling, paths);
+      metadata(writer, sd, reference.origin(), images, promptList, t, s, res, mode, injectedNoise, pooling, paths);
       Path parent = out.toAbsolutePath().getParent();
       if (parent != null) {
         Files.createDirectories(parent);
@@ -247,7 +247,8 @@ public final class FeaturesCommand implements Callable<Integer> {
   }
 
   private void metadata(SafetensorsWriter w, StableDiffusion sd, ModelOrigin origin, List<ImageFile> images, List<String> promptList,
-      int t, double s, int res, LatentMode mode, Pooling pooling, List<String> paths) throws JsonProcessingException {
+      int t, double s, int res, LatentMode mode, InjectedNoise injectedNoise, Pooling pooling, List<String> paths)
+      throws JsonProcessingException {
     w.metadata("format", "pt");
     w.metadata("generator", "alignstream features");
     w.metadata("model", model);
@@ -264,7 +265,7 @@ public final class FeaturesCommand implements Callable<Integer> {
     w.metadata("seed", String.valueOf(seed));
     w.metadata("latent", mode.name().toLowerCase(Locale.ROOT));
     w.metadata("resolution", String.valueOf(res));
-    w.metadata("noise", InjectedNoise.describe(noiseTensor == null ? null : InjectedNoise.parse(noiseTensor)));
+    w.metadata("noise", InjectedNoise.describe(injectedNoise));
     w.metadata("taps", JSON.writeValueAsString(paths));
     w.metadata("pooling", pooling.name().toLowerCase(Locale.ROOT));
     w.metadata("batch_order", "image-major: index = image * prompts + prompt");

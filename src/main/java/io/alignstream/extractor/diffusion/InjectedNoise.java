@@ -19,14 +19,13 @@ public record InjectedNoise(Path file, String tensor) {
    * model says what it must be, see {@link #read}).
    */
   public static InjectedNoise parse(String spec) {
-    String option = "--noise";
     int colon = spec.lastIndexOf(':');
     if (colon <= 0 || colon == spec.length() - 1) {
-      throw new IllegalArgumentException(option + " must be FILE.safetensors:TENSOR, got '" + spec + "'");
+      throw new IllegalArgumentException("--noise must be FILE.safetensors:TENSOR, got '" + spec + "'");
     }
     Path file = Path.of(spec.substring(0, colon));
     if (!Files.isRegularFile(file)) {
-      throw new IllegalArgumentException(option + " file not found: " + file.toAbsolutePath().normalize());
+      throw new IllegalArgumentException("--noise file not found: " + file.toAbsolutePath().normalize());
     }
     return new InjectedNoise(file, spec.substring(colon + 1));
   }

@@ -199,12 +199,7 @@ public final class NoiseSchedule {
    * @return x_t [B, C, h, w] in z0's manager
    */
   public NDArray addNoise(NDArray z0, NDArray eps, int[] t) {
-    Shape shape = z0.getShape();
-    if (shape.get(0) != t.length || !shape.equals(eps.getShape())) {
-      throw new IllegalArgumentException(
-          "addNoise: latents " + shape + ", noise " + eps.getShape() + ", " + t.length + " timesteps");
-    }
-    Coefficients c = coefficients(t, z0);
+    Coefficients c = coefficients(t, z0, eps, "addNoise: noise");
     return z0.mul(c.signal()).add(eps.mul(c.noise())); // [B, C, h, w]
   }
 
@@ -225,12 +220,7 @@ public final class NoiseSchedule {
    * @return [B, C, h, w] in xt's manager
    */
   public NDArray estimateClean(NDArray xt, NDArray prediction, int[] t) {
-    Shape shape = xt.getShape();
-    if (shape.get(0) != t.length || !shape.equals(prediction.getShape())) {
-      throw new IllegalArgumentException(
-          "estimateClean: latents " + shape + ", prediction " + prediction.getShape() + ", " + t.length + " timesteps");
-    }
-    Coefficients c = coefficients(t, xt);
+    Coefficients c = coefficients(t, xt, prediction, "estimateClean: prediction");
     return switch (this.prediction) {
       case EPSILON -> xt.sub(prediction.mul(c.noise())).div(c.signal()); // [B, C, h, w]
       case V_PREDICTION -> xt.mul(c.signal()).sub(prediction.mul(c.noise())); // [B, C, h, w]
@@ -242,10 +232,17 @@ public final class NoiseSchedule {
   private record Coefficients(NDArray signal, NDArray noise) {}
 
   /**
-   * The coefficients of each batch element in the manager, dtype and device of {@code like};
+   * The coefficients of each batch element in the manager, dtype and device of {@code latents};
    * rounded to float32 as diffusers' float32 tensors are.
+   *
+   * @param other the second operand, which must have the latents' shape; {@code what} names it
    */
-  private Coefficients coefficients(int[] t, NDArray like) {
+  private Coefficients coefficients(int[] t, NDArray latents, NDArray other, String what) {
+    Shape shape = latents.getShape();
+    if (shape.get(0) != t.length || !shape.equals(other.getShape())) {
+      throw new IllegalArgumentException(what + " " + other.getShape() + " and " + t.length + " timesteps do not fit "
+          + "latents " + shape + " (same shape, one timestep per batch element)");
+    }
     float[] signal = new float[t.length];
     float[] noise = new float[t.length];
     for (int i = 0; i < t.length; i++) {
@@ -253,10 +250,10 @@ public final class NoiseSchedule {
       signal[i] = (float) Math.sqrt(abar);
       noise[i] = (float) Math.sqrt(1.0f - abar);
     }
-    NDManager m = like.getManager();
+    NDManager m = latents.getManager();
     Shape perSample = new Shape(t.length, 1, 1, 1);
     return new Coefficients(
-        m.create(signal, perSample).toType(like.getDataType(), false).toDevice(like.getDevice(), false),
-        m.create(noise, perSample).toType(like.getDataType(), false).toDevice(like.getDevice(), false));
+        m.create(signal, perSample).toType(latents.getDataType(), false).toDevice(latents.getDevice(), false),
+        m.create(noise, perSample).toType(latents.getDataType(), false).toDevice(latents.getDevice(), false));
   }
 }

@@ -425,9 +425,9 @@ public final class SingleFileCheckpoint {
     return n;
   }
 
-  /** The schedule every SD 1.x/2.x model was trained with (LDM's "linear" 0.00085..0.012 is diffusers' scaled_linear). */
   /**
-   * The SD schedule; the prediction type by diffusers' single-file rule: SD 2.x at its full width
+   * The schedule every SD 1.x/2.x model was trained with (LDM's "linear" 0.00085..0.012 is
+   * diffusers' scaled_linear); the prediction type by diffusers' single-file rule: SD 2.x at its full width
    * (text states of 1024 in the cross-attention) predicts v, as SD 2.x 768-v does, everything else
    * the noise. diffusers reads SD 2.x-base (an epsilon model) from a {@code global_step} that
    * safetensors files do not carry; for it pass --pipeline-config with its scheduler folder.

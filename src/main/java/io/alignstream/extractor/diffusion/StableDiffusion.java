@@ -64,7 +64,8 @@ public final class StableDiffusion implements AutoCloseable {
       opened.add(unet);
       return new StableDiffusion(pipeline.dir().toAbsolutePath().normalize().toString(), tokenizer, text, vae, unet,
           schedule, String.valueOf(schedulerFolder.className()), pipeline.configDigest(),
-          pipeline.weightsDigest("text_encoder", "unet", "vae"), () -> VaeDecoder.load(pipeline, vaePlacement(placement)));
+          pipeline.weightsDigest("text_encoder", "unet", "vae"),
+          () -> VaeDecoder.load(pipeline, vaePlacement(placement)));
     } catch (RuntimeException e) {
       closeAll(opened);
       throw e;

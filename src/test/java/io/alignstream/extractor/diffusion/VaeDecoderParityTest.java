@@ -55,7 +55,8 @@ class VaeDecoderParityTest {
       NDArray z = z(scope);
       assertDecodes("folder, fused kernels", decoder.using(Kernels.fused()).decode(z));
       assertDecodes("folder, explicit kernels", decoder.using(Kernels.explicit()).decode(z));
-      assertThat(decoder.weights().loadedNames()).allMatch(n -> n.startsWith("decoder.") || n.startsWith("post_quant_conv."));
+      assertThat(decoder.weights().loadedNames())
+          .allMatch(n -> n.startsWith("decoder.") || n.startsWith("post_quant_conv."));
       assertThat(z.toFloatArray()).as("the input is left as it was").containsExactly(ref.floats("decode.z"));
     }
   }
