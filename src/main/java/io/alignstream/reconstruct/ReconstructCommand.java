@@ -6,6 +6,7 @@ import io.alignstream.extractor.FeatureModels;
 import io.alignstream.extractor.ModelFlags;
 import io.alignstream.extractor.diffusion.InjectedNoise;
 import io.alignstream.extractor.diffusion.PipelineReference;
+import io.alignstream.extractor.diffusion.Placement;
 import io.alignstream.schema.LatentMode;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -119,11 +120,13 @@ public final class ReconstructCommand implements Callable<Integer> {
     }
     int res = resolution != null ? resolution : images.stream()
         .mapToInt(f -> Math.min(f.image().getWidth(), f.image().getHeight())).min().orElseThrow();
+    Reconstruction.Settings settings =
+        new Reconstruction.Settings(levels, steps, seed, latent, res, modelFlags.unetBatch(), injected);
+    Placement placement = modelFlags.placement();
     modelFlags.applyThreads();
     PipelineReference reference = PipelineReference.resolve(model, modelFlags.modelCache(), modelFlags.tinySeed(),
         modelFlags.checkpointOptions());
-    ReconstructionManifest manifest = Reconstruction.toFolder(reference, modelFlags.placement(), inputs,
-        new Reconstruction.Settings(levels, steps, seed, latent, res, modelFlags.unetBatch(), injected), out);
+    ReconstructionManifest manifest = Reconstruction.toFolder(reference, placement, inputs, settings, out);
     spec.commandLine().getOut().printf(Locale.ROOT, "wrote %s: %d images x %d noise levels, decoded noisy latents "
         + "and one-step reconstructions without and with text (%s, prediction type %s)%n",
         out.resolve(ReconstructionManifest.FILE), manifest.images().size(), manifest.images().get(0).rows().size(),

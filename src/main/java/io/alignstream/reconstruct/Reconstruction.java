@@ -69,7 +69,18 @@ public final class Reconstruction {
    * @param injectedNoise diffusion noise [images, c, h, w] to use instead of the seeded draw, or null
    */
   public record Settings(List<Double> noiseLevels, List<Integer> timesteps, long seed, LatentMode latent,
-      int resolution, int batch, InjectedNoise injectedNoise) {}
+      int resolution, int batch, InjectedNoise injectedNoise) {
+    public Settings {
+      if (noiseLevels.isEmpty() == timesteps.isEmpty()) {
+        throw new IllegalArgumentException("give noise levels or timesteps (one of the two)");
+      }
+      if (batch < 1) {
+        throw new IllegalArgumentException("the batch (--unet-batch) must be at least 1, got " + batch);
+      }
+      noiseLevels = List.copyOf(noiseLevels);
+      timesteps = List.copyOf(timesteps);
+    }
+  }
 
   /** The one-step estimate under one conditioning: its clean latent and that latent decoded. */
   public record Estimate(Conditioning conditioning, String prompt, float[] latent, float[] image) {}

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.alignstream.CommandRun;
+import io.alignstream.extractor.diffusion.EngineThreads;
 import io.alignstream.extractor.diffusion.Ops;
 import io.alignstream.extractor.diffusion.PipelineFolder;
 import io.alignstream.extractor.diffusion.Placement;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,18 +41,27 @@ class ReconstructCommandTest {
 
   static Path out;
   static CommandRun run;
+  static int threads;
 
   @BeforeAll
   static void reconstruct(@TempDir Path tmp) {
     assumeTrue(Files.isRegularFile(FIXTURES.resolve("tiny-sd2-reference.safetensors")),
         "skipped: diffusers reference fixtures not found at " + FIXTURES.toAbsolutePath().normalize());
+    threads = EngineThreads.set(1); // restored below; --threads would set it for the rest of the test JVM
     out = tmp.resolve("figure4");
     run = CommandRun.run("reconstruct", "--model", FIXTURES.resolve("tiny-sd2").toString(),
         "--image", FIXTURES.resolve("input_image_0.png").toString(),
         "--image", FIXTURES.resolve("input_image_1.png").toString(),
         "--concept", "cat", "--concept", "cat", "--timesteps", "0,500,899", "--latent", "mean",
-        "--noise", FIXTURES.resolve("tiny-sd2-reference.safetensors") + ":noise", "--threads", "1",
+        "--noise", FIXTURES.resolve("tiny-sd2-reference.safetensors") + ":noise",
         "--out", out.toString());
+  }
+
+  @AfterAll
+  static void restoreEngineThreads() {
+    if (threads > 0) {
+      EngineThreads.set(threads);
+    }
   }
 
   @Test
@@ -200,6 +211,10 @@ class ReconstructCommandTest {
         "--concept", "dog", "--out", folder), "--concept is given 2 times for 1 images");
     assertOneLineError(CommandRun.run("reconstruct", "--model", "tiny", "--image", image, "--noise-levels", "0.5",
         "--timesteps", "500", "--out", folder), "not both");
+    assertOneLineError(CommandRun.run("reconstruct", "--model", "tiny", "--image", image, "--timesteps", "1000",
+        "--out", folder), "timestep 1000 is outside 0..999");
+    assertOneLineError(CommandRun.run("reconstruct", "--model", "tiny", "--image", image, "--unet-batch", "0",
+        "--out", folder), "--unet-batch");
     assertThat(Path.of(folder)).doesNotExist();
   }
 
