@@ -42,7 +42,8 @@ final class DemoReport {
       row.put("layer", s.getLayer());
       row.put("noise_level", s.getNoiseLevel());
       row.put("timestep", s.getTimestep());
-      row.put("conditioning", s.getConditioning().name());
+      row.put("conditioning", SettingKey.conditioning(s));
+      row.put("pooling", s.getPooling());
       row.put("correct", m.getCorrect());
       row.put("total", m.getTotal());
       row.put("accuracy", m.getAccuracy());
