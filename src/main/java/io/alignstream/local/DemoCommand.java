@@ -521,7 +521,7 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   /** Whether the setting has every triplet scored and a probe over exactly those inputs. */
-  private static boolean hasFinalProbe(MetricsFollower.Snapshot results, String key, long perSetting) {
+  static boolean hasFinalProbe(MetricsFollower.Snapshot results, String key, long perSetting) {
     AlignmentMetric metric = results.metrics().get(key);
     ProbeResult probe = results.probes().get(key);
     return metric != null && metric.getTotal() == perSetting && probe != null && DemoResults.isFinal(probe, metric);
