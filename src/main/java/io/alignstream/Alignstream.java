@@ -2,6 +2,7 @@ package io.alignstream;
 
 import io.alignstream.common.CommandErrors;
 import io.alignstream.common.ConfigDefaults;
+import io.alignstream.common.OpenMpWaitPolicy;
 import io.alignstream.extractor.ExtractCommand;
 import io.alignstream.extractor.diffusion.FeaturesCommand;
 import io.alignstream.local.DemoCommand;
@@ -29,6 +30,8 @@ public final class Alignstream implements Runnable {
   CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    // Before anything can load libtorch: libgomp reads its wait policy once, when it loads.
+    OpenMpWaitPolicy.passiveUnlessSet();
     System.exit(execute(args, new PrintWriter(System.err, true)));
   }
 
@@ -50,7 +53,9 @@ public final class Alignstream implements Runnable {
     CommandLine cli = new CommandLine(new Alignstream());
     cli.setDefaultValueProvider(ConfigDefaults.fromArgs(args, System.getenv()));
     cli.setCaseInsensitiveEnumValuesAllowed(true);
-    cli.setExecutionExceptionHandler(new CommandErrors());
+    CommandErrors errors = new CommandErrors();
+    cli.setExecutionExceptionHandler(errors);
+    cli.setParameterExceptionHandler(errors);
     return cli;
   }
 
