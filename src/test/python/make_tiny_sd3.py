@@ -168,16 +168,19 @@ def write_json(path, obj):
 
 
 def randomize(module, generator):
-    """Every parameter gaussian with std 1/sqrt(fan-in) (norm scales 1 +- 0.1, biases 0.02), so
-    no path is zero (diffusers zero-initialises some output projections)."""
+    """Every parameter random: linear and conv weights gaussian with std 1/sqrt(fan-in), so that
+    activations stay at unit scale through every layer; norm scales 1 +- 0.1; biases (the adaptive
+    norms' projections included) 0.02; embedding tables unit gaussian. Nothing is zero, unlike
+    diffusers' own initialisation of some output projections, so that every path matters."""
+    tables = ("token_embedding.weight", "position_embedding.weight", "shared.weight", "relative_attention_bias.weight")
     with torch.no_grad():
         for name, p in module.named_parameters():
-            if p.dim() == 1 and ("norm" in name or "layer_norm" in name):
+            if name.endswith(tables):
+                p.copy_(torch.randn(p.shape, generator=generator))
+            elif p.dim() == 1 and name.endswith(".weight") and "norm" in name:
                 p.copy_(1 + 0.1 * torch.randn(p.shape, generator=generator))
             elif p.dim() == 1:
                 p.copy_(0.02 * torch.randn(p.shape, generator=generator))
-            elif "embed" in name or "shared" in name or "relative_attention_bias" in name:
-                p.copy_(torch.randn(p.shape, generator=generator))
             else:
                 fan_in = p[0].numel()
                 p.copy_(torch.randn(p.shape, generator=generator) / math.sqrt(fan_in))

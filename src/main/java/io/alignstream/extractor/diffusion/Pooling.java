@@ -31,12 +31,12 @@ public enum Pooling {
   }
 
   /**
-   * Pools a transformer's token stream [B, N, D] over its tokens (in the manager of {@code x});
-   * other tensors (the time embedding [B, D], the output map) are kept as they are, as by {@link #apply}.
+   * Pools a transformer's token stream [B, N, D] over its tokens (in the manager of {@code x}); a
+   * map [B, C, H, W] (the output) as {@link #apply} does; a vector [B, D] is kept as it is.
    */
   public NDArray applyTokens(NDArray x) {
     if (x.getShape().dimension() != 3) {
-      return x;
+      return apply(x);
     }
     return switch (this) {
       case MEAN -> x.mean(new int[] {1}); // [B, N, D] -> [B, D]

@@ -79,7 +79,8 @@ final class TorchScriptKernels {
       "    o = torch.scaled_dot_product_attention(qh, kh, vh, bias, 0.0, False, scale=scale)",
       "    return o.transpose(1, 2).reshape([b, nq, inner])",
       "  def gelu_tanh(self: __torch__." + CLASS + ", x: Tensor) -> Tensor:",
-      "    return torch.gelu(x, approximate=\"tanh\")",
+      // the archive's operator version knows only the exact gelu: the tanh form spelled out
+      "    return 0.5 * x * (1.0 + torch.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))",
       // SD3's adaptive layer norms: LayerNorm without affine, then (1 + scale) and shift per sample
       "  def modulated_layer_norm(self: __torch__." + CLASS
           + ", x: Tensor, scale: Tensor, shift: Tensor, eps: float) -> Tensor:",
