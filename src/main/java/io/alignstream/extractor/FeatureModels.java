@@ -2,11 +2,14 @@ package io.alignstream.extractor;
 
 import io.alignstream.extractor.diffusion.PipelineReference;
 import io.alignstream.extractor.diffusion.StableDiffusionFeatureModel;
+import io.alignstream.extractor.sd3.Sd3FeatureModel;
+import io.alignstream.extractor.sd3.StableDiffusion3;
 
 /**
  * Opens the model a {@code --model} argument names: {@code pixels} (the pixel baseline), or any
  * Stable Diffusion pipeline {@link PipelineReference} resolves: {@code tiny}, a diffusers folder,
- * a single-file checkpoint, a hub id {@code org/name[@revision]}.
+ * a single-file checkpoint, a hub id {@code org/name[@revision]}. A diffusers pipeline whose
+ * model_index.json lists a transformer and no UNet is Stable Diffusion 3 ({@link Sd3FeatureModel}).
  */
 public final class FeatureModels {
 
@@ -23,6 +26,10 @@ public final class FeatureModels {
     }
     PipelineReference reference =
         PipelineReference.resolve(model, options.modelCache(), options.tinySeed(), options.checkpoints());
-    return StableDiffusionFeatureModel.open(reference, modelId == null ? reference.name() : modelId, options);
+    String id = modelId == null ? reference.name() : modelId;
+    if (reference.pipeline() != null && StableDiffusion3.isSd3(reference.pipeline())) {
+      return Sd3FeatureModel.open(reference.pipeline(), id, reference.source(), reference.origin(), options);
+    }
+    return StableDiffusionFeatureModel.open(reference, id, options);
   }
 }

@@ -36,12 +36,15 @@ public final class PipelineReference {
   private final String source;
   private final ModelOrigin origin;
   private final Function<Placement, StableDiffusion> loader;
+  private final PipelineFolder pipeline;
 
-  private PipelineReference(String name, String source, ModelOrigin origin, Function<Placement, StableDiffusion> loader) {
+  private PipelineReference(String name, String source, ModelOrigin origin, Function<Placement, StableDiffusion> loader,
+      PipelineFolder pipeline) {
     this.name = name;
     this.source = source;
     this.origin = origin;
     this.loader = loader;
+    this.pipeline = pipeline;
   }
 
   /**
@@ -99,8 +102,8 @@ public final class PipelineReference {
   }
 
   private static PipelineReference folder(Path dir, String name, String source, ModelOrigin origin, String variant) {
-    return new PipelineReference(name, source, origin, placement -> StableDiffusion.open(PipelineFolder.open(dir,
-        variant), placement));
+    PipelineFolder pipeline = PipelineFolder.open(dir, variant);
+    return new PipelineReference(name, source, origin, placement -> StableDiffusion.open(pipeline, placement), pipeline);
   }
 
   private static PipelineReference singleFile(Path file, CheckpointOptions options) {
@@ -111,7 +114,8 @@ public final class PipelineReference {
     String stem = fileName.endsWith(".safetensors") ? fileName.substring(0, fileName.length() - 12) : fileName;
     ModelOrigin origin = new ModelOrigin("file", file.toString(), null, null, null, sha256,
         Map.of(fileName, "sha256:" + sha256), null);
-    return new PipelineReference(stem, file.toString(), origin, placement -> StableDiffusion.open(checkpoint, placement));
+    return new PipelineReference(stem, file.toString(), origin, placement -> StableDiffusion.open(checkpoint, placement),
+        null);
   }
 
   private static PipelineReference hub(HubModelId id, CheckpointOptions options) {
@@ -123,10 +127,11 @@ public final class PipelineReference {
     Map<String, String> digests = new LinkedHashMap<>();
     try {
       pipeline = PipelineFolder.open(snapshot.dir(), options.variant());
-      for (String component : HubPipeline.COMPONENTS) {
+      List<String> listed = HubPipeline.COMPONENTS.stream().filter(pipeline.components()::containsKey).toList();
+      for (String component : listed) {
         pipeline.component(component); // each folder with its config, before anything loads
       }
-      for (String component : List.of("text_encoder", "unet", "vae")) {
+      for (String component : listed.stream().filter(HubPipeline::hasWeights).toList()) {
         for (Path f : pipeline.component(component).weightFiles()) {
           String digest = HubCache.digestOf(f);
           if (digest != null) {
@@ -148,7 +153,7 @@ public final class PipelineReference {
           } catch (CheckpointException e) {
             throw missingHint(e, options);
           }
-        });
+        }, pipeline);
   }
 
   /** A cache snapshot holds only what was fetched so far: say how to fetch the rest. */
@@ -183,7 +188,15 @@ public final class PipelineReference {
     return origin;
   }
 
-  /** Loads the pipeline on a device in a compute dtype. */
+  /**
+   * The diffusers pipeline folder the reference names (a folder, the tiny model, a hub snapshot),
+   * or null for a single-file checkpoint; lets a caller tell an SD3 pipeline from an SD one.
+   */
+  public PipelineFolder pipeline() {
+    return pipeline;
+  }
+
+  /** Loads the pipeline (SD 1.x / 2.x) on a device in a compute dtype. */
   public StableDiffusion open(Placement placement) {
     return loader.apply(placement);
   }
