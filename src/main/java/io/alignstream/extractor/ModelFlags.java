@@ -94,13 +94,18 @@ public final class ModelFlags {
   /** The options with the given taps, pooling and cache sizes. */
   public ModelOptions toOptions(int pixelSide, String taps, String pooling, int latentCache, int textCache) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache(), tinySeed, latentCache,
-        textCache, checkpointOptions(), deviceMemoryLimit, new Sd3Options(!noT5));
+        textCache, checkpointOptions(), deviceMemoryLimit, sd3Options());
   }
 
   /** --download, --pipeline-config, --variant and --hub-cache over the environment's hub settings. */
   public CheckpointOptions checkpointOptions() {
     HubSettings hub = HubSettings.fromEnvironment();
     return new CheckpointOptions(download, pipelineConfig, variant, hubCache == null ? hub : hub.withCache(hubCache));
+  }
+
+  /** --no-t5 as the SD3 options. */
+  public Sd3Options sd3Options() {
+    return new Sd3Options(!noT5);
   }
 
   public String device() {
