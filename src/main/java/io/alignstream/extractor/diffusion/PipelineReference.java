@@ -6,6 +6,7 @@ import io.alignstream.extractor.ModelOrigin;
 import io.alignstream.extractor.hub.HubCache;
 import io.alignstream.extractor.hub.HubClient;
 import io.alignstream.extractor.hub.HubModelId;
+import io.alignstream.extractor.sd3.TinySd3Pipeline;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -20,7 +21,8 @@ import java.util.function.Function;
  * The one place a {@code --model} string becomes a Stable Diffusion pipeline to load (the pixel
  * baseline aside, see {@code FeatureModels}). In order:
  * <ol>
- *   <li>{@code tiny}: the built-in tiny random pipeline, written once into the model cache;</li>
+ *   <li>{@code tiny} / {@code tiny-sd3}: the built-in tiny random SD-2-like / SD3 pipeline, written once
+ *       into the model cache;</li>
  *   <li>an existing folder: a diffusers pipeline folder (a path, or a {@code file:} URI as model
  *       requests carry it, as for files);</li>
  *   <li>an existing file: an original-format single-file checkpoint ({@code .safetensors};
@@ -63,6 +65,12 @@ public final class PipelineReference {
       throw new IllegalArgumentException("--pipeline-config applies to a single-file checkpoint only; --model "
           + model + " is not a file");
     }
+    if (model.equals(TinySd3Pipeline.NAME)) {
+      Path dir = TinyModelCache.folder(modelCache, TinySd3Pipeline.NAME + "-seed" + tinySeed, tinySeed,
+          (folder, seed) -> TinySd3Pipeline.write(folder, seed));
+      String seeded = TinySd3Pipeline.NAME + "?seed=" + tinySeed;
+      return folder(dir, TinySd3Pipeline.NAME, "builtin:" + seeded, ModelOrigin.of("builtin", seeded), null);
+    }
     if (model.equals("tiny")) {
       Path dir = TinyModelCache.folder(modelCache, tinySeed);
       return folder(dir, "tiny", "builtin:tiny?seed=" + tinySeed, ModelOrigin.of("builtin", "tiny?seed=" + tinySeed),
@@ -87,8 +95,8 @@ public final class PipelineReference {
             + path.toAbsolutePath().normalize(), e);
       }
     }
-    throw new IllegalArgumentException("unknown model '" + model + "': expected tiny, a diffusers pipeline folder, a "
-        + "single-file .safetensors checkpoint or a hub id org/name[@revision] (no file or folder "
+    throw new IllegalArgumentException("unknown model '" + model + "': expected tiny, tiny-sd3, a diffusers pipeline "
+        + "folder, a single-file .safetensors checkpoint or a hub id org/name[@revision] (no file or folder "
         + path.toAbsolutePath().normalize() + ")");
   }
 
