@@ -25,6 +25,13 @@ public record Sd3TransformerConfig(
     int sampleSize, int patchSize, int inChannels, int layers, int headDim, int heads, int jointAttentionDim,
     int captionProjectionDim, int pooledProjectionDim, int outChannels, int posEmbedMaxSize) {
 
+  /**
+   * stabilityai/stable-diffusion-3-medium-diffusers' transformer/config.json: 24 blocks of width
+   * 1536 (24 heads x 64), 2.03 B parameters; for benchmarks at the real size with random weights.
+   */
+  public static final Sd3TransformerConfig SD3_MEDIUM =
+      new Sd3TransformerConfig(128, 2, 16, 24, 64, 24, 4096, 1536, 2048, 16, 192);
+
   /** Every LayerNorm of the transformer (norm1, norm2, norm_out and their context twins) uses this epsilon. */
   public static final float NORM_EPS = 1e-6f;
   /** Channels of the sinusoidal timestep projection (diffusers' Timesteps(num_channels=256)). */

@@ -76,12 +76,25 @@ public final class T5Encoder implements AutoCloseable {
     NDArray k = attn.linear(h, "k"); // [P, L, h*dkv]
     NDArray v = attn.linear(h, "v"); // [P, L, h*dkv]
     NDArray o = kernels.attention(q, k, v, config.heads(), bias, 1f); // softmax(q k^T + bias) v, [P, L, h*dkv]
-    x = x.add(attn.linear(o, "o")); // [P, L, d]
+    x = fp16Clamp(x.add(attn.linear(o, "o"))); // [P, L, d]
     Weights ff = block.scope("layer.1.DenseReluDense");
     h = rmsNorm(block, x, "layer.1.layer_norm"); // [P, L, d]
     NDArray gate = kernels.geluTanh(ff.linear(h, "wi_0")); // [P, L, d_ff], gelu_new
     NDArray gated = gate.mul(ff.linear(h, "wi_1")); // [P, L, d_ff]
-    return x.add(ff.linear(gated, "wo")); // [P, L, d_ff] -> [P, L, d]
+    return fp16Clamp(x.add(ff.linear(gated, "wo"))); // [P, L, d_ff] -> [P, L, d]
+  }
+
+  /**
+   * transformers' T5Block guard for float16: T5 v1.1's residual stream outgrows half precision,
+   * so once a sub-layer's output holds an infinity, every value is clamped to +-(65504 - 1000)
+   * (otherwise to +-65504, which changes no finite value). Nothing happens in float32.
+   */
+  private static NDArray fp16Clamp(NDArray x) {
+    if (x.getDataType() != DataType.FLOAT16 || !x.isInfinite().any().getBoolean()) {
+      return x;
+    }
+    float limit = 65504f - 1000f;
+    return x.clip(-limit, limit);
   }
 
   /** T5LayerNorm: x / sqrt(mean(x^2) + eps) * weight, the mean square taken in float32. */
