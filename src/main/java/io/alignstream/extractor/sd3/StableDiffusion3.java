@@ -8,6 +8,7 @@ import io.alignstream.extractor.diffusion.ClipTokenizer;
 import io.alignstream.extractor.diffusion.ComponentFolder;
 import io.alignstream.extractor.diffusion.PipelineFolder;
 import io.alignstream.extractor.diffusion.Placement;
+import io.alignstream.extractor.diffusion.StableDiffusion;
 import io.alignstream.extractor.diffusion.VaeEncoder;
 import java.util.ArrayList;
 import java.util.List;
@@ -91,7 +92,7 @@ public final class StableDiffusion3 implements AutoCloseable {
       return new StableDiffusion3(pipeline.dir().toAbsolutePath().normalize().toString(), text, vae, transformer,
           schedule, pipeline.configDigest(), pipeline.weightsDigest(weighted.toArray(String[]::new)));
     } catch (RuntimeException e) {
-      closeAll(opened);
+      StableDiffusion.closeAll(opened);
       throw e;
     }
   }
@@ -111,16 +112,6 @@ public final class StableDiffusion3 implements AutoCloseable {
           + " tokens, more than the " + config.vocabSize() + " rows of " + encoder + "'s embedding");
     }
     return new Sd3TextEncoders.Clip(tok, text);
-  }
-
-  static void closeAll(List<AutoCloseable> parts) {
-    for (AutoCloseable part : parts) {
-      try {
-        part.close();
-      } catch (Exception suppressed) {
-        // already failing; the original exception says why
-      }
-    }
   }
 
   /** Folder (or description) the pipeline came from. */
@@ -200,6 +191,6 @@ public final class StableDiffusion3 implements AutoCloseable {
 
   @Override
   public void close() {
-    closeAll(List.of(transformer, vae, text));
+    StableDiffusion.closeAll(List.of(transformer, vae, text));
   }
 }
