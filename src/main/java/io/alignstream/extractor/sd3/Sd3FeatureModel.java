@@ -62,8 +62,6 @@ public final class Sd3FeatureModel implements FeatureModel {
   private final LruCache<String, float[][]> prompts;
   private final HalvingBatches batches;
   private final ModelInfo info;
-  private long forwards;
-  private long samples;
   private long promptsEncoded;
 
   /**
@@ -326,15 +324,8 @@ public final class Sd3FeatureModel implements FeatureModel {
       }
       UNetOutput out = sd.transformer().forward(x, same ? new float[] {timesteps[0]} : timesteps, states, pool,
           taps.stream().map(Tap::path).toList(), pooling);
-      forwards++;
-      samples += n;
       return out;
     }
-  }
-
-  /** VAE forward calls. */
-  public long vaeCalls() {
-    return latents.encoderCalls();
   }
 
   /** Images the VAE has encoded (cache misses). */
@@ -345,16 +336,6 @@ public final class Sd3FeatureModel implements FeatureModel {
   /** Prompts the text encoders have encoded (cache misses). */
   public long promptsEncoded() {
     return promptsEncoded;
-  }
-
-  /** Transformer forward calls. */
-  public long transformerForwards() {
-    return forwards;
-  }
-
-  /** Transformer inputs run. */
-  public long transformerSamples() {
-    return samples;
   }
 
   /** Times a batch was halved because it ran out of device memory. */

@@ -41,16 +41,6 @@ public record Sd3TextEncoders(Clip clipL, Clip clipG, T5 t5, int width) implemen
     return clipL.tokenizer().maxLength() + (t5 == null ? clipL.tokenizer().maxLength() : t5.tokenizer().maxLength());
   }
 
-  /** Width of the pooled vector. */
-  public long pooledWidth() {
-    return pooledWidth(clipL) + pooledWidth(clipG);
-  }
-
-  private static long pooledWidth(Clip clip) {
-    return clip.encoder().weights().contains("text_projection.weight")
-        ? clip.encoder().weights().shape("text_projection.weight")[0] : clip.encoder().config().hiddenSize();
-  }
-
   /** Encodes prompts; the arrays are created in {@code manager}. */
   public Embedding encode(List<String> prompts, NDManager manager) {
     ClipTextEncoder.Encoded l = clipL.encoder().encodeForSd3(ids(manager, clipL.tokenizer(), prompts)); // [P, 77, 768]

@@ -26,10 +26,6 @@ public final class StableDiffusion3 implements AutoCloseable {
 
   /** The pipeline's max_sequence_length default: T5 reads this many tokens. */
   public static final int T5_TOKENS = 256;
-  /** The components a diffusers SD3 folder lists (model_index.json); the 3rd text encoder may be null. */
-  public static final List<String> COMPONENTS = List.of("scheduler", "text_encoder", "text_encoder_2",
-      "text_encoder_3", "tokenizer", "tokenizer_2", "tokenizer_3", "transformer", "vae");
-
   private final String source;
   private final Sd3TextEncoders text;
   private final VaeEncoder vae;
