@@ -52,7 +52,7 @@ class CommandLineErrorsTest {
 
     CommandRun bench = CommandRun.run("bench", "extractor", "--model", "nope");
     assertThat(bench.code()).isEqualTo(2);
-    assertThat(bench.err().strip()).isEqualTo("error: --model must be tiny, sd21 or all, got 'nope'");
+    assertThat(bench.err().strip()).isEqualTo("error: --model must be tiny, sd21, sd3m or all, got 'nope'");
   }
 
   @Test

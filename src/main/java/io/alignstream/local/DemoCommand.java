@@ -105,8 +105,9 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Layer name of --embeddings (default: ${DEFAULT-VALUE}).")
   String embeddingsLayer;
 
-  @Option(names = "--models", split = ",", defaultValue = "pixels,tiny", paramLabel = "MODEL",
-      description = "Models to extract with: pixels, tiny, or diffusers folders (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--models", split = ",", defaultValue = "pixels,tiny,tiny-sd3", paramLabel = "MODEL",
+      description = "Models to extract with: pixels, tiny (SD-2-like U-Net), tiny-sd3 (SD3 MMDiT), or diffusers "
+          + "folders (default: ${DEFAULT-VALUE}).")
   List<String> models;
 
   @Option(names = "--noise-levels", split = ",", defaultValue = "0.01,0.2,0.5", paramLabel = "S",

@@ -10,6 +10,8 @@ import io.alignstream.common.ImageFile;
 import io.alignstream.common.RequestRules;
 import io.alignstream.extractor.ModelFlags;
 import io.alignstream.extractor.ModelOrigin;
+import io.alignstream.extractor.sd3.Sd3Features;
+import io.alignstream.extractor.sd3.StableDiffusion3;
 import io.alignstream.schema.LatentMode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,7 +37,8 @@ import picocli.CommandLine.Spec;
  * [prompts, 77, D], {@code noisy_latents} [images, c, h, w] and {@code unet.<module path>}
  * [images, prompts, C, H, W] (or {@code unet.<module path>.spatial_mean} [images, prompts, C]
  * with {@code --pool mean}); the batch is image-major (index = image x prompts + prompt).
- * {@code __metadata__} records every input needed to reproduce the file.
+ * {@code __metadata__} records every input needed to reproduce the file. A Stable Diffusion 3
+ * pipeline writes the same layout with its own parts ({@link Sd3Features}).
  */
 @Command(name = "features", mixinStandardHelpOptions = true, sortOptions = false,
     description = {
@@ -112,6 +115,23 @@ public final class FeaturesCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, paramLabel = "OUT.safetensors", description = "The file to write.")
   Path out;
 
+  /**
+   * What every pipeline's features run reads, parsed and checked once.
+   *
+   * @param noiseLevel the noise level, or null when {@code timestep} is given
+   * @param timestep the explicit timestep, or null
+   * @param noise the injected noise, or null for the seeded draw
+   */
+  public record Inputs(List<ImageFile> images, List<String> prompts, Double noiseLevel, Integer timestep, long seed,
+      LatentMode mode, Pooling pooling, Integer resolution, String taps, InjectedNoise noise, Path out) {
+
+    /** The resolution asked for, else the smallest image's shorter side. */
+    public int resolutionOrSmallest() {
+      return resolution != null ? resolution : images.stream()
+          .mapToInt(f -> Math.min(f.image().getWidth(), f.image().getHeight())).min().orElseThrow();
+    }
+  }
+
   @Override
   public Integer call() {
     List<ImageFile> images = ImageFile.readAll(imageFiles);
@@ -132,13 +152,18 @@ public final class FeaturesCommand implements Callable<Integer> {
     modelFlags.applyThreads();
     PipelineReference reference = PipelineReference.resolve(model, modelFlags.modelCache(), modelFlags.tinySeed(),
         modelFlags.checkpointOptions());
+    Inputs in = new Inputs(images, promptList, noise.level, noise.timestep, seed, mode, pooling, resolution, taps,
+        injectedNoise, out);
+    if (reference.pipeline() != null && StableDiffusion3.isSd3(reference.pipeline())) {
+      spec.commandLine().getOut().println(Sd3Features.write(in, reference, modelFlags));
+      return 0;
+    }
     try (StableDiffusion sd = reference.open(placement);
         NDManager m = NDManager.newBaseManager(placement.device())) {
       List<Tap> tapList = StableDiffusionFeatureModel.parseTaps(taps, sd.unet().config());
       int t = noise.timestep != null ? noise.timestep : sd.schedule().timestepFor(noise.level);
       double s = noise.timestep != null ? noise.timestep / 1000.0 : noise.level;
-      int res = resolution != null ? resolution : images.stream()
-          .mapToInt(f -> Math.min(f.image().getWidth(), f.image().getHeight())).min().orElseThrow();
+      int res = in.resolutionOrSmallest();
       int side = sd.latentSide(res);
       int n = images.size();
       int c = sd.latentChannels();
@@ -214,8 +239,13 @@ public final class FeaturesCommand implements Callable<Integer> {
   }
 
   /** The name a tap is written under. */
-  static String tensorName(String path, Pooling pooling) {
-    return "unet." + path + (pooling == Pooling.MEAN ? ".spatial_mean" : "");
+  public static String tensorName(String path, Pooling pooling) {
+    return tensorName("unet", path, pooling == Pooling.MEAN ? ".spatial_mean" : "");
+  }
+
+  /** {@code <network>.<path><pooled suffix>}, e.g. unet.mid_block.spatial_mean or transformer.transformer_blocks.3.mean. */
+  public static String tensorName(String network, String path, String pooledSuffix) {
+    return network + "." + path + pooledSuffix;
   }
 
   private static LatentMode parseLatent(String value) {
@@ -229,7 +259,8 @@ public final class FeaturesCommand implements Callable<Integer> {
     }
   }
 
-  private static long[] withImagePrompt(int images, int prompts, long[] itemShape) {
+  /** [images, prompts, item shape...]: the image-major layout every tap is written in. */
+  public static long[] withImagePrompt(int images, int prompts, long[] itemShape) {
     long[] shape = new long[itemShape.length + 2];
     shape[0] = images;
     shape[1] = prompts;
@@ -237,7 +268,8 @@ public final class FeaturesCommand implements Callable<Integer> {
     return shape;
   }
 
-  private static float[] concat(List<Map<String, float[]>> values, String path) {
+  /** One tap's values of every job, in job order. */
+  public static float[] concat(List<Map<String, float[]>> values, String path) {
     int per = values.get(0).get(path).length;
     float[] out = new float[values.size() * per];
     for (int i = 0; i < values.size(); i++) {

@@ -215,6 +215,14 @@ public final class SingleFileCheckpoint {
       throw new CheckpointException(file + " is an SDXL checkpoint (conditioner.embedders / label_emb: two text "
           + "encoders and size conditioning); alignstream implements the SD 1.x/2.x UNet only");
     }
+    if (header.keySet().stream().anyMatch(n -> n.startsWith(LdmNames.UNET + "joint_blocks."))) {
+      throw new CheckpointException(file + " is a Stable Diffusion 3 single-file checkpoint (MMDiT joint_blocks). "
+          + "Its layout differs from diffusers' by more than names (fused qkv projections to split, the final "
+          + "adaLN's shift and scale swapped, the text encoders under text_encoders.clip_l/clip_g/t5xxl), which this "
+          + "release does not map; pass the diffusers folder of the same model instead (e.g. a snapshot of "
+          + "stabilityai/stable-diffusion-3-medium-diffusers, or --model stabilityai/stable-diffusion-3-medium-diffusers "
+          + "--download)");
+    }
     String stem = LdmNames.UNET + "input_blocks.0.0.weight";
     if (!header.containsKey(stem)) {
       boolean diffusers = header.containsKey("conv_in.weight") || header.containsKey("encoder.conv_in.weight")

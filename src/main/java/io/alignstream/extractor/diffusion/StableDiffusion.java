@@ -159,7 +159,8 @@ public final class StableDiffusion implements AutoCloseable {
     return new Placement(placement.device(), DataType.FLOAT32);
   }
 
-  private static void closeAll(List<AutoCloseable> parts) {
+  /** Closes every part, keeping the first failure's story: used when loading fails halfway and on close. */
+  public static void closeAll(List<? extends AutoCloseable> parts) {
     for (AutoCloseable part : parts) {
       try {
         part.close();

@@ -177,6 +177,14 @@ class SingleFileCheckpointTest {
         .write(xl);
     assertThatThrownBy(() -> SingleFileCheckpoint.open(xl, null)).hasMessageContaining("SDXL");
 
+    Path sd3 = tmp.resolve("sd3_medium.safetensors");
+    new SafetensorsWriter()
+        .putFloats(LdmNames.UNET + "joint_blocks.0.x_block.attn.qkv.weight", new long[] {3, 1}, new float[3])
+        .putFloats("text_encoders.t5xxl.transformer.shared.weight", new long[] {1, 1}, new float[1])
+        .write(sd3);
+    assertThatThrownBy(() -> SingleFileCheckpoint.open(sd3, null)).hasMessageContaining("Stable Diffusion 3")
+        .hasMessageContaining("pass the diffusers folder");
+
     Path inpainting = tmp.resolve("inpainting.safetensors");
     new SafetensorsWriter()
         .putFloats(LdmNames.UNET + "input_blocks.0.0.weight", new long[] {1, 9, 1, 1}, new float[9])
