@@ -94,6 +94,17 @@ class DeploymentAgreementTest {
     };
   }
 
+  /** A ScaledObject, the extractor container of the Deployment it scales, and its one trigger. */
+  private record Scaled(JsonNode object, ContainerCommand target, JsonNode trigger) {}
+
+  private static Scaled scaled(String overlay, String name) {
+    Deployment deployment = deployment(overlay);
+    JsonNode object = deployment.manifests().one("ScaledObject", name);
+    ContainerCommand target = container(deployment, "Deployment", object.at("/spec/scaleTargetRef/name").asText());
+    assertThat(target.subcommand()).isEqualTo("extract");
+    return new Scaled(object, target, single(stream(object.at("/spec/triggers")).toList()));
+  }
+
   /** The (first) container of the named workload. */
   private static ContainerCommand container(Deployment deployment, String kind, String name) {
     return deployment.containers().stream()
@@ -104,7 +115,7 @@ class DeploymentAgreementTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"cpu", "gpu"})
-  void everyAlignstreamVariableConfiguresAnOptionOrAClient(String overlay) throws IOException {
+  void everyAlignstreamVariableConfiguresAnOptionOrAClient(String overlay) {
     List<ContainerCommand> containers = deployment(overlay).containers();
     assertThat(containers).extracting(ContainerCommand::subcommand)
         .contains("extract", "score", "produce requests", "produce triplets", "produce model", "report");
@@ -115,7 +126,7 @@ class DeploymentAgreementTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"cpu", "gpu"})
-  void kafkaTopicsAreThePipelinesTopicsWithTheirPartitionsReplicasAndConfigs(String overlay) throws IOException {
+  void kafkaTopicsAreThePipelinesTopicsWithTheirPartitionsReplicasAndConfigs(String overlay) {
     Manifests manifests = deployment(overlay).manifests();
     List<ContainerCommand> creators = deployment(overlay).containers().stream()
         .filter(c -> c.hasOption("--partitions")).toList();
@@ -148,7 +159,7 @@ class DeploymentAgreementTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"cpu", "gpu"})
-  void everyServiceReachesKafkaThroughTheScramListenerAsAKafkaUser(String overlay) throws IOException {
+  void everyServiceReachesKafkaThroughTheScramListenerAsAKafkaUser(String overlay) {
     Manifests manifests = deployment(overlay).manifests();
     JsonNode kafka = single(manifests.all("Kafka"));
     JsonNode listener = single(stream(kafka.at("/spec/kafka/listeners"))
@@ -173,7 +184,7 @@ class DeploymentAgreementTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"cpu", "gpu"})
-  void everyServiceReachesTheRegistryServiceWithBasicAuthFromASecret(String overlay) throws IOException {
+  void everyServiceReachesTheRegistryServiceWithBasicAuthFromASecret(String overlay) {
     Manifests manifests = deployment(overlay).manifests();
     for (ContainerCommand container : deployment(overlay).containers()) {
       URI url = URI.create(container.option("--schema-registry-url"));
@@ -191,7 +202,7 @@ class DeploymentAgreementTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"cpu", "gpu"})
-  void probesAndScrapingUseTheManagementPortTheServicesListenOn(String overlay) throws IOException {
+  void probesAndScrapingUseTheManagementPortTheServicesListenOn(String overlay) {
     Manifests manifests = deployment(overlay).manifests();
     JsonNode podMonitor = single(manifests.all("PodMonitor"));
     JsonNode endpoint = single(stream(podMonitor.at("/spec/podMetricsEndpoints")).toList());
@@ -221,7 +232,7 @@ class DeploymentAgreementTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"cpu", "gpu"})
-  void scorerPodsKeepTheirStateAndReachEachOtherByName(String overlay) throws IOException {
+  void scorerPodsKeepTheirStateAndReachEachOtherByName(String overlay) {
     Manifests manifests = deployment(overlay).manifests();
     JsonNode scorer = single(manifests.all("StatefulSet"));
     ContainerCommand command = container(deployment(overlay), "StatefulSet", Manifests.name(scorer));
@@ -253,16 +264,15 @@ class DeploymentAgreementTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"cpu", "gpu"})
-  void extractorsScaleOnTheLagOfTheGroupTheyJoin(String overlay) throws IOException {
+  void extractorsScaleOnTheLagOfTheGroupTheyJoin(String overlay) {
     Manifests manifests = deployment(overlay).manifests();
-    JsonNode scaled = manifests.one("ScaledObject", "alignstream-extractor");
-    ContainerCommand extractor = container(deployment(overlay), "Deployment", scaled.at("/spec/scaleTargetRef/name").asText());
-    assertThat(extractor.subcommand()).isEqualTo("extract");
+    Scaled scaled = scaled(overlay, "alignstream-extractor");
+    ContainerCommand extractor = scaled.target();
+    JsonNode trigger = scaled.trigger();
     String modelId = extractor.option("--model-id");
     assertThat(modelId).as("the model id names the group; set it (ALIGNSTREAM_MODEL_ID) where a ScaledObject watches it")
         .isNotBlank();
     ClusterConfig cluster = extractor.cluster();
-    JsonNode trigger = single(stream(scaled.at("/spec/triggers")).toList());
     JsonNode kafka = single(manifests.all("Kafka"));
     assertThat(trigger.path("type").asText()).isEqualTo("kafka");
     assertThat(trigger.at("/metadata/consumerGroup").asText()).isEqualTo(ExtractorService.groupId(modelId));
@@ -270,7 +280,7 @@ class DeploymentAgreementTest {
     assertThat(trigger.at("/metadata/offsetResetPolicy").asText()).as("a group without offsets counts from where it starts")
         .isEqualTo(cluster.consumerProperties("client", "group").get(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG));
     assertThat(trigger.at("/metadata/allowIdleConsumers").asText("false")).isEqualTo("false");
-    assertThat(scaled.at("/spec/maxReplicaCount").asInt()).as("replicas beyond the partitions would idle")
+    assertThat(scaled.object().at("/spec/maxReplicaCount").asInt()).as("replicas beyond the partitions would idle")
         .isLessThanOrEqualTo(partitionsOf(manifests, cluster.topics().requests()));
     // KEDA runs in its own namespace: the bootstrap service by its full name, the pods' listener.
     String bootstrap = extractor.option("--bootstrap-servers");
@@ -299,20 +309,19 @@ class DeploymentAgreementTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"cpu", "gpu"})
-  void theFleetScalesOnTheRequestsItsReplicasReportWaiting(String overlay) throws IOException {
+  void theFleetScalesOnTheRequestsItsReplicasReportWaiting(String overlay) {
     Manifests manifests = deployment(overlay).manifests();
-    JsonNode scaled = manifests.one("ScaledObject", "alignstream-fleet");
-    ContainerCommand fleet = container(deployment(overlay), "Deployment", scaled.at("/spec/scaleTargetRef/name").asText());
-    assertThat(fleet.subcommand()).isEqualTo("extract");
+    Scaled scaled = scaled(overlay, "alignstream-fleet");
+    ContainerCommand fleet = scaled.target();
+    JsonNode trigger = scaled.trigger();
     assertThat((Boolean) fleet.option("--fleet")).isTrue();
-    JsonNode trigger = single(stream(scaled.at("/spec/triggers")).toList());
     assertThat(trigger.path("type").asText()).isEqualTo("prometheus");
     String metric = new PrometheusNamingConvention().name(ExtractorMeters.QUEUE_DEPTH, Meter.Type.GAUGE);
     assertThat(trigger.at("/metadata/query").asText())
         .contains(metric + "{")
         .contains("service=\"" + FleetService.SERVICE + "\"")
         .contains("namespace=\"" + manifests.namespace() + "\"");
-    assertThat(scaled.at("/spec/maxReplicaCount").asInt())
+    assertThat(scaled.object().at("/spec/maxReplicaCount").asInt())
         .isLessThanOrEqualTo(partitionsOf(manifests, fleet.cluster().topics().requests()));
   }
 
