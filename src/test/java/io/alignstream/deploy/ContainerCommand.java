@@ -51,11 +51,9 @@ final class ContainerCommand {
   /** For a Kubernetes container: its workload and its own spec (null for compose services and bare images). */
   final JsonNode workload;
   final JsonNode spec;
-  final Dockerfile image;
-  final List<String> args;
-  final Map<String, String> env;
   final List<SecretRef> secrets;
-  final Properties configFile;
+  private final Map<String, String> env;
+  private final Properties configFile;
   /** "extract", "score", "produce requests", ... */
   final String subcommand;
   /** The subcommand's options by every name, with the values the command line resolved. */
@@ -68,8 +66,6 @@ final class ContainerCommand {
     this.where = where;
     this.workload = workload;
     this.spec = spec;
-    this.image = image;
-    this.args = List.copyOf(args);
     this.env = Map.copyOf(env);
     this.secrets = List.copyOf(secrets);
     this.configFile = configFile(image, args);
