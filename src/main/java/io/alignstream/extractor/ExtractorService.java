@@ -329,13 +329,7 @@ public final class ExtractorService implements AutoCloseable {
     List<ProducerRecord<String, SpecificRecord>> records = new ArrayList<>(features.size());
     for (Feature feature : features) {
       ExtractionRequest request = requests.get(feature.imageIndex());
-      Setting setting = Setting.newBuilder()
-          .setModelId(info.modelId())
-          .setLayer(feature.layer())
-          .setNoiseLevel(feature.noiseLevel())
-          .setTimestep(feature.timestep())
-          .setConditioning(feature.conditioning())
-          .build();
+      Setting setting = feature.setting(info.modelId());
       List<Float> vector = new ArrayList<>(feature.vector().length);
       for (float v : feature.vector()) {
         vector.add(v);
@@ -348,7 +342,7 @@ public final class ExtractorService implements AutoCloseable {
           .setRequestId(request.getRequestId())
           .setVector(vector)
           .setDim(vector.size())
-          .setPooling(info.pooling())
+          .setPooling(feature.pooling() != null ? feature.pooling() : info.pooling())
           .setPrompt(feature.prompt())
           .setSeed(request.getSeed())
           .setLatent(diffusion ? request.getLatent() : null)

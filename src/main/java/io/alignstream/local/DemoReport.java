@@ -19,7 +19,7 @@ import java.util.Map;
 
 /**
  * The {@code --report} file: what the run was, every setting with correct, total and accuracy,
- * and beside them the keys other tools read (see README, "Report"): {@code probes},
+ * and beside them the keys other tools read (see docs/dashboard-and-report.md): {@code probes},
  * {@code regressions} (as REST serves them) and the {@code noise_ceiling} object.
  */
 final class DemoReport {
@@ -42,7 +42,8 @@ final class DemoReport {
       row.put("layer", s.getLayer());
       row.put("noise_level", s.getNoiseLevel());
       row.put("timestep", s.getTimestep());
-      row.put("conditioning", s.getConditioning().name());
+      row.put("conditioning", SettingKey.conditioning(s));
+      row.put("pooling", s.getPooling());
       row.put("correct", m.getCorrect());
       row.put("total", m.getTotal());
       row.put("accuracy", m.getAccuracy());

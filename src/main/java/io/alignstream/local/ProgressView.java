@@ -14,7 +14,7 @@ import java.util.Map;
 
 /**
  * The demo's terminal view: progress bars for extraction and scoring, and a table with one row
- * per setting (triplets scored, zero-shot accuracy with its Wilson 95% interval, the probed
+ * per setting (its noise level and conditioning, or its pooling; triplets scored, zero-shot accuracy with its Wilson 95% interval, the probed
  * accuracy and the mean R^2 of the human dimensions; a '*' marks a probe or regression computed
  * before all of the setting's inputs had arrived, '-' one not computed yet). On a terminal it
  * redraws in place; otherwise (logs, CI) it prints a short progress line now and then, and the
@@ -80,15 +80,15 @@ final class ProgressView {
     List<Map.Entry<String, AlignmentMetric>> rows = new ArrayList<>(results.metrics().entrySet());
     rows.sort(Map.Entry.comparingByValue(Comparator.comparing(AlignmentMetric::getSetting, order)));
     StringBuilder text = new StringBuilder();
-    text.append(String.format(Locale.ROOT, "%n%-10s %-26s %6s %-5s %15s %9s  %-17s %8s %8s%n",
-        "model", "layer", "noise", "cond", "scored", "zero-shot", "95% interval", "probed", "mean R2"));
+    text.append(String.format(Locale.ROOT, "%n%-10s %-30s %-13s %15s %9s  %-17s %8s %8s%n",
+        "model", "layer", "setting", "scored", "zero-shot", "95% interval", "probed", "mean R2"));
     for (Map.Entry<String, AlignmentMetric> row : rows) {
       AlignmentMetric m = row.getValue();
       Setting s = m.getSetting();
       ProbeResult probe = results.probes().get(row.getKey());
       RegressionResult regression = results.regressions().get(row.getKey());
-      text.append(String.format(Locale.ROOT, "%-10s %-26s %6s %-5s %7d/%-7d %9.4f  [%.4f, %.4f] %8s %8s%n",
-          s.getModelId(), s.getLayer(), SettingKey.formatNoise(s.getNoiseLevel()), s.getConditioning(),
+      text.append(String.format(Locale.ROOT, "%-10s %-30s %-13s %7d/%-7d %9.4f  [%.4f, %.4f] %8s %8s%n",
+          s.getModelId(), s.getLayer(), SettingKey.describe(s),
           m.getTotal(), expectedPerSetting, m.getAccuracy(), m.getCiLow(), m.getCiHigh(),
           probe == null ? "-" : cell(probe.getMeanAccuracy(), DemoResults.isFinal(probe, m)),
           regression == null ? "-" : cell(regression.getMeanR2(), DemoResults.isFinal(regression, m))));

@@ -9,7 +9,8 @@ import java.util.Map;
 
 /**
  * The order results read best in: models as started, then conditioning, then noise level, then
- * layers in network order (Down0 before Up3, not alphabetically).
+ * layers in network order (Down0 before Up3, not alphabetically), then pooling (pooled settings
+ * have no conditioning or noise level).
  */
 final class SettingOrder {
 
@@ -26,9 +27,10 @@ final class SettingOrder {
     }
     return Comparator.<Setting>comparingInt(s -> modelRank.getOrDefault(s.getModelId(), Integer.MAX_VALUE))
         .thenComparing(Setting::getModelId)
-        .thenComparing(Setting::getConditioning)
-        .thenComparingDouble(Setting::getNoiseLevel)
+        .thenComparing(Setting::getConditioning, Comparator.nullsFirst(Comparator.naturalOrder()))
+        .thenComparing(Setting::getNoiseLevel, Comparator.nullsFirst(Comparator.naturalOrder()))
         .thenComparingInt(s -> layerRank.getOrDefault(s.getModelId() + "|" + s.getLayer(), Integer.MAX_VALUE))
-        .thenComparing(Setting::getLayer);
+        .thenComparing(Setting::getLayer)
+        .thenComparing(Setting::getPooling, Comparator.nullsFirst(Comparator.naturalOrder()));
   }
 }

@@ -75,8 +75,9 @@ public final class Figures {
   static Figure accuracy(Results results, String model) {
     String name = fileName("accuracy", model);
     String caption = "Odd-one-out accuracy of " + model + " per layer and noise level (Wilson 95% bands)";
-    List<Results.Metric> rows = results.metrics().stream().filter(m -> m.model().equals(model) && m.total() > 0)
-        .toList();
+    // Pooled settings have no noise axis: they stay out of these panels.
+    List<Results.Metric> rows = results.metrics().stream()
+        .filter(m -> m.model().equals(model) && m.total() > 0 && m.noiseLevel() != null).toList();
     if (rows.isEmpty()) {
       return empty(name, caption, "no scored triplets for " + model + " yet");
     }
@@ -105,7 +106,8 @@ public final class Figures {
     String name = fileName("probes", model);
     String caption = "Linear probe (solid) and zero-shot (dashed) accuracy of " + model
         + " per layer and noise level";
-    List<Results.Probe> rows = results.probes().stream().filter(p -> p.model().equals(model)).toList();
+    List<Results.Probe> rows = results.probes().stream().filter(p -> p.model().equals(model) && p.noiseLevel() != null)
+        .toList();
     if (rows.isEmpty()) {
       return empty(name, caption, "no probe results for " + model + " yet");
     }
@@ -184,8 +186,7 @@ public final class Figures {
     String caption = "Held-out R\u00b2 of each human dimension from the features of " + model;
     List<String> layers = results.layers(model);
     List<Results.Regression> columns = results.regressions().stream().filter(r -> r.model().equals(model))
-        .sorted(Comparator.comparing(Results.Regression::conditioning)
-            .thenComparingDouble(Results.Regression::noiseLevel)
+        .sorted(Comparator.comparing(Results.Regression::detail)
             .thenComparingInt(r -> layers.indexOf(r.layer())))
         .toList();
     if (columns.isEmpty()) {
@@ -194,7 +195,7 @@ public final class Figures {
     Map<Integer, String> dimensions = new TreeMap<>();
     columns.forEach(r -> r.dimensions().forEach(d -> dimensions.merge(d.index(), d.name(),
         (a, b) -> a.startsWith("dim ") ? b : a)));
-    boolean oneNoise = columns.stream().map(r -> r.noiseLevel() + r.conditioning()).distinct().count() == 1;
+    boolean oneNoise = columns.stream().map(Results.Regression::detail).distinct().count() == 1;
     int cell = 16;
     int labelW = 150;
     int headerH = oneNoise ? 80 : 150; // room for the rotated column labels below the title
@@ -206,7 +207,7 @@ public final class Figures {
     for (Results.Regression r : columns) {
       double cx = labelW + col * cell + cell / 2.0;
       String header = oneNoise ? r.layer()
-          : r.layer() + " \u00b7 s=" + SettingKey.formatNoise(r.noiseLevel()) + " \u00b7 " + r.conditioning();
+          : r.layer() + " \u00b7 " + r.detail();
       svg.text("text", header, "x", cx, "y", headerH - 6.0, "transform",
           "rotate(-60 " + Svg.px(cx) + " " + Svg.px(headerH - 6.0) + ")", "font-size", 11, "class", "column",
           "data-setting", r.setting());
@@ -297,8 +298,7 @@ public final class Figures {
     for (int i = 0; i < best.size(); i++) {
       Results.Metric m = best.get(i);
       double cy = top + i * row + row / 2.0;
-      svg.text("text", m.model() + " (" + m.layer() + ", s=" + SettingKey.formatNoise(m.noiseLevel()) + ", "
-          + m.conditioning() + ")", "x", labelW - 8.0, "y", cy + 4, "text-anchor", "end", "class", "model-label");
+      svg.text("text", m.model() + " (" + m.layer() + ", " + m.detail() + ")", "x", labelW - 8.0, "y", cy + 4, "text-anchor", "end", "class", "model-label");
       svg.element("rect", "x", x.at(0), "y", cy - 8, "width", x.at(m.accuracy()) - x.at(0), "height", 16.0,
           "fill", PALETTE.get(0), "fill-opacity", 0.3);
       svg.element("line", "x1", x.at(m.ciLow()), "x2", x.at(m.ciHigh()), "y1", cy, "y2", cy, "stroke", "#000000");

@@ -35,10 +35,10 @@ final class ResultTables {
 
   static Table settings(Results results) {
     List<List<Object>> rows = new ArrayList<>();
-    rows.add(List.of("setting", "model", "layer", "noise_level", "conditioning", "correct", "total", "accuracy",
+    rows.add(List.of("setting", "model", "layer", "noise_level", "conditioning", "pooling", "correct", "total", "accuracy",
         "ci_low", "ci_high", "normalized", "coverage"));
     for (Results.Metric m : results.metrics()) {
-      rows.add(row(m.setting(), m.model(), m.layer(), m.noiseLevel(), m.conditioning(), m.correct(), m.total(),
+      rows.add(row(m.setting(), m.model(), m.layer(), m.noiseLevel(), m.conditioning(), m.pooling(), m.correct(), m.total(),
           m.accuracy(), m.ciLow(), m.ciHigh(), m.normalized(), m.coverage()));
     }
     return new Table("settings.csv", rows);
@@ -46,10 +46,10 @@ final class ResultTables {
 
   static Table probes(Results results) {
     List<List<Object>> rows = new ArrayList<>();
-    rows.add(List.of("setting", "model", "layer", "noise_level", "conditioning", "lambda", "mean_probe_accuracy",
+    rows.add(List.of("setting", "model", "layer", "noise_level", "conditioning", "pooling", "lambda", "mean_probe_accuracy",
         "mean_zero_shot_accuracy", "folds"));
     for (Results.Probe p : results.probes()) {
-      rows.add(row(p.setting(), p.model(), p.layer(), p.noiseLevel(), p.conditioning(), p.lambda(),
+      rows.add(row(p.setting(), p.model(), p.layer(), p.noiseLevel(), p.conditioning(), p.pooling(), p.lambda(),
           p.meanProbeAccuracy(), p.meanZeroShotAccuracy(), p.folds().size()));
     }
     return new Table("probes.csv", rows);
@@ -70,11 +70,11 @@ final class ResultTables {
 
   static Table regressions(Results results) {
     List<List<Object>> rows = new ArrayList<>();
-    rows.add(List.of("setting", "model", "layer", "noise_level", "conditioning", "mean_r2", "predicted_oooa",
+    rows.add(List.of("setting", "model", "layer", "noise_level", "conditioning", "pooling", "mean_r2", "predicted_oooa",
         "dimension", "label", "r2", "alpha"));
     for (Results.Regression r : results.regressions()) {
       for (Results.Dimension d : r.dimensions()) {
-        rows.add(row(r.setting(), r.model(), r.layer(), r.noiseLevel(), r.conditioning(), r.meanR2(),
+        rows.add(row(r.setting(), r.model(), r.layer(), r.noiseLevel(), r.conditioning(), r.pooling(), r.meanR2(),
             r.predictedOooa(), d.index(), d.name(), d.r2(), d.alpha()));
       }
     }

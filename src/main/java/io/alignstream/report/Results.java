@@ -34,21 +34,31 @@ public record Results(List<Metric> metrics, List<Probe> probes, List<Regression>
 
     String layer();
 
-    double noiseLevel();
+    /** Null in a pooled setting. */
+    Double noiseLevel();
 
+    /** Null in a pooled setting. */
     String conditioning();
+
+    /** Null in a diffusion setting. */
+    String pooling();
+
+    /** Noise level and conditioning, or the pooling (see {@link SettingKey#describe}). */
+    default String detail() {
+      return SettingKey.describe(SettingKey.parse(setting()));
+    }
   }
 
   /** Odd-one-out accuracy of one setting with its Wilson 95% interval. */
-  public record Metric(String setting, String model, String layer, double noiseLevel, String conditioning,
-      long correct, long total, double accuracy, double ciLow, double ciHigh, Double normalized, double coverage)
+  public record Metric(String setting, String model, String layer, Double noiseLevel, String conditioning,
+      String pooling, long correct, long total, double accuracy, double ciLow, double ciHigh, Double normalized, double coverage)
       implements Located {
 
     /** The metric as the scorer publishes it on {@code oooa}. */
     static Metric of(AlignmentMetric m) {
       Setting s = m.getSetting();
-      return new Metric(SettingKey.of(s), s.getModelId(), s.getLayer(), s.getNoiseLevel(), s.getConditioning().name(),
-          m.getCorrect(), m.getTotal(), m.getAccuracy(), m.getCiLow(), m.getCiHigh(), m.getNormalized(),
+      return new Metric(SettingKey.of(s), s.getModelId(), s.getLayer(), s.getNoiseLevel(), SettingKey.conditioning(s),
+          s.getPooling(), m.getCorrect(), m.getTotal(), m.getAccuracy(), m.getCiLow(), m.getCiHigh(), m.getNormalized(),
           m.getCoverage());
     }
   }
@@ -58,8 +68,8 @@ public record Results(List<Metric> metrics, List<Probe> probes, List<Regression>
       double crossEntropy, int epochs) {}
 
   /** A linear probe of one setting: the chosen lambda and the held-out accuracies. */
-  public record Probe(String setting, String model, String layer, double noiseLevel, String conditioning,
-      double lambda, double meanProbeAccuracy, Double meanZeroShotAccuracy, List<Fold> folds) implements Located {}
+  public record Probe(String setting, String model, String layer, Double noiseLevel, String conditioning,
+      String pooling, double lambda, double meanProbeAccuracy, Double meanZeroShotAccuracy, List<Fold> folds) implements Located {}
 
   /** Held-out R^2 of one human dimension. */
   public record Dimension(int index, String label, double r2, Double alpha) {
@@ -70,8 +80,8 @@ public record Results(List<Metric> metrics, List<Probe> probes, List<Regression>
   }
 
   /** A regression of the human dimensions from one setting's features. */
-  public record Regression(String setting, String model, String layer, double noiseLevel, String conditioning,
-      double meanR2, Double predictedOooa, List<Dimension> dimensions) implements Located {}
+  public record Regression(String setting, String model, String layer, Double noiseLevel, String conditioning,
+      String pooling, double meanR2, Double predictedOooa, List<Dimension> dimensions) implements Located {}
 
   /** The noise ceiling with its support; {@code value} is null when unavailable. */
   public record Ceiling(Double value, Double ciLow, Double ciHigh, Long repeatedTriplets, Long responses,
@@ -90,7 +100,7 @@ public record Results(List<Metric> metrics, List<Probe> probes, List<Regression>
     for (JsonNode row : report.path("settings")) {
       Setting s = setting(row);
       metrics.add(new Metric(SettingKey.of(s), s.getModelId(), s.getLayer(), s.getNoiseLevel(),
-          s.getConditioning().name(), row.path("correct").asLong(), row.path("total").asLong(),
+          SettingKey.conditioning(s), s.getPooling(), row.path("correct").asLong(), row.path("total").asLong(),
           number(row, "accuracy"), number(row, "ci_low"), number(row, "ci_high"), optional(row, "normalized"),
           row.path("coverage").asDouble(Double.NaN)));
     }
@@ -113,8 +123,8 @@ public record Results(List<Metric> metrics, List<Probe> probes, List<Regression>
           number(f, "probe_accuracy"), f.path("zero_shot_accuracy").asDouble(Double.NaN),
           f.path("cross_entropy").asDouble(Double.NaN), f.path("epochs").asInt()));
     }
-    return new Probe(SettingKey.of(s), s.getModelId(), s.getLayer(), s.getNoiseLevel(), s.getConditioning().name(),
-        number(p, "lambda"), number(p, "mean_probe_accuracy"), optional(p, "mean_zero_shot_accuracy"), folds);
+    return new Probe(SettingKey.of(s), s.getModelId(), s.getLayer(), s.getNoiseLevel(), SettingKey.conditioning(s),
+        s.getPooling(), number(p, "lambda"), number(p, "mean_probe_accuracy"), optional(p, "mean_zero_shot_accuracy"), folds);
   }
 
   static Regression regression(JsonNode r) {
@@ -126,7 +136,7 @@ public record Results(List<Metric> metrics, List<Probe> probes, List<Regression>
           number(d, "r2"), optional(d, "alpha")));
     }
     return new Regression(SettingKey.of(s), s.getModelId(), s.getLayer(), s.getNoiseLevel(),
-        s.getConditioning().name(), number(r, "mean_r2"), optional(r, "predicted_oooa"), dimensions);
+        SettingKey.conditioning(s), s.getPooling(), number(r, "mean_r2"), optional(r, "predicted_oooa"), dimensions);
   }
 
   /** The ceiling object of the contract, or the older report's bare {@code noise_ceiling} number. */
@@ -145,7 +155,7 @@ public record Results(List<Metric> metrics, List<Probe> probes, List<Regression>
         c.path("source").isTextual() ? c.get("source").asText() : null);
   }
 
-  /** The setting of a row: its {@code setting} key, which names model, layer, noise level and conditioning. */
+  /** The setting of a row: its {@code setting} key, which names model, layer and noise level and conditioning or pooling. */
   private static Setting setting(JsonNode row) {
     JsonNode key = row.path("setting");
     if (!key.isTextual()) {

@@ -113,8 +113,11 @@ public final class TopicResults {
     }
     JsonNode setting = node.get("setting");
     if (setting != null && setting.isObject()) {
-      node.put("setting", SettingKey.of(setting.path("model_id").asText(), setting.path("layer").asText(),
-          setting.path("noise_level").asDouble(), Conditioning.valueOf(setting.path("conditioning").asText())));
+      node.put("setting", setting.path("pooling").isTextual()
+          ? SettingKey.ofPooled(setting.path("model_id").asText(), setting.path("layer").asText(),
+              setting.path("pooling").asText())
+          : SettingKey.of(setting.path("model_id").asText(), setting.path("layer").asText(),
+              setting.path("noise_level").asDouble(), Conditioning.valueOf(setting.path("conditioning").asText())));
     }
     rename(node, "mean_accuracy", "mean_probe_accuracy");
     for (JsonNode dimension : node.path("dimensions")) {

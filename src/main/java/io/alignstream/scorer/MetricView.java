@@ -8,12 +8,13 @@ import io.alignstream.schema.Setting;
 
 /**
  * An {@link AlignmentMetric} as the REST API and the event stream show it: flat, snake_case,
- * times in epoch milliseconds, with the setting's parts spelled out for filtering and plotting.
+ * times in epoch milliseconds, with the setting's parts spelled out for filtering and plotting
+ * (noise level, timestep and conditioning null in a pooled setting, pooling null in a diffusion one).
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record MetricView(
-    String setting, String model, String layer, double noiseLevel, int timestep, String conditioning,
-    long correct, long total, double accuracy, double ciLow, double ciHigh, double chance,
+    String setting, String model, String layer, Double noiseLevel, Integer timestep, String conditioning,
+    String pooling, long correct, long total, double accuracy, double ciLow, double ciHigh, double chance,
     int itemsEmbedded, int itemsReferenced, double coverage,
     Double noiseCeiling, Double noiseCeilingLoo, Double normalized,
     Long windowStart, Long windowEnd, long updatedAt) {
@@ -21,7 +22,7 @@ public record MetricView(
   public static MetricView of(AlignmentMetric m) {
     Setting s = m.getSetting();
     return new MetricView(SettingKey.of(s), s.getModelId(), s.getLayer(), s.getNoiseLevel(), s.getTimestep(),
-        s.getConditioning().name(), m.getCorrect(), m.getTotal(), m.getAccuracy(), m.getCiLow(), m.getCiHigh(),
+        SettingKey.conditioning(s), s.getPooling(), m.getCorrect(), m.getTotal(), m.getAccuracy(), m.getCiLow(), m.getCiHigh(),
         m.getChance(), m.getItemsEmbedded(), m.getItemsReferenced(), m.getCoverage(), m.getNoiseCeiling(),
         m.getNoiseCeilingLoo(), m.getNormalized(),
         m.getWindowStart() == null ? null : m.getWindowStart().toEpochMilli(),

@@ -21,7 +21,7 @@ public record MetricsGrid(String model, String conditioning, List<String> layers
 
   static MetricsGrid of(String model, String conditioning, List<MetricView> metrics) {
     List<MetricView> selected = metrics.stream()
-        .filter(m -> m.model().equals(model) && m.conditioning().equalsIgnoreCase(conditioning))
+        .filter(m -> m.model().equals(model) && conditioning.equalsIgnoreCase(m.conditioning()))
         .toList();
     TreeSet<String> layerSet = new TreeSet<>(LAYER_ORDER);
     TreeSet<Double> noiseSet = new TreeSet<>();

@@ -16,7 +16,7 @@ import java.util.List;
  * scored, is partial.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record ProbeView(String setting, String model, String layer, double noise, String conditioning,
+public record ProbeView(String setting, String model, String layer, Double noise, String conditioning, String pooling,
     double lambda, double meanProbeAccuracy, Double meanZeroShotAccuracy, List<Fold> folds,
     int objects, long triplets, int itemsReferenced, String inputsDigest, long updatedAt) {
 
@@ -30,8 +30,8 @@ public record ProbeView(String setting, String model, String layer, double noise
     List<Fold> folds = r.getFoldResults().stream().map((ProbeFoldResult f) -> new Fold(f.getFold(),
         f.getTrainTriplets(), f.getTestTriplets(), f.getProbeAccuracy(), f.getZeroShotAccuracy(), f.getCrossEntropy(),
         f.getEpochs())).toList();
-    return new ProbeView(SettingKey.of(s), s.getModelId(), s.getLayer(), s.getNoiseLevel(), s.getConditioning().name(),
-        r.getLambda(), r.getMeanAccuracy(), r.getMeanZeroShotAccuracy(), folds, r.getObjects(), r.getTriplets(),
+    return new ProbeView(SettingKey.of(s), s.getModelId(), s.getLayer(), s.getNoiseLevel(), SettingKey.conditioning(s),
+        s.getPooling(), r.getLambda(), r.getMeanAccuracy(), r.getMeanZeroShotAccuracy(), folds, r.getObjects(), r.getTriplets(),
         r.getItemsReferenced(), r.getInputsDigest(), r.getUpdatedAt().toEpochMilli());
   }
 }

@@ -12,8 +12,8 @@ import java.util.List;
  * the demo report show it (keys are a contract, see {@link ProbeView}).
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record RegressionView(String setting, String model, String layer, double noise, String conditioning,
-    String target, double meanR2, Double predictedOooa, List<Dimension> dimensions, int objects,
+public record RegressionView(String setting, String model, String layer, Double noise, String conditioning,
+    String pooling, String target, double meanR2, Double predictedOooa, List<Dimension> dimensions, int objects,
     long heldOutTriplets, long triplets, int inputObjects, int itemsReferenced, String inputsDigest, long updatedAt) {
 
   /** Held-out R^2 of one human dimension, with the alpha leave-one-out chose. */
@@ -25,7 +25,7 @@ public record RegressionView(String setting, String model, String layer, double 
     List<Dimension> dimensions = r.getDimensions().stream()
         .map(d -> new Dimension(d.getDimension(), d.getLabel(), d.getR2(), d.getAlpha())).toList();
     return new RegressionView(SettingKey.of(s), s.getModelId(), s.getLayer(), s.getNoiseLevel(),
-        s.getConditioning().name(), r.getTarget(), r.getMeanR2(), r.getPredictedOooa(), dimensions, r.getObjects(),
+        SettingKey.conditioning(s), s.getPooling(), r.getTarget(), r.getMeanR2(), r.getPredictedOooa(), dimensions, r.getObjects(),
         r.getHeldOutTriplets(), r.getTriplets(), r.getInputObjects(), r.getItemsReferenced(), r.getInputsDigest(),
         r.getUpdatedAt().toEpochMilli());
   }

@@ -116,6 +116,7 @@ final class ScorerHttpApi {
         s.put("noise_level", m.noiseLevel());
         s.put("timestep", m.timestep());
         s.put("conditioning", m.conditioning());
+        s.put("pooling", m.pooling());
         s.put("items_embedded", m.itemsEmbedded());
         return s;
       }).toList());
@@ -170,7 +171,8 @@ final class ScorerHttpApi {
     if (layer != null && !layer.equals(m.layer())) {
       return false;
     }
-    if (noise != null && !SettingKey.formatNoise(parseNoise(noise)).equals(SettingKey.formatNoise(m.noiseLevel()))) {
+    if (noise != null && (m.noiseLevel() == null
+        || !SettingKey.formatNoise(parseNoise(noise)).equals(SettingKey.formatNoise(m.noiseLevel())))) {
       return false;
     }
     return conditioning == null || conditioning.equalsIgnoreCase(m.conditioning());

@@ -1,5 +1,6 @@
 package io.alignstream.scorer;
 
+import io.alignstream.common.SettingKey;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.Setting;
 import java.io.ByteArrayInputStream;
@@ -24,6 +25,9 @@ import org.apache.kafka.common.serialization.Serializer;
  * should cost a read of the raw numbers, not a registry round trip and Avro decoding each.
  */
 final class StateSerdes {
+
+  /** Marks a stored pooled setting (see {@link #settingInfo}). */
+  private static final int POOLED_SETTING = -1;
 
   private StateSerdes() {}
 
@@ -70,17 +74,33 @@ final class StateSerdes {
     });
   }
 
+  /**
+   * A diffusion setting as it was always written (dim, model, layer, noise, timestep,
+   * conditioning); a pooled setting behind the tag {@link #POOLED_SETTING} where a dim (never
+   * negative) would be, so changelogs written before pooled settings existed read unchanged.
+   */
   static Serde<SettingInfo> settingInfo() {
     return of((out, info) -> {
       Setting s = info.setting();
+      if (SettingKey.isPooled(s)) {
+        out.writeInt(POOLED_SETTING);
+      }
       out.writeInt(info.dim());
       out.writeUTF(s.getModelId());
       out.writeUTF(s.getLayer());
-      out.writeDouble(s.getNoiseLevel());
-      out.writeInt(s.getTimestep());
-      out.writeUTF(s.getConditioning().name());
+      if (SettingKey.isPooled(s)) {
+        out.writeUTF(s.getPooling());
+      } else {
+        out.writeDouble(s.getNoiseLevel());
+        out.writeInt(s.getTimestep());
+        out.writeUTF(s.getConditioning().name());
+      }
     }, in -> {
-      int dim = in.readInt();
+      int first = in.readInt();
+      if (first == POOLED_SETTING) {
+        int dim = in.readInt();
+        return new SettingInfo(SettingKey.pooled(in.readUTF(), in.readUTF(), in.readUTF()), dim);
+      }
       Setting setting = Setting.newBuilder()
           .setModelId(in.readUTF())
           .setLayer(in.readUTF())
@@ -88,7 +108,7 @@ final class StateSerdes {
           .setTimestep(in.readInt())
           .setConditioning(Conditioning.valueOf(in.readUTF()))
           .build();
-      return new SettingInfo(setting, dim);
+      return new SettingInfo(setting, first);
     });
   }
 

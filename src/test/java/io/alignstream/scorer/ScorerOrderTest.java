@@ -145,6 +145,18 @@ class ScorerOrderTest {
   }
 
   @Test
+  void pooledSettingsScoreBesideDiffusionSettings() {
+    SyntheticData data = SyntheticData.generate(71, 35, 500, new int[] {5, 8, 3, 6});
+    assertThat(data.settings).containsKey("vision|encoder.ln|cls+mean");
+    Random random = new Random(71);
+    List<Object> inputs = new ArrayList<>(data.triplets);
+    inputs.addAll(data.embeddings());
+    Collections.shuffle(inputs, random);
+    // RocksDB stores: the pooled setting goes through the stores' own serdes and back.
+    assertFinalMetricsMatchBatch(data, inputs, data.triplets, random, CONFIG.withInMemoryStores(false));
+  }
+
+  @Test
   void aSettingIsPublishedBeforeAnyTripletIsComplete() {
     SyntheticData data = SyntheticData.generate(61, 10, 20, new int[] {4});
     try (ScorerHarness scorer = new ScorerHarness(CONFIG)) {
