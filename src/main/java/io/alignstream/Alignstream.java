@@ -48,10 +48,15 @@ public final class Alignstream implements Runnable {
 
   /** The configured command line; {@code args} are scanned for {@code --config FILE} only. */
   public static CommandLine commandLine(String[] args) {
+    return commandLine(ConfigDefaults.fromArgs(args, System.getenv()));
+  }
+
+  /** The command line with option defaults from {@code defaults} (a container's environment and config file). */
+  public static CommandLine commandLine(ConfigDefaults defaults) {
     // DJL must never reach for the network: natives come from the Maven artifacts.
     System.setProperty("ai.djl.offline", "true");
     CommandLine cli = new CommandLine(new Alignstream());
-    cli.setDefaultValueProvider(ConfigDefaults.fromArgs(args, System.getenv()));
+    cli.setDefaultValueProvider(defaults);
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     CommandErrors errors = new CommandErrors();
     cli.setExecutionExceptionHandler(errors);

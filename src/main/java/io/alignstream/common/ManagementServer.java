@@ -39,6 +39,11 @@ public final class ManagementServer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ManagementServer.class);
 
+  /** The paths served; deployments point Prometheus and the probes at them (deploy/kubernetes). */
+  public static final String PROMETHEUS_PATH = "/prometheus";
+  public static final String HEALTH_PATH = "/health";
+  public static final String READY_PATH = "/ready";
+
   /**
    * What {@code /health} and {@code /ready} report.
    *
@@ -165,11 +170,11 @@ public final class ManagementServer implements AutoCloseable {
       String path = exchange.getRequestURI().getPath();
       if (!exchange.getRequestMethod().equals("GET")) {
         send(exchange, 405, "application/json", json.writeValueAsBytes(Map.of("error", "only GET is served")));
-      } else if (path.equals("/prometheus")) {
+      } else if (path.equals(PROMETHEUS_PATH)) {
         send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", scrape().getBytes(StandardCharsets.UTF_8));
-      } else if (path.equals("/health") || path.equals("/ready")) {
+      } else if (path.equals(HEALTH_PATH) || path.equals(READY_PATH)) {
         Status now = status.get();
-        boolean ok = path.equals("/health") ? now.live() : now.ready();
+        boolean ok = path.equals(HEALTH_PATH) ? now.live() : now.ready();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", ok ? "UP" : "DOWN");
         body.put("state", now.state());
