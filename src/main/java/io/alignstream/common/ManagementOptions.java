@@ -11,7 +11,7 @@ public final class ManagementOptions {
    * {@code score} and any number of {@code extract} run on one machine with default options.
    */
   public enum Service {
-    LOCAL("local", 9464), SCORER("scorer", 9465), EXTRACTOR("extractor", 9466);
+    LOCAL("local", 9464), SCORER("scorer", 9465), EXTRACTOR("extractor", 9466), FLEET("fleet", 9467);
 
     private final String tag;
     private final int defaultPort;
@@ -29,7 +29,7 @@ public final class ManagementOptions {
   /** Null: the service's default port, or any free port when another process holds it. */
   @Option(names = "--management-port", paramLabel = "PORT",
       description = "Port of /prometheus, /health and /ready; 0 = any free port, -1 = none (default: 9464 for local,"
-          + " 9465 for score, 9466 for extract, or any free port when another process holds it; a port given here"
+          + " 9465 for score, 9466 for extract, 9467 for extract --fleet, or any free port when another process holds it; a port given here"
           + " must be free).")
   Integer port;
 

@@ -155,7 +155,7 @@ public final class ExtractCommand implements Callable<Integer> {
         modelFlags.toOptions(pixelSide, taps, pool, latentCache, textCache), Duration.ofSeconds(2));
     try (ShutdownSignal signal = ShutdownSignal.install();
         FleetService service = new FleetService(config, fleetOptions);
-        ManagementServer server = management.start(FleetService.SERVICE, instanceId, () -> status(service.failure(), "fleet"))) {
+        ManagementServer server = management.start(ManagementOptions.Service.FLEET, instanceId, () -> status(service.failure(), "fleet"))) {
       System.out.printf("fleet instance %s: waiting for model requests on %s at %s%n", instanceId,
           config.topics().modelRequests(), config.bootstrapServers());
       if (server != null) {
