@@ -6,13 +6,11 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.alignstream.common.Digests;
-import io.alignstream.common.InputLimits;
+import io.alignstream.common.ImageFile;
 import io.alignstream.common.RequestRules;
 import io.alignstream.extractor.ModelFlags;
 import io.alignstream.extractor.ModelOrigin;
 import io.alignstream.schema.LatentMode;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -114,12 +112,10 @@ public final class FeaturesCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, paramLabel = "OUT.safetensors", description = "The file to write.")
   Path out;
 
-  /** An image file as read. */
-  private record ImageFile(Path path, BufferedImage image, String sha256) {}
-
   @Override
   public Integer call() {
-    List<ImageFile> images = readImages();
+    List<ImageFile> images = ImageFile.readAll(imageFiles);
+    InjectedNoise injectedNoise = noiseTensor == null ? null : InjectedNoise.parse(noiseTensor);
     List<String> promptList = prompts == null || prompts.isEmpty() ? List.of(ConceptPrompt.NONE) : List.copyOf(prompts);
     LatentMode mode = parseLatent(latent);
     Pooling pooling = Pooling.parse(pool);
@@ -147,7 +143,7 @@ public final class FeaturesCommand implements Callable<Integer> {
       int n = images.size();
       int c = sd.latentChannels();
       long[] latentShape = {n, c, side, side};
-      float[] injected = noiseTensor == null ? null : readNoise(latentShape, res);
+      float[] injected = injectedNoise == null ? null : injectedNoise.read(latentShape, res);
 
       // 1. clean latents: one VAE pass over all images; posterior eps from each image's seeded draw
       int per = c * side * side;
@@ -203,7 +199,7 @@ public final class FeaturesCommand implements Callable<Integer> {
         writer.putFloats(tensorName(path, pooling), withImagePrompt(n, promptList.size(), result.shapes().get(path)),
             concat(result.values(), path));
       }
-      metadata(writer, sd, reference.origin(), images, promptList, t, s, res, mode, pooling, paths);
+      metadata(writer, sd, reference.origin(), images, promptList, t, s, res, mode, injectedNoise, pooling, paths);
       Path parent = out.toAbsolutePath().getParent();
       if (parent != null) {
         Files.createDirectories(parent);
@@ -220,48 +216,6 @@ public final class FeaturesCommand implements Callable<Integer> {
   /** The name a tap is written under. */
   static String tensorName(String path, Pooling pooling) {
     return "unet." + path + (pooling == Pooling.MEAN ? ".spatial_mean" : "");
-  }
-
-  private List<ImageFile> readImages() {
-    List<ImageFile> images = new ArrayList<>();
-    for (Path p : imageFiles) {
-      if (!Files.isRegularFile(p)) {
-        throw new IllegalArgumentException("image not found: " + p.toAbsolutePath().normalize());
-      }
-      byte[] bytes;
-      try {
-        bytes = Files.readAllBytes(p);
-      } catch (IOException e) {
-        throw new IllegalArgumentException("image " + p + " cannot be read: " + e.getMessage(), e);
-      }
-      BufferedImage image = InputLimits.defaults().decode(bytes, "image " + p);
-      images.add(new ImageFile(p, image, Digests.sha256Hex(bytes)));
-    }
-    return images;
-  }
-
-  private float[] readNoise(long[] expected, int res) {
-    int colon = noiseTensor.lastIndexOf(':');
-    if (colon <= 0 || colon == noiseTensor.length() - 1) {
-      throw new IllegalArgumentException("--noise must be FILE.safetensors:TENSOR, got '" + noiseTensor + "'");
-    }
-    Path file = Path.of(noiseTensor.substring(0, colon));
-    String name = noiseTensor.substring(colon + 1);
-    if (!Files.isRegularFile(file)) {
-      throw new IllegalArgumentException("--noise file not found: " + file.toAbsolutePath().normalize());
-    }
-    try (SafetensorsFile st = SafetensorsFile.open(file)) {
-      if (!st.contains(name)) {
-        throw new IllegalArgumentException("--noise: " + file + " has no tensor '" + name + "'");
-      }
-      long[] found = st.info(name).dims();
-      if (!Arrays.equals(found, expected)) {
-        throw new IllegalArgumentException("--noise tensor '" + name + "' in " + file + " has shape "
-            + Arrays.toString(found) + "; expected " + Arrays.toString(expected)
-            + " (images, latent channels, latent side, latent side at resolution " + res + ")");
-      }
-      return st.floats(name);
-    }
   }
 
   private static LatentMode parseLatent(String value) {
@@ -293,7 +247,8 @@ public final class FeaturesCommand implements Callable<Integer> {
   }
 
   private void metadata(SafetensorsWriter w, StableDiffusion sd, ModelOrigin origin, List<ImageFile> images, List<String> promptList,
-      int t, double s, int res, LatentMode mode, Pooling pooling, List<String> paths) throws JsonProcessingException {
+      int t, double s, int res, LatentMode mode, InjectedNoise injectedNoise, Pooling pooling, List<String> paths)
+      throws JsonProcessingException {
     w.metadata("format", "pt");
     w.metadata("generator", "alignstream features");
     w.metadata("model", model);
@@ -310,9 +265,7 @@ public final class FeaturesCommand implements Callable<Integer> {
     w.metadata("seed", String.valueOf(seed));
     w.metadata("latent", mode.name().toLowerCase(Locale.ROOT));
     w.metadata("resolution", String.valueOf(res));
-    w.metadata("noise", noiseTensor == null
-        ? "seeded: SplittableRandom(seed) Box-Muller, posterior eps then diffusion eps per image"
-        : "injected: " + noiseTensor);
+    w.metadata("noise", InjectedNoise.describe(injectedNoise));
     w.metadata("taps", JSON.writeValueAsString(paths));
     w.metadata("pooling", pooling.name().toLowerCase(Locale.ROOT));
     w.metadata("batch_order", "image-major: index = image * prompts + prompt");

@@ -276,8 +276,12 @@ public final class ParameterLayout {
     l.vaeMid("encoder.mid_block", last);
     l.norm("encoder.conv_norm_out", last);
     l.conv("encoder.conv_out", 2L * latentChannels, last, 3);
-    l.conv("quant_conv", 2L * latentChannels, 2L * latentChannels, 1);
-    l.conv("post_quant_conv", latentChannels, latentChannels, 1);
+    if (c.useQuantConv()) {
+      l.conv("quant_conv", 2L * latentChannels, 2L * latentChannels, 1);
+    }
+    if (c.usePostQuantConv()) {
+      l.conv("post_quant_conv", latentChannels, latentChannels, 1);
+    }
     l.conv("decoder.conv_in", last, latentChannels, 3);
     l.vaeMid("decoder.mid_block", last);
     long upOut = last;
@@ -292,7 +296,7 @@ public final class ParameterLayout {
       }
     }
     l.norm("decoder.conv_norm_out", blockOut.get(0));
-    l.conv("decoder.conv_out", inChannels, blockOut.get(0), 3);
+    l.conv("decoder.conv_out", c.outChannels(), blockOut.get(0), 3);
     return l;
   }
 

@@ -125,6 +125,10 @@ class SingleFileCheckpointTest {
     assertThat(sd21.unetConfig().downBlockTypes()).isEqualTo(unet.downBlockTypes());
     assertThat(sd21.unetConfig().upBlockTypes()).isEqualTo(unet.upBlockTypes());
     assertThat(sd21.vaeConfig()).isEqualTo(vae);
+    // SD 2.1 768 predicts v, as its own scheduler config says (diffusers' single-file rule: context width 1024)
+    assertThat(NoiseSchedule.fromConfig(sd21.schedulerConfig()).prediction()).isEqualTo(PredictionType.V_PREDICTION)
+        .isEqualTo(NoiseSchedule.fromConfig(ComponentFolder.open(configs.resolve("scheduler"), "scheduler", null))
+            .prediction());
     JsonNode text = JSON.readTree(configs.resolve("text_encoder/config.json").toFile());
     ClipTextConfig c = sd21.textConfig();
     assertThat(List.of(c.hiddenSize(), c.heads(), c.intermediateSize(), c.layers(), c.vocabSize()))
@@ -161,6 +165,7 @@ class SingleFileCheckpointTest {
     assertThat(sd15.unetConfig().useLinearProjection()).isFalse();
     assertThat(sd15.textConfig()).isEqualTo(clip);
     assertThat(sd15.tokenizer().encode("")[1]).as("SD 1.x pads with the end token").isEqualTo(49407);
+    assertThat(NoiseSchedule.fromConfig(sd15.schedulerConfig()).prediction()).isEqualTo(PredictionType.EPSILON);
   }
 
   @Test
