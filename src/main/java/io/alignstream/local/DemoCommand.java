@@ -33,10 +33,10 @@ import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.LatentMode;
 import io.alignstream.schema.ProbeResult;
 import io.alignstream.schema.RegressionResult;
-import io.alignstream.scorer.AnalysisConfig;
+import io.alignstream.scorer.jobs.AnalysisConfig;
 import io.alignstream.scorer.AnalysisOptions;
-import io.alignstream.scorer.CeilingView;
-import io.alignstream.scorer.ScorerConfig;
+import io.alignstream.scorer.ceiling.CeilingView;
+import io.alignstream.scorer.config.ScorerConfig;
 import io.alignstream.scorer.ScorerService;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -191,7 +191,8 @@ public final class DemoCommand implements Callable<Integer> {
       System.out.printf("embedded cluster: bootstrap %s, schema registry %s%n", cluster.bootstrapServers(),
           cluster.registryUrl());
       try (TemporaryDirectory stateDir = TemporaryDirectory.create("alignstream-demo-scorer");
-          ScorerService scorer = ScorerService.start(config, scorerConfig.withStateDir(stateDir.path()));
+          ScorerService scorer = ScorerService.start(config,
+              scorerConfig.withStreams(s -> s.withStateDir(stateDir.path())));
           DemoExtractors extractors = startExtractors(config, inputs);
           MetricsFollower metrics = new MetricsFollower(config)) {
         System.out.printf("dashboard: %s%n", scorer.baseUri());
@@ -330,7 +331,7 @@ public final class DemoCommand implements Callable<Integer> {
    * the indices of --ceiling-triplets in the inputs' item order.
    */
   private ScorerConfig scorerConfig(DemoInputs inputs) {
-    return ScorerConfig.defaults(null).withHttpPort(httpPort)
+    return ScorerConfig.defaults(null).withHttp(h -> h.withPort(httpPort))
         .withCeiling(analysis.ceiling(inputs.items()))
         .withAnalysis(analysis.analysis(inputs.items()));
   }
