@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
  * {@code local --brokers N}) as a separate JVM with this JVM's java binary and class path (the
  * test class path, or the shaded jar), its output appended to a log file across restarts.
  * {@link #kill()} is SIGKILL ({@code destroyForcibly} on Linux): no shutdown hook, no flush, no
- * transaction committed or aborted.
+ * transaction committed or aborted. (Public also for the tests that run a command as the
+ * container would, in a JVM of its own.)
  */
 public final class ServiceProcess {
 

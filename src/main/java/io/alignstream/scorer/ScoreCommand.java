@@ -119,7 +119,7 @@ public final class ScoreCommand implements Callable<Integer> {
     ScorerConfig config = config(); // bad files fail here, before any connection
     ClusterConfig resolved = cluster.resolve();
     ScorerService scorer = ScorerService.start(resolved, config);
-    ManagementServer server = management.start("scorer", applicationId + "@" + scorer.baseUri().getAuthority(),
+    ManagementServer server = management.start(ManagementOptions.Service.SCORER, applicationId + "@" + scorer.baseUri().getAuthority(),
         scorer::status);
     CountDownLatch stopped = new CountDownLatch(1);
     AtomicBoolean stopping = new AtomicBoolean();

@@ -23,6 +23,7 @@ import io.alignstream.scorer.ScorerService;
 import io.alignstream.scorer.SyntheticData;
 import io.alignstream.scorer.ceiling.CeilingConfig;
 import io.alignstream.scorer.config.ScorerConfig;
+import io.alignstream.scorer.jobs.AnalysisConfig;
 import java.io.StringReader;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -99,7 +100,10 @@ class DashboardBrowserIT {
             .withHttp(h -> h.withPort(0))
             .withTopics(t -> t.withPartitions(2))
             .withWindows(w -> w.withEmitInterval(Duration.ofMillis(200)))
-            .withCeiling(CeilingConfig.defaults().withMinRepeatedTriplets(1)));
+            .withCeiling(CeilingConfig.defaults().withMinRepeatedTriplets(1))
+            // No probe jobs: the probe panels are driven by the events the test sends; a real
+            // result finishing first (a loaded machine) would leave no empty panel to check.
+            .withAnalysis(AnalysisConfig.defaults().withThreads(0)));
         DevToolsBrowser browser = DevToolsBrowser.start()) {
       assertThat(scorer.awaitRunning(Duration.ofSeconds(60))).isTrue();
       browser.navigate(scorer.baseUri() + "?model=sd&layer=Mid");
