@@ -19,8 +19,10 @@ import io.alignstream.schema.LayerEmbedding;
 import io.alignstream.schema.TripletJudgment;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,6 +39,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
@@ -66,10 +69,16 @@ import picocli.CommandLine.Option;
     description = {"Kills pipeline processes (SIGKILL) while they work, restarts them, and checks that nothing was "
         + "lost or duplicated and that the final metrics equal a batch computation. Prints one JSON line; exit 1 "
         + "when a check fails.",
-        "Example: alignstream bench chaos --extractor-kills 3 --scorer-kills 2 --broker-kills 1"})
+        "Example: alignstream bench chaos --extractor-kills 3 --scorer-kills 2 --broker-kills 1",
+        "With --brokers 3 a broker kill is one broker of the three (local --brokers 3 restarts it); with one, the"
+            + " whole cluster process (broker and registry), restarted by the bench."})
 public final class ChaosBench implements Callable<Integer> {
 
   private static final Pattern LOCAL_READY = Pattern.compile("Stop with Ctrl-C");
+  private static final Pattern BOOTSTRAP = Pattern.compile("Kafka bootstrap servers +(\\S+)");
+  /** What local prints of a broker's process: at start, and when it restarted one that exited. */
+  private static final Pattern BROKER_PID =
+      Pattern.compile("broker (\\d+) (?:on \\S+, pid|\\(pid \\d+\\) exited; restarted it as pid) (\\d+)");
   private static final String SCORER_APP = "chaos-scorer";
 
   @Option(names = "--models", split = ",", defaultValue = "tiny", paramLabel = "MODEL",
@@ -105,8 +114,14 @@ public final class ChaosBench implements Callable<Integer> {
   int scorerKills;
 
   @Option(names = "--broker-kills", defaultValue = "1", paramLabel = "N",
-      description = "SIGKILLs of the cluster process (broker and registry) (default: ${DEFAULT-VALUE}).")
+      description = "Broker SIGKILLs: one broker of --brokers 3, or the cluster process (broker and registry) of one"
+          + " (default: ${DEFAULT-VALUE}).")
   int brokerKills;
+
+  @Option(names = "--brokers", defaultValue = "1", paramLabel = "N",
+      description = "Kafka brokers (local --brokers N: 1, or 3 or more with 3 replicas, 2 in sync) (default:"
+          + " ${DEFAULT-VALUE}).")
+  int brokers;
 
   @Option(names = "--seed", defaultValue = "0", paramLabel = "N",
       description = "Seed of the kill schedule: when (progress fraction) and whom (default: ${DEFAULT-VALUE}).")
@@ -127,6 +142,11 @@ public final class ChaosBench implements Callable<Integer> {
   @Option(names = "--static-membership", negatable = true, defaultValue = "true", fallbackValue = "true",
       description = "Extractors (and scorers) join as static members (default: on).")
   boolean staticMembership;
+
+  @Option(names = "-X", paramLabel = "KEY=VALUE",
+      description = "Kafka client property for every service but the cluster (e.g. -X max.block.ms=20000), to compare"
+          + " timeouts.")
+  Map<String, String> clientProperties = new LinkedHashMap<>();
 
   @Option(names = "--timeout-s", defaultValue = "1200", paramLabel = "S",
       description = "Give up (and report what is missing) after this long (default: ${DEFAULT-VALUE}).")
@@ -167,6 +187,9 @@ public final class ChaosBench implements Callable<Integer> {
       throw new IllegalArgumentException("--images, the kill counts must be >= 0 and --extractors, --scorers, "
           + "--partitions, --images-per-transaction >= 1");
     }
+    if (brokers != 1 && brokers < 3) {
+      throw new IllegalArgumentException("--brokers must be 1 or at least 3, not " + brokers);
+    }
     try (TemporaryDirectory temporary = workDir == null ? TemporaryDirectory.create("alignstream-chaos") : null) {
       Path work = workDir != null ? workDir : temporary.path();
       try {
@@ -188,16 +211,20 @@ public final class ChaosBench implements Callable<Integer> {
 
   private Map<String, Object> run(Path work) throws Exception {
     Path logs = work.resolve("logs");
-    int kafkaPort = freePort();
+    // One broker: fixed ports, as the bench restarts the whole cluster process. Several: local
+    // picks free ports once and keeps them when it restarts a killed broker.
+    int kafkaPort = brokers == 1 ? freePort() : 0;
     int registryPort = freePort();
     local = new ServiceProcess("local", List.of("-Xmx768m", "-XX:+UseSerialGC"), List.of("local",
-        "--data-dir", work.resolve("cluster").toString(), "--port", "" + kafkaPort, "--registry-port", "" + registryPort,
-        "--partitions", "" + partitions, "--management-port", "0"), logs);
+        "--data-dir", work.resolve("cluster").toString(), "--brokers", "" + brokers, "--port", "" + kafkaPort,
+        "--registry-port", "" + registryPort, "--partitions", "" + partitions, "--management-port", "0"), logs);
     local.start();
     local.await(LOCAL_READY, Duration.ofMinutes(3));
-    cluster = ClusterConfig.of("127.0.0.1:" + kafkaPort, "http://127.0.0.1:" + registryPort);
-    List<String> join = List.of("--bootstrap-servers", cluster.bootstrapServers(), "--schema-registry-url",
-        cluster.schemaRegistryUrl());
+    String bootstrap = brokers == 1 ? "127.0.0.1:" + kafkaPort : local.await(BOOTSTRAP, Duration.ofSeconds(5)).group(1);
+    cluster = ClusterConfig.of(bootstrap, "http://127.0.0.1:" + registryPort);
+    List<String> join = new ArrayList<>(List.of("--bootstrap-servers", cluster.bootstrapServers(),
+        "--schema-registry-url", cluster.schemaRegistryUrl()));
+    clientProperties.forEach((key, value) -> join.addAll(List.of("-X", key + "=" + value)));
 
     produce(join, "requests", "--dataset", "synthetic", "--limit", "" + images, "--noise-levels", noiseLevels,
         "--conditionings", conditionings, "--resolution", "64", "--latent", "mean");
@@ -288,6 +315,7 @@ public final class ChaosBench implements Callable<Integer> {
     result.put("models", models);
     result.put("extractors", extractors.size());
     result.put("scorers", scorers.size());
+    result.put("brokers", brokers);
     result.put("images", requests.size());
     result.put("triplets", triplets.size());
     result.put("expected", expected.size());
@@ -309,6 +337,8 @@ public final class ChaosBench implements Callable<Integer> {
     result.put("session_timeout_ms", sessionTimeoutMs);
     result.put("static_membership", staticMembership);
     result.put("seed", seed);
+    result.put("client_properties", clientProperties);
+    result.put("load_avg_1m", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     List<Map<String, Object>> recovery = new ArrayList<>();
     for (Kill kill : kills) {
       Map<String, Object> r = new LinkedHashMap<>();
@@ -329,7 +359,7 @@ public final class ChaosBench implements Callable<Integer> {
     Random random = new Random(seed);
     List<PlannedKill> plan = new ArrayList<>();
     BiConsumer<String, Integer> add = (kind, count) -> {
-      int processes = kind.equals("extractor") ? extractors.size() : kind.equals("scorer") ? scorers.size() : 1;
+      int processes = kind.equals("extractor") ? extractors.size() : kind.equals("scorer") ? scorers.size() : brokers;
       for (int i = 0; i < count; i++) {
         plan.add(new PlannedKill(kind, 0.10 + 0.75 * random.nextDouble(), random.nextInt(processes)));
       }
@@ -347,6 +377,9 @@ public final class ChaosBench implements Callable<Integer> {
    * them has moved on (or has nothing left).
    */
   private Kill kill(PlannedKill plan, Admin admin, Snapshot now) throws Exception {
+    if (plan.kind().equals("broker") && brokers > 1) {
+      return killBroker(plan, now);
+    }
     ServiceProcess victim = switch (plan.kind()) {
       case "extractor" -> extractors.get(plan.victim());
       case "scorer" -> scorers.get(plan.victim());
@@ -369,6 +402,29 @@ public final class ChaosBench implements Callable<Integer> {
       local.await(LOCAL_READY, Duration.ofMinutes(3));
     }
     return new Kill(plan, victim.name(), at, pending);
+  }
+
+  /**
+   * SIGKILLs broker {@code plan.victim() + 1} of the replicated cluster (the process local last
+   * printed for it), which local restarts: the other brokers take over its partitions' leadership
+   * meanwhile, so every partition counts as affected.
+   */
+  private Kill killBroker(PlannedKill plan, Snapshot now) throws IOException {
+    String node = String.valueOf(plan.victim() + 1);
+    long pid = -1;
+    Matcher printed = BROKER_PID.matcher(Files.readString(local.log()));
+    while (printed.find()) {
+      if (printed.group(1).equals(node)) {
+        pid = Long.parseLong(printed.group(2));
+      }
+    }
+    ProcessHandle broker = ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException(
+        "no running process of broker " + node + " in what local printed; see " + local.log()));
+    Map<GroupPartition, Long> pending = now.pending(now.allOf(topicsOfGroups().keySet()));
+    long at = System.nanoTime();
+    broker.destroyForcibly();
+    broker.onExit().join();
+    return new Kill(plan, "broker-" + node, at, pending);
   }
 
   /** Restarts any service that exited on its own (as a supervisor would); returns how many. */

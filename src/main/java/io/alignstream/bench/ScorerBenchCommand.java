@@ -17,6 +17,7 @@ import io.alignstream.scorer.InProcessScorer;
 import io.alignstream.scorer.config.ScorerConfig;
 import io.alignstream.scorer.ScorerService;
 import io.alignstream.scorer.state.Similarity;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -382,6 +383,8 @@ public final class ScorerBenchCommand implements Callable<Integer> {
     result.put("items", data.items.size());
     result.put("triplets", data.triplets());
     result.put("triplet_source", data.source);
+    // A shared machine's load says how much of the CPU the case had.
+    result.put("load_avg_1m", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     return result;
   }
 

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# `bench scorer` of a baseline jar and of this build, alternating in one run, so that their
+# ratio holds on a shared machine: per round the baseline, this build with the Vector API
+# (--add-modules jdk.incubator.vector) and this build without it (blocked dot products the JIT
+# may vectorise). Every JSON line gets a "build" field: baseline, vector or blocked.
+#
+#   bench/scorer-versus.sh BASELINE_JAR ROUNDS [bench scorer options]
+#   bench/scorer-versus.sh /work/baseline/alignstream-9091bb4.jar 1 --cases 1280x100 --modes in-process,broker
+set -euo pipefail
+baseline=${1:?usage: $0 BASELINE_JAR ROUNDS [bench scorer options]}
+rounds=${2:?usage: $0 BASELINE_JAR ROUNDS [bench scorer options]}
+shift 2
+jar=$(dirname "$0")/../target/alignstream.jar
+label() { sed -u "s/^{/{\"build\":\"$1\",/"; }
+for ((round = 1; round <= rounds; round++)); do
+  java -jar "$baseline" bench scorer "$@" | label baseline
+  java --add-modules jdk.incubator.vector -jar "$jar" bench scorer "$@" 2>/dev/null | label vector
+  java -Dalignstream.vector=false -jar "$jar" bench scorer "$@" | label blocked
+done
