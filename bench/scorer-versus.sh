@@ -14,6 +14,7 @@ jar=$(dirname "$0")/../target/alignstream.jar
 label() { sed -u "s/^{/{\"build\":\"$1\",/"; }
 for ((round = 1; round <= rounds; round++)); do
   java -jar "$baseline" bench scorer "$@" | label baseline
-  java --add-modules jdk.incubator.vector -jar "$jar" bench scorer "$@" 2>/dev/null | label vector
+  # (the JVM warns once that an incubator module is in use)
+  java --add-modules jdk.incubator.vector -jar "$jar" bench scorer "$@" 2> >(grep -v "incubator module" >&2) | label vector
   java -Dalignstream.vector=false -jar "$jar" bench scorer "$@" | label blocked
 done

@@ -15,22 +15,24 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The CI-sized chaos run: the cluster, two pixel-baseline extractors and a scorer as separate
- * JVMs, an extractor and the scorer SIGKILLed mid-run and restarted; every embedding must be
- * there exactly once and the final counts must equal the batch computation.
+ * The CI-sized chaos run: a cluster of three brokers (3 replicas, 2 in sync), two pixel-baseline
+ * extractors and two scorers (standby replicas), each a JVM of its own; an extractor, a scorer
+ * and a broker SIGKILLed mid-run and restarted; every embedding must be there exactly once and
+ * the final counts must equal the batch computation. (The timeout is a hang guard, not a speed
+ * requirement.)
  */
-@Timeout(value = 300, unit = TimeUnit.SECONDS)
+@Timeout(value = 600, unit = TimeUnit.SECONDS)
 class ChaosBenchIT {
 
   /** The pixel baseline publishes two layers (rgb16, hist) per image, whatever the noise and conditioning. */
   private static final int PIXEL_LAYERS = 2;
 
   @Test
-  void killedExtractorAndScorerLoseAndDuplicateNothing(@TempDir Path dir) throws Exception {
+  void killedExtractorScorerAndBrokerLoseAndDuplicateNothing(@TempDir Path dir) throws Exception {
     int images = 16;
-    String[] args = {"bench", "chaos", "--models", "pixels", "--extractors", "2", "--scorers", "1",
-        "--images", "" + images, "--extractor-kills", "1", "--scorer-kills", "1", "--broker-kills", "0",
-        "--seed", "3", "--timeout-s", "240", "--work-dir", dir.toString()};
+    String[] args = {"bench", "chaos", "--models", "pixels", "--extractors", "2", "--scorers", "2", "--brokers", "3",
+        "--images", "" + images, "--extractor-kills", "1", "--scorer-kills", "1", "--broker-kills", "1",
+        "--seed", "3", "--timeout-s", "480", "--work-dir", dir.toString()};
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     PrintStream stdout = System.out;
     int exit;
@@ -57,6 +59,10 @@ class ChaosBenchIT {
     assertThat(result.get("settings").asInt()).isEqualTo(PIXEL_LAYERS);
     assertThat(result.get("kills").get("extractor").asInt()).isEqualTo(1);
     assertThat(result.get("kills").get("scorer").asInt()).isEqualTo(1);
-    assertThat(result.get("recovery")).hasSize(2);
+    assertThat(result.get("kills").get("broker").asInt()).isEqualTo(1);
+    assertThat(result.get("recovery")).hasSize(3);
+    // Work resumed after every kill (its time is measured, not asserted).
+    assertThat(result.get("recovery")).allSatisfy(kill -> assertThat(kill.get("resumed_s").isNumber())
+        .as(kill.toString()).isTrue());
   }
 }
