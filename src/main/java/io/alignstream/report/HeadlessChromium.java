@@ -50,7 +50,7 @@ public final class HeadlessChromium {
    * The switches every headless run here needs: no sandbox (CI runs as root, where Chromium
    * refuses the sandbox), no GPU, no first-run or extension noise, a throwaway profile.
    */
-  List<String> command(Path profile, String... extra) {
+  public List<String> command(Path profile, String... extra) {
     List<String> command = new ArrayList<>(List.of(executable.toString(), "--headless", "--no-sandbox",
         "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--no-default-browser-check",
         "--disable-extensions", "--hide-scrollbars", "--user-data-dir=" + profile));

@@ -4,6 +4,7 @@ import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.ClusterOptions;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,6 +26,11 @@ public final class ReportCommand implements Callable<Integer> {
   @Option(names = {"--out", "-o"}, required = true, paramLabel = "DIR", description = "Folder to write (created).")
   Path out;
 
+  @Option(names = "--published", paramLabel = "FILE",
+      description = "Accuracies other papers published (CSV: model, zero_shot_accuracy, probed_accuracy, their "
+          + "intervals, source), shown apart from the measured models and labelled as published.")
+  Path published;
+
   @Option(names = "--no-png", description = "Skip the PNG copies even where a headless Chromium is installed.")
   boolean noPng;
 
@@ -34,13 +40,16 @@ public final class ReportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    // read before anything else, so that a bad file fails before the topics are read
+    List<PublishedResults.Row> others = published == null ? List.of() : PublishedResults.read(published);
     ReportFolder.Written written;
     if (fromJson != null) {
-      written = ReportFolder.fromJsonFile(fromJson, out, !noPng);
+      written = ReportFolder.write(ReportFolder.readJson(fromJson).withPublished(others),
+          fromJson.getFileName().toString(), out, !noPng);
     } else {
       ClusterConfig config = cluster.resolve();
-      written = ReportFolder.write(TopicResults.read(config, timeout), "topics at " + config.bootstrapServers(), out,
-          !noPng);
+      written = ReportFolder.write(TopicResults.read(config, timeout).withPublished(others),
+          "topics at " + config.bootstrapServers(), out, !noPng);
     }
     System.out.println(written.summary());
     return 0;

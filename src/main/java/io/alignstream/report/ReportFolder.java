@@ -13,8 +13,6 @@ import java.util.Map;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Writes a report folder: {@code index.html} (every figure inline, plus tables; no script, no
@@ -31,18 +29,20 @@ public final class ReportFolder {
     }
   }
 
-  private static final Pattern SIZE = Pattern.compile("<svg [^>]*?width=\"(\\d+)\" height=\"(\\d+)\"");
-
   private ReportFolder() {}
 
   /** The folder of a demo report JSON ({@code demo --report FILE}). */
   public static Written fromJsonFile(Path json, Path dir, boolean png) {
+    return write(readJson(json), json.getFileName().toString(), dir, png);
+  }
+
+  /** The results of a demo report JSON; a file that is not one is bad input. */
+  static Results readJson(Path json) {
     if (!Files.isRegularFile(json)) {
       throw new IllegalArgumentException(json + ": no such file");
     }
-    Results results;
     try {
-      results = Results.fromJson(new ObjectMapper().readTree(json.toFile()));
+      return Results.fromJson(new ObjectMapper().readTree(json.toFile()));
     } catch (JsonProcessingException e) {
       // the parser's own message runs over several lines and repeats the location: keep its gist
       String gist = e.getOriginalMessage().split("[:\n]", 2)[0];
@@ -51,7 +51,6 @@ public final class ReportFolder {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + json + ": " + e.getMessage(), e);
     }
-    return write(results, json.getFileName().toString(), dir, png);
   }
 
   /** Writes the folder; {@code png} asks for PNG copies when a browser is available. */
@@ -84,13 +83,9 @@ public final class ReportFolder {
     Map<Path, Path> svgToPng = new LinkedHashMap<>();
     Map<Path, int[]> sizes = new LinkedHashMap<>();
     for (Figures.Figure figure : figures) {
-      Matcher size = SIZE.matcher(figure.svg());
-      if (!size.find()) {
-        throw new IllegalStateException("figure " + figure.name() + " has no size");
-      }
       Path svg = dir.resolve("figures").resolve(figure.name() + ".svg");
       svgToPng.put(svg, dir.resolve("figures").resolve(figure.name() + ".png"));
-      sizes.put(svg, new int[] {Integer.parseInt(size.group(1)), Integer.parseInt(size.group(2))});
+      sizes.put(svg, Svg.size(figure.svg()));
     }
     try {
       browser.get().screenshots(svgToPng, sizes);

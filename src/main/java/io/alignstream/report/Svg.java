@@ -1,6 +1,8 @@
 package io.alignstream.report;
 
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A small SVG builder: elements with attributes, text escaped, coordinates rounded to 0.01 px.
@@ -10,8 +12,12 @@ import java.util.Locale;
 final class Svg {
 
   private final StringBuilder out = new StringBuilder(8192);
+  private final int width;
+  private final int height;
 
   Svg(int width, int height, String title, String figureName) {
+    this.width = width;
+    this.height = height;
     out.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(width).append("\" height=\"")
         .append(height).append("\" viewBox=\"0 0 ").append(width).append(' ').append(height)
         .append("\" role=\"img\" font-family=\"system-ui, sans-serif\" font-size=\"12\" data-figure=\"")
@@ -67,18 +73,43 @@ final class Svg {
     }
   }
 
+  /** Another SVG document inside this one, {@code x} pixels from the left (a panel of a figure). */
+  Svg nested(String svg, int x) {
+    out.append("<svg x=\"").append(x).append("\" y=\"0\" ").append(svg, "<svg ".length(), svg.length());
+    return this;
+  }
+
+  int width() {
+    return width;
+  }
+
+  int height() {
+    return height;
+  }
+
   String finish() {
     return out.append("</svg>\n").toString();
   }
+
+  /** The width and height of an SVG document this class wrote. */
+  static int[] size(String svg) {
+    Matcher size = SIZE.matcher(svg);
+    if (!size.find()) {
+      throw new IllegalStateException("an SVG without a size: " + svg.substring(0, Math.min(80, svg.length())));
+    }
+    return new int[] {Integer.parseInt(size.group(1)), Integer.parseInt(size.group(2))};
+  }
+
+  private static final Pattern SIZE = Pattern.compile("<svg [^>]*?width=\"(\\d+)\" height=\"(\\d+)\"");
 
   /** A coordinate: two decimals are finer than any screen. */
   static String px(double v) {
     return String.format(Locale.ROOT, "%.2f", v);
   }
 
-  /** A data value as Java writes it: parses back to the identical double. */
+  /** A data value as Java writes it: parses back to the identical double; null (no attribute) for none. */
   static String value(Double v) {
-    return v == null ? "" : Double.toString(v);
+    return v == null ? null : Double.toString(v);
   }
 
   static String escape(String s) {

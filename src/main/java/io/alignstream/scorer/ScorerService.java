@@ -13,6 +13,7 @@ import io.alignstream.scorer.http.MetricView;
 import io.alignstream.scorer.http.MetricsQuery;
 import io.alignstream.scorer.http.ProbeView;
 import io.alignstream.scorer.http.RegressionView;
+import io.alignstream.scorer.http.AnalysesView;
 import io.alignstream.scorer.http.ScorerHttpApi;
 import io.alignstream.scorer.jobs.AnalysisJobs;
 import io.alignstream.scorer.stream.ScorerMeters;
@@ -117,7 +118,8 @@ public final class ScorerService implements AutoCloseable {
     streams.setGlobalStateRestoreListener(readiness);
     EventHub hub = new EventHub();
     MetricsQuery query = new MetricsQuery(streams, self, readiness, config.ceiling());
-    new ScorerHttpApi(query, hub, () -> streams.state().name()).register(http);
+    new ScorerHttpApi(query, hub, () -> streams.state().name(),
+        () -> AnalysesView.of(config.analysis(), analyses.failures()), config.http().published()).register(http);
     ExecutorService httpThreads = Executors.newCachedThreadPool(runnable -> {
       Thread thread = new Thread(runnable, "alignstream-scorer-http");
       thread.setDaemon(true);

@@ -111,6 +111,59 @@ public final class ContractReport {
     return report;
   }
 
+  /** Layers of the pooled vision model of {@link #withVisionModel}, in the order the figures show them. */
+  public static final List<String> VISION_LAYERS = List.of("encoder.layer.2", "encoder.layer.11", "encoder.ln");
+
+  /**
+   * Adds a vision model {@code vit} as a TorchScript or ONNX extractor reports it: pooled settings
+   * (model, layer, pooling: no noise level, no conditioning), two poolings per layer, each probed;
+   * its layers arrive out of network order.
+   */
+  public static ObjectNode withVisionModel(ObjectNode report, long seed) {
+    Random random = new Random(seed);
+    for (String layer : List.of("encoder.ln", "encoder.layer.11", "encoder.layer.2")) {
+      for (String pooling : List.of("mean", "cls")) {
+        String setting = "vit|" + layer + "|" + pooling;
+        long total = 900 + random.nextInt(300);
+        long correct = (long) (total * (0.4 + 0.2 * random.nextDouble()));
+        double[] ci = wilson(correct, total);
+        ObjectNode row = ((ArrayNode) report.get("settings")).addObject();
+        row.put("setting", setting);
+        row.put("correct", correct);
+        row.put("total", total);
+        row.put("accuracy", (double) correct / total);
+        row.put("ci_low", ci[0]);
+        row.put("ci_high", ci[1]);
+        row.putNull("normalized");
+        row.put("coverage", 1.0);
+        ObjectNode probe = ((ArrayNode) report.get("probes")).addObject();
+        probe.put("setting", setting);
+        probe.put("lambda", 0.01);
+        ArrayNode folds = probe.putArray("folds");
+        double probed = 0;
+        double zeroShot = 0;
+        for (int f = 0; f < 3; f++) {
+          long test = 300 + 10 * f;
+          long probeCorrect = (long) (test * (0.5 + 0.1 * random.nextDouble()));
+          long zeroShotCorrect = (long) (test * (0.4 + 0.1 * random.nextDouble()));
+          ObjectNode fold = folds.addObject();
+          fold.put("fold", f);
+          fold.put("train_triplets", 5000);
+          fold.put("test_triplets", test);
+          fold.put("probe_accuracy", (double) probeCorrect / test);
+          fold.put("zero_shot_accuracy", (double) zeroShotCorrect / test);
+          fold.put("cross_entropy", 1.0);
+          fold.put("epochs", 10);
+          probed += (double) probeCorrect / test / 3;
+          zeroShot += (double) zeroShotCorrect / test / 3;
+        }
+        probe.put("mean_probe_accuracy", probed);
+        probe.put("mean_zero_shot_accuracy", zeroShot);
+      }
+    }
+    return report;
+  }
+
   /** Wilson 95% score interval, written out here independently of the scorer's. */
   static double[] wilson(long k, long n) {
     double z = 1.959963984540054;
