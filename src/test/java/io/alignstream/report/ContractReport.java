@@ -34,16 +34,8 @@ public final class ContractReport {
           String setting = "sd21|" + LAYERS.get(l) + "|" + noise + "|" + conditioning;
           long total = 1000 + random.nextInt(500);
           long correct = (long) (total * (0.36 + 0.25 * random.nextDouble()));
-          double[] ci = wilson(correct, total);
-          ObjectNode row = settings.addObject();
-          row.put("setting", setting);
-          row.put("correct", correct);
-          row.put("total", total);
-          row.put("accuracy", (double) correct / total);
-          row.put("ci_low", ci[0]);
-          row.put("ci_high", ci[1]);
-          row.put("normalized", ((double) correct / total - 1.0 / 3) / (CEILING - 1.0 / 3));
-          row.put("coverage", 1.0);
+          setting(settings, setting, correct, total)
+              .put("normalized", ((double) correct / total - 1.0 / 3) / (CEILING - 1.0 / 3));
           ObjectNode probe = probes.addObject();
           probe.put("setting", setting);
           probe.put("lambda", 1e-3);
@@ -90,16 +82,7 @@ public final class ContractReport {
       }
     }
     for (String layer : List.of("rgb16", "hist")) {
-      ObjectNode row = settings.addObject();
-      row.put("setting", "pixels|" + layer + "|0|NONE");
-      row.put("correct", 400);
-      row.put("total", 1000);
-      row.put("accuracy", 0.4);
-      double[] ci = wilson(400, 1000);
-      row.put("ci_low", ci[0]);
-      row.put("ci_high", ci[1]);
-      row.putNull("normalized");
-      row.put("coverage", 1.0);
+      setting(settings, "pixels|" + layer + "|0|NONE", 400, 1000);
     }
     ObjectNode ceiling = report.putObject("noise_ceiling");
     ceiling.put("value", CEILING);
@@ -125,17 +108,7 @@ public final class ContractReport {
       for (String pooling : List.of("mean", "cls")) {
         String setting = "vit|" + layer + "|" + pooling;
         long total = 900 + random.nextInt(300);
-        long correct = (long) (total * (0.4 + 0.2 * random.nextDouble()));
-        double[] ci = wilson(correct, total);
-        ObjectNode row = ((ArrayNode) report.get("settings")).addObject();
-        row.put("setting", setting);
-        row.put("correct", correct);
-        row.put("total", total);
-        row.put("accuracy", (double) correct / total);
-        row.put("ci_low", ci[0]);
-        row.put("ci_high", ci[1]);
-        row.putNull("normalized");
-        row.put("coverage", 1.0);
+        setting((ArrayNode) report.get("settings"), setting, (long) (total * (0.4 + 0.2 * random.nextDouble())), total);
         ObjectNode probe = ((ArrayNode) report.get("probes")).addObject();
         probe.put("setting", setting);
         probe.put("lambda", 0.01);
@@ -162,6 +135,21 @@ public final class ContractReport {
       }
     }
     return report;
+  }
+
+  /** A scored setting as the contract has it: counts, accuracy and interval, no normalized value. */
+  private static ObjectNode setting(ArrayNode settings, String setting, long correct, long total) {
+    double[] ci = wilson(correct, total);
+    ObjectNode row = settings.addObject();
+    row.put("setting", setting);
+    row.put("correct", correct);
+    row.put("total", total);
+    row.put("accuracy", (double) correct / total);
+    row.put("ci_low", ci[0]);
+    row.put("ci_high", ci[1]);
+    row.putNull("normalized");
+    row.put("coverage", 1.0);
+    return row;
   }
 
   /** Wilson 95% score interval, written out here independently of the scorer's. */

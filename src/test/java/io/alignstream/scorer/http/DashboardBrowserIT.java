@@ -109,11 +109,7 @@ class DashboardBrowserIT {
     // A ceiling from the few repeated triplets of the test data, so that its line is drawn.
     try (BrokerFixture kafka = new BrokerFixture(SharedTestBroker.bootstrapServers(), SharedTestBroker.registryUrl(),
             app + ".");
-        ScorerService scorer = ScorerService.start(kafka.cluster, ScorerConfig.defaults(dir)
-            .withStreams(s -> s.withApplicationId(app))
-            .withHttp(h -> h.withPort(0))
-            .withNewTopics(t -> t.withPartitions(2))
-            .withWindows(w -> w.withEmitInterval(Duration.ofMillis(200)))
+        ScorerService scorer = ScorerService.start(kafka.cluster, config(dir, app)
             .withCeiling(CeilingConfig.defaults().withMinRepeatedTriplets(1))
             .withAnalysis(AnalysisConfig.defaults().withProbe(PROBE).withQuiet(Duration.ofMillis(500))));
         DevToolsBrowser browser = DevToolsBrowser.start()) {
@@ -290,10 +286,7 @@ class DashboardBrowserIT {
     String app = "snapshot-" + UUID.randomUUID();
     try (BrokerFixture kafka = new BrokerFixture(SharedTestBroker.bootstrapServers(), SharedTestBroker.registryUrl(),
             app + ".");
-        ScorerService scorer = ScorerService.start(kafka.cluster, ScorerConfig.defaults(dir)
-            .withStreams(s -> s.withApplicationId(app))
-            .withHttp(h -> h.withPort(0))
-            .withWindows(w -> w.withEmitInterval(Duration.ofMillis(200)))
+        ScorerService scorer = ScorerService.start(kafka.cluster, config(dir, app)
             .withAnalysis(AnalysisConfig.defaults().withThreads(0)))) {
       assertThat(scorer.awaitRunning(Duration.ofSeconds(60))).isTrue();
       kafka.send(data.triplets);
@@ -314,6 +307,11 @@ class DashboardBrowserIT {
       assertThat(image.getWidth() + "x" + image.getHeight()).isEqualTo("1280x1600");
       assertThat(distinctColours(image)).as("a drawn page, not a blank one").isGreaterThan(20);
     }
+  }
+
+  private static ScorerConfig config(Path dir, String app) {
+    return ScorerConfig.defaults(dir).withStreams(s -> s.withApplicationId(app)).withHttp(h -> h.withPort(0))
+        .withNewTopics(t -> t.withPartitions(2)).withWindows(w -> w.withEmitInterval(Duration.ofMillis(200)));
   }
 
   /** Runs Chromium's command line as a user would; its standard output, once it has exited by itself. */
