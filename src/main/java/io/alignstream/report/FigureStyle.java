@@ -28,6 +28,8 @@ public final class FigureStyle {
   /** Published figures (a file the user gave) are grey: never in a measured model's colour. */
   static final String PUBLISHED_COLOUR = "#777777";
   static final String TEXT_GREY = "#555555";
+  static final String CHANCE_DASH = "4 3";
+  static final String CEILING_DASH = "8 3 2 3";
 
   public static final String NOISE_AXIS = "noise level s (fraction of the diffusion schedule)";
   public static final String ACCURACY_AXIS = "odd-one-out accuracy (fraction correct)";

@@ -1,5 +1,7 @@
 package io.alignstream.report;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -71,6 +73,37 @@ final class Svg {
       out.append(' ').append(attributes[i]).append("=\"").append(escape(v instanceof Double d ? px(d) : v.toString()))
           .append('"');
     }
+  }
+
+  /**
+   * A marker of radius {@code r} at (cx, cy): a circle, a square, a diamond or a triangle, with its
+   * tooltip (or none) and attributes; the shapes without cx and cy carry their centre in
+   * {@code data-cx} and {@code data-cy}.
+   */
+  Svg marker(String shape, double cx, double cy, double r, String tooltip, List<Object> attributes) {
+    List<Object> a = new ArrayList<>(attributes);
+    String tag = switch (shape) {
+      case "circle" -> {
+        a.addAll(List.of("cx", cx, "cy", cy, "r", r));
+        yield "circle";
+      }
+      case "square" -> {
+        a.addAll(List.of("x", cx - r, "y", cy - r, "width", 2 * r, "height", 2 * r, "data-cx", px(cx), "data-cy",
+            px(cy)));
+        yield "rect";
+      }
+      default -> {
+        double s = r * 1.3;
+        String points = shape.equals("diamond")
+            ? px(cx) + "," + px(cy - s) + " " + px(cx + s) + "," + px(cy) + " " + px(cx) + ","
+                + px(cy + s) + " " + px(cx - s) + "," + px(cy)
+            : px(cx) + "," + px(cy - s) + " " + px(cx + s) + "," + px(cy + s * 0.8) + " "
+                + px(cx - s) + "," + px(cy + s * 0.8);
+        a.addAll(List.of("points", points, "data-cx", px(cx), "data-cy", px(cy)));
+        yield "polygon";
+      }
+    };
+    return tooltip == null ? element(tag, a.toArray()) : titled(tag, tooltip, a.toArray());
   }
 
   /** Another SVG document inside this one, {@code x} pixels from the left (a panel of a figure). */

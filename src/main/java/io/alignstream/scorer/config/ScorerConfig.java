@@ -7,8 +7,8 @@ import io.alignstream.scorer.ceiling.CeilingConfig;
 import io.alignstream.scorer.jobs.AnalysisConfig;
 import io.alignstream.scorer.state.Similarity;
 import java.nio.file.Path;
-import java.util.List;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.UnaryOperator;
 
 /**
@@ -108,10 +108,6 @@ public record ScorerConfig(Streams streams, Http http, Windows windows, NewTopic
 
     public Http withAdvertisedHost(String newHost) {
       return new Http(host, port, newHost, published);
-    }
-
-    public Http withPublished(List<PublishedResults.Row> rows) {
-      return new Http(host, port, advertisedHost, rows);
     }
   }
 
