@@ -20,10 +20,12 @@ import java.nio.file.Path;
  * @param deviceMemoryLimit diffusion: most bytes of attention one UNet forward may hold on the
  *     device, 0 for no limit but the device's own (see {@link
  *     io.alignstream.extractor.diffusion.UNetBatcher})
+ * @param sd3 Stable Diffusion 3: whether T5 runs
  */
 public record ModelOptions(
     int pixelSide, String device, String dtype, int unetBatch, String taps, String pooling, Path modelCache,
-    long tinySeed, int latentCache, int textCache, CheckpointOptions checkpoints, long deviceMemoryLimit) {
+    long tinySeed, int latentCache, int textCache, CheckpointOptions checkpoints, long deviceMemoryLimit,
+    Sd3Options sd3) {
 
   public static final int DEFAULT_UNET_BATCH = 8;
   public static final int DEFAULT_CACHE = 256;
@@ -34,6 +36,9 @@ public record ModelOptions(
     }
     if (latentCache < 0 || textCache < 0) {
       throw new IllegalArgumentException("cache sizes must be >= 0, got latent " + latentCache + ", text " + textCache);
+    }
+    if (sd3 == null) {
+      throw new IllegalArgumentException("SD3 options are required (Sd3Options.defaults())");
     }
     if (deviceMemoryLimit < 0) {
       throw new IllegalArgumentException("--device-memory-limit must be >= 0 (0 = none), got " + deviceMemoryLimit);
@@ -47,7 +52,7 @@ public record ModelOptions(
   public ModelOptions(int pixelSide, String device, String dtype, int unetBatch, String taps, String pooling,
       Path modelCache, long tinySeed, int latentCache, int textCache) {
     this(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache, textCache,
-        CheckpointOptions.defaults(), 0);
+        CheckpointOptions.defaults(), 0, Sd3Options.defaults());
   }
 
   public static ModelOptions defaults() {
@@ -62,46 +67,51 @@ public record ModelOptions(
 
   public ModelOptions withPixelSide(int side) {
     return new ModelOptions(side, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache, textCache,
-        checkpoints, deviceMemoryLimit);
+        checkpoints, deviceMemoryLimit, sd3);
   }
 
   public ModelOptions withPlacement(String newDevice, String newDtype) {
     return new ModelOptions(pixelSide, newDevice, newDtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache,
-        textCache, checkpoints, deviceMemoryLimit);
+        textCache, checkpoints, deviceMemoryLimit, sd3);
   }
 
   public ModelOptions withUnetBatch(int batch) {
     return new ModelOptions(pixelSide, device, dtype, batch, taps, pooling, modelCache, tinySeed, latentCache, textCache,
-        checkpoints, deviceMemoryLimit);
+        checkpoints, deviceMemoryLimit, sd3);
   }
 
   public ModelOptions withTaps(String newTaps) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, newTaps, pooling, modelCache, tinySeed, latentCache,
-        textCache, checkpoints, deviceMemoryLimit);
+        textCache, checkpoints, deviceMemoryLimit, sd3);
   }
 
   public ModelOptions withPooling(String newPooling) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, newPooling, modelCache, tinySeed, latentCache,
-        textCache, checkpoints, deviceMemoryLimit);
+        textCache, checkpoints, deviceMemoryLimit, sd3);
   }
 
   public ModelOptions withModelCache(Path dir) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, dir, tinySeed, latentCache, textCache,
-        checkpoints, deviceMemoryLimit);
+        checkpoints, deviceMemoryLimit, sd3);
   }
 
   public ModelOptions withCheckpoints(CheckpointOptions newCheckpoints) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache,
-        textCache, newCheckpoints, deviceMemoryLimit);
+        textCache, newCheckpoints, deviceMemoryLimit, sd3);
   }
 
   public ModelOptions withCaches(int latents, int texts) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latents, texts,
-        checkpoints, deviceMemoryLimit);
+        checkpoints, deviceMemoryLimit, sd3);
+  }
+
+  public ModelOptions withSd3(Sd3Options newSd3) {
+    return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache,
+        textCache, checkpoints, deviceMemoryLimit, newSd3);
   }
 
   public ModelOptions withDeviceMemoryLimit(long bytes) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache,
-        textCache, checkpoints, bytes);
+        textCache, checkpoints, bytes, sd3);
   }
 }

@@ -1,6 +1,7 @@
 package io.alignstream.report;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,7 +18,8 @@ import java.util.Optional;
 /**
  * Writes a report folder: {@code index.html} (every figure inline, plus tables; no script, no
  * external file, so it opens from disk anywhere), {@code figures/NAME.svg} (and {@code .png} when a
- * headless Chromium is at hand), and the CSV files of {@link ResultTables}.
+ * headless Chromium is at hand), and the CSV files of {@link ResultTables}. Reconstruction
+ * folders ({@code alignstream reconstruct}) add the paper's Figure 4 ({@link ReconstructionFigure}).
  */
 public final class ReportFolder {
 
@@ -29,20 +31,37 @@ public final class ReportFolder {
     }
   }
 
+  /**
+   * The key of a demo report JSON that lists its reconstruction folders ({@code demo --report-dir}
+   * writes them beside the JSON).
+   */
+  public static final String RECONSTRUCTIONS = "reconstructions";
+
   private ReportFolder() {}
 
   /** The folder of a demo report JSON ({@code demo --report FILE}). */
   public static Written fromJsonFile(Path json, Path dir, boolean png) {
-    return write(readJson(json), json.getFileName().toString(), dir, png);
+    DemoJson report = readJson(json);
+    return write(report.results(), json.getFileName().toString(), dir, png, report.reconstructions());
   }
 
-  /** The results of a demo report JSON; a file that is not one is bad input. */
-  static Results readJson(Path json) {
+  /** A demo report JSON: its results, and the reconstruction folders it lists (Figure 4). */
+  record DemoJson(Results results, List<Path> reconstructions) {}
+
+  /**
+   * A demo report JSON; the folders its {@code reconstructions} key lists are relative to the
+   * JSON's folder, as the demo writes them. A file that is not one is bad input.
+   */
+  static DemoJson readJson(Path json) {
     if (!Files.isRegularFile(json)) {
       throw new IllegalArgumentException(json + ": no such file");
     }
     try {
-      return Results.fromJson(new ObjectMapper().readTree(json.toFile()));
+      JsonNode report = new ObjectMapper().readTree(json.toFile());
+      Path base = json.toAbsolutePath().getParent();
+      List<Path> folders = new ArrayList<>();
+      report.path(RECONSTRUCTIONS).forEach(f -> folders.add(base.resolve(f.asText())));
+      return new DemoJson(Results.fromJson(report), List.copyOf(folders));
     } catch (JsonProcessingException e) {
       // the parser's own message runs over several lines and repeats the location: keep its gist
       String gist = e.getOriginalMessage().split("[:\n]", 2)[0];
@@ -55,24 +74,44 @@ public final class ReportFolder {
 
   /** Writes the folder; {@code png} asks for PNG copies when a browser is available. */
   public static Written write(Results results, String source, Path dir, boolean png) {
+    return write(results, source, dir, png, List.of());
+  }
+
+  /** Writes the folder with Figure 4 of each reconstruction folder. */
+  public static Written write(Results results, String source, Path dir, boolean png, List<Path> reconstructions) {
     try {
       Files.createDirectories(dir.resolve("figures"));
       List<Path> files = new ArrayList<>();
       List<Figures.Figure> figures = Figures.all(results);
-      for (Figures.Figure figure : figures) {
+      List<Figures.Figure> figure4 = reconstructions.stream().map(ReconstructionFigure::of).toList();
+      List<String> links = reconstructions.stream().map(r -> link(dir, r)).toList();
+      for (Figures.Figure figure : concat(figures, figure4)) {
         files.add(Files.writeString(dir.resolve("figures").resolve(figure.name() + ".svg"), figure.svg(),
             StandardCharsets.UTF_8));
       }
       for (ResultTables.Table table : ResultTables.all(results)) {
         files.add(Files.writeString(dir.resolve(table.fileName()), table.csv(), StandardCharsets.UTF_8));
       }
-      String pngNote = png ? pngs(figures, dir, files) : "PNG not requested";
-      files.add(Files.writeString(dir.resolve("index.html"), ReportPage.html(results, source, figures, pngNote),
-          StandardCharsets.UTF_8));
+      String pngNote = png ? pngs(concat(figures, figure4), dir, files) : "PNG not requested";
+      files.add(Files.writeString(dir.resolve("index.html"), ReportPage.html(results, source, figures, pngNote,
+          ReconstructionFigure.section(figure4, links)), StandardCharsets.UTF_8));
       return new Written(dir, files, pngNote);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the report folder " + dir + ": " + e.getMessage(), e);
     }
+  }
+
+  private static List<Figures.Figure> concat(List<Figures.Figure> a, List<Figures.Figure> b) {
+    List<Figures.Figure> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
+  }
+
+  /** How index.html in {@code dir} links a reconstruction folder: relative when it can be, else absolute. */
+  private static String link(Path dir, Path folder) {
+    Path from = dir.toAbsolutePath().normalize();
+    Path to = folder.toAbsolutePath().normalize();
+    return (to.startsWith(from) ? from.relativize(to) : to).toString().replace('\\', '/');
   }
 
   private static String pngs(List<Figures.Figure> figures, Path dir, List<Path> files) {

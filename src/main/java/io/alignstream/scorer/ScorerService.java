@@ -20,7 +20,6 @@ import io.alignstream.scorer.stream.ScorerMeters;
 import io.alignstream.scorer.stream.ScorerReadiness;
 import io.alignstream.scorer.stream.ScorerTopology;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -290,8 +289,9 @@ public final class ScorerService implements AutoCloseable {
       LOG.info("scorer HTTP API on {}:{}", config.host(), server.getAddress().getPort());
       return server;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot bind the scorer's HTTP port " + config.host() + ":" + config.port()
-          + ": " + e.getMessage(), e);
+      // A taken port is the user's to change: bad input (exit 2), naming the option.
+      throw new IllegalArgumentException("cannot bind the scorer's HTTP port " + config.host() + ":"
+          + config.port() + " (--http-port PORT chooses another, 0 any free one): " + e.getMessage(), e);
     }
   }
 

@@ -159,7 +159,7 @@ class ReportFiguresTest {
         other-net,0.512,0.5,0.524,0.6,"Someone et al., Table 2"
         only-probed,,,,0.55,Elsewhere 2024
         """);
-    Results results = ReportFolder.readJson(file).withPublished(PublishedResults.read(published));
+    Results results = ReportFolder.readJson(file).results().withPublished(PublishedResults.read(published));
 
     Path out = ReportFolder.write(results, "report.json", dir.resolve("out"), false).dir();
 
