@@ -3,6 +3,7 @@ package io.alignstream.report;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.alignstream.report.browser.DevToolsBrowser;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.alignstream.Alignstream;
 import io.alignstream.common.TemporaryDirectory;
-import io.alignstream.report.HeadlessChromium;
+import io.alignstream.report.browser.HeadlessChromium;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
