@@ -406,14 +406,8 @@ public final class ChaosBench implements Callable<Integer> {
     Set<String> expected = new HashSet<>();
     for (ExtractionRequest request : requests) {
       for (ModelInfo info : infos.values()) {
-        List<Double> noises = info.usesNoise() ? request.getNoiseLevels() : List.of(0.0);
-        List<Conditioning> conds = info.usesText() ? request.getConditionings() : List.of(Conditioning.NONE);
-        for (ModelInfo.Layer layer : info.layers()) {
-          for (double noise : noises) {
-            for (Conditioning c : conds) {
-              expected.add(identity(SettingKey.of(info.modelId(), layer.name(), noise, c), request.getImageId()));
-            }
-          }
+        for (String setting : info.settingKeys(request.getNoiseLevels(), request.getConditionings())) {
+          expected.add(identity(setting, request.getImageId()));
         }
       }
     }

@@ -2,11 +2,16 @@ package io.alignstream.extractor;
 
 import io.alignstream.extractor.diffusion.PipelineReference;
 import io.alignstream.extractor.diffusion.StableDiffusionFeatureModel;
+import io.alignstream.extractor.vision.VisionFeatureModel;
+import io.alignstream.extractor.vision.VisionModelSource;
+import java.util.Optional;
 
 /**
- * Opens the model a {@code --model} argument names: {@code pixels} (the pixel baseline), or any
- * Stable Diffusion pipeline {@link PipelineReference} resolves: {@code tiny}, a diffusers folder,
- * a single-file checkpoint, a hub id {@code org/name[@revision]}.
+ * Opens the model a {@code --model} argument names: {@code pixels} (the pixel baseline), a vision
+ * model {@link VisionModelSource} resolves (a TorchScript or ONNX file, a folder holding one, a
+ * hub id whose cached snapshot holds one), or any Stable Diffusion pipeline {@link
+ * PipelineReference} resolves: {@code tiny}, a diffusers folder, a single-file checkpoint, a hub
+ * id {@code org/name[@revision]}.
  */
 public final class FeatureModels {
 
@@ -20,6 +25,10 @@ public final class FeatureModels {
   public static FeatureModel open(String model, String modelId, ModelOptions options) {
     if (model.equals("pixels")) {
       return new PixelBaseline(modelId == null ? "pixels" : modelId, options.pixelSide());
+    }
+    Optional<VisionModelSource> vision = VisionModelSource.resolve(model, options.checkpoints().hub());
+    if (vision.isPresent()) {
+      return VisionFeatureModel.open(vision.get(), modelId, options);
     }
     PipelineReference reference =
         PipelineReference.resolve(model, options.modelCache(), options.tinySeed(), options.checkpoints());

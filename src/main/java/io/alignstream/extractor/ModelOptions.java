@@ -1,5 +1,6 @@
 package io.alignstream.extractor;
 
+import io.alignstream.extractor.vision.VisionOptions;
 import java.nio.file.Path;
 
 /**
@@ -19,11 +20,15 @@ import java.nio.file.Path;
  * @param checkpoints diffusion: how hub ids and single files are found and read (--download, ...)
  * @param deviceMemoryLimit diffusion: most bytes of attention one UNet forward may hold on the
  *     device, 0 for no limit but the device's own (see {@link
- *     io.alignstream.extractor.diffusion.UNetBatcher})
+ *     io.alignstream.extractor.diffusion.UNetBatcher}); vision: most bytes of weights and layer
+ *     outputs
+ * @param vision vision models (TorchScript, ONNX): image preparation; they read device, unetBatch
+ *     (images per forward), taps (their layers) and pooling too (docs/vision-models.md)
  */
 public record ModelOptions(
     int pixelSide, String device, String dtype, int unetBatch, String taps, String pooling, Path modelCache,
-    long tinySeed, int latentCache, int textCache, CheckpointOptions checkpoints, long deviceMemoryLimit) {
+    long tinySeed, int latentCache, int textCache, CheckpointOptions checkpoints, long deviceMemoryLimit,
+    VisionOptions vision) {
 
   public static final int DEFAULT_UNET_BATCH = 8;
   public static final int DEFAULT_CACHE = 256;
@@ -38,6 +43,14 @@ public record ModelOptions(
     if (deviceMemoryLimit < 0) {
       throw new IllegalArgumentException("--device-memory-limit must be >= 0 (0 = none), got " + deviceMemoryLimit);
     }
+  }
+
+  /** Options with the vision models' defaults (each read from the model's preprocessor_config.json). */
+  public ModelOptions(int pixelSide, String device, String dtype, int unetBatch, String taps, String pooling,
+      Path modelCache, long tinySeed, int latentCache, int textCache, CheckpointOptions checkpoints,
+      long deviceMemoryLimit) {
+    this(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache, textCache, checkpoints,
+        deviceMemoryLimit, VisionOptions.defaults());
   }
 
   /**
@@ -62,46 +75,51 @@ public record ModelOptions(
 
   public ModelOptions withPixelSide(int side) {
     return new ModelOptions(side, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache, textCache,
-        checkpoints, deviceMemoryLimit);
+        checkpoints, deviceMemoryLimit, vision);
   }
 
   public ModelOptions withPlacement(String newDevice, String newDtype) {
     return new ModelOptions(pixelSide, newDevice, newDtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache,
-        textCache, checkpoints, deviceMemoryLimit);
+        textCache, checkpoints, deviceMemoryLimit, vision);
   }
 
   public ModelOptions withUnetBatch(int batch) {
     return new ModelOptions(pixelSide, device, dtype, batch, taps, pooling, modelCache, tinySeed, latentCache, textCache,
-        checkpoints, deviceMemoryLimit);
+        checkpoints, deviceMemoryLimit, vision);
   }
 
   public ModelOptions withTaps(String newTaps) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, newTaps, pooling, modelCache, tinySeed, latentCache,
-        textCache, checkpoints, deviceMemoryLimit);
+        textCache, checkpoints, deviceMemoryLimit, vision);
   }
 
   public ModelOptions withPooling(String newPooling) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, newPooling, modelCache, tinySeed, latentCache,
-        textCache, checkpoints, deviceMemoryLimit);
+        textCache, checkpoints, deviceMemoryLimit, vision);
   }
 
   public ModelOptions withModelCache(Path dir) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, dir, tinySeed, latentCache, textCache,
-        checkpoints, deviceMemoryLimit);
+        checkpoints, deviceMemoryLimit, vision);
   }
 
   public ModelOptions withCheckpoints(CheckpointOptions newCheckpoints) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache,
-        textCache, newCheckpoints, deviceMemoryLimit);
+        textCache, newCheckpoints, deviceMemoryLimit, vision);
   }
 
   public ModelOptions withCaches(int latents, int texts) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latents, texts,
-        checkpoints, deviceMemoryLimit);
+        checkpoints, deviceMemoryLimit, vision);
+  }
+
+  public ModelOptions withVision(VisionOptions newVision) {
+    return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache,
+        textCache, checkpoints, deviceMemoryLimit, newVision);
   }
 
   public ModelOptions withDeviceMemoryLimit(long bytes) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache,
-        textCache, checkpoints, bytes);
+        textCache, checkpoints, bytes, vision);
   }
 }

@@ -2,7 +2,6 @@ package io.alignstream.local;
 
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.ModelRequests;
-import io.alignstream.common.SettingKey;
 import io.alignstream.common.TemporaryDirectory;
 import io.alignstream.extractor.ExtractorOptions;
 import io.alignstream.extractor.ExtractorService;
@@ -390,22 +389,14 @@ public final class DemoCommand implements Callable<Integer> {
     return Optional.empty();
   }
 
-  /** Every setting the run must produce: each model's layers x noise levels x conditionings it uses. */
+  /** Every setting the run must produce: each model's layers x noise levels x conditionings it uses, or x poolings. */
   private Set<String> expectedSettings(DemoInputs inputs, List<ModelInfo> infos) {
     Set<String> expected = new LinkedHashSet<>();
     if (inputs.features() != null) {
       expected.add(inputs.features().settingKey());
     }
     for (ModelInfo info : infos) {
-      List<Double> levels = info.usesNoise() ? noiseLevels : List.of(0.0);
-      List<Conditioning> conds = info.usesText() ? conditionings : List.of(Conditioning.NONE);
-      for (ModelInfo.Layer layer : info.layers()) {
-        for (double s : levels) {
-          for (Conditioning c : conds) {
-            expected.add(SettingKey.of(info.modelId(), layer.name(), s, c));
-          }
-        }
-      }
+      expected.addAll(info.settingKeys(noiseLevels, conditionings));
     }
     return expected;
   }
