@@ -4,6 +4,7 @@ import io.alignstream.common.CommandErrors;
 import io.alignstream.common.ConfigDefaults;
 import io.alignstream.extractor.ExtractCommand;
 import io.alignstream.extractor.diffusion.FeaturesCommand;
+import io.alignstream.extractor.vision.LayersCommand;
 import io.alignstream.local.DemoCommand;
 import io.alignstream.local.LocalCommand;
 import io.alignstream.producer.ProduceCommand;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Command;
     version = "alignstream 0.1.0",
     description = "Human alignment of vision-model layers (THINGS odd-one-out) as a Kafka streaming pipeline.",
     subcommands = {DemoCommand.class, LocalCommand.class, ProduceCommand.class, ExtractCommand.class, ScoreCommand.class,
-        FeaturesCommand.class, ReportCommand.class,
+        FeaturesCommand.class, LayersCommand.class, ReportCommand.class,
         BenchCommand.class})
 public final class Alignstream implements Runnable {
 

@@ -32,7 +32,8 @@ interface LayerNetwork extends AutoCloseable {
   int[] inputSize();
 
   /**
-   * Runs a batch and returns the named values (those given to the network when it was opened).
+   * Runs a batch and returns the named float values (those given to the network when it was
+   * opened; values of other types are left out).
    *
    * @param pixels [N, 3, H, W] row-major
    */

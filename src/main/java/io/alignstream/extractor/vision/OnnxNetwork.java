@@ -12,6 +12,10 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * An ONNX model on ONNX Runtime's Java API (com.microsoft.onnxruntime, natives inside the jar),
@@ -23,21 +27,30 @@ import java.util.Map;
  * the folder its external data lives in, and returns float buffers without a further copy
  * through NDArrays. docs/vision-models.md has the measurement.
  *
+ * <p>Every call into the runtime runs on one thread of the network's own with a 16 MiB stack:
+ * creating a session crashed the JVM (SIGSEGV, no error file) on threads with the default 1 MiB
+ * stack when the class path was long (docs/platform.md).
+ *
  * <p>Threads: the intra-op pool takes its size from {@code OMP_NUM_THREADS} and stops spinning
  * when {@code OMP_WAIT_POLICY=PASSIVE}, the variables PyTorch's OpenMP reads, so one setting
  * tames both engines on a shared machine (docs/platform.md).
  */
 final class OnnxNetwork implements LayerNetwork {
 
+  private static final long NATIVE_STACK_BYTES = 16L << 20;
+
   private final OnnxGraph graph;
+  private final ExecutorService runtimeThread;
   private final OrtEnvironment env;
   private final OrtSession session;
   private final String inputName;
   private final List<String> requested;
   private final long[] inputDims;
 
-  private OnnxNetwork(OnnxGraph graph, OrtEnvironment env, OrtSession session, List<String> requested) {
+  private OnnxNetwork(OnnxGraph graph, ExecutorService runtimeThread, OrtEnvironment env, OrtSession session,
+      List<String> requested) {
     this.graph = graph;
+    this.runtimeThread = runtimeThread;
     this.env = env;
     this.session = session;
     this.inputName = graph.input().getName();
@@ -58,6 +71,20 @@ final class OnnxNetwork implements LayerNetwork {
       throw new IllegalArgumentException(graph.file() + ": input " + graph.input().getName() + " has shape "
           + VisionShapes.format(dims) + "; a vision model takes images [N, 3, H, W]");
     }
+    ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(null, r, "onnxruntime-" + graph.file().getFileName(), NATIVE_STACK_BYTES);
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      return onThread(thread, () -> create(graph, layers, device, thread));
+    } catch (RuntimeException e) {
+      thread.shutdown();
+      throw e;
+    }
+  }
+
+  private static OnnxNetwork create(OnnxGraph graph, List<String> layers, String device, ExecutorService thread) {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
       String threads = System.getenv("OMP_NUM_THREADS");
@@ -79,7 +106,7 @@ final class OnnxNetwork implements LayerNetwork {
         }
       }
       OrtSession session = env.createSession(graph.withOutputs(layers), options);
-      return new OnnxNetwork(graph, env, session, layers);
+      return new OnnxNetwork(graph, thread, env, session, layers);
     } catch (OrtException e) {
       throw new IllegalArgumentException("ONNX Runtime cannot load " + graph.file() + ": " + e.getMessage(), e);
     }
@@ -112,14 +139,17 @@ final class OnnxNetwork implements LayerNetwork {
 
   @Override
   public Map<String, Output> run(float[] pixels, long[] shape) {
+    return onThread(runtimeThread, () -> runHere(pixels, shape));
+  }
+
+  private Map<String, Output> runHere(float[] pixels, long[] shape) {
     Map<String, Output> out = new LinkedHashMap<>();
     try (OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(pixels), shape);
         OrtSession.Result result = session.run(Map.of(inputName, input), new LinkedHashSet<>(requested))) {
       for (Map.Entry<String, OnnxValue> e : result) {
         if (!(e.getValue() instanceof OnnxTensor tensor)
             || ((TensorInfo) tensor.getInfo()).type != ai.onnxruntime.OnnxJavaType.FLOAT) {
-          throw new IllegalArgumentException("value " + e.getKey() + " is not a float tensor ("
-              + e.getValue().getInfo() + "); only float values can be layers");
+          continue; // shapes, indices, masks: only float values can be layers
         }
         FloatBuffer buffer = tensor.getFloatBuffer();
         float[] values = new float[buffer.remaining()];
@@ -141,9 +171,34 @@ final class OnnxNetwork implements LayerNetwork {
   @Override
   public void close() {
     try {
-      session.close();
-    } catch (OrtException e) {
-      throw new IllegalStateException("closing the ONNX Runtime session failed: " + e.getMessage(), e);
+      onThread(runtimeThread, () -> {
+        try {
+          session.close();
+        } catch (OrtException e) {
+          throw new IllegalStateException("closing the ONNX Runtime session failed: " + e.getMessage(), e);
+        }
+        return null;
+      });
+    } finally {
+      runtimeThread.shutdown();
+    }
+  }
+
+  /** Runs a call on the runtime's thread; its exceptions come back as they were thrown. */
+  private static <T> T onThread(ExecutorService thread, Callable<T> call) {
+    try {
+      return thread.submit(call).get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while ONNX Runtime was working", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(e.getCause());
     }
   }
 }

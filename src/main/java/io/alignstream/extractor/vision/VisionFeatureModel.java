@@ -121,6 +121,9 @@ public final class VisionFeatureModel implements FeatureModel {
       Map<String, long[]> shapes = new LinkedHashMap<>();
       for (String name : names) {
         LayerNetwork.Output o = out.get(name);
+        if (o == null && isAll(layerSpec)) {
+          continue;
+        }
         if (o == null) {
           throw new IllegalArgumentException("value " + name + " of " + source.file().getFileName()
               + " is not a float tensor; only float values can be layers");
