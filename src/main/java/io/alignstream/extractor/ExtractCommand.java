@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
             + "each on every image requested so far, and wait for the next; instances share each model's work."})
 public final class ExtractCommand implements Callable<Integer> {
 
-  /** How long SIGTERM waits for the batch in hand (documented in the README's operations section). */
+  /** How long SIGTERM waits for the batch in hand (documented in docs/operations.md). */
   static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
 
   @Spec

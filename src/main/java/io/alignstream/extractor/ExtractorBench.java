@@ -118,7 +118,7 @@ public final class ExtractorBench implements Callable<Integer> {
 
   @Option(names = "--peer-command", defaultValue = "/usr/bin/python3 bench/peer_diffusers.py", paramLabel = "CMD",
       description = "The diffusers peer --compare starts, split on spaces (default: ${DEFAULT-VALUE}; it needs diffusers "
-          + "and PyTorch importable, see the README).")
+          + "and PyTorch importable, see docs/benchmarks.md).")
   String peerCommand;
 
   @Option(names = "--profile", paramLabel = "DIR",
@@ -421,7 +421,7 @@ public final class ExtractorBench implements Callable<Integer> {
    * {@code dispatch}: what one operator call costs apart from its arithmetic, on [1, 8, 1, 1]
    * arrays: a DJL eager operator (an add), a call into the fused TorchScript module doing one
    * operator (channels_last), and one doing two ({@code group_norm_silu}). Multiplied by the
-   * calls of a forward this says how much of a forward is dispatch (see the README).
+   * calls of a forward this says how much of a forward is dispatch (see docs/benchmarks.md).
    */
   private void dispatchCase() {
     int calls = 20_000;

@@ -19,7 +19,7 @@ import java.util.Map;
 
 /**
  * The {@code --report} file: what the run was, every setting with correct, total and accuracy,
- * and beside them the keys other tools read (see README, "Report"): {@code probes},
+ * and beside them the keys other tools read (see docs/dashboard-and-report.md): {@code probes},
  * {@code regressions} (as REST serves them) and the {@code noise_ceiling} object.
  */
 final class DemoReport {

@@ -146,7 +146,7 @@ class DemoCommandIT {
     Path report = dir.resolve("vice.json");
 
     // VICE as features (from the .npy or an HDF5 copy) and as targets; one lambda and a few epochs keep the
-    // probe cheap in CI (the full recipe's figures are in the README).
+    // probe cheap in CI (the full recipe's figures are in docs/benchmarks.md).
     List<String> args = new ArrayList<>(List.of("demo", "--concepts", concepts.toString(), "--triplets",
         tripletFile.toString(), "--embeddings", embeddings.toString(), "--model-id", "vice", "--http-port", "0",
         "--report", report.toString(), "--report-dir", dir.resolve("folder").toString(),
