@@ -12,7 +12,6 @@ import io.alignstream.extractor.FeatureModels;
 import io.alignstream.extractor.ModelInfo;
 import io.alignstream.extractor.ModelOptions;
 import io.alignstream.schema.AlignmentMetric;
-import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.ExtractionRequest;
 import io.alignstream.schema.LayerEmbedding;
 import io.alignstream.schema.TripletJudgment;

@@ -12,7 +12,6 @@ import io.alignstream.onnx.proto.OnnxProto.ValueInfoProto;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -135,12 +134,6 @@ final class OnnxGraph {
     return model.toBuilder().setGraph(graph).build().toByteArray();
   }
 
-  /** Whether any initializer lives in an external data file. */
-  boolean hasExternalData() {
-    return model.getGraph().getInitializerList().stream()
-        .anyMatch(t -> t.getDataLocation() == TensorProto.DataLocation.EXTERNAL);
-  }
-
   private void checkExternalData() {
     for (TensorProto tensor : model.getGraph().getInitializerList()) {
       if (tensor.getDataLocation() != TensorProto.DataLocation.EXTERNAL) {
@@ -177,15 +170,5 @@ final class OnnxGraph {
         throw new IllegalArgumentException("cannot read " + data + ": " + e.getMessage(), e);
       }
     }
-  }
-
-  /** The names of the model's external data files, for the record of what was loaded. */
-  List<String> externalDataFiles() {
-    Set<String> files = new LinkedHashSet<>();
-    for (TensorProto tensor : model.getGraph().getInitializerList()) {
-      tensor.getExternalDataList().stream().filter(e -> e.getKey().equals("location"))
-          .forEach(e -> files.add(e.getValue()));
-    }
-    return new ArrayList<>(files);
   }
 }

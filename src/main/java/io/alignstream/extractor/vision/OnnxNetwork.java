@@ -7,7 +7,6 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import java.nio.FloatBuffer;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -165,7 +164,7 @@ final class OnnxNetwork implements LayerNetwork {
 
   /** Names of the values this session returns. */
   List<String> requested() {
-    return new ArrayList<>(requested);
+    return requested;
   }
 
   @Override

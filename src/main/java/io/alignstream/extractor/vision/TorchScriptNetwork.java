@@ -11,7 +11,6 @@ import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.JniUtils;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -140,11 +139,6 @@ final class TorchScriptNetwork implements LayerNetwork {
     }
     int newline = message.indexOf('\n');
     return newline < 0 ? message : message.substring(0, newline);
-  }
-
-  /** The output names (after the first forward). */
-  List<String> outputNames() {
-    return new ArrayList<>(exportedLayers());
   }
 
   @Override

@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A TorchScript or ONNX vision model as a {@link FeatureModel}: each image is preprocessed
@@ -35,8 +34,6 @@ public final class VisionFeatureModel implements FeatureModel {
   private final LayerSelection selection;
   private final int batch;
   private final ModelInfo info;
-  private final AtomicLong preprocessNanos = new AtomicLong();
-  private final AtomicLong forwardNanos = new AtomicLong();
 
   private VisionFeatureModel(LayerNetwork network, VisionPreprocessor preprocessor, LayerSelection selection,
       int batch, ModelInfo info) {
@@ -234,7 +231,6 @@ public final class VisionFeatureModel implements FeatureModel {
 
   @Override
   public synchronized List<Feature> extract(List<ImageInput> images) {
-    long started = System.nanoTime();
     List<VisionPreprocessor.Pixels> pixels = new ArrayList<>(images.size());
     Map<String, SizeGroup> groups = new LinkedHashMap<>();
     for (int i = 0; i < images.size(); i++) {
@@ -243,7 +239,6 @@ public final class VisionFeatureModel implements FeatureModel {
       groups.computeIfAbsent(p.height() + "x" + p.width(), k -> new SizeGroup(p.height(), p.width(),
           new ArrayList<>())).images().add(i);
     }
-    preprocessNanos.addAndGet(System.nanoTime() - started);
     List<Feature> features = new ArrayList<>();
     for (SizeGroup group : groups.values()) {
       for (int from = 0; from < group.images().size(); from += batch) {
@@ -260,9 +255,7 @@ public final class VisionFeatureModel implements FeatureModel {
     for (int j = 0; j < chunk.size(); j++) {
       System.arraycopy(pixels.get(chunk.get(j)).values(), 0, input, j * plane, plane);
     }
-    long started = System.nanoTime();
     Map<String, LayerNetwork.Output> out = network.run(input, new long[] {chunk.size(), 3, h, w});
-    forwardNanos.addAndGet(System.nanoTime() - started);
     List<Feature> features = new ArrayList<>();
     for (int j = 0; j < chunk.size(); j++) {
       for (LayerSelection.Target t : selection.targets()) {
@@ -272,21 +265,6 @@ public final class VisionFeatureModel implements FeatureModel {
       }
     }
     return features;
-  }
-
-  /** Nanoseconds spent preprocessing images so far (for the benchmark's overhead share). */
-  public long preprocessNanos() {
-    return preprocessNanos.get();
-  }
-
-  /** Nanoseconds spent in network forwards so far. */
-  public long forwardNanos() {
-    return forwardNanos.get();
-  }
-
-  /** The most images per forward. */
-  public int batch() {
-    return batch;
   }
 
   @Override
