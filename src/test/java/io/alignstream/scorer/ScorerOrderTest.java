@@ -146,7 +146,7 @@ class ScorerOrderTest {
 
   @Test
   void pooledSettingsScoreBesideDiffusionSettings() {
-    SyntheticData data = SyntheticData.generate(71, 35, 500, new int[] {5, 8, 3, 6});
+    SyntheticData data = SyntheticData.generate(71, 35, 500, new int[] {5, 8, 3, 6, 4});
     assertThat(data.settings).containsKey("vision|encoder.ln|cls+mean");
     Random random = new Random(71);
     List<Object> inputs = new ArrayList<>(data.triplets);

@@ -33,8 +33,8 @@ final class SyntheticData {
       data.items.add("item-" + i);
     }
     for (int s = 0; s < dims.length; s++) {
-      // The fourth setting, when asked for, is a pooled one (a vision model's: no noise, no conditioning).
-      Setting setting = s == 3 ? SettingKey.pooled("vision", "encoder.ln", "cls+mean")
+      // The fifth setting, when asked for, is a pooled one (a vision model's: no noise, no conditioning).
+      Setting setting = s == 4 ? SettingKey.pooled("vision", "encoder.ln", "cls+mean")
           : setting("m" + (s % 2), "L" + s, s * 0.1, s % 2 == 0 ? Conditioning.NONE : Conditioning.TEXT);
       String key = SettingKey.of(setting);
       data.settings.put(key, setting);
