@@ -17,7 +17,7 @@ import java.util.List;
  * each as layers.pt, layers.onnx and model.onnx, with reference tensors made by PyTorch and PIL);
  * tests skip when they are absent.
  */
-final class VisionFixtures {
+public final class VisionFixtures {
 
   static final List<String> MODELS = List.of("resnet", "vit");
   static final List<String> FILES = List.of("layers.pt", "layers.onnx", "model.onnx");
@@ -25,7 +25,7 @@ final class VisionFixtures {
   private VisionFixtures() {}
 
   /** The vision fixtures folder, or an aborted (skipped) test when this checkout has no ../shared. */
-  static Path dir() {
+  public static Path dir() {
     Path dir = Path.of("..", "shared", "fixtures", "vision");
     assumeTrue(Files.isRegularFile(dir.resolve("resnet").resolve("reference.safetensors")),
         "skipped: vision reference fixtures not found at " + dir.toAbsolutePath().normalize()
@@ -33,7 +33,7 @@ final class VisionFixtures {
     return dir;
   }
 
-  static Path model(String model) {
+  public static Path model(String model) {
     return dir().resolve(model);
   }
 
@@ -76,7 +76,7 @@ final class VisionFixtures {
     return max;
   }
 
-  static double cosine(float[] a, float[] b) {
+  public static double cosine(float[] a, float[] b) {
     double dot = 0;
     double na = 0;
     double nb = 0;
