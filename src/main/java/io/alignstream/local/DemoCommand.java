@@ -32,6 +32,7 @@ import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.LatentMode;
 import io.alignstream.schema.ProbeResult;
 import io.alignstream.schema.RegressionResult;
+import io.alignstream.schema.Setting;
 import io.alignstream.scorer.AnalysisConfig;
 import io.alignstream.scorer.AnalysisOptions;
 import io.alignstream.scorer.CeilingView;
@@ -42,6 +43,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -57,8 +59,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code alignstream demo}: the whole pipeline in one process on an embedded broker and
  * registry. Produces a dataset, runs an extractor per model and the scorer, shows live
- * progress and accuracy, and ends with a final table and a JSON report once every triplet is
- * scored under every setting.
+ * progress and accuracy, and once every triplet is scored under every setting writes the JSON
+ * report and ends with the final table and the model comparison ({@link ModelComparison}).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
     description = {
@@ -102,7 +104,8 @@ public final class DemoCommand implements Callable<Integer> {
   String embeddingsLayer;
 
   @Option(names = "--models", split = ",", defaultValue = "pixels,tiny", paramLabel = "MODEL",
-      description = "Models to extract with: pixels, tiny, or diffusers folders (default: ${DEFAULT-VALUE}).")
+      description = "Models to extract with: pixels, tiny, diffusers folders, hub ids, or TorchScript / ONNX vision "
+          + "models (a file or a folder holding one, e.g. ../shared/fixtures/vision/vit) (default: ${DEFAULT-VALUE}).")
   List<String> models;
 
   @Option(names = "--noise-levels", split = ",", defaultValue = "0.01,0.2,0.5", paramLabel = "S",
@@ -199,17 +202,20 @@ public final class DemoCommand implements Callable<Integer> {
         CeilingView ceiling = scorer.ceiling().orElse(null);
         printCeiling(ceiling);
         scorer.analysisFailures().forEach((slot, why) -> System.out.printf("%s failed: %s%n", slot, why));
+        Comparator<Setting> order = SettingOrder.of(extractors.models());
+        ModelComparison comparison = ModelComparison.of(results, order);
         if (report != null) {
-          DemoReport.write(report, runSummary(inputs, extractors.models(), started), results, ceiling,
-              SettingOrder.of(extractors.models()));
+          DemoReport.write(report, runSummary(inputs, extractors.models(), started), results, ceiling, order,
+              comparison);
           System.out.printf("report: %s%n", report.toAbsolutePath());
         }
         if (reportDir != null) {
           Files.createDirectories(reportDir);
           DemoReport.write(reportDir.resolve("report.json"), runSummary(inputs, extractors.models(), started),
-              results, ceiling, SettingOrder.of(extractors.models()));
+              results, ceiling, order, comparison);
           System.out.println(ReportFolder.fromJsonFile(reportDir.resolve("report.json"), reportDir, true).summary());
         }
+        System.out.print(comparison.table());
         if (!complete) {
           System.err.printf("timed out after %s: %d of %d settings complete%n", timeout,
               completeSettings(results, expected, inputs.expectedTriplets(), scorer, scorerConfig.analysis()),
@@ -311,8 +317,9 @@ public final class DemoCommand implements Callable<Integer> {
         for (int instance = 0; instance < extractorsPerModel; instance++) {
           FeatureModel featureModel = FeatureModels.open(model, null, ModelOptions.defaults().withUnetBatch(unetBatch));
           opened.add(featureModel);
+          // Named by the model's id: a vision model's --models entry is a path.
           ExtractorService service = new ExtractorService(config, featureModel,
-              ExtractorOptions.defaults("demo-" + model + "-" + instance));
+              ExtractorOptions.defaults("demo-" + featureModel.info().modelId() + "-" + instance));
           service.start();
           services.add(service);
         }
@@ -351,7 +358,7 @@ public final class DemoCommand implements Callable<Integer> {
       throws InterruptedException {
     try (ModelRequestPublisher publisher = new ModelRequestPublisher(config)) {
       for (String model : models) {
-        String evaluation = publisher.publish(ModelRequests.create(model, null, "default", "mean", List.of(),
+        String evaluation = publisher.publish(ModelRequests.create(model, null, "default", "default", List.of(),
             List.of(), "float32", "demo", Instant.now()));
         System.out.printf("requested model %s (%s) on %s: the fleet evaluates the %d images already requested, "
             + "none re-sent%n", model, evaluation, publisher.topic(), inputs.images().items().size());

@@ -5,7 +5,7 @@ import io.alignstream.schema.Setting;
 import java.time.Instant;
 
 /** Builds {@link AlignmentMetric} records from counts: accuracy, Wilson interval, coverage, ceiling. */
-final class AlignmentMetrics {
+public final class AlignmentMetrics {
 
   static final double CHANCE = 1.0 / 3.0;
   /** Two-sided 95% standard normal quantile. */
@@ -62,8 +62,8 @@ final class AlignmentMetrics {
     return (accuracy - CHANCE) / (ceiling - CHANCE);
   }
 
-  /** Wilson 95% score interval; [0, 1] when nothing was scored. */
-  static double[] wilson(long successes, long trials) {
+  /** Wilson 95% score interval; [0, 1] when nothing was scored. Public for the demo's model comparison. */
+  public static double[] wilson(long successes, long trials) {
     if (trials == 0) {
       return new double[] {0, 1};
     }

@@ -1,0 +1,129 @@
+package io.alignstream.local;
+
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.alignstream.common.SettingKey;
+import io.alignstream.schema.AlignmentMetric;
+import io.alignstream.schema.ProbeFoldResult;
+import io.alignstream.schema.ProbeResult;
+import io.alignstream.schema.Setting;
+import io.alignstream.scorer.AlignmentMetrics;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The paper's model comparison (Linhardt et al. 2024, Figure 2, left): each model's best setting
+ * side by side, with its zero-shot odd-one-out accuracy and its linearly probed accuracy, each
+ * with a 95% interval. The demo prints it last and writes it as {@code comparison} into
+ * {@code --report} (docs/dashboard-and-report.md has the keys).
+ *
+ * <ul>
+ *   <li><b>Best setting</b>: the model's setting with the highest zero-shot accuracy over all its
+ *       triplets (ties: the first in the demo's setting order), as the paper picks each model's
+ *       best layer; its probe is that setting's probe, not the model's best probe.
+ *   <li><b>Zero-shot</b>: correct / total over every scored triplet with the scorer's Wilson 95%
+ *       interval (the settings table's numbers).
+ *   <li><b>Probed</b>: the linear probe's held-out triplets of all cross-validation folds pooled:
+ *       correct = sum over folds of accuracy x test triplets, out of the sum of test triplets,
+ *       with the Wilson 95% interval of that count. The folds split the objects, and a fold tests
+ *       the triplets whose three objects are all its test objects, so no triplet is tested twice.
+ *       The interval is the sampling error of those test triplets for the probes as trained; the
+ *       spread of training itself (fold assignment, lambda choice) is not in it. The pooled
+ *       accuracy weights folds by their test triplets, so it can differ from the probes table's
+ *       unweighted mean of fold accuracies in the third decimal.
+ * </ul>
+ *
+ * @param bestBy how the best setting is chosen ({@value #BEST_BY})
+ * @param models one row per model, in the demo's model order
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+record ModelComparison(String bestBy, List<Row> models) {
+
+  static final String BEST_BY = "zero_shot_accuracy";
+
+  /**
+   * One model's best setting.
+   *
+   * @param settings how many of the model's settings were compared
+   * @param label the setting as the terminal tables show it ({@code s=0.2 TEXT}, {@code pool cls})
+   * @param zeroShot over every scored triplet
+   * @param probed over the probe's held-out triplets of all folds; null (as probeLambda and
+   *     probeFinal) when the setting has no probe
+   * @param probeFinal whether the probe was computed from every triplet and object of the setting
+   */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record Row(String model, int settings, String setting, String layer, Double noiseLevel, Integer timestep,
+      String conditioning, String pooling, String label, Accuracy zeroShot, Accuracy probed, Double probeLambda,
+      Boolean probeFinal) {}
+
+  /** correct of total triplets, their ratio and its Wilson 95% interval. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record Accuracy(long correct, long total, double accuracy, double ciLow, double ciHigh) {
+
+    static Accuracy of(long correct, long total) {
+      double[] interval = AlignmentMetrics.wilson(correct, total);
+      return new Accuracy(correct, total, total == 0 ? 0 : (double) correct / total, interval[0], interval[1]);
+    }
+  }
+
+  static ModelComparison of(MetricsFollower.Snapshot results, Comparator<Setting> order) {
+    List<AlignmentMetric> sorted = new ArrayList<>(results.metrics().values());
+    sorted.sort(Comparator.comparing(AlignmentMetric::getSetting, order));
+    Map<String, AlignmentMetric> best = new LinkedHashMap<>();
+    Map<String, Integer> settings = new LinkedHashMap<>();
+    for (AlignmentMetric m : sorted) {
+      String model = m.getSetting().getModelId();
+      settings.merge(model, 1, Integer::sum);
+      AlignmentMetric current = best.get(model);
+      if (current == null || m.getAccuracy() > current.getAccuracy()) {
+        best.put(model, m);
+      }
+    }
+    List<Row> rows = new ArrayList<>();
+    best.forEach((model, m) -> rows.add(row(m, settings.get(model), results.probes().get(SettingKey.of(m.getSetting())))));
+    return new ModelComparison(BEST_BY, rows);
+  }
+
+  private static Row row(AlignmentMetric m, int settings, ProbeResult probe) {
+    Setting s = m.getSetting();
+    Accuracy zeroShot = new Accuracy(m.getCorrect(), m.getTotal(), m.getAccuracy(), m.getCiLow(), m.getCiHigh());
+    boolean probed = probe != null && !probe.getFoldResults().isEmpty();
+    return new Row(s.getModelId(), settings, SettingKey.of(s), s.getLayer(), s.getNoiseLevel(), s.getTimestep(),
+        SettingKey.conditioning(s), s.getPooling(), SettingKey.describe(s), zeroShot,
+        probed ? heldOut(probe) : null, probed ? probe.getLambda() : null,
+        probed ? DemoResults.isFinal(probe, m) : null);
+  }
+
+  /** The probe's held-out triplets of all folds: correct = accuracy x test triplets, summed. */
+  private static Accuracy heldOut(ProbeResult probe) {
+    long correct = 0;
+    long total = 0;
+    for (ProbeFoldResult fold : probe.getFoldResults()) {
+      correct += Math.round(fold.getProbeAccuracy() * fold.getTestTriplets());
+      total += fold.getTestTriplets();
+    }
+    return Accuracy.of(correct, total);
+  }
+
+  /** The terminal table: one line per model. */
+  String table() {
+    StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "%nmodel comparison: each model's best setting "
+        + "by zero-shot accuracy; 95%% Wilson intervals; probed = the linear probe on the held-out triplets of all "
+        + "folds%n%-10s %-30s %-13s %9s  %-17s %8s  %-17s %8s%n", "model", "best layer", "setting", "zero-shot",
+        "95% interval", "probed", "95% interval", "held out"));
+    for (Row r : models) {
+      Accuracy z = r.zeroShot();
+      Accuracy p = r.probed();
+      text.append(String.format(Locale.ROOT, "%-10s %-30s %-13s %9.4f  [%.4f, %.4f] %8s  %-17s %8s%n", r.model(),
+          r.layer(), r.label(), z.accuracy(), z.ciLow(), z.ciHigh(),
+          p == null ? "-" : String.format(Locale.ROOT, "%.4f%s", p.accuracy(), r.probeFinal() ? "" : "*"),
+          p == null ? "" : String.format(Locale.ROOT, "[%.4f, %.4f]", p.ciLow(), p.ciHigh()),
+          p == null ? "-" : String.valueOf(p.total())));
+    }
+    return text.toString();
+  }
+}
