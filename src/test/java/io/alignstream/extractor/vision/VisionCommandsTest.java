@@ -4,13 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.alignstream.CommandRun;
 import io.alignstream.extractor.diffusion.SafetensorsFile;
-import io.alignstream.onnx.proto.OnnxProto.ModelProto;
-import io.alignstream.onnx.proto.OnnxProto.StringStringEntryProto;
-import io.alignstream.onnx.proto.OnnxProto.TensorProto;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,6 +73,27 @@ class VisionCommandsTest {
   }
 
   @Test
+  void layersOfATorchScriptFileListItsOutputsAndTheModulesToExportMoreFrom() {
+    CommandRun run = CommandRun.run("layers", "--model", VisionFixtures.model("vit").resolve("layers.pt").toString());
+    assertThat(run.code()).as(run.err()).isZero();
+    assertThat(run.out()).containsPattern("encoder.ln +\\[1, 17, 64\\] +tokens +cls, mean, cls\\+mean, flatten +\\(exported\\)")
+        .containsPattern("heads +\\[1, 16\\] +vector +none +\\(exported\\)")
+        .contains("4 values per image, 4 exported")
+        .contains("modules in the archive (32)")
+        .containsPattern("\\n  model\\.encoder\\.layers\\.encoder_layer_1\\.mlp\\.1 +GELU\\n");
+  }
+
+  @Test
+  void aLayerThatIsAModuleOfTheArchiveButNoOutputSaysHowToExportIt() {
+    CommandRun run = CommandRun.run("features", "--model", VisionFixtures.model("resnet").resolve("layers.pt")
+        .toString(), "--layers", "maxpool", "--input-tensor", reference("resnet"), "--out", tmp.resolve("x").toString());
+    assertThat(run.code()).isEqualTo(2);
+    assertThat(run.err()).contains("the model has no layer 'maxpool'")
+        .contains("The archive has module model.maxpool (MaxPool2d), but a traced module gives only what forward "
+            + "returns: export again with a forward hook on it");
+  }
+
+  @Test
   void anUnknownLayerListsTheClosestNames() {
     CommandRun run = CommandRun.run("features", "--model", VisionFixtures.model("resnet").resolve("layers.pt")
         .toString(), "--layers", "layer5", "--input-tensor", reference("resnet"), "--out", tmp.resolve("x").toString());
@@ -97,16 +114,14 @@ class VisionCommandsTest {
 
   @Test
   void truncatedAndForeignFilesAreRefused() throws IOException {
-    byte[] onnx = Files.readAllBytes(VisionFixtures.model("vit").resolve("layers.onnx"));
-    Path truncated = tmp.resolve("truncated.onnx");
-    Files.write(truncated, Arrays.copyOf(onnx, onnx.length / 3));
+    Path truncated = VisionModelCopies.truncated(VisionFixtures.model("vit").resolve("layers.onnx"), 1.0 / 3,
+        tmp.resolve("truncated.onnx"));
     CommandRun run = CommandRun.run("layers", "--model", truncated.toString());
     assertThat(run.code()).isEqualTo(2);
     assertThat(run.err()).contains("is not an ONNX model");
 
-    byte[] pt = Files.readAllBytes(VisionFixtures.model("vit").resolve("layers.pt"));
-    Path cut = tmp.resolve("cut.pt");
-    Files.write(cut, Arrays.copyOf(pt, pt.length / 2));
+    Path cut = VisionModelCopies.truncated(VisionFixtures.model("vit").resolve("layers.pt"), 0.5,
+        tmp.resolve("cut.pt"));
     run = CommandRun.run("layers", "--model", cut.toString());
     assertThat(run.code()).isEqualTo(2);
     assertThat(run.err()).contains("is not a TorchScript module libtorch can load");
@@ -121,26 +136,8 @@ class VisionCommandsTest {
   @Test
   void externalDataKeepsWorkingWhenTheGraphIsEditedAndAMissingFileIsNamed() throws IOException {
     // The fixture's model.onnx with every initializer moved to one external data file.
-    ModelProto model = ModelProto.parseFrom(Files.readAllBytes(VisionFixtures.model("resnet").resolve("model.onnx")));
-    ModelProto.Builder builder = model.toBuilder();
-    java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
-    for (int i = 0; i < builder.getGraph().getInitializerCount(); i++) {
-      TensorProto t = builder.getGraph().getInitializer(i);
-      if (t.getRawData().size() < 1024) {
-        continue;
-      }
-      long offset = data.size();
-      t.getRawData().writeTo(data);
-      builder.getGraphBuilder().setInitializer(i, t.toBuilder().clearRawData()
-          .setDataLocation(TensorProto.DataLocation.EXTERNAL)
-          .addExternalData(StringStringEntryProto.newBuilder().setKey("location").setValue("weights.bin"))
-          .addExternalData(StringStringEntryProto.newBuilder().setKey("offset").setValue(String.valueOf(offset)))
-          .addExternalData(StringStringEntryProto.newBuilder().setKey("length")
-              .setValue(String.valueOf(t.getRawData().size()))));
-    }
-    Path dir = Files.createDirectories(tmp.resolve("external"));
-    Files.write(dir.resolve("model.onnx"), builder.build().toByteArray());
-    Files.write(dir.resolve("weights.bin"), data.toByteArray());
+    Path dir = VisionModelCopies.withExternalData(VisionFixtures.model("resnet").resolve("model.onnx"),
+        tmp.resolve("external")).getParent();
     assertThat(Files.size(dir.resolve("model.onnx"))).isLessThan(100_000);
 
     Path out = tmp.resolve("external.safetensors");
