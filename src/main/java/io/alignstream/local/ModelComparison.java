@@ -17,25 +17,11 @@ import java.util.Map;
 
 /**
  * The paper's model comparison (Linhardt et al. 2024, Figure 2, left): each model's best setting
- * side by side, with its zero-shot odd-one-out accuracy and its linearly probed accuracy, each
- * with a 95% interval. The demo prints it last and writes it as {@code comparison} into
- * {@code --report} (docs/dashboard-and-report.md has the keys).
- *
- * <ul>
- *   <li><b>Best setting</b>: the model's setting with the highest zero-shot accuracy over all its
- *       triplets (ties: the first in the demo's setting order), as the paper picks each model's
- *       best layer; its probe is that setting's probe, not the model's best probe.
- *   <li><b>Zero-shot</b>: correct / total over every scored triplet with the scorer's Wilson 95%
- *       interval (the settings table's numbers).
- *   <li><b>Probed</b>: the linear probe's held-out triplets of all cross-validation folds pooled:
- *       correct = sum over folds of accuracy x test triplets, out of the sum of test triplets,
- *       with the Wilson 95% interval of that count. The folds split the objects, and a fold tests
- *       the triplets whose three objects are all its test objects, so no triplet is tested twice.
- *       The interval is the sampling error of those test triplets for the probes as trained; the
- *       spread of training itself (fold assignment, lambda choice) is not in it. The pooled
- *       accuracy weights folds by their test triplets, so it can differ from the probes table's
- *       unweighted mean of fold accuracies in the third decimal.
- * </ul>
+ * (highest zero-shot accuracy; ties: the first in the demo's setting order) with its zero-shot
+ * accuracy and its probed accuracy over the probe's held-out triplets of all folds pooled, each
+ * with a Wilson 95% interval. docs/method.md ("Model comparison") defines them and says what the
+ * probed interval leaves out; the demo prints the table last and writes the record as
+ * {@code comparison} into {@code --report} (keys in docs/dashboard-and-report.md).
  *
  * @param bestBy how the best setting is chosen ({@value #BEST_BY})
  * @param models one row per model, in the demo's model order

@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
         + "cannot be loaded is dead-lettered with the reason.",
         "Examples:",
         "  produce model --model tiny",
-        "  produce model --model /models/sd21 --model-id sd21 --taps all --noise-levels 0,0.1,0.5"})
+        "  produce model --model /models/sd21 --model-id sd21 --taps all --noise-levels 0,0.1,0.5",
+        "  produce model --model /models/vit-b16/layers.onnx --layers encoder.ln --pool cls,mean"})
 public final class ProduceModelCommand implements Callable<Integer> {
 
   @Spec

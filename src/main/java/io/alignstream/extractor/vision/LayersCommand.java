@@ -83,8 +83,8 @@ public final class LayersCommand implements Callable<Integer> {
     if (archive.modules().isEmpty()) {
       return;
     }
-    out.printf("%nmodules in the archive (%d): not layers of this file, which gives only what forward returns; "
-        + "export again with forward hooks on the ones wanted (docs/vision-models.md, Export recipe)%n",
+    out.printf("%nmodules in the archive (%d), candidates for a new export: this file gives only what forward "
+        + "returns; export again with forward hooks on the ones wanted (docs/vision-models.md, Export recipe)%n",
         archive.modules().size());
     for (TorchScriptModules.Module m : archive.modules()) {
       out.printf(Locale.ROOT, "  %-58s %s%n", m.path(), m.type());
