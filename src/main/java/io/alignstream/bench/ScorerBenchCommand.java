@@ -12,11 +12,11 @@ import io.alignstream.schema.AlignmentMetric;
 import io.alignstream.schema.LayerEmbedding;
 import io.alignstream.schema.Setting;
 import io.alignstream.schema.TripletJudgment;
-import io.alignstream.scorer.CeilingView;
+import io.alignstream.scorer.ceiling.CeilingView;
 import io.alignstream.scorer.InProcessScorer;
-import io.alignstream.scorer.ScorerConfig;
+import io.alignstream.scorer.config.ScorerConfig;
 import io.alignstream.scorer.ScorerService;
-import io.alignstream.scorer.Similarity;
+import io.alignstream.scorer.state.Similarity;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -195,8 +195,11 @@ public final class ScorerBenchCommand implements Callable<Integer> {
         streamsOverrides.put("commit.interval.ms", String.valueOf(commitIntervalMs));
       }
       ClusterConfig cluster = new ClusterConfig(broker.bootstrapServers(), registry, new Topics("bench."), streamsOverrides);
-      ScorerConfig config = ScorerConfig.defaults(stateDir).withApplicationId("scorer-bench").withHttpPort(0)
-          .withTopicPartitions(partitions).withEmitInterval(Duration.ofMillis(emitIntervalMs));
+      ScorerConfig config = ScorerConfig.defaults(stateDir)
+          .withStreams(s -> s.withApplicationId("scorer-bench"))
+          .withHttp(h -> h.withPort(0))
+          .withNewTopics(t -> t.withPartitions(partitions))
+          .withWindows(w -> w.withEmitInterval(Duration.ofMillis(emitIntervalMs)));
       try (ScorerService scorer = ScorerService.start(cluster, config);
           KafkaProducer<String, byte[]> producer = producer(cluster);
           KafkaConsumer<String, byte[]> metrics = metricsConsumer(cluster)) {

@@ -16,9 +16,10 @@ import java.util.regex.Pattern;
  * One alignstream service ({@code local}, {@code extract}, {@code score}) as a separate JVM with
  * this JVM's java binary and class path (the test class path, or the shaded jar), its output
  * appended to a log file across restarts. {@link #kill()} is SIGKILL ({@code destroyForcibly}
- * on Linux): no shutdown hook, no flush, no transaction committed or aborted.
+ * on Linux): no shutdown hook, no flush, no transaction committed or aborted. (Public for the
+ * tests that run a command as the container would, in a JVM of its own.)
  */
-final class ServiceProcess {
+public final class ServiceProcess {
 
   private final String name;
   private final List<String> command;
@@ -26,7 +27,7 @@ final class ServiceProcess {
   private Process process;
   private long logOffset;
 
-  ServiceProcess(String name, List<String> jvmOptions, List<String> arguments, Path logDir) {
+  public ServiceProcess(String name, List<String> jvmOptions, List<String> arguments, Path logDir) {
     this.name = name;
     this.log = logDir.resolve(name + ".log");
     List<String> cmd = new ArrayList<>();
@@ -44,7 +45,7 @@ final class ServiceProcess {
   }
 
   /** Starts (or restarts) the process; what it prints from now on is searched by {@link #await}. */
-  void start() {
+  public void start() {
     try {
       Files.createDirectories(log.getParent());
       logOffset = Files.exists(log) ? Files.size(log) : 0;
@@ -71,7 +72,7 @@ final class ServiceProcess {
   }
 
   /** SIGTERM (the graceful stop), waiting up to {@code grace} before SIGKILL. */
-  void stop(Duration grace) {
+  public void stop(Duration grace) {
     if (process == null || !process.isAlive()) {
       return;
     }
@@ -91,7 +92,7 @@ final class ServiceProcess {
   }
 
   /** Waits until this run's output matches {@code pattern}; fails when the process exits first. */
-  Matcher await(Pattern pattern, Duration timeout) {
+  public Matcher await(Pattern pattern, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       Matcher matcher = pattern.matcher(output());

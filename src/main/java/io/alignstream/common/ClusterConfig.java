@@ -57,7 +57,7 @@ public record ClusterConfig(
   }
 
   /** Client keys whose values are secrets: never printed (Kafka's own PASSWORD settings, plus the registry's user). */
-  static boolean isSecret(String key) {
+  public static boolean isSecret(String key) {
     String k = key.toLowerCase(java.util.Locale.ROOT);
     return k.contains("password") || k.contains("jaas") || k.contains("user.info") || k.contains("secret")
         || k.contains("token");

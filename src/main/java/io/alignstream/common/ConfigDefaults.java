@@ -72,12 +72,12 @@ public final class ConfigDefaults implements IDefaultValueProvider {
   }
 
   /** {@code --schema-registry-url} -> {@code schema.registry.url}. */
-  static String fileKey(String optionName) {
+  public static String fileKey(String optionName) {
     return optionName.replaceFirst("^-+", "").replace('-', '.');
   }
 
   /** {@code schema.registry.url} -> {@code ALIGNSTREAM_SCHEMA_REGISTRY_URL}. */
-  static String environmentName(String fileKey) {
+  public static String environmentName(String fileKey) {
     return ENV_PREFIX + fileKey.toUpperCase(Locale.ROOT).replace('.', '_');
   }
 

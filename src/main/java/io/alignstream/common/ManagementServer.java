@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -37,6 +38,11 @@ import org.slf4j.LoggerFactory;
 public final class ManagementServer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ManagementServer.class);
+
+  /** The paths served; deployments point Prometheus and the probes at them (deploy/kubernetes). */
+  public static final String PROMETHEUS_PATH = "/prometheus";
+  public static final String HEALTH_PATH = "/health";
+  public static final String READY_PATH = "/ready";
 
   /**
    * What {@code /health} and {@code /ready} report.
@@ -65,28 +71,59 @@ public final class ManagementServer implements AutoCloseable {
   private final JvmGcMetrics gc;
   private final Supplier<Status> status;
   private final ObjectMapper json = new ObjectMapper();
+  /** The default port this server would have taken, had another process not held it; null when it has its own. */
+  private final Integer takenDefault;
 
-  private ManagementServer(HttpServer http, PrometheusMeterRegistry registry, JvmGcMetrics gc, Supplier<Status> status) {
+  private ManagementServer(HttpServer http, PrometheusMeterRegistry registry, JvmGcMetrics gc, Supplier<Status> status,
+      Integer takenDefault) {
     this.http = http;
     this.registry = registry;
     this.gc = gc;
     this.status = status;
+    this.takenDefault = takenDefault;
   }
 
   /**
-   * Binds {@code host:port} (port 0: any free port) and serves until {@link #close()}.
+   * Binds {@code host:port} (port 0: any free port) and serves until {@link #close()}; a port that
+   * is taken is an error naming --management-port.
    *
    * @param service extractor, scorer or local: the {@code service} tag of every meter
    * @param instance the {@code instance} tag of every meter
    */
   public static ManagementServer start(String host, int port, String service, String instance, Supplier<Status> status) {
-    HttpServer http;
+    return serve(bind(host, port), service, instance, status, null);
+  }
+
+  /**
+   * Binds the service's default port, or any free port when another process holds it (a second
+   * extractor on the machine), and serves until {@link #close()}; {@link #describe()} says which.
+   */
+  public static ManagementServer startOnDefault(String host, int defaultPort, String service, String instance,
+      Supplier<Status> status) {
     try {
-      http = HttpServer.create(new InetSocketAddress(host, port), 16);
+      return serve(HttpServer.create(new InetSocketAddress(host, defaultPort), 16), service, instance, status, null);
+    } catch (BindException taken) {
+      return serve(bind(host, 0), service, instance, status, defaultPort);
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot bind the management port " + host + ":" + port + " (--management-port): "
-          + e.getMessage(), e);
+      throw cannotBind(host, defaultPort, e);
     }
+  }
+
+  private static HttpServer bind(String host, int port) {
+    try {
+      return HttpServer.create(new InetSocketAddress(host, port), 16);
+    } catch (IOException e) {
+      throw cannotBind(host, port, e);
+    }
+  }
+
+  private static IllegalArgumentException cannotBind(String host, int port, IOException e) {
+    return new IllegalArgumentException("cannot bind the management port " + host + ":" + port
+        + " (--management-port PORT chooses another, 0 any free one): " + e.getMessage(), e);
+  }
+
+  private static ManagementServer serve(HttpServer http, String service, String instance, Supplier<Status> status,
+      Integer takenDefault) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     registry.config().commonTags("service", service, "instance", instance);
     new JvmMemoryMetrics().bindTo(registry);
@@ -102,7 +139,7 @@ public final class ManagementServer implements AutoCloseable {
           .baseUnit("bytes").register(registry);
     }
     Metrics.addRegistry(registry);
-    ManagementServer server = new ManagementServer(http, registry, gc, status);
+    ManagementServer server = new ManagementServer(http, registry, gc, status, takenDefault);
     http.createContext("/", server::handle);
     http.setExecutor(Executors.newSingleThreadExecutor(runnable -> {
       Thread thread = new Thread(runnable, "alignstream-management");
@@ -119,7 +156,8 @@ public final class ManagementServer implements AutoCloseable {
 
   /** The address line services print at start, e.g. {@code management: http://127.0.0.1:9464/ (...)}. */
   public String describe() {
-    return "management: http://" + http.getAddress().getHostString() + ":" + port() + "/ (prometheus, health, ready)";
+    return "management: http://" + http.getAddress().getHostString() + ":" + port() + "/ (prometheus, health, ready"
+        + (takenDefault == null ? ")" : "; the default port " + takenDefault + " is in use, --management-port chooses one)");
   }
 
   /** The text a Prometheus scrape gets. */
@@ -132,11 +170,11 @@ public final class ManagementServer implements AutoCloseable {
       String path = exchange.getRequestURI().getPath();
       if (!exchange.getRequestMethod().equals("GET")) {
         send(exchange, 405, "application/json", json.writeValueAsBytes(Map.of("error", "only GET is served")));
-      } else if (path.equals("/prometheus")) {
+      } else if (path.equals(PROMETHEUS_PATH)) {
         send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", scrape().getBytes(StandardCharsets.UTF_8));
-      } else if (path.equals("/health") || path.equals("/ready")) {
+      } else if (path.equals(HEALTH_PATH) || path.equals(READY_PATH)) {
         Status now = status.get();
-        boolean ok = path.equals("/health") ? now.live() : now.ready();
+        boolean ok = path.equals(HEALTH_PATH) ? now.live() : now.ready();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", ok ? "UP" : "DOWN");
         body.put("state", now.state());

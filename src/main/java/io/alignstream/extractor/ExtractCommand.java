@@ -7,6 +7,7 @@ import io.alignstream.common.ManagementOptions;
 import io.alignstream.common.ManagementServer;
 import io.alignstream.common.TopicOptions;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -138,7 +139,7 @@ public final class ExtractCommand implements Callable<Integer> {
     try (ShutdownSignal signal = ShutdownSignal.install();
         FeatureModel featureModel = FeatureModels.open(model, modelId, modelFlags.toOptions(pixelSide, taps, pool, latentCache, textCache));
         ExtractorService service = new ExtractorService(config, featureModel, options);
-        ManagementServer server = management.start("extractor", instanceId, () -> status(service));
+        ManagementServer server = management.start(ManagementOptions.Service.EXTRACTOR, instanceId, () -> status(service));
         ProgressLine progress = ProgressLine.start(service, Duration.ofSeconds(progressIntervalS))) {
       ModelInfo info = service.modelInfo();
       System.out.printf("extractor %s: model %s (%s, %d layers) from %s, group %s%n", instanceId, info.modelId(),
@@ -157,9 +158,13 @@ public final class ExtractCommand implements Callable<Integer> {
     FleetOptions fleetOptions = new FleetOptions(options,
         modelFlags.toOptions(pixelSide, taps, pool, latentCache, textCache), Duration.ofSeconds(2));
     try (ShutdownSignal signal = ShutdownSignal.install();
-        FleetService service = new FleetService(config, fleetOptions)) {
+        FleetService service = new FleetService(config, fleetOptions);
+        ManagementServer server = management.start(ManagementOptions.Service.FLEET, instanceId, () -> status(service.failure(), "fleet"))) {
       System.out.printf("fleet instance %s: waiting for model requests on %s at %s%n", instanceId,
           config.topics().modelRequests(), config.bootstrapServers());
+      if (server != null) {
+        System.out.println("fleet instance " + instanceId + " " + server.describe());
+      }
       signal.onStop(service::close);
       service.run();
       if (service.failure().isPresent()) {
@@ -172,8 +177,13 @@ public final class ExtractCommand implements Callable<Integer> {
 
   /** Live until the loop has failed; ready while it is live (it polls whatever it is assigned). */
   static ManagementServer.Status status(ExtractorService service) {
-    return service.failure()
-        .map(e -> ManagementServer.Status.failed("the extract loop stopped: " + e))
+    return status(service.failure(), "extract");
+  }
+
+  /** Live until the named loop (extract, or fleet: model requests, one extract loop per model) has failed. */
+  private static ManagementServer.Status status(Optional<Throwable> failure, String loop) {
+    return failure
+        .map(e -> ManagementServer.Status.failed("the " + loop + " loop stopped: " + e))
         .orElse(ManagementServer.Status.running());
   }
 

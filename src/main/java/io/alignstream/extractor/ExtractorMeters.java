@@ -22,7 +22,10 @@ import org.apache.kafka.clients.producer.Producer;
  * requests waiting in its partitions (its consumer lag), and its Kafka clients' own metrics.
  * Removed again when the instance closes.
  */
-final class ExtractorMeters implements AutoCloseable {
+public final class ExtractorMeters implements AutoCloseable {
+
+  /** Requests waiting in an instance's partitions: what a fleet's autoscaler sums (deploy/kubernetes). */
+  public static final String QUEUE_DEPTH = "alignstream.extractor.queue.depth";
 
   private final MeterRegistry registry = Metrics.globalRegistry;
   private final Counter images;
@@ -42,7 +45,7 @@ final class ExtractorMeters implements AutoCloseable {
         .description("Time from a poll's records to their committed transaction").register(registry);
     batchSize = DistributionSummary.builder("alignstream.extractor.batch.size").tags(tags).baseUnit("images")
         .description("Requests in one committed batch").register(registry);
-    queueGauge = Gauge.builder("alignstream.extractor.queue.depth", queueDepth, AtomicLong::get).tags(tags)
+    queueGauge = Gauge.builder(QUEUE_DEPTH, queueDepth, AtomicLong::get).tags(tags)
         .description("Requests waiting in this instance's partitions (its consumer lag) after the last poll")
         .register(registry);
     // The consumer and producer share a client id: a "client" tag keeps their app-info meters apart.

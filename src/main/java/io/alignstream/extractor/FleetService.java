@@ -73,7 +73,8 @@ import org.slf4j.LoggerFactory;
 public final class FleetService implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(FleetService.class);
-  private static final String SERVICE = "fleet";
+  /** The {@code service} of its dead letters and of its meters' tag (a fleet's scaling query selects on it). */
+  public static final String SERVICE = "fleet";
   private static final int FENCED_RETRIES = 5;
 
   /** What an instance did with one model request. */

@@ -24,13 +24,14 @@ import java.nio.file.Path;
  *     device, 0 for no limit but the device's own (see {@link
  *     io.alignstream.extractor.diffusion.UNetBatcher}); vision: most bytes of weights and layer
  *     outputs
+ * @param sd3 Stable Diffusion 3: whether T5 runs
  * @param vision vision models (TorchScript, ONNX): image preparation; they read device, unetBatch
  *     (images per forward), taps (their layers) and pooling too (docs/vision-models.md)
  */
 public record ModelOptions(
     int pixelSide, String device, String dtype, int unetBatch, String taps, String pooling, Path modelCache,
     long tinySeed, int latentCache, int textCache, CheckpointOptions checkpoints, long deviceMemoryLimit,
-    VisionOptions vision) {
+    Sd3Options sd3, VisionOptions vision) {
 
   public static final int DEFAULT_UNET_BATCH = 8;
   public static final int DEFAULT_CACHE = 256;
@@ -42,27 +43,25 @@ public record ModelOptions(
     if (latentCache < 0 || textCache < 0) {
       throw new IllegalArgumentException("cache sizes must be >= 0, got latent " + latentCache + ", text " + textCache);
     }
+    if (sd3 == null) {
+      throw new IllegalArgumentException("SD3 options are required (Sd3Options.defaults())");
+    }
+    if (vision == null) {
+      throw new IllegalArgumentException("vision options are required (VisionOptions.defaults())");
+    }
     if (deviceMemoryLimit < 0) {
       throw new IllegalArgumentException("--device-memory-limit must be >= 0 (0 = none), got " + deviceMemoryLimit);
     }
   }
 
-  /** Options with the vision models' defaults (each read from the model's preprocessor_config.json). */
-  public ModelOptions(int pixelSide, String device, String dtype, int unetBatch, String taps, String pooling,
-      Path modelCache, long tinySeed, int latentCache, int textCache, CheckpointOptions checkpoints,
-      long deviceMemoryLimit) {
-    this(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache, textCache, checkpoints,
-        deviceMemoryLimit, VisionOptions.defaults());
-  }
-
   /**
    * Options with the default checkpoint options (offline, configs inferred, the environment's hub
-   * cache) and no device memory limit.
+   * cache), no device memory limit, and the SD3 and vision models' defaults.
    */
   public ModelOptions(int pixelSide, String device, String dtype, int unetBatch, String taps, String pooling,
       Path modelCache, long tinySeed, int latentCache, int textCache) {
     this(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache, textCache,
-        CheckpointOptions.defaults(), 0);
+        CheckpointOptions.defaults(), 0, Sd3Options.defaults(), VisionOptions.defaults());
   }
 
   public static ModelOptions defaults() {
@@ -77,51 +76,56 @@ public record ModelOptions(
 
   public ModelOptions withPixelSide(int side) {
     return new ModelOptions(side, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache, textCache,
-        checkpoints, deviceMemoryLimit, vision);
+        checkpoints, deviceMemoryLimit, sd3, vision);
   }
 
   public ModelOptions withPlacement(String newDevice, String newDtype) {
     return new ModelOptions(pixelSide, newDevice, newDtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache,
-        textCache, checkpoints, deviceMemoryLimit, vision);
+        textCache, checkpoints, deviceMemoryLimit, sd3, vision);
   }
 
   public ModelOptions withUnetBatch(int batch) {
     return new ModelOptions(pixelSide, device, dtype, batch, taps, pooling, modelCache, tinySeed, latentCache, textCache,
-        checkpoints, deviceMemoryLimit, vision);
+        checkpoints, deviceMemoryLimit, sd3, vision);
   }
 
   public ModelOptions withTaps(String newTaps) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, newTaps, pooling, modelCache, tinySeed, latentCache,
-        textCache, checkpoints, deviceMemoryLimit, vision);
+        textCache, checkpoints, deviceMemoryLimit, sd3, vision);
   }
 
   public ModelOptions withPooling(String newPooling) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, newPooling, modelCache, tinySeed, latentCache,
-        textCache, checkpoints, deviceMemoryLimit, vision);
+        textCache, checkpoints, deviceMemoryLimit, sd3, vision);
   }
 
   public ModelOptions withModelCache(Path dir) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, dir, tinySeed, latentCache, textCache,
-        checkpoints, deviceMemoryLimit, vision);
+        checkpoints, deviceMemoryLimit, sd3, vision);
   }
 
   public ModelOptions withCheckpoints(CheckpointOptions newCheckpoints) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache,
-        textCache, newCheckpoints, deviceMemoryLimit, vision);
+        textCache, newCheckpoints, deviceMemoryLimit, sd3, vision);
   }
 
   public ModelOptions withCaches(int latents, int texts) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latents, texts,
-        checkpoints, deviceMemoryLimit, vision);
+        checkpoints, deviceMemoryLimit, sd3, vision);
+  }
+
+  public ModelOptions withSd3(Sd3Options newSd3) {
+    return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache,
+        textCache, checkpoints, deviceMemoryLimit, newSd3, vision);
   }
 
   public ModelOptions withVision(VisionOptions newVision) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache,
-        textCache, checkpoints, deviceMemoryLimit, newVision);
+        textCache, checkpoints, deviceMemoryLimit, sd3, newVision);
   }
 
   public ModelOptions withDeviceMemoryLimit(long bytes) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache,
-        textCache, checkpoints, bytes, vision);
+        textCache, checkpoints, bytes, sd3, vision);
   }
 }

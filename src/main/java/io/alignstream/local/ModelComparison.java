@@ -7,7 +7,7 @@ import io.alignstream.schema.AlignmentMetric;
 import io.alignstream.schema.ProbeFoldResult;
 import io.alignstream.schema.ProbeResult;
 import io.alignstream.schema.Setting;
-import io.alignstream.scorer.AlignmentMetrics;
+import io.alignstream.scorer.state.AlignmentMetrics;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;

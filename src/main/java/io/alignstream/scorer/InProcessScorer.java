@@ -3,6 +3,11 @@ package io.alignstream.scorer;
 import io.alignstream.common.SettingKey;
 import io.alignstream.schema.AlignmentMetric;
 import io.alignstream.schema.Setting;
+import io.alignstream.scorer.ceiling.CeilingConfig;
+import io.alignstream.scorer.state.AlignmentMetrics;
+import io.alignstream.scorer.state.ScoringState;
+import io.alignstream.scorer.state.SettingState;
+import io.alignstream.scorer.state.Similarity;
 
 /**
  * The scorer's incremental state without Kafka: the same code the scoring processor runs, for
@@ -37,9 +42,9 @@ public final class InProcessScorer {
     if (s == null) {
       return null;
     }
-    AlignmentMetrics.Context context = new AlignmentMetrics.Context(s.embeddedCount, state.embeddedAndReferenced(s),
-        state.referencedItems(), AlignmentMetrics.Context.Ceiling.of(CeilingConfig.defaults().resolve(TripletSummary.of(state))));
-    return AlignmentMetrics.of(s.setting, s.correct, s.total, context, s.lastChange, null, null);
+    AlignmentMetrics.Context context = new AlignmentMetrics.Context(s.embeddedCount(), state.embeddedAndReferenced(s),
+        state.referencedItems(), AlignmentMetrics.Context.Ceiling.of(CeilingConfig.defaults().resolve(state.tripletSummary())));
+    return AlignmentMetrics.of(s.setting(), s.correct(), s.total(), context, s.lastChange(), null, null);
   }
 
   /** Triplet evaluations run so far. */

@@ -5,9 +5,10 @@ import io.alignstream.common.ClusterOptions;
 import io.alignstream.common.InputLimitOptions;
 import io.alignstream.common.ManagementOptions;
 import io.alignstream.common.ManagementServer;
-import io.alignstream.common.PipelineTopics;
 import io.alignstream.common.TopicOptions;
 import io.alignstream.producer.ConceptList;
+import io.alignstream.scorer.config.ScorerConfig;
+import io.alignstream.scorer.state.Similarity;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -38,7 +39,7 @@ public final class ScoreCommand implements Callable<Integer> {
   @Mixin
   ManagementOptions management;
 
-  @Option(names = "--application-id", defaultValue = ScorerConfig.DEFAULT_APPLICATION_ID,
+  @Option(names = "--application-id", defaultValue = ScorerConfig.Streams.DEFAULT_APPLICATION_ID,
       description = "Kafka Streams application id; instances with the same id share the work (default: ${DEFAULT-VALUE}).")
   String applicationId;
 
@@ -104,10 +105,15 @@ public final class ScoreCommand implements Callable<Integer> {
       }
       conceptList = ConceptList.read(concepts);
     }
-    return new ScorerConfig(applicationId, stateDir, httpHost, httpPort, advertisedHost, window, advance,
-        Duration.ofMillis(emitIntervalMs), similarity, streamThreads, PipelineTopics.DEFAULT_PARTITIONS, (short) 1,
-        vectorCacheMb * 1024 * 1024, inMemoryStores, analysis.ceiling(conceptList), analysis.analysis(conceptList),
-        limits.limits().maxVectorDim());
+    // New topics: call() creates the missing ones with --partitions / --replication-factor
+    // before the scorer starts, so the scorer's own creation never applies these defaults.
+    return new ScorerConfig(
+        new ScorerConfig.Streams(applicationId, stateDir, streamThreads, inMemoryStores),
+        new ScorerConfig.Http(httpHost, httpPort, advertisedHost),
+        new ScorerConfig.Windows(window, advance, Duration.ofMillis(emitIntervalMs)),
+        ScorerConfig.NewTopics.defaults(),
+        new ScorerConfig.Limits(limits.limits().maxVectorDim(), vectorCacheMb * 1024 * 1024),
+        similarity, analysis.ceiling(conceptList), analysis.analysis(conceptList));
   }
 
   @Override
@@ -116,7 +122,7 @@ public final class ScoreCommand implements Callable<Integer> {
     ClusterConfig resolved = cluster.resolve();
     topicSetup.ensureTopics(resolved); // --partitions / --replication-factor for topics still missing
     ScorerService scorer = ScorerService.start(resolved, config);
-    ManagementServer server = management.start("scorer", applicationId + "@" + scorer.baseUri().getAuthority(),
+    ManagementServer server = management.start(ManagementOptions.Service.SCORER, applicationId + "@" + scorer.baseUri().getAuthority(),
         scorer::status);
     CountDownLatch stopped = new CountDownLatch(1);
     AtomicBoolean stopping = new AtomicBoolean();

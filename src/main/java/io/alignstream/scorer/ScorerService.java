@@ -4,8 +4,21 @@ import com.sun.net.httpserver.HttpServer;
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.ManagementServer;
 import io.alignstream.common.PipelineTopics;
+import io.alignstream.scorer.ceiling.CeilingConfig;
+import io.alignstream.scorer.ceiling.CeilingView;
+import io.alignstream.scorer.config.ScorerConfig;
+import io.alignstream.scorer.http.EventHub;
+import io.alignstream.scorer.http.MetricFeed;
+import io.alignstream.scorer.http.MetricView;
+import io.alignstream.scorer.http.MetricsQuery;
+import io.alignstream.scorer.http.ProbeView;
+import io.alignstream.scorer.http.RegressionView;
+import io.alignstream.scorer.http.ScorerHttpApi;
+import io.alignstream.scorer.jobs.AnalysisJobs;
+import io.alignstream.scorer.stream.ScorerMeters;
+import io.alignstream.scorer.stream.ScorerReadiness;
+import io.alignstream.scorer.stream.ScorerTopology;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -37,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * to share: each holds the settings of its partitions and answers queries for the others.
  *
  * <pre>
- *   try (ScorerService scorer = ScorerService.start(cluster, ScorerConfig.defaults(dir).withHttpPort(0))) {
+ *   try (ScorerService scorer = ScorerService.start(cluster, ScorerConfig.defaults(dir).withHttp(h -&gt; h.withPort(0)))) {
  *     scorer.awaitRunning(Duration.ofSeconds(60));
  *     List&lt;MetricView&gt; now = scorer.metrics();
  *   }
@@ -77,9 +90,9 @@ public final class ScorerService implements AutoCloseable {
    * started; {@link #awaitRunning} waits until the stores are restored and queryable.
    */
   public static ScorerService start(ClusterConfig cluster, ScorerConfig config) {
-    PipelineTopics.ensure(cluster, config.topicPartitions(), config.replicationFactor());
+    PipelineTopics.ensure(cluster, config.newTopics().partitions(), config.newTopics().replicationFactor());
     int partitions = partitionsOf(cluster, cluster.topics().embeddings());
-    HttpServer http = bind(config);
+    HttpServer http = bind(config.http());
     try {
       return start(cluster, config, partitions, http);
     } catch (RuntimeException e) {
@@ -89,8 +102,8 @@ public final class ScorerService implements AutoCloseable {
   }
 
   private static ScorerService start(ClusterConfig cluster, ScorerConfig config, int partitions, HttpServer http) {
-    HostInfo self = new HostInfo(config.advertisedHost(), http.getAddress().getPort());
-    String instance = config.applicationId() + "@" + self.host() + ":" + self.port();
+    HostInfo self = new HostInfo(config.http().advertisedHost(), http.getAddress().getPort());
+    String instance = config.streams().applicationId() + "@" + self.host() + ":" + self.port();
     AnalysisJobs analyses = new AnalysisJobs(config.analysis());
     Topology topology = ScorerTopology.build(cluster.topics(), cluster.serdeProperties(), config, analyses, partitions,
         instance);
@@ -122,13 +135,14 @@ public final class ScorerService implements AutoCloseable {
   static Properties streamsProperties(ClusterConfig cluster, ScorerConfig config, HostInfo self) {
     Properties props = new Properties();
     props.putAll(cluster.kafkaProperties());
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+    ScorerConfig.Streams streams = config.streams();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, streams.applicationId());
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
-    if (config.stateDir() != null) {
-      props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
+    if (streams.stateDir() != null) {
+      props.put(StreamsConfig.STATE_DIR_CONFIG, streams.stateDir().toString());
     }
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
+    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streams.threads());
     props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
     // Leave the consumer group on a graceful stop (Kafka Streams defaults to staying), so the
     // partitions move to the other instances, or to this one restarted, at once rather than
@@ -260,21 +274,22 @@ public final class ScorerService implements AutoCloseable {
    * Binds {@code --http-host} only: a non-loopback advertised host no longer opens the API to
    * every interface by itself, so exposing it is always an explicit choice.
    */
-  private static HttpServer bind(ScorerConfig config) {
+  private static HttpServer bind(ScorerConfig.Http config) {
     try {
-      InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(config.httpHost()), config.httpPort());
+      InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(config.host()), config.port());
       HttpServer server = HttpServer.create(address, 64);
       boolean advertisedLoopback = InetAddress.getByName(config.advertisedHost()).isLoopbackAddress();
       if (!advertisedLoopback && address.getAddress().isLoopbackAddress()) {
         LOG.warn("the scorer advertises {} to other instances but its HTTP port listens on {} only: they cannot"
             + " reach it; pass --http-host 0.0.0.0 (or this machine's address) to serve them", config.advertisedHost(),
-            config.httpHost());
+            config.host());
       }
-      LOG.info("scorer HTTP API on {}:{}", config.httpHost(), server.getAddress().getPort());
+      LOG.info("scorer HTTP API on {}:{}", config.host(), server.getAddress().getPort());
       return server;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot bind the scorer's HTTP port " + config.httpHost() + ":" + config.httpPort()
-          + ": " + e.getMessage(), e);
+      // A taken port is the user's to change: bad input (exit 2), naming the option.
+      throw new IllegalArgumentException("cannot bind the scorer's HTTP port " + config.host() + ":"
+          + config.port() + " (--http-port PORT chooses another, 0 any free one): " + e.getMessage(), e);
     }
   }
 

@@ -12,7 +12,7 @@ import io.alignstream.common.UserInfo;
 import io.alignstream.extractor.ExtractorOptions;
 import io.alignstream.extractor.ExtractorService;
 import io.alignstream.extractor.PixelBaseline;
-import io.alignstream.scorer.ScorerConfig;
+import io.alignstream.scorer.config.ScorerConfig;
 import io.alignstream.scorer.ScorerService;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -121,8 +121,11 @@ class SecurityIT {
 
     ClusterConfig secured = new ClusterConfig(cluster.securedBootstrapServers(), cluster.registryUrl(),
         new io.alignstream.common.Topics("sec."), scram);
-    ScorerConfig scorerConfig = ScorerConfig.defaults(dir.resolve("scorer")).withApplicationId("secured-scorer")
-        .withHttpPort(0).withTopicPartitions(2).withEmitInterval(Duration.ofMillis(200)).withInMemoryStores(true);
+    ScorerConfig scorerConfig = ScorerConfig.defaults(dir.resolve("scorer"))
+        .withStreams(s -> s.withApplicationId("secured-scorer").withInMemoryStores(true))
+        .withHttp(h -> h.withPort(0))
+        .withNewTopics(t -> t.withPartitions(2))
+        .withWindows(w -> w.withEmitInterval(Duration.ofMillis(200)));
     try (ExtractorService extractor = new ExtractorService(secured, new PixelBaseline("pixels", 4),
             new ExtractorOptions("a", 16, Duration.ofMillis(100), Duration.ofMinutes(1)));
         ScorerService scorer = ScorerService.start(secured, scorerConfig)) {
@@ -188,8 +191,10 @@ class SecurityIT {
   void theScorerListensOnLoopbackWhateverItAdvertises() throws Exception {
     String advertised = InetAddress.getLocalHost().getHostAddress().startsWith("127.") ? "192.0.2.10"
         : InetAddress.getLocalHost().getHostAddress();
-    ScorerConfig config = ScorerConfig.defaults(dir.resolve("advertised")).withApplicationId("advertised-scorer")
-        .withHttpPort(0).withTopicPartitions(2).withInMemoryStores(true).withAdvertisedHost(advertised);
+    ScorerConfig config = ScorerConfig.defaults(dir.resolve("advertised"))
+        .withStreams(s -> s.withApplicationId("advertised-scorer").withInMemoryStores(true))
+        .withHttp(h -> h.withPort(0).withAdvertisedHost(advertised))
+        .withNewTopics(t -> t.withPartitions(2));
     try (ScorerService scorer = ScorerService.start(cluster.clusterConfig(), config)) {
       assertThat(scorer.httpAddress().getAddress().isLoopbackAddress()).isTrue();
       assertThat(scorer.baseUri().getHost()).isEqualTo(advertised);

@@ -25,17 +25,17 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /** Producing scorer inputs to a real broker and reading its outputs back (read_committed). */
-final class BrokerFixture implements AutoCloseable {
+public final class BrokerFixture implements AutoCloseable {
 
-  final ClusterConfig cluster;
-  final Topics topics;
+  public final ClusterConfig cluster;
+  public final Topics topics;
   private final KafkaProducer<String, byte[]> producer;
   private final AvroSerde<LayerEmbedding> embeddings;
   private final AvroSerde<TripletJudgment> triplets;
   private final AvroSerde<AlignmentMetric> metrics;
   private final AvroSerde<DeadLetter> deadLetters;
 
-  BrokerFixture(String bootstrap, String registryUrl, String topicPrefix) {
+  public BrokerFixture(String bootstrap, String registryUrl, String topicPrefix) {
     this.cluster = ClusterConfig.of(bootstrap, registryUrl).withTopics(new Topics(topicPrefix));
     this.topics = cluster.topics();
     this.producer = new KafkaProducer<>(cluster.producerProperties("scorer-test-producer"), new StringSerializer(),
@@ -47,7 +47,7 @@ final class BrokerFixture implements AutoCloseable {
   }
 
   /** Sends embeddings and triplets (in the given order) and waits until the broker has them. */
-  void send(List<?> inputs) {
+  public void send(List<?> inputs) {
     for (Object input : inputs) {
       if (input instanceof LayerEmbedding e) {
         producer.send(new ProducerRecord<>(topics.embeddings(), SettingKey.of(e.getSetting()),
@@ -61,7 +61,7 @@ final class BrokerFixture implements AutoCloseable {
     producer.flush();
   }
 
-  void sendRaw(String topic, String key, byte[] value) {
+  public void sendRaw(String topic, String key, byte[] value) {
     producer.send(new ProducerRecord<>(topic, key, value));
     producer.flush();
   }
@@ -70,7 +70,7 @@ final class BrokerFixture implements AutoCloseable {
    * Reads {@code oooa} from the beginning until the latest metric of every expected setting
    * satisfies {@code done}, or the timeout passes; returns the latest metric per setting.
    */
-  Map<String, AlignmentMetric> awaitMetrics(Predicate<Map<String, AlignmentMetric>> done, Duration timeout) {
+  public Map<String, AlignmentMetric> awaitMetrics(Predicate<Map<String, AlignmentMetric>> done, Duration timeout) {
     Map<String, AlignmentMetric> latest = new HashMap<>();
     try (KafkaConsumer<String, byte[]> consumer = consumer()) {
       assignFromBeginning(consumer, topics.oooa());
@@ -84,7 +84,7 @@ final class BrokerFixture implements AutoCloseable {
     return latest;
   }
 
-  List<DeadLetter> readDeadLetters(int atLeast, Duration timeout) {
+  public List<DeadLetter> readDeadLetters(int atLeast, Duration timeout) {
     List<DeadLetter> letters = new ArrayList<>();
     try (KafkaConsumer<String, byte[]> consumer = consumer()) {
       assignFromBeginning(consumer, topics.deadletter());
@@ -99,7 +99,7 @@ final class BrokerFixture implements AutoCloseable {
   }
 
   /** Every committed record of {@code topic} (key, value bytes), read from the beginning until {@code quietFor} passes without one. */
-  List<ConsumerRecord<String, byte[]>> readAll(String topic, Duration quietFor) {
+  public List<ConsumerRecord<String, byte[]>> readAll(String topic, Duration quietFor) {
     List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
     try (KafkaConsumer<String, byte[]> consumer = consumer()) {
       assignFromBeginning(consumer, topic);

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.alignstream.Alignstream;
+import io.alignstream.scorer.config.ScorerConfig;
+import io.alignstream.scorer.state.Similarity;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -22,15 +24,15 @@ class ScoreCommandTest {
     ScorerConfig config = parse("score", "--application-id", "a", "--state-dir", "/tmp/s", "--http-port", "0",
         "--window", "30s", "--advance", "5s", "--emit-interval-ms", "250", "--similarity", "DOT",
         "--num-stream-threads", "2", "--vector-cache-mb", "3").config();
-    assertThat(config.applicationId()).isEqualTo("a");
-    assertThat(config.stateDir()).isEqualTo(Path.of("/tmp/s"));
-    assertThat(config.httpPort()).isZero();
-    assertThat(config.window()).isEqualTo(Duration.ofSeconds(30));
-    assertThat(config.advance()).isEqualTo(Duration.ofSeconds(5));
-    assertThat(config.emitInterval()).isEqualTo(Duration.ofMillis(250));
+    assertThat(config.streams().applicationId()).isEqualTo("a");
+    assertThat(config.streams().stateDir()).isEqualTo(Path.of("/tmp/s"));
+    assertThat(config.http().port()).isZero();
+    assertThat(config.windows().size()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(config.windows().advance()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(config.windows().emitInterval()).isEqualTo(Duration.ofMillis(250));
     assertThat(config.similarity()).isEqualTo(Similarity.DOT);
-    assertThat(config.streamThreads()).isEqualTo(2);
-    assertThat(config.vectorCacheBytes()).isEqualTo(3L * 1024 * 1024);
+    assertThat(config.streams().threads()).isEqualTo(2);
+    assertThat(config.limits().vectorCacheBytes()).isEqualTo(3L * 1024 * 1024);
   }
 
   @Test
@@ -57,13 +59,13 @@ class ScoreCommandTest {
   @Test
   void theShippedPropertiesFileGivesTheDocumentedDefaults() {
     ScorerConfig config = parse("score", "--config", "scorer/scorer.properties").config();
-    assertThat(config.applicationId()).isEqualTo("alignstream-scorer");
-    assertThat(config.httpPort()).isEqualTo(8080);
-    assertThat(config.window()).isEqualTo(Duration.ofMinutes(1));
-    assertThat(config.advance()).isEqualTo(Duration.ofSeconds(10));
-    assertThat(config.emitInterval()).isEqualTo(Duration.ofMillis(500));
+    assertThat(config.streams().applicationId()).isEqualTo("alignstream-scorer");
+    assertThat(config.http().port()).isEqualTo(8080);
+    assertThat(config.windows().size()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(config.windows().advance()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(config.windows().emitInterval()).isEqualTo(Duration.ofMillis(500));
     assertThat(config.similarity()).isEqualTo(Similarity.COSINE);
-    assertThat(config.inMemoryStores()).isFalse();
+    assertThat(config.streams().inMemoryStores()).isFalse();
   }
 
   @Test

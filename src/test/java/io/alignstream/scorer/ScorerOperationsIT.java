@@ -10,6 +10,8 @@ import io.alignstream.common.ManagementEndpoint;
 import io.alignstream.common.ManagementServer;
 import io.alignstream.local.SharedTestBroker;
 import io.alignstream.schema.LayerEmbedding;
+import io.alignstream.scorer.config.ScorerConfig;
+import io.alignstream.scorer.stream.ScorerTopology;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -46,8 +48,11 @@ class ScorerOperationsIT {
     List<LayerEmbedding> embeddings = data.embeddings();
     String app = "ops-" + UUID.randomUUID();
     // In-memory stores: the restarted instance restores every changelog, as after a SIGKILL under exactly-once.
-    ScorerConfig config = ScorerConfig.defaults(dir).withApplicationId(app).withHttpPort(0).withTopicPartitions(3)
-        .withEmitInterval(Duration.ofMillis(200)).withInMemoryStores(true);
+    ScorerConfig config = ScorerConfig.defaults(dir)
+        .withStreams(s -> s.withApplicationId(app).withInMemoryStores(true))
+        .withHttp(h -> h.withPort(0))
+        .withNewTopics(t -> t.withPartitions(3))
+        .withWindows(w -> w.withEmitInterval(Duration.ofMillis(200)));
     try (BrokerFixture kafka = new BrokerFixture(SharedTestBroker.bootstrapServers(), SharedTestBroker.registryUrl(),
         app + ".")) {
       try (ScorerService first = ScorerService.start(kafka.cluster, config)) {

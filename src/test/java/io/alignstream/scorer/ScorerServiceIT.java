@@ -10,6 +10,10 @@ import io.alignstream.schema.AlignmentMetric;
 import io.alignstream.schema.DeadLetter;
 import io.alignstream.schema.LayerEmbedding;
 import io.alignstream.schema.TripletJudgment;
+import io.alignstream.scorer.ceiling.CeilingConfig;
+import io.alignstream.scorer.config.ScorerConfig;
+import io.alignstream.scorer.http.MetricView;
+import io.alignstream.scorer.jobs.AnalysisConfig;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -53,8 +57,11 @@ class ScorerServiceIT {
   }
 
   private static ScorerConfig config(Path stateDir, String applicationId) {
-    return ScorerConfig.defaults(stateDir).withApplicationId(applicationId).withHttpPort(0)
-        .withTopicPartitions(3).withEmitInterval(Duration.ofMillis(200))
+    return ScorerConfig.defaults(stateDir)
+        .withStreams(s -> s.withApplicationId(applicationId))
+        .withHttp(h -> h.withPort(0))
+        .withNewTopics(t -> t.withPartitions(3))
+        .withWindows(w -> w.withEmitInterval(Duration.ofMillis(200)))
         .withAnalysis(AnalysisConfig.defaults().withThreads(0))
         .withCeiling(CeilingConfig.defaults().withMinRepeatedTriplets(1));
   }
@@ -149,7 +156,8 @@ class ScorerServiceIT {
       kafka.send(inputs.subList(0, inputs.size() / 2));
       // the second instance joins mid-stream (a rebalance moves tasks); its vector cache holds
       // no setting, so it reads vectors back from RocksDB for every evaluation
-      try (ScorerService b = ScorerService.start(kafka.cluster, config(dir.resolve("b"), app).withVectorCacheBytes(64))) {
+      try (ScorerService b = ScorerService.start(kafka.cluster,
+          config(dir.resolve("b"), app).withLimits(l -> l.withVectorCacheBytes(64)))) {
         kafka.send(inputs.subList(inputs.size() / 2, inputs.size()));
         assertThat(b.awaitRunning(Duration.ofSeconds(60))).isTrue();
         Map<String, AlignmentMetric> latest = kafka.awaitMetrics(l -> matches(l, expected), Duration.ofSeconds(90));
@@ -217,8 +225,10 @@ class ScorerServiceIT {
       JsonNode m0 = get(scorer, "metrics?model=m0");
       assertThat(m0).hasSize(2);
       m0.forEach(m -> assertThat(m.get("model").asText()).isEqualTo("m0"));
+      // m1|L1 is the one TEXT setting: the fourth of DIMS is a pooled setting, without conditioning
+      // (SyntheticData), where it used to be a second TEXT one.
       JsonNode text = get(scorer, "metrics?conditioning=text");
-      assertThat(text).hasSize(2);
+      assertThat(text).hasSize(1);
       text.forEach(m -> assertThat(m.get("conditioning").asText()).isEqualTo("TEXT"));
       JsonNode noise = get(scorer, "metrics?noise=0.2");
       assertThat(noise).hasSize(1);

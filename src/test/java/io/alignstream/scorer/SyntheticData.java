@@ -18,23 +18,23 @@ import java.util.Random;
  * deliberate exact ties (copied vectors, a zero vector), and triplets with repeated item sets
  * shown in different orders with different choices, so the noise ceiling has groups and ties.
  */
-final class SyntheticData {
+public final class SyntheticData {
 
-  final List<String> items = new ArrayList<>();
-  final Map<String, Setting> settings = new LinkedHashMap<>();
+  public final List<String> items = new ArrayList<>();
+  public final Map<String, Setting> settings = new LinkedHashMap<>();
   /** setting key -> item -> vector. */
-  final Map<String, Map<String, float[]>> vectors = new LinkedHashMap<>();
-  final List<TripletJudgment> triplets = new ArrayList<>();
+  public final Map<String, Map<String, float[]>> vectors = new LinkedHashMap<>();
+  public final List<TripletJudgment> triplets = new ArrayList<>();
 
-  static SyntheticData generate(long seed, int itemCount, int tripletCount, int[] dims) {
+  public static SyntheticData generate(long seed, int itemCount, int tripletCount, int[] dims) {
     Random random = new Random(seed);
     SyntheticData data = new SyntheticData();
     for (int i = 0; i < itemCount; i++) {
       data.items.add("item-" + i);
     }
     for (int s = 0; s < dims.length; s++) {
-      // The fifth setting, when asked for, is a pooled one (a vision model's: no noise, no conditioning).
-      Setting setting = s == 4 ? SettingKey.pooled("vision", "encoder.ln", "cls+mean")
+      // The fourth setting, when asked for, is a pooled one (a vision model's: no noise, no conditioning).
+      Setting setting = s == 3 ? SettingKey.pooled("vision", "encoder.ln", "cls+mean")
           : setting("m" + (s % 2), "L" + s, s * 0.1, s % 2 == 0 ? Conditioning.NONE : Conditioning.TEXT);
       String key = SettingKey.of(setting);
       data.settings.put(key, setting);
@@ -66,17 +66,17 @@ final class SyntheticData {
     return data;
   }
 
-  static Setting setting(String model, String layer, double noise, Conditioning conditioning) {
+  public static Setting setting(String model, String layer, double noise, Conditioning conditioning) {
     return Setting.newBuilder().setModelId(model).setLayer(layer).setNoiseLevel(noise)
         .setTimestep((int) Math.round(noise * 1000)).setConditioning(conditioning).build();
   }
 
-  static TripletJudgment triplet(String id, List<String> items, int odd) {
+  public static TripletJudgment triplet(String id, List<String> items, int odd) {
     return TripletJudgment.newBuilder().setTripletId(id).setDataset("synthetic").setItems(new ArrayList<>(items))
         .setOddOneOut(odd).build();
   }
 
-  static LayerEmbedding embedding(Setting setting, String item, float[] vector) {
+  public static LayerEmbedding embedding(Setting setting, String item, float[] vector) {
     List<Float> values = new ArrayList<>(vector.length);
     for (float f : vector) {
       values.add(f);
@@ -96,7 +96,7 @@ final class SyntheticData {
   }
 
   /** Every embedding of every setting, setting by setting. */
-  List<LayerEmbedding> embeddings() {
+  public List<LayerEmbedding> embeddings() {
     List<LayerEmbedding> all = new ArrayList<>();
     vectors.forEach((key, byItem) -> byItem.forEach((item, v) -> all.add(embedding(settings.get(key), item, v))));
     return all;

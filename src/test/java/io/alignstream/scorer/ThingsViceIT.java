@@ -10,6 +10,10 @@ import io.alignstream.schema.AlignmentMetric;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.Setting;
 import io.alignstream.schema.TripletJudgment;
+import io.alignstream.scorer.ceiling.CeilingConfig;
+import io.alignstream.scorer.ceiling.CeilingView;
+import io.alignstream.scorer.config.ScorerConfig;
+import io.alignstream.scorer.jobs.AnalysisConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -71,8 +75,11 @@ class ThingsViceIT {
     try (BrokerFixture kafka = new BrokerFixture(SharedTestBroker.bootstrapServers(), SharedTestBroker.registryUrl(),
             "scorer-vice.");
         ScorerService scorer = ScorerService.start(kafka.cluster, ScorerConfig.defaults(dir)
-            .withApplicationId("vice-test").withHttpPort(0).withTopicPartitions(1)
-            .withEmitInterval(Duration.ofMillis(200)).withAnalysis(AnalysisConfig.defaults().withThreads(0)))) {
+            .withStreams(s -> s.withApplicationId("vice-test"))
+            .withHttp(h -> h.withPort(0))
+            .withNewTopics(t -> t.withPartitions(1))
+            .withWindows(w -> w.withEmitInterval(Duration.ofMillis(200)))
+            .withAnalysis(AnalysisConfig.defaults().withThreads(0)))) {
       kafka.send(triplets);
       List<Object> embeddings = new ArrayList<>();
       for (int i = 0; i < ids.size(); i++) {

@@ -1,10 +1,9 @@
 package io.alignstream.extractor.vision;
 
-import io.alignstream.common.InputLimits;
+import io.alignstream.common.ImageFile;
 import io.alignstream.extractor.ModelOptions;
 import io.alignstream.extractor.diffusion.SafetensorsFile;
 import io.alignstream.extractor.diffusion.SafetensorsWriter;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -51,8 +50,8 @@ public final class VisionFeatures {
       }
       VisionPreprocessor preprocessor = new VisionPreprocessor(config);
       List<VisionPreprocessor.Pixels> pixels = new ArrayList<>();
-      for (Path image : r.images()) {
-        pixels.add(preprocessor.pixels(read(image)));
+      for (ImageFile image : ImageFile.readAll(r.images())) {
+        pixels.add(preprocessor.pixels(image.image()));
         inputNames.add(image.toString());
       }
       int h = pixels.get(0).height();
@@ -131,18 +130,6 @@ public final class VisionFeatures {
             + "; a vision model takes images [N, 3, H, W]");
       }
       return new Tensor(dims, st.floats(name));
-    }
-  }
-
-  private static BufferedImage read(Path image) {
-    if (!Files.isRegularFile(image)) {
-      throw new IllegalArgumentException("image not found: " + image.toAbsolutePath().normalize());
-    }
-    try {
-      byte[] bytes = Files.readAllBytes(image);
-      return InputLimits.defaults().decode(bytes, "image " + image);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("image " + image + " cannot be read: " + e.getMessage(), e);
     }
   }
 }

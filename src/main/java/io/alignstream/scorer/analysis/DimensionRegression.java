@@ -2,7 +2,7 @@ package io.alignstream.scorer.analysis;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
-import io.alignstream.scorer.OddOneOut;
+import io.alignstream.scorer.state.OddOneOut;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;

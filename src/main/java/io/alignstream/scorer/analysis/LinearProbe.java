@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.Shape;
-import io.alignstream.scorer.OddOneOut;
+import io.alignstream.scorer.state.OddOneOut;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

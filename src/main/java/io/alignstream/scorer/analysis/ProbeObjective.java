@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
-import io.alignstream.scorer.OddOneOut;
+import io.alignstream.scorer.state.OddOneOut;
 import java.util.Arrays;
 
 /**

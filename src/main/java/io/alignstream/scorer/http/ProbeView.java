@@ -1,0 +1,37 @@
+package io.alignstream.scorer.http;
+
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.alignstream.common.SettingKey;
+import io.alignstream.schema.ProbeFoldResult;
+import io.alignstream.schema.ProbeResult;
+import io.alignstream.schema.Setting;
+import java.util.List;
+
+/**
+ * A {@link ProbeResult} as REST ({@code /probes}), the {@code probe} event and the demo report
+ * show it (the keys are a contract with the dashboard and report readers). {@code objects},
+ * {@code triplets} and {@code items_referenced} are the inputs it was computed from: a result
+ * with {@code objects < items_referenced}, or fewer triplets than the setting's metric has
+ * scored, is partial.
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record ProbeView(String setting, String model, String layer, Double noise, String conditioning, String pooling,
+    double lambda, double meanProbeAccuracy, Double meanZeroShotAccuracy, List<Fold> folds,
+    int objects, long triplets, int itemsReferenced, String inputsDigest, long updatedAt) {
+
+  /** One cross-validation fold at the chosen lambda. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record Fold(int fold, long trainTriplets, long testTriplets, double probeAccuracy, double zeroShotAccuracy,
+      double crossEntropy, int epochs) {}
+
+  public static ProbeView of(ProbeResult r) {
+    Setting s = r.getSetting();
+    List<Fold> folds = r.getFoldResults().stream().map((ProbeFoldResult f) -> new Fold(f.getFold(),
+        f.getTrainTriplets(), f.getTestTriplets(), f.getProbeAccuracy(), f.getZeroShotAccuracy(), f.getCrossEntropy(),
+        f.getEpochs())).toList();
+    return new ProbeView(SettingKey.of(s), s.getModelId(), s.getLayer(), s.getNoiseLevel(), SettingKey.conditioning(s),
+        s.getPooling(), r.getLambda(), r.getMeanAccuracy(), r.getMeanZeroShotAccuracy(), folds, r.getObjects(), r.getTriplets(),
+        r.getItemsReferenced(), r.getInputsDigest(), r.getUpdatedAt().toEpochMilli());
+  }
+}

@@ -1,0 +1,72 @@
+package io.alignstream.scorer.stream;
+
+import io.alignstream.common.ManagementServer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.processor.StateRestoreListener;
+
+/**
+ * Whether the scorer can answer right now, and if not, why: a restarted instance first joins
+ * the group (rebalancing) and then restores its stores from the changelogs (restoring; after an
+ * unclean stop under exactly-once that is the whole changelog). Until both are done its stores
+ * hold only part of the settings, so queries get 503 with this reason rather than a partial or
+ * empty answer.
+ */
+public final class ScorerReadiness implements StateRestoreListener {
+
+  private final KafkaStreams streams;
+  /** Records still to restore per changelog partition being restored. */
+  private final Map<TopicPartition, AtomicLong> restoring = new ConcurrentHashMap<>();
+  private final AtomicLong restoredRecords = new AtomicLong();
+
+  public ScorerReadiness(KafkaStreams streams) {
+    this.streams = streams;
+  }
+
+  /** The state word and reason of /ready and of a 503 (state "running" and no reason when ready). */
+  public ManagementServer.Status status() {
+    KafkaStreams.State state = streams.state();
+    return switch (state) {
+      case RUNNING -> restoring.isEmpty() ? ManagementServer.Status.running() : restoringStatus();
+      case CREATED -> ManagementServer.Status.notReady("starting", "the scorer is starting");
+      case REBALANCING -> restoring.isEmpty()
+          ? ManagementServer.Status.notReady("rebalancing", "the scorer instances are (re)assigning partitions")
+          : restoringStatus();
+      case PENDING_SHUTDOWN, NOT_RUNNING -> ManagementServer.Status.notReady("stopping", "the scorer is stopping");
+      case PENDING_ERROR, ERROR -> ManagementServer.Status.failed("the scorer's streams failed (" + state + ")");
+    };
+  }
+
+  private ManagementServer.Status restoringStatus() {
+    long left = restoring.values().stream().mapToLong(AtomicLong::get).sum();
+    return ManagementServer.Status.notReady("restoring", "restoring state from the changelogs: " + restoredRecords.get()
+        + " records restored, " + left + " to go in " + restoring.size() + " partitions");
+  }
+
+  @Override
+  public void onRestoreStart(TopicPartition partition, String store, long startingOffset, long endingOffset) {
+    restoring.put(partition, new AtomicLong(Math.max(0, endingOffset - startingOffset)));
+  }
+
+  @Override
+  public void onBatchRestored(TopicPartition partition, String store, long batchEndOffset, long numRestored) {
+    restoredRecords.addAndGet(numRestored);
+    AtomicLong left = restoring.get(partition);
+    if (left != null) {
+      left.addAndGet(-numRestored);
+    }
+  }
+
+  @Override
+  public void onRestoreEnd(TopicPartition partition, String store, long totalRestored) {
+    restoring.remove(partition);
+  }
+
+  @Override
+  public void onRestoreSuspended(TopicPartition partition, String store, long totalRestored) {
+    restoring.remove(partition);
+  }
+}
