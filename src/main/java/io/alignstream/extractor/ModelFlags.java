@@ -3,8 +3,8 @@ package io.alignstream.extractor;
 import io.alignstream.extractor.diffusion.Placement;
 import io.alignstream.extractor.hub.HubSettings;
 import io.alignstream.extractor.diffusion.TinyModelCache;
-import java.nio.file.Path;
 import io.alignstream.extractor.vision.VisionFlags;
+import java.nio.file.Path;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 

@@ -10,7 +10,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -84,7 +83,7 @@ public record VisionModelSource(String name, Path file, String format, Path prep
     String name = hub != null ? hub.id().repo().substring(hub.id().repo().indexOf('/') + 1)
         : (stem.equals("layers") || stem.equals("model")) && parent != null && parent.getFileName() != null
             ? parent.getFileName().toString() : stem;
-    String sha256 = sha256(file);
+    String sha256 = Digests.sha256Hex(file);
     ModelOrigin origin = hub == null
         ? new ModelOrigin("file", file.toString(), null, null, null, sha256, Map.of(fileName, "sha256:" + sha256), null)
         : new ModelOrigin("hub", hub.id().toString(), hub.id().repo(), hub.id().revision(), hub.commit(), sha256,
@@ -157,15 +156,5 @@ public record VisionModelSource(String name, Path file, String format, Path prep
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file, e);
     }
-  }
-
-  private static String sha256(Path file) {
-    MessageDigest d = Digests.newSha256();
-    try {
-      Digests.updateFile(d, file);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file, e);
-    }
-    return Digests.hex(d);
   }
 }
