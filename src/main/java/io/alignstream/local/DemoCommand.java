@@ -37,6 +37,7 @@ import io.alignstream.scorer.jobs.AnalysisConfig;
 import io.alignstream.scorer.AnalysisOptions;
 import io.alignstream.scorer.ceiling.CeilingView;
 import io.alignstream.scorer.config.ScorerConfig;
+import io.alignstream.scorer.http.AnalysesView;
 import io.alignstream.scorer.ScorerService;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -212,16 +213,17 @@ public final class DemoCommand implements Callable<Integer> {
         CeilingView ceiling = scorer.ceiling().orElse(null);
         printCeiling(ceiling);
         scorer.analysisFailures().forEach((slot, why) -> System.out.printf("%s failed: %s%n", slot, why));
+        AnalysesView analyses = AnalysesView.of(scorerConfig.analysis(), scorer.analysisFailures());
         Comparator<Setting> order = SettingOrder.of(extractors.models());
         ModelComparison comparison = ModelComparison.of(results, order);
         if (report != null) {
-          DemoReport.write(report, runSummary(inputs, extractors.models(), started), results, ceiling, order,
+          DemoReport.write(report, runSummary(inputs, extractors.models(), started, analyses), results, ceiling, order,
               comparison);
           System.out.printf("report: %s%n", report.toAbsolutePath());
         }
         if (reportDir != null) {
           Files.createDirectories(reportDir);
-          Map<String, Object> run = runSummary(inputs, extractors.models(), started);
+          Map<String, Object> run = runSummary(inputs, extractors.models(), started, analyses);
           if (inputs.images() != null) {
             run.put(ReportFolder.RECONSTRUCTIONS, DemoReconstructions.write(reportDir, models, inputs.images(),
                 noiseLevels, seed, resolution, ModelOptions.defaults().withUnetBatch(unetBatch)));
@@ -540,7 +542,8 @@ public final class DemoCommand implements Callable<Integer> {
         && DemoResults.isFinal(regression, metric);
   }
 
-  private Map<String, Object> runSummary(DemoInputs inputs, List<ModelInfo> infos, long started) {
+  private Map<String, Object> runSummary(DemoInputs inputs, List<ModelInfo> infos, long started,
+      AnalysesView analyses) {
     Map<String, Object> run = new LinkedHashMap<>();
     run.put("dataset", inputs.name());
     run.put("images", inputs.images() == null ? 0 : inputs.images().items().size());
@@ -551,6 +554,7 @@ public final class DemoCommand implements Callable<Integer> {
     run.put("resolution", resolution);
     run.put("seed", seed);
     run.put("wall_time_s", (System.nanoTime() - started) / 1e9);
+    run.put("analyses", analyses);
     return run;
   }
 }

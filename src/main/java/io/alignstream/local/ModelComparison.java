@@ -3,11 +3,11 @@ package io.alignstream.local;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.alignstream.common.SettingKey;
+import io.alignstream.common.WilsonInterval;
 import io.alignstream.schema.AlignmentMetric;
 import io.alignstream.schema.ProbeFoldResult;
 import io.alignstream.schema.ProbeResult;
 import io.alignstream.schema.Setting;
-import io.alignstream.scorer.state.AlignmentMetrics;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -51,8 +51,8 @@ record ModelComparison(String bestBy, List<Row> models) {
   record Accuracy(long correct, long total, double accuracy, double ciLow, double ciHigh) {
 
     static Accuracy of(long correct, long total) {
-      double[] interval = AlignmentMetrics.wilson(correct, total);
-      return new Accuracy(correct, total, total == 0 ? 0 : (double) correct / total, interval[0], interval[1]);
+      WilsonInterval interval = WilsonInterval.of(correct, total);
+      return new Accuracy(correct, total, total == 0 ? 0 : (double) correct / total, interval.low(), interval.high());
     }
   }
 

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.alignstream.Alignstream;
 import io.alignstream.common.SettingKey;
+import io.alignstream.common.WilsonInterval;
 import io.alignstream.extractor.Feature;
 import io.alignstream.extractor.FeatureModel;
 import io.alignstream.extractor.FeatureModels;
@@ -20,12 +21,11 @@ import io.alignstream.producer.SyntheticDataset;
 import io.alignstream.producer.SyntheticSpec;
 import io.alignstream.producer.TripletPublisher;
 import io.alignstream.reconstruct.ReconstructionManifest;
-import io.alignstream.report.HeadlessChromium;
 import io.alignstream.report.ReportCheck;
+import io.alignstream.report.browser.HeadlessChromium;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.LatentMode;
 import io.alignstream.schema.TripletJudgment;
-import io.alignstream.scorer.state.AlignmentMetrics;
 import io.alignstream.scorer.BatchReference;
 import io.alignstream.scorer.NpyTestReader;
 import java.awt.image.BufferedImage;
@@ -232,9 +232,9 @@ class DemoCommandIT {
       assertThat(correct.get(row.get("setting").asText())).as(model).isEqualTo(best);
       assertThat(row.get("zero_shot").get("correct").asLong()).isEqualTo(best);
       assertThat(row.get("zero_shot").get("total").asLong()).isEqualTo(triplets.size());
-      double[] interval = AlignmentMetrics.wilson(best, triplets.size());
-      assertThat(row.get("zero_shot").get("ci_low").asDouble()).isCloseTo(interval[0], within(1e-12));
-      assertThat(row.get("zero_shot").get("ci_high").asDouble()).isCloseTo(interval[1], within(1e-12));
+      WilsonInterval interval = WilsonInterval.of(best, triplets.size());
+      assertThat(row.get("zero_shot").get("ci_low").asDouble()).isCloseTo(interval.low(), within(1e-12));
+      assertThat(row.get("zero_shot").get("ci_high").asDouble()).isCloseTo(interval.high(), within(1e-12));
       // The probe of that setting, its folds' held-out triplets pooled.
       JsonNode probe = null;
       for (JsonNode p : json.get("probes")) {
@@ -252,7 +252,7 @@ class DemoCommandIT {
       assertThat(row.get("probed").get("total").asLong()).isEqualTo(heldOut).isPositive();
       assertThat(row.get("probed").get("correct").asLong()).isEqualTo(right);
       assertThat(row.get("probed").get("ci_low").asDouble())
-          .isCloseTo(AlignmentMetrics.wilson(right, heldOut)[0], within(1e-12));
+          .isCloseTo(WilsonInterval.of(right, heldOut).low(), within(1e-12));
       assertThat(row.get("probe_final").asBoolean()).isTrue();
     }
     // The terminal ends with the comparison, one line per model, before the closing line.
