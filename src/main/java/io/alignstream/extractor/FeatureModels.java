@@ -26,7 +26,7 @@ public final class FeatureModels {
     if (model.equals("pixels")) {
       return new PixelBaseline(modelId == null ? "pixels" : modelId, options.pixelSide());
     }
-    Optional<VisionModelSource> vision = VisionModelSource.resolve(model, options.checkpoints().hub());
+    Optional<VisionModelSource> vision = VisionModelSource.resolve(model, options.checkpoints());
     if (vision.isPresent()) {
       return VisionFeatureModel.open(vision.get(), modelId, options);
     }

@@ -67,7 +67,7 @@ public final class ModelFlags {
   Path pipelineConfig;
 
   @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
-      description = "PyTorch intra-op threads for this process (default: 0 = the engine's choice, one per core). On a "
+      description = "PyTorch and ONNX Runtime intra-op threads for this process (default: 0 = the engine's choice, one per core). On a "
           + "CPU shared with other busy processes use 1 (or set OMP_WAIT_POLICY=PASSIVE): spinning OpenMP threads "
           + "slowed a tiny UNet forward about 13x on an oversubscribed 2-core machine.")
   int threads;
@@ -76,7 +76,7 @@ public final class ModelFlags {
   @Mixin
   VisionFlags vision;
 
-  /** Applies --threads to the engine (process-wide); nothing when it is 0. */
+  /** Applies --threads to the engines, PyTorch and ONNX Runtime (process-wide); nothing when it is 0. */
   public void applyThreads() {
     if (threads < 0) {
       throw new IllegalArgumentException("--threads must be >= 0, got " + threads);
@@ -84,6 +84,7 @@ public final class ModelFlags {
     if (threads > 0) {
       ai.djl.engine.Engine.getInstance(); // loads the native library before the JNI call
       ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+      io.alignstream.extractor.vision.VisionFeatureModel.useThreads(threads);
     }
   }
 
