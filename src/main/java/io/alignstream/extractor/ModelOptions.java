@@ -12,7 +12,9 @@ import java.nio.file.Path;
  * @param unetBatch diffusion: most (image, noise level, conditioning) inputs per UNet forward
  * @param taps diffusion: "default" (the paper's nine layers), "all", or a comma list of layer
  *     names (Down0..Up3, Mid) and module paths
- * @param pooling diffusion: how a tapped map becomes a vector, "mean", "max" or "flatten"
+ * @param pooling how a layer becomes a vector: "default" (diffusion mean, vision models each layer
+ *     kind's default); diffusion "mean", "max" or "flatten"; vision models see {@link
+ *     io.alignstream.extractor.vision.LayerSelection}
  * @param modelCache folder the built-in tiny pipeline is written to once and reused from
  * @param tinySeed seed of the built-in tiny pipeline's random weights
  * @param latentCache diffusion: clean latents kept across requests (0 keeps none)
@@ -64,7 +66,7 @@ public record ModelOptions(
   }
 
   public static ModelOptions defaults() {
-    return new ModelOptions(16, "cpu", "float32", DEFAULT_UNET_BATCH, "default", "mean", defaultModelCache(), 0,
+    return new ModelOptions(16, "cpu", "float32", DEFAULT_UNET_BATCH, "default", "default", defaultModelCache(), 0,
         DEFAULT_CACHE, DEFAULT_CACHE);
   }
 

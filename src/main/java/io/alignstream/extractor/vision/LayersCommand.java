@@ -1,6 +1,7 @@
 package io.alignstream.extractor.vision;
 
 import io.alignstream.extractor.ModelFlags;
+import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -16,7 +17,9 @@ import picocli.CommandLine.Spec;
  * {@code show_model}: every value the model can give (for TorchScript its outputs, for ONNX every
  * float value of the graph) with its shape for one input, its kind and the poolings that apply,
  * so a user can pick {@code --layers} and {@code --pool}. Exported layers are marked; values that
- * are not per image (weights the graph reshapes, constants) are left out.
+ * are not per image (weights the graph reshapes, constants) are left out. For TorchScript it
+ * then lists the submodules the archive holds ({@link TorchScriptModules}): the candidates for
+ * an export that returns more layers.
  */
 @Command(name = "layers", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Lists every named layer / ONNX value of a vision model with its shape for one input.")
@@ -63,8 +66,28 @@ public final class LayersCommand implements Callable<Integer> {
         shown++;
       }
       out.printf("%d values per image, %d exported%n", shown, exported.size());
+      if (source.format().equals(VisionModelSource.TORCHSCRIPT)) {
+        printModules(out, TorchScriptModules.read(source.file()));
+      }
       out.flush();
     }
     return 0;
+  }
+
+  /**
+   * A traced module's layers are its outputs; its submodules are listed as what a new export can
+   * return (paths from the archive's root: a wrapper's own attribute, {@code model.} in the
+   * export recipe, comes first).
+   */
+  private static void printModules(PrintWriter out, TorchScriptModules archive) {
+    if (archive.modules().isEmpty()) {
+      return;
+    }
+    out.printf("%nmodules in the archive (%d): not layers of this file, which gives only what forward returns; "
+        + "export again with forward hooks on the ones wanted (docs/vision-models.md, Export recipe)%n",
+        archive.modules().size());
+    for (TorchScriptModules.Module m : archive.modules()) {
+      out.printf(Locale.ROOT, "  %-58s %s%n", m.path(), m.type());
+    }
   }
 }

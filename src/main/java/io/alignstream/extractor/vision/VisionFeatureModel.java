@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -123,9 +124,8 @@ public final class VisionFeatureModel implements FeatureModel {
       int probeBatch = network.maxBatch() > 0 ? network.maxBatch() : 2;
       long[] shape = {probeBatch, 3, size[0], size[1]};
       Map<String, LayerNetwork.Output> out = network.run(probeInput(shape), shape);
-      List<String> names = network instanceof TorchScriptNetwork
-          ? LayerSelection.names(layerSpec, network.exportedLayers(), network.allLayers())
-          : ((OnnxNetwork) network).requested();
+      List<String> names = network instanceof OnnxNetwork onnx ? onnx.requested()
+          : torchScriptLayers(source, layerSpec, network);
       Map<String, long[]> shapes = new LinkedHashMap<>();
       for (String name : names) {
         LayerNetwork.Output o = out.get(name);
@@ -145,6 +145,23 @@ public final class VisionFeatureModel implements FeatureModel {
     } catch (RuntimeException e) {
       network.close();
       throw e;
+    }
+  }
+
+  /**
+   * The outputs {@code layerSpec} names; for a name that is no output but a submodule of the
+   * archive, the error says so and how to make it a layer.
+   */
+  private static List<String> torchScriptLayers(VisionModelSource source, String layerSpec, LayerNetwork network) {
+    try {
+      return LayerSelection.names(layerSpec, network.exportedLayers(), network.allLayers());
+    } catch (IllegalArgumentException e) {
+      String unknown = Arrays.stream(layerSpec.split(",")).map(String::trim)
+          .filter(name -> !network.allLayers().contains(name)).findFirst().orElseThrow(() -> e);
+      TorchScriptModules.Module module = TorchScriptModules.read(source.file()).find(unknown).orElseThrow(() -> e);
+      throw new IllegalArgumentException(e.getMessage() + ". The archive has module " + module.path() + " ("
+          + module.type() + "), but a traced module gives only what forward returns: export again with a forward "
+          + "hook on it (docs/vision-models.md, Export recipe)", e);
     }
   }
 
