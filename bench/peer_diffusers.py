@@ -9,6 +9,13 @@ JSON line per case with the fields of `bench extractor` (case, model, latent, ba
 dtype, threads, iterations, forwards_per_s, latents_per_s, ms_per_forward, gflop_per_forward,
 gflops_per_s, load_avg_1m) plus "impl": "diffusers" and the library versions.
 
+With --model sd3m it is instead the peer of the `mmdit-sd3m-<latent>-b1` cases: diffusers'
+SD3Transformer2DModel with the SD3-medium config (24 blocks, width 1536) and random weights,
+every block's image stream mean-pooled over tokens, 333 random text tokens of width 4096, a
+random pooled vector and timestep 500. PyTorch 1.13 (Debian's) has no scaled_dot_product_attention,
+which diffusers' joint attention requires: the math definition is installed in its place (what
+PyTorch 2's CPU "math" backend computes; a fused kernel would be faster), and said in the output.
+
 Needs PyTorch and diffusers (0.30.x, with huggingface_hub) importable; see the README's
 benchmark section for the setup used. Not part of CI.
 
@@ -123,6 +130,81 @@ class FlopCounter:
             h.remove()
 
 
+SD3_MEDIUM = dict(sample_size=128, patch_size=2, in_channels=16, num_layers=24, attention_head_dim=64,
+                  num_attention_heads=24, joint_attention_dim=4096, caption_projection_dim=1536,
+                  pooled_projection_dim=2048, out_channels=16, pos_embed_max_size=192)
+
+
+def peak_rss_mib():
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
+def math_sdpa_if_missing(torch):
+    """Installs torch.nn.functional.scaled_dot_product_attention's math definition where PyTorch
+    lacks it (1.13); returns which attention the peer computes with."""
+    f = torch.nn.functional
+    if hasattr(f, "scaled_dot_product_attention"):
+        return "torch.scaled_dot_product_attention"
+
+    def sdpa(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
+        s = query.shape[-1] ** -0.5 if scale is None else scale
+        weights = torch.matmul(query, key.transpose(-2, -1)) * s
+        if attn_mask is not None:
+            weights = weights + attn_mask
+        return torch.matmul(torch.softmax(weights, dim=-1), value)
+
+    f.scaled_dot_product_attention = sdpa
+    return "math definition (PyTorch " + torch.__version__ + " has no scaled_dot_product_attention)"
+
+
+def sd3_main(args):
+    """The mmdit-sd3m cases: build, warm up, then time one case per request (or once)."""
+    import torch
+    attention = math_sdpa_if_missing(torch)
+    import diffusers
+    from diffusers import SD3Transformer2DModel
+
+    torch.set_num_threads(args.threads)
+    blas = blas_library()
+    torch.manual_seed(args.seed)
+    model = SD3Transformer2DModel(**SD3_MEDIUM).eval()
+    pooled = {}
+    for i, block in enumerate(model.transformer_blocks):
+        def hook(_m, _inputs, output, i=i):
+            pooled[f"transformer_blocks.{i}"] = output[1].mean(dim=1)  # image stream [B, D], as Pooling.MEAN
+        block.register_forward_hook(hook)
+    b, n = args.batch, args.latent
+    latents = torch.rand(b, 16, n, n) * 2 - 1
+    context = torch.rand(b, 333, 4096) * 2 - 1
+    pooled_text = torch.rand(b, 2048) * 2 - 1
+    timestep = torch.tensor([500.0] * b)
+
+    def forward():
+        model(hidden_states=latents, encoder_hidden_states=context, pooled_projections=pooled_text, timestep=timestep)
+
+    def sd3_report(seconds):
+        if len(pooled) != 24:
+            raise SystemExit(f"expected 24 block taps, recorded {len(pooled)}")
+        per_s = args.iterations / seconds
+        print(json.dumps({
+            "case": f"mmdit-sd3m-{n}-b{b}", "impl": "diffusers", "model": "sd3m", "latent": n, "batch": b,
+            "device": "cpu", "dtype": "float32", "threads": torch.get_num_threads(), "iterations": args.iterations,
+            "forwards_per_s": round3(per_s), "latents_per_s": round3(per_s * b), "ms_per_forward": round3(1000 / per_s),
+            "taps": len(pooled), "attention": attention, "peak_rss_mib": peak_rss_mib(), "torch": torch.__version__,
+            "diffusers": diffusers.__version__, "blas": blas, "load_avg_1m": load_average(),
+        }), flush=True)
+
+    with torch.inference_mode():
+        for _ in range(max(1, args.warmup)):
+            forward()
+        if args.serve:
+            for _ in sys.stdin:
+                sd3_report(time_case(args, forward))
+        else:
+            sd3_report(time_case(args, forward))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--config", default="../shared/fixtures/sd21-configs",
@@ -142,6 +224,9 @@ def main():
     args = p.parse_args()
 
     stub_safetensors()
+    if args.model == "sd3m":
+        sd3_main(args)
+        return
     import torch
     import diffusers
     from diffusers import UNet2DConditionModel

@@ -2,12 +2,14 @@ package io.alignstream;
 
 import io.alignstream.common.CommandErrors;
 import io.alignstream.common.ConfigDefaults;
+import io.alignstream.common.OpenMpWaitPolicy;
 import io.alignstream.extractor.ExtractCommand;
 import io.alignstream.extractor.diffusion.FeaturesCommand;
 import io.alignstream.extractor.vision.LayersCommand;
 import io.alignstream.local.DemoCommand;
 import io.alignstream.local.LocalCommand;
 import io.alignstream.producer.ProduceCommand;
+import io.alignstream.reconstruct.ReconstructCommand;
 import io.alignstream.report.ReportCommand;
 import io.alignstream.scorer.ScoreCommand;
 import java.io.PrintWriter;
@@ -21,7 +23,7 @@ import picocli.CommandLine.Command;
     version = "alignstream 0.1.0",
     description = "Human alignment of vision-model layers (THINGS odd-one-out) as a Kafka streaming pipeline.",
     subcommands = {DemoCommand.class, LocalCommand.class, ProduceCommand.class, ExtractCommand.class, ScoreCommand.class,
-        FeaturesCommand.class, LayersCommand.class, ReportCommand.class,
+        FeaturesCommand.class, LayersCommand.class, ReconstructCommand.class, ReportCommand.class,
         BenchCommand.class})
 public final class Alignstream implements Runnable {
 
@@ -29,6 +31,8 @@ public final class Alignstream implements Runnable {
   CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    // Before anything can load libtorch: libgomp reads its wait policy once, when it loads.
+    OpenMpWaitPolicy.passiveUnlessSet();
     System.exit(execute(args, new PrintWriter(System.err, true)));
   }
 
@@ -50,7 +54,9 @@ public final class Alignstream implements Runnable {
     CommandLine cli = new CommandLine(new Alignstream());
     cli.setDefaultValueProvider(ConfigDefaults.fromArgs(args, System.getenv()));
     cli.setCaseInsensitiveEnumValuesAllowed(true);
-    cli.setExecutionExceptionHandler(new CommandErrors());
+    CommandErrors errors = new CommandErrors();
+    cli.setExecutionExceptionHandler(errors);
+    cli.setParameterExceptionHandler(errors);
     return cli;
   }
 

@@ -32,11 +32,17 @@ public final class ClusterOptions {
       description = "Kafka client property passed through verbatim, e.g. -X security.protocol=SASL_SSL (also kafka.KEY in --config, env ALIGNSTREAM_KAFKA_KEY).")
   Map<String, String> kafkaOverrides = new LinkedHashMap<>();
 
-  /** The resolved configuration, with kafka.* pass-through from the file, the environment and -X. */
+  /**
+   * The resolved configuration, with kafka.* pass-through from the file, the environment and -X,
+   * once a broker answers there (commands call this after checking their own options, so a typo
+   * is reported before the network is asked; see {@link BrokerCheck}).
+   */
   public ClusterConfig resolve() {
     ConfigDefaults defaults = ConfigDefaults.fromFile(configFile, System.getenv());
     Map<String, String> kafka = new LinkedHashMap<>(defaults.kafkaProperties());
     kafka.putAll(kafkaOverrides);
-    return new ClusterConfig(bootstrapServers, schemaRegistryUrl, new Topics(topicPrefix), kafka);
+    ClusterConfig config = new ClusterConfig(bootstrapServers, schemaRegistryUrl, new Topics(topicPrefix), kafka);
+    BrokerCheck.require(config);
+    return config;
   }
 }

@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -65,28 +66,59 @@ public final class ManagementServer implements AutoCloseable {
   private final JvmGcMetrics gc;
   private final Supplier<Status> status;
   private final ObjectMapper json = new ObjectMapper();
+  /** The default port this server would have taken, had another process not held it; null when it has its own. */
+  private final Integer takenDefault;
 
-  private ManagementServer(HttpServer http, PrometheusMeterRegistry registry, JvmGcMetrics gc, Supplier<Status> status) {
+  private ManagementServer(HttpServer http, PrometheusMeterRegistry registry, JvmGcMetrics gc, Supplier<Status> status,
+      Integer takenDefault) {
     this.http = http;
     this.registry = registry;
     this.gc = gc;
     this.status = status;
+    this.takenDefault = takenDefault;
   }
 
   /**
-   * Binds {@code host:port} (port 0: any free port) and serves until {@link #close()}.
+   * Binds {@code host:port} (port 0: any free port) and serves until {@link #close()}; a port that
+   * is taken is an error naming --management-port.
    *
    * @param service extractor, scorer or local: the {@code service} tag of every meter
    * @param instance the {@code instance} tag of every meter
    */
   public static ManagementServer start(String host, int port, String service, String instance, Supplier<Status> status) {
-    HttpServer http;
+    return serve(bind(host, port), service, instance, status, null);
+  }
+
+  /**
+   * Binds the service's default port, or any free port when another process holds it (a second
+   * extractor on the machine), and serves until {@link #close()}; {@link #describe()} says which.
+   */
+  public static ManagementServer startOnDefault(String host, int defaultPort, String service, String instance,
+      Supplier<Status> status) {
     try {
-      http = HttpServer.create(new InetSocketAddress(host, port), 16);
+      return serve(HttpServer.create(new InetSocketAddress(host, defaultPort), 16), service, instance, status, null);
+    } catch (BindException taken) {
+      return serve(bind(host, 0), service, instance, status, defaultPort);
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot bind the management port " + host + ":" + port + " (--management-port): "
-          + e.getMessage(), e);
+      throw cannotBind(host, defaultPort, e);
     }
+  }
+
+  private static HttpServer bind(String host, int port) {
+    try {
+      return HttpServer.create(new InetSocketAddress(host, port), 16);
+    } catch (IOException e) {
+      throw cannotBind(host, port, e);
+    }
+  }
+
+  private static IllegalArgumentException cannotBind(String host, int port, IOException e) {
+    return new IllegalArgumentException("cannot bind the management port " + host + ":" + port
+        + " (--management-port PORT chooses another, 0 any free one): " + e.getMessage(), e);
+  }
+
+  private static ManagementServer serve(HttpServer http, String service, String instance, Supplier<Status> status,
+      Integer takenDefault) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     registry.config().commonTags("service", service, "instance", instance);
     new JvmMemoryMetrics().bindTo(registry);
@@ -102,7 +134,7 @@ public final class ManagementServer implements AutoCloseable {
           .baseUnit("bytes").register(registry);
     }
     Metrics.addRegistry(registry);
-    ManagementServer server = new ManagementServer(http, registry, gc, status);
+    ManagementServer server = new ManagementServer(http, registry, gc, status, takenDefault);
     http.createContext("/", server::handle);
     http.setExecutor(Executors.newSingleThreadExecutor(runnable -> {
       Thread thread = new Thread(runnable, "alignstream-management");
@@ -119,7 +151,8 @@ public final class ManagementServer implements AutoCloseable {
 
   /** The address line services print at start, e.g. {@code management: http://127.0.0.1:9464/ (...)}. */
   public String describe() {
-    return "management: http://" + http.getAddress().getHostString() + ":" + port() + "/ (prometheus, health, ready)";
+    return "management: http://" + http.getAddress().getHostString() + ":" + port() + "/ (prometheus, health, ready"
+        + (takenDefault == null ? ")" : "; the default port " + takenDefault + " is in use, --management-port chooses one)");
   }
 
   /** The text a Prometheus scrape gets. */

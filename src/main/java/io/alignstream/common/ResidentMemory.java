@@ -18,9 +18,33 @@ public final class ResidentMemory {
 
   /** In bytes; empty where there is no /proc (not Linux) or it cannot be read. */
   public static OptionalLong bytes() {
+    return status("VmRSS:");
+  }
+
+  /** The peak resident set size (VmHWM) since the process started or {@link #resetPeak()}, in MiB; 0 where unknown. */
+  public static long peakMebibytes() {
+    return status("VmHWM:").orElse(0) >> 20;
+  }
+
+  /**
+   * Starts a new peak: Linux resets VmHWM to the current RSS when "5" is written to
+   * /proc/self/clear_refs (since 4.0); where that fails the peak stays the process's.
+   *
+   * @return whether the peak was reset
+   */
+  public static boolean resetPeak() {
+    try {
+      Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+      return true;
+    } catch (IOException | UncheckedIOException | SecurityException e) {
+      return false;
+    }
+  }
+
+  private static OptionalLong status(String key) {
     try {
       for (String line : Files.readAllLines(PROC_STATUS)) {
-        if (line.startsWith("VmRSS:")) {
+        if (line.startsWith(key)) {
           return OptionalLong.of(Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024);
         }
       }

@@ -138,7 +138,7 @@ public final class ExtractCommand implements Callable<Integer> {
     try (ShutdownSignal signal = ShutdownSignal.install();
         FeatureModel featureModel = FeatureModels.open(model, modelId, modelFlags.toOptions(pixelSide, taps, pool, latentCache, textCache));
         ExtractorService service = new ExtractorService(config, featureModel, options);
-        ManagementServer server = management.start("extractor", instanceId, () -> status(service));
+        ManagementServer server = management.start(ManagementOptions.Service.EXTRACTOR, instanceId, () -> status(service));
         ProgressLine progress = ProgressLine.start(service, Duration.ofSeconds(progressIntervalS))) {
       ModelInfo info = service.modelInfo();
       System.out.printf("extractor %s: model %s (%s, %d layers) from %s, group %s%n", instanceId, info.modelId(),

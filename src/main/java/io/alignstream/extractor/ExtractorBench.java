@@ -12,11 +12,17 @@ import io.alignstream.extractor.diffusion.ComponentFolder;
 import io.alignstream.extractor.diffusion.Kernels;
 import io.alignstream.extractor.diffusion.Placement;
 import io.alignstream.extractor.diffusion.Pooling;
+import io.alignstream.extractor.diffusion.RandomWeights;
+import io.alignstream.extractor.diffusion.Tap;
 import io.alignstream.extractor.diffusion.StableDiffusion;
 import io.alignstream.extractor.diffusion.StableDiffusionFeatureModel;
 import io.alignstream.extractor.diffusion.Taps;
 import io.alignstream.extractor.diffusion.UNet;
 import io.alignstream.extractor.diffusion.UNetFlops;
+import io.alignstream.extractor.sd3.Sd3Parameters;
+import io.alignstream.extractor.sd3.Sd3Taps;
+import io.alignstream.extractor.sd3.Sd3Transformer;
+import io.alignstream.extractor.sd3.Sd3TransformerConfig;
 import io.alignstream.extractor.vision.VisionModelSource;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.LatentMode;
@@ -53,6 +59,13 @@ import picocli.CommandLine.Spec;
  *       except for the empty prompt.
  *   <li>{@code --memory-check}: many small tiny-model images through the feature model,
  *       sampling process RSS and live NDArrays as it goes: native memory must stay flat.
+ *
+ *   <li>{@code mmdit-sd3m-<latent>-b1}: full forwards of the real SD3-medium transformer
+ *       ({@link Sd3TransformerConfig#SD3_MEDIUM}, 2.03 B parameters, seeded random weights, 8.1 GB in
+ *       float32) on a latent of 32x32 or 64x64 with 333 text tokens, recording every block's token
+ *       mean; with --compare, diffusers' SD3Transformer2DModel is timed after it in the same run (one
+ *       after the other rather than alternating: two copies of the weights do not fit beside other
+ *       work on a 24 GiB machine).
  *   <li>{@code --model} naming a TorchScript or ONNX vision model: {@link VisionBench}'s cases
  *       (images/s at batch 1, 16, 64 per format, against PyTorch eager with {@code --compare};
  *       the extract loop's overhead on an embedded broker).
@@ -60,7 +73,9 @@ import picocli.CommandLine.Spec;
  *
  * <p>Models: {@code tiny} (the built-in pipeline) and {@code sd21}, the real SD 2.1
  * architecture from its config files with seeded random weights built in memory (about 5 GB:
- * 866 M UNet + 340 M text encoder + 34 M VAE encoder parameters in float32).
+ * 866 M UNet + 340 M text encoder + 34 M VAE encoder parameters in float32), and {@code sd3m}
+ * (not in {@code all}: 8 GB). Every case line carries the process's peak resident memory during
+ * the case ({@code peak_rss_mib}).
  */
 @Command(name = "extractor", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Benchmarks the extractor: Stable Diffusion UNet forwards/s and GFLOP/s, images/s on the paper's "
@@ -73,11 +88,13 @@ public final class ExtractorBench implements Callable<Integer> {
       List.of(0.0, 0.01, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int CONTEXT_TOKENS = 77;
+  /** SD3's context: 77 CLIP tokens and 256 T5 tokens. */
+  private static final int SD3_CONTEXT_TOKENS = 333;
 
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--model", defaultValue = "all", paramLabel = "tiny|sd21|all|MODEL",
+  @Option(names = "--model", defaultValue = "all", paramLabel = "tiny|sd21|sd3m|all|MODEL",
       description = "Which models to measure (default: ${DEFAULT-VALUE}), or a TorchScript/ONNX vision model: a file, "
           + "a folder (both formats when it holds layers.onnx and layers.pt) or a hub id.")
   String model;
@@ -173,10 +190,14 @@ public final class ExtractorBench implements Callable<Integer> {
     }
     boolean tiny = model.equals("tiny") || model.equals("all");
     boolean sd21 = model.equals("sd21") || model.equals("all");
-    if (!tiny && !sd21) {
+    boolean sd3m = model.equals("sd3m");
+    if (!tiny && !sd21 && !sd3m) {
       benchVision();
       printTable();
       return 0;
+    }
+    if (sd3m) {
+      benchSd3Medium();
     }
     if (selected("dispatch")) {
       dispatchCase();
@@ -199,8 +220,8 @@ public final class ExtractorBench implements Callable<Integer> {
   private void benchVision() {
     List<VisionModelSource> sources = VisionModelSource.eachFormat(model, modelFlags.checkpointOptions());
     if (sources.isEmpty()) {
-      throw new IllegalArgumentException("--model must be tiny, sd21, all or a TorchScript/ONNX vision model (a file, "
-          + "a folder holding one, a cached hub id), got '" + model + "'");
+      throw new IllegalArgumentException("--model must be tiny, sd21, sd3m, all or a TorchScript/ONNX vision model (a "
+          + "file, a folder holding one, a cached hub id), got '" + model + "'");
     }
     int roundCount = rounds != null ? rounds : compare ? 2 : 1;
     if (roundCount < 1 || serviceImages < VisionBench.SERVICE_BATCH) {
@@ -292,6 +313,7 @@ public final class ExtractorBench implements Callable<Integer> {
       if (!selected(name)) {
         continue;
       }
+      ResidentMemory.resetPeak();
       UNetFlops flops = UNetFlops.of(unet.config(), batch, latent, latent, CONTEXT_TOKENS);
       try (NDManager m = NDManager.newBaseManager(unet.placement().device());
           PeerProcess peer = compare ? PeerProcess.start("diffusers peer",
@@ -371,6 +393,94 @@ public final class ExtractorBench implements Callable<Integer> {
       }
     }
     return bestBatch;
+  }
+
+  /**
+   * The SD3-medium transformer at latents 32 and 64, batch 1: seeded random weights, every block's
+   * token mean recorded; then, with --compare, the diffusers peer on the same config and shapes.
+   */
+  private void benchSd3Medium() {
+    Placement placement = modelFlags.placement();
+    int iters = iterations != null ? iterations : placement.device().isGpu() ? 10 : 2;
+    int roundCount = rounds != null ? rounds : 1;
+    Sd3TransformerConfig config = Sd3TransformerConfig.SD3_MEDIUM;
+    List<String> taps = Sd3Taps.blocks(config).stream().map(Tap::path).toList();
+    Map<Integer, Double> bestJava = new LinkedHashMap<>();
+    List<Integer> latents = List.of(32, 64).stream().filter(l -> selected("mmdit-sd3m-" + l + "-b1")).toList();
+    if (latents.isEmpty()) {
+      return;
+    }
+    ResidentMemory.resetPeak();
+    progress("sd3m: drawing random weights for the SD3-medium transformer");
+    long start = System.nanoTime();
+    try (Sd3Transformer transformer = Sd3Transformer.of(config, RandomWeights.draw(Sd3Parameters.transformer(config),
+        n -> true, placement, 3, "random sd3-medium transformer"))) {
+      progress(String.format("sd3m: %,d transformer parameters ready in %.1f s, %d MiB resident",
+          transformer.parameters(), (System.nanoTime() - start) / 1e9, ResidentMemory.mebibytes()));
+      for (int latent : latents) {
+        String name = "mmdit-sd3m-" + latent + "-b1";
+        ResidentMemory.resetPeak();
+        try (NDManager m = NDManager.newBaseManager(placement.device())) {
+          SplittableRandom rng = new SplittableRandom(latent);
+          NDArray x = m.create(uniform(rng, 16 * latent * latent), new Shape(1, 16, latent, latent));
+          NDArray context = m.create(uniform(rng, SD3_CONTEXT_TOKENS * config.jointAttentionDim()),
+              new Shape(1, SD3_CONTEXT_TOKENS, config.jointAttentionDim()));
+          NDArray pooled = m.create(uniform(rng, config.pooledProjectionDim()), new Shape(1, config.pooledProjectionDim()));
+          for (int i = 0; i < warmup; i++) {
+            progress(name + ": warm-up " + (i + 1) + "/" + warmup);
+            transformer.forward(x, new float[] {500}, context, pooled, taps, Pooling.MEAN);
+          }
+          for (int round = 1; round <= roundCount; round++) {
+            progress(name + ": round " + round + "/" + roundCount + ", " + iters + " iteration(s)");
+            long t0 = System.nanoTime();
+            for (int i = 0; i < iters; i++) {
+              transformer.forward(x, new float[] {500}, context, pooled, taps, Pooling.MEAN);
+            }
+            double forwardsPerS = iters / ((System.nanoTime() - t0) / 1e9);
+            ObjectNode r = caseNode(name, "sd3m", latent, 1, iters);
+            r.put("forwards_per_s", round(forwardsPerS));
+            r.put("latents_per_s", round(forwardsPerS));
+            r.put("ms_per_forward", round(1000 / forwardsPerS));
+            r.put("impl", "java");
+            r.put("kernels", Kernels.configured().toString());
+            r.put("round", round);
+            emit(r);
+            bestJava.merge(latent, forwardsPerS, Math::max);
+          }
+        }
+      }
+    }
+    if (!compare) {
+      return;
+    }
+    for (int latent : latents) {
+      String name = "mmdit-sd3m-" + latent + "-b1";
+      List<String> command = new ArrayList<>(List.of(peerCommand.trim().split("\\s+")));
+      command.addAll(List.of("--model", "sd3m", "--latent", String.valueOf(latent), "--batch", "1",
+          "--warmup", String.valueOf(Math.max(1, warmup)), "--iterations", String.valueOf(iters),
+          "--threads", String.valueOf(JniUtils.getNumThreads()), "--serve"));
+      double bestPeer = 0;
+      try (PeerProcess peer = PeerProcess.start("diffusers peer", command)) {
+        for (int round = 1; round <= roundCount; round++) {
+          progress(name + " [diffusers]: round " + round + "/" + roundCount + ", " + iters + " iteration(s)");
+          ObjectNode r = peer.measure();
+          r.put("round", round);
+          emit(r);
+          bestPeer = Math.max(bestPeer, r.get("forwards_per_s").asDouble());
+        }
+      }
+      ObjectNode r = JSON.createObjectNode();
+      r.put("case", name);
+      r.put("compare", "java/diffusers");
+      r.put("latent", latent);
+      r.put("batch", 1);
+      r.put("rounds", roundCount);
+      r.put("java_ms_per_forward", round(1000 / bestJava.get(latent)));
+      r.put("diffusers_ms_per_forward", round(1000 / bestPeer));
+      r.put("speedup", round(bestJava.get(latent) / bestPeer));
+      r.put("load_avg_1m", loadAverage());
+      emitWithoutTable(r);
+    }
   }
 
   /** A "profile" line: the trace's path and the operators that take the first 95% of the forward. */
@@ -505,6 +615,7 @@ public final class ExtractorBench implements Callable<Integer> {
   private void gridCase(StableDiffusionFeatureModel fm, String modelName, int resolution, int batch, int images,
       int warmups) {
     String name = "grid-" + modelName + "-" + resolution;
+    ResidentMemory.resetPeak();
     SyntheticImages source = new SyntheticImages(resolution, 7);
     for (int i = 0; i < warmups; i++) {
       progress(name + ": warm-up " + (i + 1) + "/" + warmups + " (1 image)");
@@ -558,6 +669,7 @@ public final class ExtractorBench implements Callable<Integer> {
     r.put("dtype", modelFlags.dtype());
     r.put("threads", JniUtils.getNumThreads());
     r.put("iterations", iters);
+    r.put("peak_rss_mib", ResidentMemory.peakMebibytes()); // since the case started (ResidentMemory.resetPeak)
     return r;
   }
 

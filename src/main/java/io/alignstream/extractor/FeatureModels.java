@@ -2,20 +2,47 @@ package io.alignstream.extractor;
 
 import io.alignstream.extractor.diffusion.PipelineReference;
 import io.alignstream.extractor.diffusion.StableDiffusionFeatureModel;
+import io.alignstream.extractor.hub.HubModelId;
+import io.alignstream.extractor.sd3.Sd3FeatureModel;
+import io.alignstream.extractor.sd3.StableDiffusion3;
+import io.alignstream.extractor.sd3.TinySd3Pipeline;
 import io.alignstream.extractor.vision.VisionFeatureModel;
 import io.alignstream.extractor.vision.VisionModelSource;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Optional;
 
 /**
  * Opens the model a {@code --model} argument names: {@code pixels} (the pixel baseline), a vision
  * model {@link VisionModelSource} resolves (a TorchScript or ONNX file, a folder holding one, a
- * hub id whose cached snapshot holds one), or any Stable Diffusion pipeline {@link
- * PipelineReference} resolves: {@code tiny}, a diffusers folder, a single-file checkpoint, a hub
- * id {@code org/name[@revision]}.
+ * hub id whose cached snapshot holds one, fetched first with --download), or any Stable
+ * Diffusion pipeline {@link PipelineReference} resolves: {@code tiny}, a diffusers folder, a
+ * single-file checkpoint, a hub id {@code org/name[@revision]}. A diffusers pipeline whose
+ * model_index.json lists a transformer and no UNet is Stable Diffusion 3 ({@link Sd3FeatureModel}).
  */
 public final class FeatureModels {
 
+  /** The --model name of the pixel baseline: raw pixels, no VAE, no UNet. */
+  public static final String PIXELS = "pixels";
+
   private FeatureModels() {}
+
+  /**
+   * Checks that {@code model} can name a model, without loading or writing anything, so a command
+   * can refuse a typo before it starts a cluster: pixels, tiny, an existing file or folder, or a
+   * hub id (whether the hub cache has it is for {@link #open} to say).
+   *
+   * @param option the option that gave the name, for the message
+   */
+  public static void requireNameable(String model, String option) {
+    if (model.equals(PIXELS) || model.equals("tiny") || model.equals(TinySd3Pipeline.NAME) || model.startsWith("file:")
+        || HubModelId.looksLikeHubId(model) || Files.exists(Path.of(model))) {
+      return;
+    }
+    throw new IllegalArgumentException(option + ": unknown model '" + model + "'; expected pixels, tiny, tiny-sd3, a "
+        + "diffusers pipeline folder, a single-file .safetensors checkpoint or a hub id org/name[@revision] (no file or folder "
+        + Path.of(model).toAbsolutePath().normalize() + ")");
+  }
 
   /**
    * @param modelId the id settings carry; null for the model's own name (pixels, tiny, the folder's, file's or
@@ -23,8 +50,8 @@ public final class FeatureModels {
    * @throws IllegalArgumentException for an unknown model or unusable options
    */
   public static FeatureModel open(String model, String modelId, ModelOptions options) {
-    if (model.equals("pixels")) {
-      return new PixelBaseline(modelId == null ? "pixels" : modelId, options.pixelSide());
+    if (model.equals(PIXELS)) {
+      return new PixelBaseline(modelId == null ? PIXELS : modelId, options.pixelSide());
     }
     Optional<VisionModelSource> vision = VisionModelSource.resolve(model, options.checkpoints());
     if (vision.isPresent()) {
@@ -32,6 +59,10 @@ public final class FeatureModels {
     }
     PipelineReference reference =
         PipelineReference.resolve(model, options.modelCache(), options.tinySeed(), options.checkpoints());
-    return StableDiffusionFeatureModel.open(reference, modelId == null ? reference.name() : modelId, options);
+    String id = modelId == null ? reference.name() : modelId;
+    if (reference.pipeline() != null && StableDiffusion3.isSd3(reference.pipeline())) {
+      return Sd3FeatureModel.open(reference.pipeline(), id, reference.source(), reference.origin(), options);
+    }
+    return StableDiffusionFeatureModel.open(reference, id, options);
   }
 }

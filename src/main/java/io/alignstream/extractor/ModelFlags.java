@@ -66,6 +66,12 @@ public final class ModelFlags {
           + "way for architectures the file's shapes do not describe.")
   Path pipelineConfig;
 
+  @Option(names = "--no-t5",
+      description = "For a Stable Diffusion 3 checkpoint: leave its T5-XXL text encoder out (4.7 B parameters, 19 GB "
+          + "in float32); the transformer then gets diffusers' zero stand-in for T5's states, which changes the "
+          + "features (docs/method.md). The model card records it.")
+  boolean noT5;
+
   @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
       description = "PyTorch and ONNX Runtime intra-op threads for this process (default: 0 = the engine's choice, one per core). On a "
           + "CPU shared with other busy processes use 1 (or set OMP_WAIT_POLICY=PASSIVE): spinning OpenMP threads "
@@ -96,13 +102,18 @@ public final class ModelFlags {
   /** The options with the given taps, pooling and cache sizes. */
   public ModelOptions toOptions(int pixelSide, String taps, String pooling, int latentCache, int textCache) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache(), tinySeed, latentCache,
-        textCache, checkpointOptions(), deviceMemoryLimit, vision.toOptions());
+        textCache, checkpointOptions(), deviceMemoryLimit, vision.toOptions(), sd3Options());
   }
 
   /** --download, --pipeline-config, --variant and --hub-cache over the environment's hub settings. */
   public CheckpointOptions checkpointOptions() {
     HubSettings hub = HubSettings.fromEnvironment();
     return new CheckpointOptions(download, pipelineConfig, variant, hubCache == null ? hub : hub.withCache(hubCache));
+  }
+
+  /** --no-t5 as the SD3 options. */
+  public Sd3Options sd3Options() {
+    return new Sd3Options(!noT5);
   }
 
   public String device() {

@@ -26,11 +26,12 @@ import java.nio.file.Path;
  *     outputs
  * @param vision vision models (TorchScript, ONNX): image preparation; they read device, unetBatch
  *     (images per forward), taps (their layers) and pooling too (docs/vision-models.md)
+ * @param sd3 Stable Diffusion 3: whether T5 runs
  */
 public record ModelOptions(
     int pixelSide, String device, String dtype, int unetBatch, String taps, String pooling, Path modelCache,
     long tinySeed, int latentCache, int textCache, CheckpointOptions checkpoints, long deviceMemoryLimit,
-    VisionOptions vision) {
+    VisionOptions vision, Sd3Options sd3) {
 
   public static final int DEFAULT_UNET_BATCH = 8;
   public static final int DEFAULT_CACHE = 256;
@@ -42,17 +43,20 @@ public record ModelOptions(
     if (latentCache < 0 || textCache < 0) {
       throw new IllegalArgumentException("cache sizes must be >= 0, got latent " + latentCache + ", text " + textCache);
     }
+    if (sd3 == null) {
+      throw new IllegalArgumentException("SD3 options are required (Sd3Options.defaults())");
+    }
     if (deviceMemoryLimit < 0) {
       throw new IllegalArgumentException("--device-memory-limit must be >= 0 (0 = none), got " + deviceMemoryLimit);
     }
   }
 
-  /** Options with the vision models' defaults (each read from the model's preprocessor_config.json). */
+  /** Options with the vision models' defaults (each read from the model's preprocessor_config.json) and SD3's. */
   public ModelOptions(int pixelSide, String device, String dtype, int unetBatch, String taps, String pooling,
       Path modelCache, long tinySeed, int latentCache, int textCache, CheckpointOptions checkpoints,
       long deviceMemoryLimit) {
     this(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache, textCache, checkpoints,
-        deviceMemoryLimit, VisionOptions.defaults());
+        deviceMemoryLimit, VisionOptions.defaults(), Sd3Options.defaults());
   }
 
   /**
@@ -77,51 +81,56 @@ public record ModelOptions(
 
   public ModelOptions withPixelSide(int side) {
     return new ModelOptions(side, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache, textCache,
-        checkpoints, deviceMemoryLimit, vision);
+        checkpoints, deviceMemoryLimit, vision, sd3);
   }
 
   public ModelOptions withPlacement(String newDevice, String newDtype) {
     return new ModelOptions(pixelSide, newDevice, newDtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache,
-        textCache, checkpoints, deviceMemoryLimit, vision);
+        textCache, checkpoints, deviceMemoryLimit, vision, sd3);
   }
 
   public ModelOptions withUnetBatch(int batch) {
     return new ModelOptions(pixelSide, device, dtype, batch, taps, pooling, modelCache, tinySeed, latentCache, textCache,
-        checkpoints, deviceMemoryLimit, vision);
+        checkpoints, deviceMemoryLimit, vision, sd3);
   }
 
   public ModelOptions withTaps(String newTaps) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, newTaps, pooling, modelCache, tinySeed, latentCache,
-        textCache, checkpoints, deviceMemoryLimit, vision);
+        textCache, checkpoints, deviceMemoryLimit, vision, sd3);
   }
 
   public ModelOptions withPooling(String newPooling) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, newPooling, modelCache, tinySeed, latentCache,
-        textCache, checkpoints, deviceMemoryLimit, vision);
+        textCache, checkpoints, deviceMemoryLimit, vision, sd3);
   }
 
   public ModelOptions withModelCache(Path dir) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, dir, tinySeed, latentCache, textCache,
-        checkpoints, deviceMemoryLimit, vision);
+        checkpoints, deviceMemoryLimit, vision, sd3);
   }
 
   public ModelOptions withCheckpoints(CheckpointOptions newCheckpoints) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache,
-        textCache, newCheckpoints, deviceMemoryLimit, vision);
+        textCache, newCheckpoints, deviceMemoryLimit, vision, sd3);
   }
 
   public ModelOptions withCaches(int latents, int texts) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latents, texts,
-        checkpoints, deviceMemoryLimit, vision);
+        checkpoints, deviceMemoryLimit, vision, sd3);
   }
 
   public ModelOptions withVision(VisionOptions newVision) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache,
-        textCache, checkpoints, deviceMemoryLimit, newVision);
+        textCache, checkpoints, deviceMemoryLimit, newVision, sd3);
+  }
+
+  public ModelOptions withSd3(Sd3Options newSd3) {
+    return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache,
+        textCache, checkpoints, deviceMemoryLimit, vision, newSd3);
   }
 
   public ModelOptions withDeviceMemoryLimit(long bytes) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache, tinySeed, latentCache,
-        textCache, checkpoints, bytes, vision);
+        textCache, checkpoints, bytes, vision, sd3);
   }
 }

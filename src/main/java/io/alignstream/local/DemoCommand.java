@@ -52,7 +52,10 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code alignstream demo}: the whole pipeline in one process on an embedded broker and
@@ -101,8 +104,9 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Layer name of --embeddings (default: ${DEFAULT-VALUE}).")
   String embeddingsLayer;
 
-  @Option(names = "--models", split = ",", defaultValue = "pixels,tiny", paramLabel = "MODEL",
-      description = "Models to extract with: pixels, tiny, or diffusers folders (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--models", split = ",", defaultValue = "pixels,tiny,tiny-sd3", paramLabel = "MODEL",
+      description = "Models to extract with: pixels, tiny (SD-2-like U-Net), tiny-sd3 (SD3 MMDiT), or diffusers "
+          + "folders (default: ${DEFAULT-VALUE}).")
   List<String> models;
 
   @Option(names = "--noise-levels", split = ",", defaultValue = "0.01,0.2,0.5", paramLabel = "S",
@@ -138,7 +142,8 @@ public final class DemoCommand implements Callable<Integer> {
   Path report;
 
   @Option(names = "--report-dir", paramLabel = "DIR",
-      description = "Write a report folder: figures (SVG, PNG), CSV files and index.html, from DIR/report.json.")
+      description = "Write a report folder: figures (SVG, PNG), CSV files and index.html, from DIR/report.json; "
+          + "with the paper's Figure 4 for each diffusion model (DIR/reconstruction/MODEL, two images).")
   Path reportDir;
 
   @Option(names = "--data-dir", paramLabel = "DIR",
@@ -162,11 +167,15 @@ public final class DemoCommand implements Callable<Integer> {
   @Mixin
   AnalysisOptions analysis;
 
+  @Spec
+  CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
+    validate();
     long started = System.nanoTime();
     deadline = started + timeout.toNanos();
-    Path logFile = (dataDir != null ? dataDir : Path.of(System.getProperty("java.io.tmpdir"))).resolve("alignstream-demo.log");
+    Path logFile = DemoLogging.fileForThisRun(dataDir != null ? dataDir : Path.of(System.getProperty("java.io.tmpdir")));
     Files.createDirectories(logFile.getParent());
     System.out.printf("logs: %s%n", logFile);
     DemoInputs inputs = loadInputs();
@@ -206,8 +215,13 @@ public final class DemoCommand implements Callable<Integer> {
         }
         if (reportDir != null) {
           Files.createDirectories(reportDir);
-          DemoReport.write(reportDir.resolve("report.json"), runSummary(inputs, extractors.models(), started),
-              results, ceiling, SettingOrder.of(extractors.models()));
+          Map<String, Object> run = runSummary(inputs, extractors.models(), started);
+          if (inputs.images() != null) {
+            run.put(ReportFolder.RECONSTRUCTIONS, DemoReconstructions.write(reportDir, models, inputs.images(),
+                noiseLevels, seed, resolution, ModelOptions.defaults().withUnetBatch(unetBatch)));
+          }
+          DemoReport.write(reportDir.resolve("report.json"), run, results, ceiling,
+              SettingOrder.of(extractors.models()));
           System.out.println(ReportFolder.fromJsonFile(reportDir.resolve("report.json"), reportDir, true).summary());
         }
         if (!complete) {
@@ -224,6 +238,54 @@ public final class DemoCommand implements Callable<Integer> {
         }
         return 0;
       }
+    }
+  }
+
+  /**
+   * Every option checked before anything starts: values in range, models that can be named, and
+   * no option whose file or value this run would silently ignore (each error names the option
+   * that would make it count).
+   */
+  private void validate() {
+    for (double s : noiseLevels) {
+      if (!(s >= 0 && s <= 1)) {
+        throw new ParameterException(spec.commandLine(), "--noise-levels: " + s + " is outside [0, 1]");
+      }
+    }
+    if (!dataset.equals("synthetic") && !dataset.equals("things")) {
+      throw new ParameterException(spec.commandLine(), "--dataset must be synthetic or things, not '" + dataset + "'");
+    }
+    boolean features = embeddings != null;
+    if (features) {
+      ignoredUnless(!given("--models") && !given("--models-later") && !given("--things-dir") && !given("--dataset"),
+          "--models, --models-later, --dataset and --things-dir do not apply to --embeddings (features are scored"
+              + " as they are); drop them, or drop --embeddings to extract features from images");
+    } else {
+      models.forEach(model -> {
+        try {
+          FeatureModels.requireNameable(model, "--models");
+        } catch (IllegalArgumentException e) {
+          throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+      });
+      ignoredUnless(!given("--dataset-path") && !given("--model-id") && !given("--layer"),
+          "--dataset-path, --model-id and --layer describe --embeddings FILE; without it they would be ignored");
+      if (dataset.equals("synthetic")) {
+        ignoredUnless(!given("--triplets") && !given("--things-dir") && !given("--concepts"),
+            "--triplets, --things-dir and --concepts are not used with the synthetic dataset (it brings its own"
+                + " concepts and triplets): add --dataset things --things-dir DIR to judge THINGS images by them, or"
+                + " --embeddings FILE to score features");
+      }
+    }
+  }
+
+  private boolean given(String option) {
+    return spec.commandLine().getParseResult().hasMatchedOption(option);
+  }
+
+  private void ignoredUnless(boolean nothingIgnored, String message) {
+    if (!nothingIgnored) {
+      throw new ParameterException(spec.commandLine(), message);
     }
   }
 
@@ -256,9 +318,6 @@ public final class DemoCommand implements Callable<Integer> {
       }
       Dataset things = ThingsDataset.load(concepts, thingsDir, triplets).dataset("things");
       return new DemoInputs("things", things, null, things.triplets(), ConceptList.read(concepts));
-    }
-    if (!dataset.equals("synthetic")) {
-      throw new IllegalArgumentException("--dataset must be synthetic or things, not '" + dataset + "'");
     }
     Dataset synthetic = SyntheticDataset.generate(SyntheticSpec.defaults().withSeed(seed)).dataset();
     return new DemoInputs("synthetic", synthetic, null, synthetic.triplets(),
@@ -413,7 +472,13 @@ public final class DemoCommand implements Callable<Integer> {
           .mapToLong(e -> e.getValue().getTotal()).sum();
       bars.add(new ProgressView.Bar("triplets scored", scored, perSetting * expected.size()));
       if (analysisConfig.enabled()) {
-        bars.add(new ProgressView.Bar("settings probed", snapshot.probes().size(), expected.size()));
+        // Final results only: a partial probe over the triplets scored so far does not count.
+        bars.add(new ProgressView.Bar("settings probed",
+            expected.stream().filter(key -> hasFinalProbe(snapshot, key, perSetting)).count(), expected.size()));
+        if (analysisConfig.targets() != null) {
+          bars.add(new ProgressView.Bar("settings regressed",
+              expected.stream().filter(key -> hasFinalRegression(snapshot, key, perSetting)).count(), expected.size()));
+        }
       }
       boolean complete = completeSettings(snapshot, expected, perSetting, scorer, analysisConfig) == expected.size();
       Optional<String> failure = extractors.failure();
@@ -446,13 +511,26 @@ public final class DemoCommand implements Callable<Integer> {
       if (!analysisConfig.enabled()) {
         return true;
       }
-      ProbeResult probe = results.probes().get(key);
-      boolean probed = (probe != null && DemoResults.isFinal(probe, metric)) || failures.containsKey("probe|" + key);
-      RegressionResult regression = results.regressions().get(key);
-      boolean regressed = analysisConfig.targets() == null
-          || (regression != null && DemoResults.isFinal(regression, metric)) || failures.containsKey("regression|" + key);
+      boolean probed = hasFinalProbe(results, key, perSetting) || failures.containsKey("probe|" + key);
+      boolean regressed = analysisConfig.targets() == null || hasFinalRegression(results, key, perSetting)
+          || failures.containsKey("regression|" + key);
       return probed && regressed;
     }).count();
+  }
+
+  /** Whether the setting has every triplet scored and a probe over exactly those inputs. */
+  static boolean hasFinalProbe(MetricsFollower.Snapshot results, String key, long perSetting) {
+    AlignmentMetric metric = results.metrics().get(key);
+    ProbeResult probe = results.probes().get(key);
+    return metric != null && metric.getTotal() == perSetting && probe != null && DemoResults.isFinal(probe, metric);
+  }
+
+  /** Whether the setting has every triplet scored and a regression over exactly those inputs. */
+  private static boolean hasFinalRegression(MetricsFollower.Snapshot results, String key, long perSetting) {
+    AlignmentMetric metric = results.metrics().get(key);
+    RegressionResult regression = results.regressions().get(key);
+    return metric != null && metric.getTotal() == perSetting && regression != null
+        && DemoResults.isFinal(regression, metric);
   }
 
   private Map<String, Object> runSummary(DemoInputs inputs, List<ModelInfo> infos, long started) {

@@ -6,8 +6,11 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.FileAppender;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +23,17 @@ final class DemoLogging implements AutoCloseable {
   private final ch.qos.logback.classic.Logger root;
   private final List<Appender<ILoggingEvent>> previous;
   private final FileAppender<ILoggingEvent> file;
+
+  private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss", Locale.ROOT);
+
+  /**
+   * A log file of this run's own in {@code dir}, {@code alignstream-demo-<date>-<time>-<pid>.log}: two
+   * demos at once, or one after another, never write into or over each other's log.
+   */
+  static Path fileForThisRun(Path dir) {
+    return dir.resolve("alignstream-demo-" + LocalDateTime.now().format(STAMP) + "-" + ProcessHandle.current().pid()
+        + ".log");
+  }
 
   private DemoLogging(ch.qos.logback.classic.Logger root, List<Appender<ILoggingEvent>> previous,
       FileAppender<ILoggingEvent> file) {

@@ -118,7 +118,7 @@ public final class LocalCommand implements Callable<Integer> {
     }
     ManagementServer server;
     try {
-      server = management.start("local", cluster.bootstrapServers(), ManagementServer.Status::running);
+      server = management.start(ManagementOptions.Service.LOCAL, cluster.bootstrapServers(), ManagementServer.Status::running);
     } catch (RuntimeException e) {
       cluster.close();
       throw e;

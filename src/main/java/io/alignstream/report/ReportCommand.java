@@ -2,8 +2,10 @@ package io.alignstream.report;
 
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.ClusterOptions;
+import io.alignstream.reconstruct.ReconstructionManifest;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -12,7 +14,8 @@ import picocli.CommandLine.Option;
 /** {@code alignstream report}: figures, tables and CSV files of an evaluation, in one folder. */
 @Command(name = "report", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Writes a self-contained report folder (index.html, figures/*.svg and *.png, CSV files) from the "
-        + "result topics of a running or finished evaluation, or from a demo report JSON (--from-json)."})
+        + "result topics of a running or finished evaluation, or from a demo report JSON (--from-json); with "
+        + "--reconstruction, the paper's Figure 4 as well."})
 public final class ReportCommand implements Callable<Integer> {
 
   @Mixin
@@ -25,6 +28,11 @@ public final class ReportCommand implements Callable<Integer> {
   @Option(names = {"--out", "-o"}, required = true, paramLabel = "DIR", description = "Folder to write (created).")
   Path out;
 
+  @Option(names = "--reconstruction", paramLabel = "DIR",
+      description = "A reconstruction folder (alignstream reconstruct --out DIR) to draw as the paper's Figure 4; "
+          + "repeat for more. A demo report JSON brings its own (key reconstructions).")
+  List<Path> reconstructions;
+
   @Option(names = "--no-png", description = "Skip the PNG copies even where a headless Chromium is installed.")
   boolean noPng;
 
@@ -34,13 +42,15 @@ public final class ReportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    List<Path> figure4 = reconstructions == null ? List.of() : reconstructions;
+    figure4.forEach(ReconstructionManifest::read); // a folder that is not one fails before the topics are read
     ReportFolder.Written written;
     if (fromJson != null) {
-      written = ReportFolder.fromJsonFile(fromJson, out, !noPng);
+      written = ReportFolder.fromJsonFile(fromJson, out, !noPng, figure4);
     } else {
       ClusterConfig config = cluster.resolve();
       written = ReportFolder.write(TopicResults.read(config, timeout), "topics at " + config.bootstrapServers(), out,
-          !noPng);
+          !noPng, figure4);
     }
     System.out.println(written.summary());
     return 0;

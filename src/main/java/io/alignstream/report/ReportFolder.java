@@ -1,6 +1,7 @@
 package io.alignstream.report;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,7 +20,8 @@ import java.util.regex.Pattern;
 /**
  * Writes a report folder: {@code index.html} (every figure inline, plus tables; no script, no
  * external file, so it opens from disk anywhere), {@code figures/NAME.svg} (and {@code .png} when a
- * headless Chromium is at hand), and the CSV files of {@link ResultTables}.
+ * headless Chromium is at hand), and the CSV files of {@link ResultTables}. Reconstruction
+ * folders ({@code alignstream reconstruct}) add the paper's Figure 4 ({@link ReconstructionFigure}).
  */
 public final class ReportFolder {
 
@@ -31,18 +33,37 @@ public final class ReportFolder {
     }
   }
 
+  /**
+   * The key of a demo report JSON that lists its reconstruction folders ({@code demo --report-dir}
+   * writes them beside the JSON).
+   */
+  public static final String RECONSTRUCTIONS = "reconstructions";
+
   private static final Pattern SIZE = Pattern.compile("<svg [^>]*?width=\"(\\d+)\" height=\"(\\d+)\"");
 
   private ReportFolder() {}
 
   /** The folder of a demo report JSON ({@code demo --report FILE}). */
   public static Written fromJsonFile(Path json, Path dir, boolean png) {
+    return fromJsonFile(json, dir, png, List.of());
+  }
+
+  /**
+   * The folder of a demo report JSON with Figure 4 of each reconstruction folder: those its
+   * {@code reconstructions} key lists (relative to the JSON's folder, as the demo writes them),
+   * then {@code reconstructions}.
+   */
+  public static Written fromJsonFile(Path json, Path dir, boolean png, List<Path> reconstructions) {
     if (!Files.isRegularFile(json)) {
       throw new IllegalArgumentException(json + ": no such file");
     }
     Results results;
+    List<Path> folders = new ArrayList<>();
     try {
-      results = Results.fromJson(new ObjectMapper().readTree(json.toFile()));
+      JsonNode report = new ObjectMapper().readTree(json.toFile());
+      results = Results.fromJson(report);
+      Path base = json.toAbsolutePath().getParent();
+      report.path(RECONSTRUCTIONS).forEach(f -> folders.add(base.resolve(f.asText())));
     } catch (JsonProcessingException e) {
       // the parser's own message runs over several lines and repeats the location: keep its gist
       String gist = e.getOriginalMessage().split("[:\n]", 2)[0];
@@ -51,29 +72,50 @@ public final class ReportFolder {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + json + ": " + e.getMessage(), e);
     }
-    return write(results, json.getFileName().toString(), dir, png);
+    folders.addAll(reconstructions);
+    return write(results, json.getFileName().toString(), dir, png, folders);
   }
 
   /** Writes the folder; {@code png} asks for PNG copies when a browser is available. */
   public static Written write(Results results, String source, Path dir, boolean png) {
+    return write(results, source, dir, png, List.of());
+  }
+
+  /** Writes the folder with Figure 4 of each reconstruction folder. */
+  public static Written write(Results results, String source, Path dir, boolean png, List<Path> reconstructions) {
     try {
       Files.createDirectories(dir.resolve("figures"));
       List<Path> files = new ArrayList<>();
       List<Figures.Figure> figures = Figures.all(results);
-      for (Figures.Figure figure : figures) {
+      List<Figures.Figure> figure4 = reconstructions.stream().map(ReconstructionFigure::of).toList();
+      List<String> links = reconstructions.stream().map(r -> link(dir, r)).toList();
+      for (Figures.Figure figure : concat(figures, figure4)) {
         files.add(Files.writeString(dir.resolve("figures").resolve(figure.name() + ".svg"), figure.svg(),
             StandardCharsets.UTF_8));
       }
       for (ResultTables.Table table : ResultTables.all(results)) {
         files.add(Files.writeString(dir.resolve(table.fileName()), table.csv(), StandardCharsets.UTF_8));
       }
-      String pngNote = png ? pngs(figures, dir, files) : "PNG not requested";
-      files.add(Files.writeString(dir.resolve("index.html"), ReportPage.html(results, source, figures, pngNote),
-          StandardCharsets.UTF_8));
+      String pngNote = png ? pngs(concat(figures, figure4), dir, files) : "PNG not requested";
+      files.add(Files.writeString(dir.resolve("index.html"), ReportPage.html(results, source, figures, pngNote,
+          ReconstructionFigure.section(figure4, links)), StandardCharsets.UTF_8));
       return new Written(dir, files, pngNote);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the report folder " + dir + ": " + e.getMessage(), e);
     }
+  }
+
+  private static List<Figures.Figure> concat(List<Figures.Figure> a, List<Figures.Figure> b) {
+    List<Figures.Figure> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
+  }
+
+  /** How index.html in {@code dir} links a reconstruction folder: relative when it can be, else absolute. */
+  private static String link(Path dir, Path folder) {
+    Path from = dir.toAbsolutePath().normalize();
+    Path to = folder.toAbsolutePath().normalize();
+    return (to.startsWith(from) ? from.relativize(to) : to).toString().replace('\\', '/');
   }
 
   private static String pngs(List<Figures.Figure> figures, Path dir, List<Path> files) {

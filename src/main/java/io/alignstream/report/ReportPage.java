@@ -13,7 +13,8 @@ final class ReportPage {
 
   private ReportPage() {}
 
-  static String html(Results results, String source, List<Figures.Figure> figures, String pngNote) {
+  /** The page; {@code sections} (HTML) follow the tables, e.g. {@link ReconstructionFigure#section}. */
+  static String html(Results results, String source, List<Figures.Figure> figures, String pngNote, String sections) {
     StringBuilder h = new StringBuilder(64 * 1024);
     h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
         .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
@@ -68,7 +69,7 @@ final class ReportPage {
       }
       h.append("</table>\n");
     }
-    return h.append("</body>\n</html>\n").toString();
+    return h.append(sections).append("</body>\n</html>\n").toString();
   }
 
   private static String ceiling(Results.Ceiling c) {

@@ -116,7 +116,7 @@ public final class ScoreCommand implements Callable<Integer> {
     ClusterConfig resolved = cluster.resolve();
     topicSetup.ensureTopics(resolved); // --partitions / --replication-factor for topics still missing
     ScorerService scorer = ScorerService.start(resolved, config);
-    ManagementServer server = management.start("scorer", applicationId + "@" + scorer.baseUri().getAuthority(),
+    ManagementServer server = management.start(ManagementOptions.Service.SCORER, applicationId + "@" + scorer.baseUri().getAuthority(),
         scorer::status);
     CountDownLatch stopped = new CountDownLatch(1);
     AtomicBoolean stopping = new AtomicBoolean();

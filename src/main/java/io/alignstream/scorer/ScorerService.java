@@ -5,7 +5,6 @@ import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.ManagementServer;
 import io.alignstream.common.PipelineTopics;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -273,8 +272,9 @@ public final class ScorerService implements AutoCloseable {
       LOG.info("scorer HTTP API on {}:{}", config.httpHost(), server.getAddress().getPort());
       return server;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot bind the scorer's HTTP port " + config.httpHost() + ":" + config.httpPort()
-          + ": " + e.getMessage(), e);
+      // A taken port is the user's to change: bad input (exit 2), naming the option.
+      throw new IllegalArgumentException("cannot bind the scorer's HTTP port " + config.httpHost() + ":"
+          + config.httpPort() + " (--http-port PORT chooses another, 0 any free one): " + e.getMessage(), e);
     }
   }
 

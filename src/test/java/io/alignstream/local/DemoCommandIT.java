@@ -18,12 +18,15 @@ import io.alignstream.producer.DatasetItem;
 import io.alignstream.producer.SyntheticDataset;
 import io.alignstream.producer.SyntheticSpec;
 import io.alignstream.producer.TripletPublisher;
+import io.alignstream.reconstruct.ReconstructionManifest;
+import io.alignstream.report.HeadlessChromium;
 import io.alignstream.report.ReportCheck;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.LatentMode;
 import io.alignstream.schema.TripletJudgment;
 import io.alignstream.scorer.BatchReference;
 import io.alignstream.scorer.NpyTestReader;
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -98,7 +101,8 @@ class DemoCommandIT {
 
     // Probes are the other tests' business: none here (--analysis-threads 0).
     int exit = run("demo", "--models", "pixels,tiny", "--models-later", "--noise-levels", "0.2", "--conditionings",
-        "NONE", "--seed", "3", "--http-port", "0", "--report", report.toString(), "--analysis-threads", "0");
+        "NONE", "--seed", "3", "--http-port", "0", "--report", report.toString(), "--analysis-threads", "0",
+        "--report-dir", dir.resolve("folder").toString());
 
     assertThat(exit).isZero();
     Dataset dataset = SyntheticDataset.generate(SyntheticSpec.defaults().withSeed(3)).dataset();
@@ -122,6 +126,40 @@ class DemoCommandIT {
       BatchReference.Score expected = BatchReference.score(layers.get(setting.get("layer").asText()), triplets, true);
       assertThat(setting.get("total").asLong()).as(setting.get("setting").asText()).isEqualTo(triplets.size());
       assertThat(setting.get("correct").asLong()).as(setting.get("setting").asText()).isEqualTo(expected.correct());
+    }
+    assertFigure4OfTiny(dir.resolve("folder"), dataset);
+  }
+
+  /**
+   * The report folder's Figure 4 of tiny (not of pixels, which has no VAE): the dataset's first two
+   * images as the model saw them (64 px images pass unresampled), one row at s = 0.2, both
+   * conditionings, in index.html and as figures/reconstruction-tiny.svg (and .png where Chromium is).
+   */
+  private static void assertFigure4OfTiny(Path folder, Dataset dataset) throws Exception {
+    JsonNode json = new ObjectMapper().readTree(folder.resolve("report.json").toFile());
+    assertThat(json.get("reconstructions")).extracting(JsonNode::asText).containsExactly("reconstruction/tiny");
+    ReconstructionManifest manifest = ReconstructionManifest.read(folder.resolve("reconstruction/tiny"));
+    assertThat(manifest.images()).hasSize(2);
+    for (int i = 0; i < 2; i++) {
+      ReconstructionManifest.Image image = manifest.images().get(i);
+      DatasetItem item = dataset.items().get(i);
+      assertThat(image.name()).isEqualTo(item.imageId());
+      BufferedImage expected = ImageIO.read(new ByteArrayInputStream(item.imageBytes()));
+      BufferedImage input = ImageIO.read(folder.resolve("reconstruction/tiny").resolve(image.input()).toFile());
+      assertThat(input.getRGB(0, 0, 64, 64, null, 0, 64)).isEqualTo(expected.getRGB(0, 0, 64, 64, null, 0, 64));
+      assertThat(image.rows()).singleElement().satisfies(row -> {
+        assertThat(row.noiseLevels()).containsExactly(0.2);
+        assertThat(row.timestep()).isEqualTo(191);
+        assertThat(row.estimates()).extracting(ReconstructionManifest.Estimate::conditioning)
+            .containsExactly("NONE", "TEXT");
+      });
+    }
+    String html = Files.readString(folder.resolve("index.html"));
+    assertThat(html).contains("<section id=\"reconstruction\">").contains("<figure id=\"reconstruction-tiny\">");
+    assertThat(html.split("class=\"reconstruction\"", -1)).hasSize(1 + 2 * 4);
+    assertThat(folder.resolve("figures/reconstruction-tiny.svg")).isRegularFile();
+    if (HeadlessChromium.find().isPresent()) {
+      assertThat(folder.resolve("figures/reconstruction-tiny.png")).isRegularFile();
     }
   }
 

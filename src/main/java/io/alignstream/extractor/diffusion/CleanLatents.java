@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntUnaryOperator;
 
 /**
  * The clean latents of docs/method.md: z0 = scaling_factor x (a sample of the VAE posterior, or its mean) per
@@ -22,19 +23,20 @@ import java.util.Map;
  * <p>Images missing from the cache are encoded together, in chunks of at most the batch size
  * per resolution; each chunk runs in a scope of its own that is closed before the next.
  */
-final class CleanLatents {
+public final class CleanLatents {
 
   /** One image to encode at a resolution, with its seed and latent mode. */
-  record Request(BufferedImage image, String imageDigest, int resolution, long seed, LatentMode mode) {
+  public record Request(BufferedImage image, String imageDigest, int resolution, long seed, LatentMode mode) {
     Key key() {
       return new Key(imageDigest, resolution, seed, mode);
     }
   }
 
   /** What determines z0: the image content, the resolution, the seed of the posterior eps, the latent mode. */
-  record Key(String imageDigest, int resolution, long seed, LatentMode mode) {}
+  public record Key(String imageDigest, int resolution, long seed, LatentMode mode) {}
 
-  private final StableDiffusion sd;
+  private final VaeEncoder vae;
+  private final IntUnaryOperator latentSide;
   private final NDManager base;
   private final int batch;
   private final LruCache<Key, float[]> cache;
@@ -42,17 +44,26 @@ final class CleanLatents {
   private long calls;
 
   CleanLatents(StableDiffusion sd, NDManager base, int batch, int cacheSize) {
+    this(sd.vae(), sd::latentSide, base, batch, cacheSize);
+  }
+
+  /**
+   * @param latentSide the latent side of an image side (validating it), e.g. {@code StableDiffusion3::latentSide}
+   * @param base manager the VAE scopes open under; the caller owns it
+   */
+  public CleanLatents(VaeEncoder vae, IntUnaryOperator latentSide, NDManager base, int batch, int cacheSize) {
     if (batch < 1) {
       throw new IllegalArgumentException("VAE batch must be >= 1, got " + batch);
     }
-    this.sd = sd;
+    this.vae = vae;
+    this.latentSide = latentSide;
     this.base = base;
     this.batch = batch;
     this.cache = new LruCache<>(cacheSize);
   }
 
   /** A digest of an image's size and decoded sRGB pixels: equal images share cached latents. */
-  static String digest(BufferedImage image) {
+  public static String digest(BufferedImage image) {
     int w = image.getWidth();
     int h = image.getHeight();
     MessageDigest d = Digests.newSha256();
@@ -70,7 +81,7 @@ final class CleanLatents {
   }
 
   /** z0 of each request, [latent channels * h * w] row-major, in request order. */
-  List<float[]> latentsFor(List<Request> requests) {
+  public List<float[]> latentsFor(List<Request> requests) {
     Map<Key, float[]> found = new LinkedHashMap<>();
     Map<Integer, Map<Key, Request>> missingByResolution = new LinkedHashMap<>();
     for (Request r : requests) {
@@ -103,8 +114,8 @@ final class CleanLatents {
   /** One VAE pass over images of one resolution. */
   private float[][] encode(List<Request> chunk) {
     int resolution = chunk.get(0).resolution();
-    int side = sd.latentSide(resolution);
-    int channels = sd.latentChannels();
+    int side = latentSide.applyAsInt(resolution);
+    int channels = vae.config().latentChannels();
     int per = channels * side * side;
     List<BufferedImage> images = new ArrayList<>(chunk.size());
     // Posterior eps per image; zeros for MEAN give mean + std * 0 = the mean exactly.
@@ -118,9 +129,9 @@ final class CleanLatents {
     }
     try (NDManager scope = base.newSubManager()) {
       NDArray pixels = ImagePreprocessor.batch(scope, images, resolution); // [N, 3, R, R]
-      Posterior posterior = sd.vae().encode(pixels); // [N, 2c, h, w] moments
+      Posterior posterior = vae.encode(pixels); // [N, 2c, h, w] moments
       NDArray noise = scope.create(eps, new Shape(chunk.size(), channels, side, side)); // [N, c, h, w]
-      NDArray z0 = sd.vae().latents(posterior, noise.toDevice(posterior.mean().getDevice(), false)); // [N, c, h, w]
+      NDArray z0 = vae.latents(posterior, noise.toDevice(posterior.mean().getDevice(), false)); // [N, c, h, w]
       float[][] rows = Ops.rows(z0); // N x [c * h * w]
       encoded += chunk.size();
       calls++;
@@ -129,12 +140,12 @@ final class CleanLatents {
   }
 
   /** Images run through the VAE so far. */
-  long imagesEncoded() {
+  public long imagesEncoded() {
     return encoded;
   }
 
   /** VAE calls so far. */
-  long encoderCalls() {
+  public long encoderCalls() {
     return calls;
   }
 

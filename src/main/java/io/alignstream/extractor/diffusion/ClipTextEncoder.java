@@ -67,6 +67,56 @@ public final class ClipTextEncoder implements AutoCloseable {
     }
   }
 
+  /**
+   * What Stable Diffusion 3 reads of a {@code CLIPTextModelWithProjection}.
+   *
+   * @param penultimate {@code hidden_states[-2]}: the output of the second-to-last layer, before
+   *     the final layer norm [P, L, hidden]
+   * @param pooled the final-layer-norm state at the end-of-text token (the first position of the
+   *     highest id, as transformers' argmax finds it), through {@code text_projection} when the
+   *     checkpoint has one [P, projection]
+   */
+  public record Encoded(NDArray penultimate, NDArray pooled) {}
+
+  /**
+   * Encodes token ids for SD3: every layer runs (the pooled output needs the last one).
+   *
+   * @param ids [P, L] int64
+   * @return arrays in {@code ids}' manager
+   */
+  public Encoded encodeForSd3(NDArray ids) {
+    NDManager caller = ids.getManager();
+    try (NDManager scope = caller.newSubManager(weights.placement().device())) {
+      NDArray x = embed(Ops.enter(ids, scope, ids.getDataType()), scope); // [P, L] -> [P, L, H]
+      NDArray mask = causalMask(scope, ids.getShape().get(1)); // [L, L]
+      NDArray penultimate = x;
+      for (int i = 0; i < config.layers(); i++) {
+        penultimate = x;
+        x = encoderLayer(model.scope("encoder.layers." + i), x, mask); // [P, L, H]
+      }
+      NDArray last = model.layerNorm(x, "final_layer_norm", (float) config.layerNormEps()); // [P, L, H]
+      long[] flat = ids.toLongArray();
+      int length = Math.toIntExact(ids.getShape().get(1));
+      long[] eos = new long[Math.toIntExact(ids.getShape().get(0))];
+      for (int p = 0; p < eos.length; p++) {
+        int best = 0;
+        for (int j = 1; j < length; j++) {
+          if (flat[p * length + j] > flat[p * length + best]) {
+            best = j;
+          }
+        }
+        eos[p] = (long) p * length + best;
+      }
+      NDArray pooled = last.reshape(-1, config.hiddenSize()).get(scope.create(eos)); // [P*L, H] -> [P, H]
+      if (weights.contains("text_projection.weight")) {
+        pooled = weights.root().linear(pooled, "text_projection"); // [P, H] -> [P, projection]
+      }
+      penultimate.attach(caller);
+      pooled.attach(caller);
+      return new Encoded(penultimate, pooled);
+    }
+  }
+
   /** Convenience: tokenized prompts as a [P, L] int64 array in {@code manager}. */
   public static NDArray ids(NDManager manager, long[][] tokenIds) {
     int p = tokenIds.length;

@@ -6,15 +6,15 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.alignstream.common.Digests;
-import io.alignstream.common.InputLimits;
+import io.alignstream.common.ImageFile;
 import io.alignstream.common.RequestRules;
 import io.alignstream.extractor.ModelFlags;
 import io.alignstream.extractor.ModelOrigin;
+import io.alignstream.extractor.sd3.Sd3Features;
+import io.alignstream.extractor.sd3.StableDiffusion3;
 import io.alignstream.extractor.vision.VisionFeatures;
 import io.alignstream.extractor.vision.VisionModelSource;
 import io.alignstream.schema.LatentMode;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -40,7 +40,8 @@ import picocli.CommandLine.Spec;
  * [prompts, 77, D], {@code noisy_latents} [images, c, h, w] and {@code unet.<module path>}
  * [images, prompts, C, H, W] (or {@code unet.<module path>.spatial_mean} [images, prompts, C]
  * with {@code --pool mean}); the batch is image-major (index = image x prompts + prompt).
- * {@code __metadata__} records every input needed to reproduce the file.
+ * {@code __metadata__} records every input needed to reproduce the file. A Stable Diffusion 3
+ * pipeline writes the same layout with its own parts ({@link Sd3Features}).
  */
 @Command(name = "features", mixinStandardHelpOptions = true, sortOptions = false,
     description = {
@@ -124,8 +125,22 @@ public final class FeaturesCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, paramLabel = "OUT.safetensors", description = "The file to write.")
   Path out;
 
-  /** An image file as read. */
-  private record ImageFile(Path path, BufferedImage image, String sha256) {}
+  /**
+   * What every pipeline's features run reads, parsed and checked once.
+   *
+   * @param noiseLevel the noise level, or null when {@code timestep} is given
+   * @param timestep the explicit timestep, or null
+   * @param noise the injected noise, or null for the seeded draw
+   */
+  public record Inputs(List<ImageFile> images, List<String> prompts, Double noiseLevel, Integer timestep, long seed,
+      LatentMode mode, Pooling pooling, Integer resolution, String taps, InjectedNoise noise, Path out) {
+
+    /** The resolution asked for, else the smallest image's shorter side. */
+    public int resolutionOrSmallest() {
+      return resolution != null ? resolution : images.stream()
+          .mapToInt(f -> Math.min(f.image().getWidth(), f.image().getHeight())).min().orElseThrow();
+    }
+  }
 
   @Override
   public Integer call() {
@@ -144,7 +159,8 @@ public final class FeaturesCommand implements Callable<Integer> {
       throw new IllegalArgumentException("a diffusion model needs --image FILE... and one of --noise-level S or "
           + "--timestep T (--input-tensor is for vision models)");
     }
-    List<ImageFile> images = readImages();
+    List<ImageFile> images = ImageFile.readAll(imageFiles);
+    InjectedNoise injectedNoise = noiseTensor == null ? null : InjectedNoise.parse(noiseTensor);
     List<String> promptList = prompts == null || prompts.isEmpty() ? List.of(ConceptPrompt.NONE) : List.copyOf(prompts);
     LatentMode mode = parseLatent(latent);
     Pooling pooling = Pooling.parse(pool);
@@ -161,18 +177,23 @@ public final class FeaturesCommand implements Callable<Integer> {
     modelFlags.applyThreads();
     PipelineReference reference = PipelineReference.resolve(model, modelFlags.modelCache(), modelFlags.tinySeed(),
         modelFlags.checkpointOptions());
+    Inputs in = new Inputs(images, promptList, noise.level, noise.timestep, seed, mode, pooling, resolution, taps,
+        injectedNoise, out);
+    if (reference.pipeline() != null && StableDiffusion3.isSd3(reference.pipeline())) {
+      spec.commandLine().getOut().println(Sd3Features.write(in, reference, modelFlags));
+      return 0;
+    }
     try (StableDiffusion sd = reference.open(placement);
         NDManager m = NDManager.newBaseManager(placement.device())) {
       List<Tap> tapList = StableDiffusionFeatureModel.parseTaps(taps, sd.unet().config());
       int t = noise.timestep != null ? noise.timestep : sd.schedule().timestepFor(noise.level);
       double s = noise.timestep != null ? noise.timestep / 1000.0 : noise.level;
-      int res = resolution != null ? resolution : images.stream()
-          .mapToInt(f -> Math.min(f.image().getWidth(), f.image().getHeight())).min().orElseThrow();
+      int res = in.resolutionOrSmallest();
       int side = sd.latentSide(res);
       int n = images.size();
       int c = sd.latentChannels();
       long[] latentShape = {n, c, side, side};
-      float[] injected = noiseTensor == null ? null : readNoise(latentShape, res);
+      float[] injected = injectedNoise == null ? null : injectedNoise.read(latentShape, res);
 
       // 1. clean latents: one VAE pass over all images; posterior eps from each image's seeded draw
       int per = c * side * side;
@@ -228,7 +249,7 @@ public final class FeaturesCommand implements Callable<Integer> {
         writer.putFloats(tensorName(path, pooling), withImagePrompt(n, promptList.size(), result.shapes().get(path)),
             concat(result.values(), path));
       }
-      metadata(writer, sd, reference.origin(), images, promptList, t, s, res, mode, pooling, paths);
+      metadata(writer, sd, reference.origin(), images, promptList, t, s, res, mode, injectedNoise, pooling, paths);
       Path parent = out.toAbsolutePath().getParent();
       if (parent != null) {
         Files.createDirectories(parent);
@@ -243,50 +264,13 @@ public final class FeaturesCommand implements Callable<Integer> {
   }
 
   /** The name a tap is written under. */
-  static String tensorName(String path, Pooling pooling) {
-    return "unet." + path + (pooling == Pooling.MEAN ? ".spatial_mean" : "");
+  public static String tensorName(String path, Pooling pooling) {
+    return tensorName("unet", path, pooling == Pooling.MEAN ? ".spatial_mean" : "");
   }
 
-  private List<ImageFile> readImages() {
-    List<ImageFile> images = new ArrayList<>();
-    for (Path p : imageFiles) {
-      if (!Files.isRegularFile(p)) {
-        throw new IllegalArgumentException("image not found: " + p.toAbsolutePath().normalize());
-      }
-      byte[] bytes;
-      try {
-        bytes = Files.readAllBytes(p);
-      } catch (IOException e) {
-        throw new IllegalArgumentException("image " + p + " cannot be read: " + e.getMessage(), e);
-      }
-      BufferedImage image = InputLimits.defaults().decode(bytes, "image " + p);
-      images.add(new ImageFile(p, image, Digests.sha256Hex(bytes)));
-    }
-    return images;
-  }
-
-  private float[] readNoise(long[] expected, int res) {
-    int colon = noiseTensor.lastIndexOf(':');
-    if (colon <= 0 || colon == noiseTensor.length() - 1) {
-      throw new IllegalArgumentException("--noise must be FILE.safetensors:TENSOR, got '" + noiseTensor + "'");
-    }
-    Path file = Path.of(noiseTensor.substring(0, colon));
-    String name = noiseTensor.substring(colon + 1);
-    if (!Files.isRegularFile(file)) {
-      throw new IllegalArgumentException("--noise file not found: " + file.toAbsolutePath().normalize());
-    }
-    try (SafetensorsFile st = SafetensorsFile.open(file)) {
-      if (!st.contains(name)) {
-        throw new IllegalArgumentException("--noise: " + file + " has no tensor '" + name + "'");
-      }
-      long[] found = st.info(name).dims();
-      if (!Arrays.equals(found, expected)) {
-        throw new IllegalArgumentException("--noise tensor '" + name + "' in " + file + " has shape "
-            + Arrays.toString(found) + "; expected " + Arrays.toString(expected)
-            + " (images, latent channels, latent side, latent side at resolution " + res + ")");
-      }
-      return st.floats(name);
-    }
+  /** {@code <network>.<path><pooled suffix>}, e.g. unet.mid_block.spatial_mean or transformer.transformer_blocks.3.mean. */
+  public static String tensorName(String network, String path, String pooledSuffix) {
+    return network + "." + path + pooledSuffix;
   }
 
   private static LatentMode parseLatent(String value) {
@@ -300,7 +284,8 @@ public final class FeaturesCommand implements Callable<Integer> {
     }
   }
 
-  private static long[] withImagePrompt(int images, int prompts, long[] itemShape) {
+  /** [images, prompts, item shape...]: the image-major layout every tap is written in. */
+  public static long[] withImagePrompt(int images, int prompts, long[] itemShape) {
     long[] shape = new long[itemShape.length + 2];
     shape[0] = images;
     shape[1] = prompts;
@@ -308,7 +293,8 @@ public final class FeaturesCommand implements Callable<Integer> {
     return shape;
   }
 
-  private static float[] concat(List<Map<String, float[]>> values, String path) {
+  /** One tap's values of every job, in job order. */
+  public static float[] concat(List<Map<String, float[]>> values, String path) {
     int per = values.get(0).get(path).length;
     float[] out = new float[values.size() * per];
     for (int i = 0; i < values.size(); i++) {
@@ -318,7 +304,8 @@ public final class FeaturesCommand implements Callable<Integer> {
   }
 
   private void metadata(SafetensorsWriter w, StableDiffusion sd, ModelOrigin origin, List<ImageFile> images, List<String> promptList,
-      int t, double s, int res, LatentMode mode, Pooling pooling, List<String> paths) throws JsonProcessingException {
+      int t, double s, int res, LatentMode mode, InjectedNoise injectedNoise, Pooling pooling, List<String> paths)
+      throws JsonProcessingException {
     w.metadata("format", "pt");
     w.metadata("generator", "alignstream features");
     w.metadata("model", model);
@@ -335,9 +322,7 @@ public final class FeaturesCommand implements Callable<Integer> {
     w.metadata("seed", String.valueOf(seed));
     w.metadata("latent", mode.name().toLowerCase(Locale.ROOT));
     w.metadata("resolution", String.valueOf(res));
-    w.metadata("noise", noiseTensor == null
-        ? "seeded: SplittableRandom(seed) Box-Muller, posterior eps then diffusion eps per image"
-        : "injected: " + noiseTensor);
+    w.metadata("noise", InjectedNoise.describe(injectedNoise));
     w.metadata("taps", JSON.writeValueAsString(paths));
     w.metadata("pooling", pooling.name().toLowerCase(Locale.ROOT));
     w.metadata("batch_order", "image-major: index = image * prompts + prompt");

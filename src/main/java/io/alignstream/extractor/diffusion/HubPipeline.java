@@ -18,10 +18,15 @@ import java.util.Set;
  */
 final class HubPipeline {
 
-  /** The components {@link StableDiffusion} loads; others (safety_checker, feature_extractor) are never fetched. */
-  static final List<String> COMPONENTS = List.of("scheduler", "text_encoder", "tokenizer", "unet", "vae");
-  private static final List<String> TOKENIZER_FILES = List.of("vocab.json", "merges.txt", "special_tokens_map.json");
-  private static final Set<String> WEIGHTLESS = Set.of("scheduler", "tokenizer");
+  /**
+   * The components {@link StableDiffusion} (SD 1.x / 2.x) and SD3 load, whichever a pipeline lists;
+   * others (safety_checker, feature_extractor) are never fetched.
+   */
+  static final List<String> COMPONENTS = List.of("scheduler", "text_encoder", "text_encoder_2", "text_encoder_3",
+      "tokenizer", "tokenizer_2", "tokenizer_3", "transformer", "unet", "vae");
+  private static final List<String> TOKENIZER_FILES =
+      List.of("vocab.json", "merges.txt", "special_tokens_map.json", "spiece.model");
+  private static final Set<String> WEIGHTLESS = Set.of("scheduler", "tokenizer", "tokenizer_2", "tokenizer_3");
 
   /**
    * A pipeline snapshot in the cache.
@@ -81,11 +86,16 @@ final class HubPipeline {
           client.fetch(cache, id, commit, component + "/" + name);
         }
       }
-      if (!WEIGHTLESS.contains(component)) {
+      if (hasWeights(component)) {
         fetchWeights(cache, client, id, commit, component, files, variant);
       }
     }
     return new Snapshot(dir, commit);
+  }
+
+  /** Whether a component of {@link #COMPONENTS} has weight files. */
+  static boolean hasWeights(String component) {
+    return !WEIGHTLESS.contains(component);
   }
 
   private static void fetchWeights(HubCache cache, HubClient client, HubModelId id, String commit, String component,

@@ -23,9 +23,11 @@ import java.util.stream.Stream;
  * features pipeline at t = 0 by 1.3e-4 from the diffusers fixture, past the 1e-4 parity
  * tolerance; it stays an option for GPUs, where NHWC is cuDNN's native layout (docs/platform.md).
  *
- * @param attention {@code torch.scaled_dot_product_attention} instead of matmul, softmax, matmul
+ * @param attention {@code torch.scaled_dot_product_attention} instead of matmul, softmax, matmul (and
+ *     torch's fused tanh GELU for the transformer MLPs of SD3, instead of its six element-wise steps)
  * @param groupNorm {@code torch.group_norm} (with the affine, and the SiLU that follows resnet
- *     norms) instead of a layer norm over a [B, G, *] view, a multiply and an add
+ *     norms) instead of a layer norm over a [B, G, *] view, a multiply and an add; likewise SD3's
+ *     modulated layer norms as one TorchScript call instead of a layer norm, a multiply and an add
  * @param gemmConv on the CPU, convolutions with few output positions as im2col + GEMM
  *     ({@code thnn_conv2d}) instead of oneDNN, which reorders the whole weight into its blocked
  *     layout on every call (see {@link #GEMM_CONV_MAX_POSITIONS})
@@ -161,6 +163,32 @@ public record Kernels(
           "attention width " + q.getShape().get(2) + " does not split into " + heads + " heads");
     }
     return TorchScriptKernels.call("attention", q, k, v, heads);
+  }
+
+  /**
+   * Attention with an additive bias broadcasting to [B, heads, Nq, Nk] and a given score scale
+   * (T5: relative position bias, scale 1); see {@link Ops#attention(NDArray, NDArray, NDArray, int, NDArray, float)}.
+   */
+  public NDArray attention(NDArray q, NDArray k, NDArray v, int heads, NDArray bias, float scale) {
+    if (!attention) {
+      return Ops.attention(q, k, v, heads, bias, scale);
+    }
+    if (q.getShape().get(2) % heads != 0) {
+      throw new IllegalArgumentException(
+          "attention width " + q.getShape().get(2) + " does not split into " + heads + " heads");
+    }
+    return TorchScriptKernels.call("attention_bias", q, k, v, heads, bias, scale);
+  }
+
+  /** GELU, tanh approximation; the fused route is torch's own kernel. */
+  public NDArray geluTanh(NDArray x) {
+    return attention ? TorchScriptKernels.call("gelu_tanh", x) : Ops.geluTanh(x);
+  }
+
+  /** norm(x) (1 + scale) + shift over the last axis, no affine; see {@link Ops#modulatedLayerNorm}. */
+  public NDArray modulatedLayerNorm(NDArray x, NDArray scale, NDArray shift, float eps) {
+    return groupNorm ? TorchScriptKernels.call("modulated_layer_norm", x, scale, shift, eps)
+        : Ops.modulatedLayerNorm(x, scale, shift, eps);
   }
 
   /**

@@ -8,12 +8,12 @@ import java.util.Map;
  * and text caches, which must not grow with the length of a run. Capacity 0 caches nothing.
  * Not thread-safe (the feature model serialises its calls).
  */
-final class LruCache<K, V> {
+public final class LruCache<K, V> {
 
   private final int capacity;
   private final LinkedHashMap<K, V> entries;
 
-  LruCache(int capacity) {
+  public LruCache(int capacity) {
     if (capacity < 0) {
       throw new IllegalArgumentException("cache capacity must be >= 0, got " + capacity);
     }
@@ -29,17 +29,17 @@ final class LruCache<K, V> {
   }
 
   /** The value, marking it most recently used; null when absent. */
-  V get(K key) {
+  public V get(K key) {
     return entries.get(key);
   }
 
-  void put(K key, V value) {
+  public void put(K key, V value) {
     if (capacity > 0) {
       entries.put(key, value);
     }
   }
 
-  int size() {
+  public int size() {
     return entries.size();
   }
 

@@ -3,12 +3,16 @@ package io.alignstream.extractor.diffusion;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The forward-diffusion schedule of a diffusers scheduler config (DDPM/DDIM/PNDM/... all share
- * it): betas, the cumulative products alpha-bar used by {@code add_noise}, and docs/method.md's mapping of
- * a noise level to a timestep.
+ * it): betas, the cumulative products alpha-bar used by {@code add_noise}, docs/method.md's mapping of
+ * a noise level to a timestep, and the way back: the one-step estimate of the clean latent from
+ * the UNet's prediction, read as the config's {@code prediction_type} says.
  *
  * <p>Numbers are reproduced bit-for-bit as diffusers computes them in float32 on the CPU:
  * <ul>
@@ -30,10 +34,12 @@ public final class NoiseSchedule {
 
   private final float[] betas;
   private final float[] alphasCumprod;
+  private final PredictionType prediction;
 
-  private NoiseSchedule(float[] betas) {
+  private NoiseSchedule(float[] betas, PredictionType prediction) {
     this.betas = betas;
     this.alphasCumprod = cumprod(betas);
+    this.prediction = prediction;
   }
 
   /** From a scheduler component ({@code scheduler/scheduler_config.json}). */
@@ -54,23 +60,19 @@ public final class NoiseSchedule {
     String schedule = cfg.requireOneOf("beta_schedule", "linear", SCHEDULES);
     double start = cfg.doubleOr("beta_start", 0.0001);
     double end = cfg.doubleOr("beta_end", 0.02);
-    return schedule.equals("scaled_linear") ? scaledLinear(start, end, n) : linear(start, end, n);
+    float[] betas = schedule.equals("scaled_linear") ? scaledLinear(start, end, n) : torchLinspace(start, end, n);
+    return new NoiseSchedule(betas, PredictionType.fromConfig(cfg));
   }
 
-  /** {@code linspace(sqrt(start), sqrt(end), n, float32) ** 2}, Stable Diffusion's schedule. */
-  public static NoiseSchedule scaledLinear(double betaStart, double betaEnd, int n) {
+  /** {@code linspace(sqrt(start), sqrt(end), n, float32) ** 2}, Stable Diffusion's betas. */
+  private static float[] scaledLinear(double betaStart, double betaEnd, int n) {
     // The square roots are taken in double (Python's **0.5) before linspace narrows to float.
     float[] roots = torchLinspace(Math.sqrt(betaStart), Math.sqrt(betaEnd), n);
     float[] betas = new float[n];
     for (int i = 0; i < n; i++) {
       betas[i] = roots[i] * roots[i]; // float32 square, as torch's ** 2
     }
-    return new NoiseSchedule(betas);
-  }
-
-  /** {@code linspace(start, end, n, float32)}. */
-  public static NoiseSchedule linear(double betaStart, double betaEnd, int n) {
-    return new NoiseSchedule(torchLinspace(betaStart, betaEnd, n));
+    return betas;
   }
 
   /**
@@ -127,6 +129,11 @@ public final class NoiseSchedule {
     return alphasCumprod.clone();
   }
 
+  /** What the UNet of this schedule's pipeline predicts (the config's prediction_type). */
+  public PredictionType prediction() {
+    return prediction;
+  }
+
   public float alphaCumprod(int t) {
     return alphasCumprod[checkT(t)];
   }
@@ -158,8 +165,33 @@ public final class NoiseSchedule {
   }
 
   /**
+   * The timesteps a request runs, each with the noise levels recorded for it, in request order:
+   * each noise level's {@link #timestepFor} (levels that map to one timestep share it and its
+   * forward), or, when timesteps are given instead, each timestep with s = t / 1000.
+   */
+  public Map<Integer, List<Double>> levelsByTimestep(List<Double> noiseLevels, List<Integer> timesteps) {
+    Map<Integer, List<Double>> out = new LinkedHashMap<>();
+    if (!timesteps.isEmpty()) {
+      for (int t : timesteps) {
+        List<Double> levels = out.computeIfAbsent(checkT(t), x -> new ArrayList<>());
+        if (!levels.contains(t / 1000.0)) {
+          levels.add(t / 1000.0);
+        }
+      }
+      return out;
+    }
+    for (double s : noiseLevels) {
+      List<Double> levels = out.computeIfAbsent(timestepFor(s), x -> new ArrayList<>());
+      if (!levels.contains(s)) {
+        levels.add(s);
+      }
+    }
+    return out;
+  }
+
+  /**
    * diffusers {@code add_noise}: x_t = sqrt(abar_t) z0 + sqrt(1 - abar_t) eps, one timestep per
-   * batch element; coefficients are rounded to float32 as diffusers' float32 tensors are.
+   * batch element.
    *
    * @param z0 clean latents [B, C, h, w]
    * @param eps gaussian noise [B, C, h, w]
@@ -167,10 +199,49 @@ public final class NoiseSchedule {
    * @return x_t [B, C, h, w] in z0's manager
    */
   public NDArray addNoise(NDArray z0, NDArray eps, int[] t) {
-    Shape shape = z0.getShape();
-    if (shape.get(0) != t.length || !shape.equals(eps.getShape())) {
-      throw new IllegalArgumentException(
-          "addNoise: latents " + shape + ", noise " + eps.getShape() + ", " + t.length + " timesteps");
+    Coefficients c = coefficients(t, z0, eps, "addNoise: noise");
+    return z0.mul(c.signal()).add(eps.mul(c.noise())); // [B, C, h, w]
+  }
+
+  /**
+   * The one-step estimate of the clean latent from the UNet's prediction at x_t: what diffusers'
+   * schedulers compute as {@code pred_original_sample} in {@code step}, per batch element, with
+   * float32 coefficients as in {@link #addNoise}:
+   * <ul>
+   *   <li>epsilon: x0 = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t), add_noise solved for z0;</li>
+   *   <li>v_prediction: x0 = sqrt(abar_t) x_t - sqrt(1 - abar_t) v, since v = sqrt(abar_t) eps -
+   *       sqrt(1 - abar_t) z0;</li>
+   *   <li>sample: x0 = the prediction.</li>
+   * </ul>
+   *
+   * @param xt noisy latents [B, C, h, w]
+   * @param prediction the UNet's output for them [B, C, h, w], read as {@link #prediction()} says
+   * @param t timestep per batch element (length B)
+   * @return [B, C, h, w] in xt's manager
+   */
+  public NDArray estimateClean(NDArray xt, NDArray prediction, int[] t) {
+    Coefficients c = coefficients(t, xt, prediction, "estimateClean: prediction");
+    return switch (this.prediction) {
+      case EPSILON -> xt.sub(prediction.mul(c.noise())).div(c.signal()); // [B, C, h, w]
+      case V_PREDICTION -> xt.mul(c.signal()).sub(prediction.mul(c.noise())); // [B, C, h, w]
+      case SAMPLE -> prediction.duplicate(); // [B, C, h, w]
+    };
+  }
+
+  /** sqrt(abar_t) and sqrt(1 - abar_t), each [B, 1, 1, 1]. */
+  private record Coefficients(NDArray signal, NDArray noise) {}
+
+  /**
+   * The coefficients of each batch element in the manager, dtype and device of {@code latents};
+   * rounded to float32 as diffusers' float32 tensors are.
+   *
+   * @param other the second operand, which must have the latents' shape; {@code what} names it
+   */
+  private Coefficients coefficients(int[] t, NDArray latents, NDArray other, String what) {
+    Shape shape = latents.getShape();
+    if (shape.get(0) != t.length || !shape.equals(other.getShape())) {
+      throw new IllegalArgumentException(what + " " + other.getShape() + " and " + t.length + " timesteps do not fit "
+          + "latents " + shape + " (same shape, one timestep per batch element)");
     }
     float[] signal = new float[t.length];
     float[] noise = new float[t.length];
@@ -179,10 +250,10 @@ public final class NoiseSchedule {
       signal[i] = (float) Math.sqrt(abar);
       noise[i] = (float) Math.sqrt(1.0f - abar);
     }
-    NDManager m = z0.getManager();
+    NDManager m = latents.getManager();
     Shape perSample = new Shape(t.length, 1, 1, 1);
-    NDArray a = m.create(signal, perSample).toType(z0.getDataType(), false).toDevice(z0.getDevice(), false); // [B, 1, 1, 1]
-    NDArray b = m.create(noise, perSample).toType(z0.getDataType(), false).toDevice(z0.getDevice(), false); // [B, 1, 1, 1]
-    return z0.mul(a).add(eps.mul(b)); // [B, C, h, w]
+    return new Coefficients(
+        m.create(signal, perSample).toType(latents.getDataType(), false).toDevice(latents.getDevice(), false),
+        m.create(noise, perSample).toType(latents.getDataType(), false).toDevice(latents.getDevice(), false));
   }
 }

@@ -83,6 +83,16 @@ public final class Ops {
    * @return [B, Nq, heads*d]
    */
   public static NDArray attention(NDArray q, NDArray k, NDArray v, int heads, NDArray mask) {
+    long d = q.getShape().get(2) / heads;
+    return attention(q, k, v, heads, mask, (float) (1.0 / Math.sqrt(d)));
+  }
+
+  /**
+   * Attention as {@link #attention(NDArray, NDArray, NDArray, int, NDArray)} with a given score
+   * scale (T5 uses 1: its query projection absorbs it) and a mask that broadcasts to
+   * [B, heads, Nq, Nk] (T5's relative position bias is [1, heads, Nq, Nk]).
+   */
+  public static NDArray attention(NDArray q, NDArray k, NDArray v, int heads, NDArray mask, float scale) {
     long batch = q.getShape().get(0);
     long nq = q.getShape().get(1);
     long nk = k.getShape().get(1);
@@ -92,7 +102,6 @@ public final class Ops {
     }
     long d = inner / heads;
     DataType type = v.getDataType();
-    float scale = (float) (1.0 / Math.sqrt(d));
     NDArray qh = q.reshape(batch, nq, heads, d).transpose(0, 2, 1, 3); // [B, Nq, h*d] -> [B, h, Nq, d]
     NDArray kt = k.reshape(batch, nk, heads, d).transpose(0, 2, 3, 1); // [B, Nk, h*d] -> [B, h, d, Nk]
     NDArray vh = v.reshape(batch, nk, heads, d).transpose(0, 2, 1, 3); // [B, Nk, h*d] -> [B, h, Nk, d]
@@ -104,7 +113,7 @@ public final class Ops {
     // each is closed as soon as the next exists, instead of living until the forward's scope
     // closes, so that a UNet forward holds one set of them at a time rather than one per layer.
     // Scaling the queries rather than the scores saves one pass over the largest tensor.
-    NDArray scores = qh.mul(scale).matMul(kt); // [B, h, Nq, d] x [B, h, d, Nk] -> [B, h, Nq, Nk]
+    NDArray scores = (scale == 1f ? qh : qh.mul(scale)).matMul(kt); // [B, h, Nq, d] x [B, h, d, Nk] -> [B, h, Nq, Nk]
     if (mask != null) {
       NDArray masked = scores.add(mask); // [B, h, Nq, Nk] + [Nq, Nk]
       scores.close();
@@ -120,6 +129,30 @@ public final class Ops {
     NDArray out = probs.matMul(vh); // [B, h, Nq, Nk] x [B, h, Nk, d] -> [B, h, Nq, d]
     probs.close();
     return out.transpose(0, 2, 1, 3).reshape(batch, nq, inner); // -> [B, Nq, h, d] -> [B, Nq, h*d]
+  }
+
+  /** GELU in its tanh approximation (diffusers' "gelu-approximate", transformers' "gelu_new"). */
+  public static NDArray geluTanh(NDArray x) {
+    // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), [*] -> [*]
+    NDArray inner = x.add(x.pow(3f).mul(0.044715f)).mul((float) Math.sqrt(2.0 / Math.PI));
+    return x.mul(0.5f).mul(inner.tanh().add(1f));
+  }
+
+  /**
+   * Layer norm over the last axis without affine parameters, then the adaptive modulation of
+   * diffusers' AdaLayerNormZero / AdaLayerNormContinuous: norm(x) (1 + scale) + shift.
+   *
+   * @param x [B, N, D]
+   * @param scale [B, D]
+   * @param shift [B, D]
+   */
+  public static NDArray modulatedLayerNorm(NDArray x, NDArray scale, NDArray shift, float eps) {
+    Shape row = new Shape(x.getShape().get(x.getShape().dimension() - 1)); // [D]
+    NDManager m = x.getManager();
+    NDArray one = m.ones(row, x.getDataType(), x.getDevice());
+    NDArray zero = m.zeros(row, x.getDataType(), x.getDevice());
+    NDArray normed = LayerNorm.layerNorm(x, row, one, zero, eps).singletonOrThrow(); // [B, N, D]
+    return normed.mul(scale.expandDims(1).add(1f)).add(shift.expandDims(1)); // * [B, 1, D] + [B, 1, D]
   }
 
   /**
@@ -172,6 +205,32 @@ public final class Ops {
         : input.toDevice(scope.getDevice(), false);
     copy.attach(scope);
     return copy.getDataType() == dtype ? copy : copy.toType(dtype, false);
+  }
+
+  /**
+   * diffusers' get_timestep_embedding (max_period 10000, scale 1): sinusoids of each timestep at
+   * dim/2 geometric frequencies, computed with the same float32 tensor operations torch uses so
+   * that the sines match to the last bit or two.
+   *
+   * @param timesteps [T], may be fractional (SD3's 1000 sigma)
+   * @param flipSinToCos cos half first
+   * @param freqShift diffusers' downscale_freq_shift
+   * @return [T, dim] in {@code scope}
+   */
+  public static NDArray timestepEmbedding(NDManager scope, float[] timesteps, int dim, boolean flipSinToCos,
+      double freqShift) {
+    int half = dim / 2;
+    NDArray t = scope.create(timesteps).reshape(timesteps.length, 1); // [T] -> [T, 1]
+    NDArray exponent = scope.arange(0f, half, 1f, DataType.FLOAT32)
+        .mul((float) -Math.log(10000)).div((float) (half - freqShift)); // [half]
+    NDArray args = t.mul(exponent.exp().reshape(1, half)); // [T, 1] * [1, half] -> [T, half]
+    ai.djl.ndarray.NDList parts = flipSinToCos ? new ai.djl.ndarray.NDList(args.cos(), args.sin())
+        : new ai.djl.ndarray.NDList(args.sin(), args.cos());
+    NDArray emb = NDArrays.concat(parts, 1); // [T, half] ++ [T, half] -> [T, 2*half]
+    if (dim % 2 == 1) {
+      emb = NDArrays.concat(new ai.djl.ndarray.NDList(emb, scope.zeros(new Shape(timesteps.length, 1))), 1); // [T, dim]
+    }
+    return emb;
   }
 
   /** The values of each entry of a batch [N, ...] as float32, copied off the engine: N rows of equal length. */

@@ -77,7 +77,8 @@ public final class ParameterLayout {
 
   private final List<Param> params = new ArrayList<>();
 
-  private ParameterLayout() {}
+  /** An empty layout, for the architectures of other packages to describe with the building blocks below. */
+  public ParameterLayout() {}
 
   public List<Param> params() {
     return Collections.unmodifiableList(params);
@@ -136,25 +137,29 @@ public final class ParameterLayout {
     return found;
   }
 
-  // ---- building blocks -------------------------------------------------------------------
+  // ---- building blocks (public so that other model packages describe their tensors here too) ----
 
-  private void add(String name, Kind kind, long... shape) {
+  /** One parameter. */
+  public void add(String name, Kind kind, long... shape) {
     params.add(new Param(name, shape, kind));
   }
 
-  private void linear(String name, long out, long in, boolean bias) {
+  /** torch.nn.Linear: weight [out, in], optional bias [out]. */
+  public void linear(String name, long out, long in, boolean bias) {
     add(name + ".weight", Kind.WEIGHT, out, in);
     if (bias) {
       add(name + ".bias", Kind.BIAS, out);
     }
   }
 
-  private void conv(String name, long out, long in, long kernel) {
+  /** torch.nn.Conv2d with bias: weight [out, in, kernel, kernel]. */
+  public void conv(String name, long out, long in, long kernel) {
     add(name + ".weight", Kind.WEIGHT, out, in, kernel, kernel);
     add(name + ".bias", Kind.BIAS, out);
   }
 
-  private void norm(String name, long channels) {
+  /** A norm's scale and shift [channels]. */
+  public void norm(String name, long channels) {
     add(name + ".weight", Kind.NORM_WEIGHT, channels);
     add(name + ".bias", Kind.NORM_BIAS, channels);
   }
@@ -276,8 +281,12 @@ public final class ParameterLayout {
     l.vaeMid("encoder.mid_block", last);
     l.norm("encoder.conv_norm_out", last);
     l.conv("encoder.conv_out", 2L * latentChannels, last, 3);
-    l.conv("quant_conv", 2L * latentChannels, 2L * latentChannels, 1);
-    l.conv("post_quant_conv", latentChannels, latentChannels, 1);
+    if (c.useQuantConv()) {
+      l.conv("quant_conv", 2L * latentChannels, 2L * latentChannels, 1);
+    }
+    if (c.usePostQuantConv()) {
+      l.conv("post_quant_conv", latentChannels, latentChannels, 1);
+    }
     l.conv("decoder.conv_in", last, latentChannels, 3);
     l.vaeMid("decoder.mid_block", last);
     long upOut = last;
@@ -292,7 +301,7 @@ public final class ParameterLayout {
       }
     }
     l.norm("decoder.conv_norm_out", blockOut.get(0));
-    l.conv("decoder.conv_out", inChannels, blockOut.get(0), 3);
+    l.conv("decoder.conv_out", c.outChannels(), blockOut.get(0), 3);
     return l;
   }
 

@@ -6,6 +6,7 @@ import io.alignstream.extractor.ModelOrigin;
 import io.alignstream.extractor.hub.HubCache;
 import io.alignstream.extractor.hub.HubClient;
 import io.alignstream.extractor.hub.HubModelId;
+import io.alignstream.extractor.sd3.TinySd3Pipeline;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -20,7 +21,8 @@ import java.util.function.Function;
  * The one place a {@code --model} string becomes a Stable Diffusion pipeline to load (the pixel
  * baseline aside, see {@code FeatureModels}). In order:
  * <ol>
- *   <li>{@code tiny}: the built-in tiny random pipeline, written once into the model cache;</li>
+ *   <li>{@code tiny} / {@code tiny-sd3}: the built-in tiny random SD-2-like / SD3 pipeline, written once
+ *       into the model cache;</li>
  *   <li>an existing folder: a diffusers pipeline folder (a path, or a {@code file:} URI as model
  *       requests carry it, as for files);</li>
  *   <li>an existing file: an original-format single-file checkpoint ({@code .safetensors};
@@ -36,12 +38,15 @@ public final class PipelineReference {
   private final String source;
   private final ModelOrigin origin;
   private final Function<Placement, StableDiffusion> loader;
+  private final PipelineFolder pipeline;
 
-  private PipelineReference(String name, String source, ModelOrigin origin, Function<Placement, StableDiffusion> loader) {
+  private PipelineReference(String name, String source, ModelOrigin origin, Function<Placement, StableDiffusion> loader,
+      PipelineFolder pipeline) {
     this.name = name;
     this.source = source;
     this.origin = origin;
     this.loader = loader;
+    this.pipeline = pipeline;
   }
 
   /**
@@ -59,6 +64,12 @@ public final class PipelineReference {
     if (options.pipelineConfig() != null && !Files.isRegularFile(path)) {
       throw new IllegalArgumentException("--pipeline-config applies to a single-file checkpoint only; --model "
           + model + " is not a file");
+    }
+    if (model.equals(TinySd3Pipeline.NAME)) {
+      Path dir = TinyModelCache.folder(modelCache, TinySd3Pipeline.NAME + "-seed" + tinySeed, tinySeed,
+          (folder, seed) -> TinySd3Pipeline.write(folder, seed));
+      String seeded = TinySd3Pipeline.NAME + "?seed=" + tinySeed;
+      return folder(dir, TinySd3Pipeline.NAME, "builtin:" + seeded, ModelOrigin.of("builtin", seeded), null);
     }
     if (model.equals("tiny")) {
       Path dir = TinyModelCache.folder(modelCache, tinySeed);
@@ -84,8 +95,8 @@ public final class PipelineReference {
             + path.toAbsolutePath().normalize(), e);
       }
     }
-    throw new IllegalArgumentException("unknown model '" + model + "': expected tiny, a diffusers pipeline folder, a "
-        + "single-file .safetensors checkpoint or a hub id org/name[@revision] (no file or folder "
+    throw new IllegalArgumentException("unknown model '" + model + "': expected tiny, tiny-sd3, a diffusers pipeline "
+        + "folder, a single-file .safetensors checkpoint or a hub id org/name[@revision] (no file or folder "
         + path.toAbsolutePath().normalize() + ")");
   }
 
@@ -99,8 +110,8 @@ public final class PipelineReference {
   }
 
   private static PipelineReference folder(Path dir, String name, String source, ModelOrigin origin, String variant) {
-    return new PipelineReference(name, source, origin, placement -> StableDiffusion.open(PipelineFolder.open(dir,
-        variant), placement));
+    PipelineFolder pipeline = PipelineFolder.open(dir, variant);
+    return new PipelineReference(name, source, origin, placement -> StableDiffusion.open(pipeline, placement), pipeline);
   }
 
   private static PipelineReference singleFile(Path file, CheckpointOptions options) {
@@ -111,7 +122,8 @@ public final class PipelineReference {
     String stem = fileName.endsWith(".safetensors") ? fileName.substring(0, fileName.length() - 12) : fileName;
     ModelOrigin origin = new ModelOrigin("file", file.toString(), null, null, null, sha256,
         Map.of(fileName, "sha256:" + sha256), null);
-    return new PipelineReference(stem, file.toString(), origin, placement -> StableDiffusion.open(checkpoint, placement));
+    return new PipelineReference(stem, file.toString(), origin, placement -> StableDiffusion.open(checkpoint, placement),
+        null);
   }
 
   private static PipelineReference hub(HubModelId id, CheckpointOptions options) {
@@ -123,10 +135,11 @@ public final class PipelineReference {
     Map<String, String> digests = new LinkedHashMap<>();
     try {
       pipeline = PipelineFolder.open(snapshot.dir(), options.variant());
-      for (String component : HubPipeline.COMPONENTS) {
+      List<String> listed = HubPipeline.COMPONENTS.stream().filter(pipeline.components()::containsKey).toList();
+      for (String component : listed) {
         pipeline.component(component); // each folder with its config, before anything loads
       }
-      for (String component : List.of("text_encoder", "unet", "vae")) {
+      for (String component : listed.stream().filter(HubPipeline::hasWeights).toList()) {
         for (Path f : pipeline.component(component).weightFiles()) {
           String digest = HubCache.digestOf(f);
           if (digest != null) {
@@ -148,7 +161,7 @@ public final class PipelineReference {
           } catch (CheckpointException e) {
             throw missingHint(e, options);
           }
-        });
+        }, pipeline);
   }
 
   /** A cache snapshot holds only what was fetched so far: say how to fetch the rest. */
@@ -183,7 +196,15 @@ public final class PipelineReference {
     return origin;
   }
 
-  /** Loads the pipeline on a device in a compute dtype. */
+  /**
+   * The diffusers pipeline folder the reference names (a folder, the tiny model, a hub snapshot),
+   * or null for a single-file checkpoint; lets a caller tell an SD3 pipeline from an SD one.
+   */
+  public PipelineFolder pipeline() {
+    return pipeline;
+  }
+
+  /** Loads the pipeline (SD 1.x / 2.x) on a device in a compute dtype. */
   public StableDiffusion open(Placement placement) {
     return loader.apply(placement);
   }

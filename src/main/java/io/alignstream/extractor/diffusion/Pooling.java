@@ -30,6 +30,22 @@ public enum Pooling {
     };
   }
 
+  /**
+   * Pools a transformer's token stream [B, N, D] over its tokens (in the manager of {@code x}); a
+   * map [B, C, H, W] (the output) as {@link #apply} does; a vector [B, D] is kept as it is.
+   */
+  public NDArray applyTokens(NDArray x) {
+    if (x.getShape().dimension() != 3) {
+      return apply(x);
+    }
+    return switch (this) {
+      case MEAN -> x.mean(new int[] {1}); // [B, N, D] -> [B, D]
+      case MAX -> x.max(new int[] {1}); // [B, N, D] -> [B, D]
+      case FLATTEN -> x.reshape(x.getShape().get(0), -1); // [B, N, D] -> [B, N*D], token-major
+      case NONE -> x; // [B, N, D]
+    };
+  }
+
   /** Parses "mean" (also "default", "spatial_mean", "avg"), "max", "flatten", "none" (also "full"). */
   public static Pooling parse(String name) {
     return switch (name.toLowerCase(Locale.ROOT)) {

@@ -215,6 +215,14 @@ public final class SingleFileCheckpoint {
       throw new CheckpointException(file + " is an SDXL checkpoint (conditioner.embedders / label_emb: two text "
           + "encoders and size conditioning); alignstream implements the SD 1.x/2.x UNet only");
     }
+    if (header.keySet().stream().anyMatch(n -> n.startsWith(LdmNames.UNET + "joint_blocks."))) {
+      throw new CheckpointException(file + " is a Stable Diffusion 3 single-file checkpoint (MMDiT joint_blocks). "
+          + "Its layout differs from diffusers' by more than names (fused qkv projections to split, the final "
+          + "adaLN's shift and scale swapped, the text encoders under text_encoders.clip_l/clip_g/t5xxl), which this "
+          + "release does not map; pass the diffusers folder of the same model instead (e.g. a snapshot of "
+          + "stabilityai/stable-diffusion-3-medium-diffusers, or --model stabilityai/stable-diffusion-3-medium-diffusers "
+          + "--download)");
+    }
     String stem = LdmNames.UNET + "input_blocks.0.0.weight";
     if (!header.containsKey(stem)) {
       boolean diffusers = header.containsKey("conv_in.weight") || header.containsKey("encoder.conv_in.weight")
@@ -264,7 +272,7 @@ public final class SingleFileCheckpoint {
       case "unet" -> inferUnet(header);
       case "vae" -> inferVae(header);
       case "text_encoder" -> inferText(header);
-      default -> inferScheduler();
+      default -> inferScheduler(header);
     };
   }
 
@@ -372,6 +380,7 @@ public final class SingleFileCheckpoint {
     c.put("norm_num_groups", STANDARD_GROUPS);
     c.put("scaling_factor", 0.18215);
     c.put("use_quant_conv", h.containsKey(LdmNames.VAE + "quant_conv.weight"));
+    c.put("use_post_quant_conv", h.containsKey(LdmNames.VAE + "post_quant_conv.weight"));
     c.put("mid_block_add_attention", h.containsKey(p + "mid.attn_1.q.weight"));
     return c;
   }
@@ -424,9 +433,18 @@ public final class SingleFileCheckpoint {
     return n;
   }
 
-  /** The schedule every SD 1.x/2.x model was trained with (LDM's "linear" 0.00085..0.012 is diffusers' scaled_linear). */
-  private static ObjectNode inferScheduler() {
+  /**
+   * The schedule every SD 1.x/2.x model was trained with (LDM's "linear" 0.00085..0.012 is
+   * diffusers' scaled_linear); the prediction type by diffusers' single-file rule: SD 2.x at its full width
+   * (text states of 1024 in the cross-attention) predicts v, as SD 2.x 768-v does, everything else
+   * the noise. diffusers reads SD 2.x-base (an epsilon model) from a {@code global_step} that
+   * safetensors files do not carry; for it pass --pipeline-config with its scheduler folder.
+   */
+  private static ObjectNode inferScheduler(Map<String, TensorInfo> h) {
+    TensorInfo toK = h.get(LdmNames.UNET + "input_blocks.2.1.transformer_blocks.0.attn2.to_k.weight");
+    boolean v = toK != null && toK.dims()[toK.dims().length - 1] == Family.SD2.contextDim;
     ObjectNode c = JSON.createObjectNode();
+    c.put("prediction_type", v ? "v_prediction" : "epsilon");
     c.put("_class_name", "DDIMScheduler");
     c.put("beta_schedule", "scaled_linear");
     c.put("beta_start", 0.00085);

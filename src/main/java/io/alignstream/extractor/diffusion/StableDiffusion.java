@@ -7,11 +7,13 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The parts of a Stable Diffusion pipeline the feature protocol runs, loaded once: tokenizer,
  * CLIP text encoder, VAE encoder, UNet and the noise schedule, with the digests that identify
- * them in every record.
+ * them in every record; and the VAE decoder, which only {@code reconstruct} needs, loaded from
+ * the same source on first use.
  *
  * <p>The VAE always computes in float32, on the pipeline's device: SD 2.x's VAE overflows in
  * float16 (diffusers sets {@code force_upcast} for it), and it runs once per image, so the
@@ -28,10 +30,13 @@ public final class StableDiffusion implements AutoCloseable {
   private final String scheduler;
   private final String configDigest;
   private final String weightsDigest;
+  private final Supplier<VaeDecoder> decoderLoader;
+  private VaeDecoder decoder;
 
   private StableDiffusion(
       String source, ClipTokenizer tokenizer, ClipTextEncoder textEncoder, VaeEncoder vae, UNet unet,
-      NoiseSchedule schedule, String scheduler, String configDigest, String weightsDigest) {
+      NoiseSchedule schedule, String scheduler, String configDigest, String weightsDigest,
+      Supplier<VaeDecoder> decoderLoader) {
     this.source = source;
     this.tokenizer = tokenizer;
     this.textEncoder = textEncoder;
@@ -41,6 +46,7 @@ public final class StableDiffusion implements AutoCloseable {
     this.scheduler = scheduler;
     this.configDigest = configDigest;
     this.weightsDigest = weightsDigest;
+    this.decoderLoader = decoderLoader;
   }
 
   /** Loads a diffusers pipeline folder (SD 1.x / 2.x layout) on a device in a compute dtype. */
@@ -58,7 +64,8 @@ public final class StableDiffusion implements AutoCloseable {
       opened.add(unet);
       return new StableDiffusion(pipeline.dir().toAbsolutePath().normalize().toString(), tokenizer, text, vae, unet,
           schedule, String.valueOf(schedulerFolder.className()), pipeline.configDigest(),
-          pipeline.weightsDigest("text_encoder", "unet", "vae"));
+          pipeline.weightsDigest("text_encoder", "unet", "vae"),
+          () -> VaeDecoder.load(pipeline, vaePlacement(placement)));
     } catch (RuntimeException e) {
       closeAll(opened);
       throw e;
@@ -86,7 +93,9 @@ public final class StableDiffusion implements AutoCloseable {
       UNet unet = UNet.of(checkpoint.unetConfig(), unetWeights);
       return new StableDiffusion(file.toAbsolutePath().normalize().toString(), checkpoint.tokenizer(), text, vae, unet,
           NoiseSchedule.fromConfig(checkpoint.schedulerConfig()), checkpoint.schedulerClass(),
-          checkpoint.configDigest(), digest);
+          checkpoint.configDigest(), digest, () -> new VaeDecoder(checkpoint.vaeConfig(), WeightStore.load(file,
+              checkpoint.vaeView(), "VAE of " + checkpoint, vaePlacement(placement), digest, "decoder.",
+              "post_quant_conv.")));
     } catch (RuntimeException e) {
       closeAll(opened);
       throw e;
@@ -136,7 +145,10 @@ public final class StableDiffusion implements AutoCloseable {
       }
       return new StableDiffusion("random:" + configDir.toAbsolutePath().normalize() + "?seed=" + seed, tokenizer, text,
           vae, unet, NoiseSchedule.fromConfig(schedulerFolder),
-          schedulerFolder.config().path("_class_name").asText("scheduler"), Digests.hex(config), Digests.hex(weights));
+          schedulerFolder.config().path("_class_name").asText("scheduler"), Digests.hex(config), Digests.hex(weights),
+          () -> new VaeDecoder(vaeConfig, RandomWeights.draw(ParameterLayout.autoencoderKl(vaeConfig),
+              n -> n.startsWith("decoder.") || n.startsWith("post_quant_conv."), vaePlacement(placement), seed + 3,
+              "random " + name + " vae decoder")));
     } catch (RuntimeException e) {
       closeAll(opened);
       throw e;
@@ -147,7 +159,8 @@ public final class StableDiffusion implements AutoCloseable {
     return new Placement(placement.device(), DataType.FLOAT32);
   }
 
-  private static void closeAll(List<AutoCloseable> parts) {
+  /** Closes every part, keeping the first failure's story: used when loading fails halfway and on close. */
+  public static void closeAll(List<? extends AutoCloseable> parts) {
     for (AutoCloseable part : parts) {
       try {
         part.close();
@@ -172,6 +185,14 @@ public final class StableDiffusion implements AutoCloseable {
 
   public VaeEncoder vae() {
     return vae;
+  }
+
+  /** The VAE decoder (float32, on the pipeline's device), loaded from the pipeline's source on the first call. */
+  public synchronized VaeDecoder decoder() {
+    if (decoder == null) {
+      decoder = decoderLoader.get();
+    }
+    return decoder;
   }
 
   public UNet unet() {
@@ -238,7 +259,7 @@ public final class StableDiffusion implements AutoCloseable {
   }
 
   @Override
-  public void close() {
-    closeAll(List.of(unet, vae, textEncoder));
+  public synchronized void close() {
+    closeAll(decoder == null ? List.of(unet, vae, textEncoder) : List.of(decoder, unet, vae, textEncoder));
   }
 }

@@ -197,7 +197,8 @@ public final class StableDiffusionFeatureModel implements FeatureModel {
     for (int i = 0; i < images.size(); i++) {
       ImageInput in = images.get(i);
       sd.latentSide(in.resolution()); // validates the resolution before any work
-      Map<Integer, List<Double>> byTimestep = timesteps(in);
+      // the settings obey RequestRules: the extractor checks every request before it gets here
+      Map<Integer, List<Double>> byTimestep = sd.schedule().levelsByTimestep(in.noiseLevels(), in.timesteps());
       latentRequests.add(new CleanLatents.Request(in.image(), CleanLatents.digest(in.image()), in.resolution(),
           in.seed(), in.latent()));
       for (Map.Entry<Integer, List<Double>> e : byTimestep.entrySet()) {
@@ -245,30 +246,6 @@ public final class StableDiffusionFeatureModel implements FeatureModel {
       }
     }
     return features;
-  }
-
-  /**
-   * Timestep -> the noise levels recorded for it, in request order. The settings obey {@link
-   * io.alignstream.common.RequestRules} (the extractor checks every request before it gets here).
-   */
-  private Map<Integer, List<Double>> timesteps(ImageInput in) {
-    Map<Integer, List<Double>> out = new LinkedHashMap<>();
-    if (!in.timesteps().isEmpty()) {
-      for (int t : in.timesteps()) {
-        List<Double> levels = out.computeIfAbsent(t, x -> new ArrayList<>());
-        if (!levels.contains(t / 1000.0)) {
-          levels.add(t / 1000.0);
-        }
-      }
-      return out;
-    }
-    for (double s : in.noiseLevels()) {
-      List<Double> levels = out.computeIfAbsent(sd.schedule().timestepFor(s), x -> new ArrayList<>());
-      if (!levels.contains(s)) {
-        levels.add(s);
-      }
-    }
-    return out;
   }
 
   /** Images the VAE has encoded (cache misses); a repeated image adds nothing. */

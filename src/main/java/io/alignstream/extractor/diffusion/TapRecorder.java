@@ -8,6 +8,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * Records the requested module outputs of one forward pass. Every module reports its output
@@ -16,10 +17,10 @@ import java.util.Set;
  * deepest requested tap is computed. (An exception keeps the architecture code free of
  * "should I stop?" checks after every module.)
  */
-final class TapRecorder {
+public final class TapRecorder {
 
   /** Thrown by {@link #record} when every requested tap is recorded; carries no stack trace. */
-  static final class AllRecorded extends RuntimeException {
+  public static final class AllRecorded extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     private AllRecorded() {
@@ -28,17 +29,25 @@ final class TapRecorder {
   }
 
   private final Set<String> requested;
-  private final Pooling pooling;
+  private final UnaryOperator<NDArray> pooling;
   private final Map<String, NDArray> recorded = new LinkedHashMap<>();
   private final List<String> computed = new ArrayList<>();
 
   TapRecorder(List<String> requested, Pooling pooling) {
+    this(requested, pooling::apply);
+  }
+
+  /**
+   * @param pooling how a recorded output is reduced before it is kept (e.g. {@link Pooling#applyTokens} for
+   *     a transformer's token streams)
+   */
+  public TapRecorder(List<String> requested, UnaryOperator<NDArray> pooling) {
     this.requested = new LinkedHashSet<>(requested);
     this.pooling = pooling;
   }
 
   /** Notes that {@code path} ran and produced {@code x}; returns {@code x} unchanged. */
-  NDArray record(String path, NDArray x) {
+  public NDArray record(String path, NDArray x) {
     computed.add(path);
     if (requested.contains(path)) {
       recorded.put(path, pooling.apply(x));
@@ -50,7 +59,7 @@ final class TapRecorder {
   }
 
   /** Copies the recorded tensors off the engine, in request order; call before their scope closes. */
-  UNetOutput result() {
+  public UNetOutput result() {
     Map<String, TapValue> values = new LinkedHashMap<>();
     for (String path : requested) {
       NDArray a = recorded.get(path);

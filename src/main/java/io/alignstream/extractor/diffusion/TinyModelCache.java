@@ -29,14 +29,19 @@ public final class TinyModelCache {
 
   /** The tiny pipeline for {@code seed} under {@code cacheDir}, written first if absent. */
   public static Path folder(Path cacheDir, long seed) {
-    Path target = cacheDir.resolve(folderName(seed));
+    return folder(cacheDir, folderName(seed), seed, TinyPipeline::write);
+  }
+
+  /** A built-in pipeline written by {@code writer} into {@code <cacheDir>/<name>} once, as {@link #folder(Path, long)}. */
+  public static Path folder(Path cacheDir, String name, long seed, java.util.function.BiConsumer<Path, Long> writer) {
+    Path target = cacheDir.resolve(name);
     if (Files.isRegularFile(target.resolve("model_index.json"))) {
       return target;
     }
-    Path temp = cacheDir.resolve("." + folderName(seed) + ".tmp-" + UUID.randomUUID());
+    Path temp = cacheDir.resolve("." + name + ".tmp-" + UUID.randomUUID());
     try {
       Files.createDirectories(cacheDir);
-      TinyPipeline.write(temp, seed);
+      writer.accept(temp, seed);
       try {
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
       } catch (AtomicMoveNotSupportedException e) {

@@ -76,8 +76,8 @@ public final class TinyPipeline {
       SplittableRandom vaeRng = root.split();
       SplittableRandom textRng = root.split();
       writeJson(dir.resolve("model_index.json"), modelIndex());
-      TinyBpe bpe = writeTokenizer(Files.createDirectories(dir.resolve("tokenizer")));
-      writeTextEncoder(Files.createDirectories(dir.resolve("text_encoder")), bpe.vocab().size(), textRng);
+      int vocabSize = writeClipTokenizer(Files.createDirectories(dir.resolve("tokenizer")), "!");
+      writeTextEncoder(Files.createDirectories(dir.resolve("text_encoder")), vocabSize, textRng);
       writeVae(Files.createDirectories(dir.resolve("vae")), vaeRng);
       writeUnet(Files.createDirectories(dir.resolve("unet")), unetRng);
       writeJson(dir.resolve("scheduler").resolve("scheduler_config.json"), schedulerConfig());
@@ -103,7 +103,12 @@ public final class TinyPipeline {
     return o;
   }
 
-  private static TinyBpe writeTokenizer(Path dir) throws IOException {
+  /**
+   * Writes the tiny CLIP tokenizer (vocab.json, merges.txt, configs) padding with {@code pad}
+   * ("!" as SD 2.x and SD3's second tokenizer, the end token as SD3's first) and returns its
+   * vocabulary size.
+   */
+  public static int writeClipTokenizer(Path dir, String pad) throws IOException {
     Map<String, Integer> words = new TreeMap<>();
     String[] concepts = CONCEPTS.trim().split("\\s+");
     for (String w : concepts) {
@@ -127,7 +132,7 @@ public final class TinyPipeline {
 
     ObjectNode config = JSON.createObjectNode();
     ObjectNode added = config.putObject("added_tokens_decoder");
-    addedToken(added, 0, "!", false);
+    addedToken(added, bpe.vocab().get(pad), pad, !pad.equals("!"));
     addedToken(added, bpe.vocab().get(TinyBpe.BOS), TinyBpe.BOS, true);
     addedToken(added, bpe.vocab().get(TinyBpe.EOS), TinyBpe.EOS, true);
     config.put("bos_token", TinyBpe.BOS);
@@ -135,7 +140,7 @@ public final class TinyPipeline {
     config.put("eos_token", TinyBpe.EOS);
     config.put("errors", "replace");
     config.put("model_max_length", ClipTokenizer.DEFAULT_MAX_LENGTH);
-    config.put("pad_token", "!"); // SD 2.x pads with "!" (id 0)
+    config.put("pad_token", pad); // SD 2.x pads with "!" (id 0)
     config.put("tokenizer_class", "CLIPTokenizer");
     config.put("unk_token", TinyBpe.EOS);
     writeJson(dir.resolve("tokenizer_config.json"), config);
@@ -143,10 +148,10 @@ public final class TinyPipeline {
     ObjectNode special = JSON.createObjectNode();
     special.set("bos_token", specialToken(TinyBpe.BOS));
     special.set("eos_token", specialToken(TinyBpe.EOS));
-    special.put("pad_token", "!");
+    special.put("pad_token", pad);
     special.set("unk_token", specialToken(TinyBpe.EOS));
     writeJson(dir.resolve("special_tokens_map.json"), special);
-    return bpe;
+    return bpe.vocab().size();
   }
 
   private static void addedToken(ObjectNode added, int id, String content, boolean normalized) {
@@ -300,7 +305,8 @@ public final class TinyPipeline {
 
   // ---- helpers -----------------------------------------------------------------------------
 
-  private static ObjectNode obj(String className) {
+  /** A diffusers config object: _class_name and _diffusers_version. */
+  public static ObjectNode obj(String className) {
     ObjectNode o = JSON.createObjectNode();
     o.put("_class_name", className);
     o.put("_diffusers_version", DIFFUSERS_VERSION);
@@ -315,24 +321,29 @@ public final class TinyPipeline {
    * Writes a component's config.json and returns it parsed as its loader will parse it, so that
    * the weights are laid out from the very values the folder states.
    */
-  private static ConfigReader writeConfig(Path dir, ObjectNode config) throws IOException {
+  public static ConfigReader writeConfig(Path dir, ObjectNode config) throws IOException {
     Path file = dir.resolve("config.json");
     writeJson(file, config);
     return new ConfigReader(config, file);
   }
 
-  private static void writeJson(Path file, ObjectNode node) throws IOException {
+  public static void writeJson(Path file, ObjectNode node) throws IOException {
     Files.createDirectories(file.getParent());
     Files.writeString(file, JSON.writeValueAsString(node) + "\n", StandardCharsets.UTF_8);
   }
 
-  /** Every parameter of the layout, in layout order, drawn from {@code rng}. */
-  private static void writeWeights(Path file, ParameterLayout layout, SplittableRandom rng) {
+  /** Every parameter of the layout, in layout order, drawn from {@code rng}, written to {@code file}. */
+  public static void writeWeights(Path file, ParameterLayout layout, SplittableRandom rng) {
+    randomWeights(layout, rng).write(file);
+  }
+
+  /** A writer holding every parameter of the layout drawn from {@code rng} (add more tensors before writing). */
+  public static SafetensorsWriter randomWeights(ParameterLayout layout, SplittableRandom rng) {
     SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
     for (ParameterLayout.Param p : layout.params()) {
       w.putFloats(p.name(), p.shape(), values(p, rng));
     }
-    w.write(file);
+    return w;
   }
 
   private static float[] values(ParameterLayout.Param p, SplittableRandom rng) {

@@ -67,6 +67,25 @@ final class TorchScriptKernels {
       "    vh = v.reshape([b, nk, heads, d]).transpose(1, 2)",
       "    o = torch.scaled_dot_product_attention(qh, kh, vh)",
       "    return o.transpose(1, 2).reshape([b, nq, inner])",
+      // attention with an additive bias [*, h or 1, Nq, Nk] and a given scale (T5's relative positions)
+      "  def attention_bias(self: __torch__." + CLASS
+          + ", q: Tensor, k: Tensor, v: Tensor, heads: int, bias: Tensor, scale: float) -> Tensor:",
+      "    b, nq, inner = q.size()",
+      "    nk = k.size(1)",
+      "    d = inner // heads",
+      "    qh = q.reshape([b, nq, heads, d]).transpose(1, 2)",
+      "    kh = k.reshape([b, nk, heads, d]).transpose(1, 2)",
+      "    vh = v.reshape([b, nk, heads, d]).transpose(1, 2)",
+      "    o = torch.scaled_dot_product_attention(qh, kh, vh, bias, 0.0, False, scale=scale)",
+      "    return o.transpose(1, 2).reshape([b, nq, inner])",
+      "  def gelu_tanh(self: __torch__." + CLASS + ", x: Tensor) -> Tensor:",
+      // the archive's operator version knows only the exact gelu: the tanh form spelled out
+      "    return 0.5 * x * (1.0 + torch.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))",
+      // SD3's adaptive layer norms: LayerNorm without affine, then (1 + scale) and shift per sample
+      "  def modulated_layer_norm(self: __torch__." + CLASS
+          + ", x: Tensor, scale: Tensor, shift: Tensor, eps: float) -> Tensor:",
+      "    d = x.size(-1)",
+      "    return torch.layer_norm(x, [d], None, None, eps) * (1 + scale.unsqueeze(1)) + shift.unsqueeze(1)",
       // torch.nn.GroupNorm with affine, optionally followed by SiLU (every resnet norm is)
       "  def group_norm(self: __torch__." + CLASS
           + ", x: Tensor, groups: int, weight: Tensor, bias: Tensor, eps: float) -> Tensor:",

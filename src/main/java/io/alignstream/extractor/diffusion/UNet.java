@@ -196,7 +196,8 @@ public final class UNet implements AutoCloseable {
         sample = sample.mul(2).sub(1); // [B, 4, H, W]
       }
       // 1. time: sinusoidal projection, then an MLP; shared by every resnet
-      NDArray tProj = tap("time_proj", timeProj(timesteps)); // [T] -> [T, C0]
+      NDArray tProj = tap("time_proj", Ops.timestepEmbedding(scope, timesteps, config.blockOutChannels().get(0),
+          config.flipSinToCos(), config.freqShift())); // [T] -> [T, C0]
       NDArray emb = timeEmbedding(root.scope("time_embedding"), tProj.toType(store.dtype(), false)); // [T, E]
       tembAct = Ops.silu(emb); // [T, E]
 
@@ -226,25 +227,6 @@ public final class UNet implements AutoCloseable {
       h = root.groupNormSilu(h, "conv_norm_out", groups, eps); // [B, C0, H, W]
       h = root.conv2d(h, "conv_out", 1, 1); // [B, C0, H, W] -> [B, 4, H, W]
       tap("out", h); // [B, 4, H, W]
-    }
-
-    /**
-     * Timesteps: diffusers' get_timestep_embedding, computed with the same float32 tensor
-     * operations torch uses so that the sines match to the last bit or two.
-     */
-    private NDArray timeProj(float[] timesteps) {
-      int dim = config.blockOutChannels().get(0);
-      int half = dim / 2;
-      NDArray t = scope.create(timesteps).reshape(timesteps.length, 1); // [T] -> [T, 1]
-      NDArray exponent = scope.arange(0f, half, 1f, DataType.FLOAT32)
-          .mul((float) -Math.log(10000)).div((float) (half - config.freqShift())); // [half]
-      NDArray args = t.mul(exponent.exp().reshape(1, half)); // [T, 1] * [1, half] -> [T, half]
-      NDList parts = config.flipSinToCos() ? new NDList(args.cos(), args.sin()) : new NDList(args.sin(), args.cos());
-      NDArray emb = NDArrays.concat(parts, 1); // [T, half] ++ [T, half] -> [T, 2*half]
-      if (dim % 2 == 1) {
-        emb = NDArrays.concat(new NDList(emb, scope.zeros(new Shape(timesteps.length, 1))), 1); // [T, dim]
-      }
-      return emb;
     }
 
     /** TimestepEmbedding: linear_1, SiLU, linear_2. */

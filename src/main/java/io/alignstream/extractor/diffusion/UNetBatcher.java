@@ -5,12 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Runs many (clean latent, noise, timestep, text context) jobs through the UNet in batches of
@@ -54,8 +51,6 @@ public final class UNetBatcher {
    */
   public record Result(Map<String, long[]> shapes, List<Map<String, float[]>> values) {}
 
-  private static final Logger LOG = LoggerFactory.getLogger(UNetBatcher.class);
-
   /** Most bytes of attention scores and weights one batch may hold (see the class comment). */
   public static final long ATTENTION_BUDGET_BYTES = 4L << 30;
 
@@ -63,14 +58,11 @@ public final class UNetBatcher {
   private final NoiseSchedule schedule;
   private final List<String> taps;
   private final Pooling pooling;
-  private final int batchSize;
+  private final HalvingBatches batches;
   private final long deviceMemoryLimit;
   private final NDManager base;
-  /** Latent [h, w] -> the largest batch that fitted after running out of memory. */
-  private final Map<List<Long>, Integer> fitting = new HashMap<>();
   private long forwards;
   private long samples;
-  private long halvings;
 
   /**
    * @param deviceMemoryLimit most bytes of attention one forward may hold (0: no limit but the device's)
@@ -78,15 +70,12 @@ public final class UNetBatcher {
    */
   public UNetBatcher(UNet unet, NoiseSchedule schedule, List<String> taps, Pooling pooling, int batchSize,
       long deviceMemoryLimit, NDManager base) {
-    if (batchSize < 1) {
-      throw new IllegalArgumentException("UNet batch size must be >= 1, got " + batchSize);
-    }
     Taps.requireValid(taps, unet.config());
     this.unet = unet;
     this.schedule = schedule;
     this.taps = List.copyOf(taps);
     this.pooling = pooling;
-    this.batchSize = batchSize;
+    this.batches = new HalvingBatches(batchSize);
     this.deviceMemoryLimit = deviceMemoryLimit;
     this.base = base;
   }
@@ -100,34 +89,15 @@ public final class UNetBatcher {
   public Result run(List<Job> jobs, long[] latentShape, long[] contextShape) {
     Map<String, long[]> shapes = new LinkedHashMap<>();
     List<Map<String, float[]>> values = new ArrayList<>(jobs.size());
-    List<Long> latentSize = List.of(latentShape[1], latentShape[2]);
-    int size = Math.min(effectiveBatch(latentShape[1], latentShape[2]), fitting.getOrDefault(latentSize, batchSize));
-    for (int from = 0; from < jobs.size(); from += size) {
-      List<Job> batch = jobs.subList(from, Math.min(jobs.size(), from + size));
-      UNetOutput out;
-      try {
-        out = forward(batch, latentShape, contextShape);
-      } catch (RuntimeException | OutOfMemoryError e) {
-        if (!DeviceOutOfMemoryException.isOutOfMemory(e)) {
-          throw e;
-        }
-        if (batch.size() == 1) {
-          throw new DeviceOutOfMemoryException("one UNet input at latent " + latentShape[1] + " x " + latentShape[2]
-              + " does not fit the device: " + e.getMessage(), e);
-        }
-        size = batch.size() / 2;
-        fitting.put(latentSize, size);
-        halvings++;
-        LOG.warn("UNet forward of {} inputs at latent {} x {} ran out of memory ({}); retrying with {}", batch.size(),
-            latentShape[1], latentShape[2], e.getMessage(), size);
-        from -= size; // the loop adds size back: retry from the same job
-        continue;
-      }
+    for (HalvingBatches.Batch<Job, UNetOutput> done : batches.run(jobs, List.of(latentShape[1], latentShape[2]),
+        effectiveBatch(latentShape[1], latentShape[2]), batch -> forward(batch, latentShape, contextShape),
+        "UNet input at latent " + latentShape[1] + " x " + latentShape[2])) {
+      UNetOutput out = done.result();
       for (TapValue tap : out.taps().values()) {
         long[] s = tap.shape();
         shapes.putIfAbsent(tap.path(), Arrays.copyOfRange(s, 1, s.length));
       }
-      for (int i = 0; i < batch.size(); i++) {
+      for (int i = 0; i < done.jobs().size(); i++) {
         Map<String, float[]> job = new LinkedHashMap<>();
         for (TapValue tap : out.taps().values()) {
           job.put(tap.path(), tap.row(i));
@@ -143,7 +113,7 @@ public final class UNetBatcher {
     // scores and softmax are float32 whatever the compute dtype (Ops.attention upcasts them)
     long perInput = attentionBytesPerInput(unet.config(), latentHeight, latentWidth, 4);
     long fits = Math.max(1, ATTENTION_BUDGET_BYTES / Math.max(1, perInput));
-    return (int) Math.min(batchSize, fits);
+    return (int) Math.min(batches.batchSize(), fits);
   }
 
   /** Scores plus softmax weights of the largest self-attention, for one input. */
@@ -221,6 +191,6 @@ public final class UNetBatcher {
 
   /** Times a batch was halved because it ran out of memory. */
   public long halvings() {
-    return halvings;
+    return batches.halvings();
   }
 }

@@ -10,14 +10,13 @@ import ai.djl.ndarray.NDManager;
  * <p>Architecture (weights under {@code encoder.*} and {@code quant_conv.*} of {@code vae/}):
  * conv_in; per down block {@code layers_per_block} ResnetBlock2D and, except after the last
  * block, a Downsample2D; mid block (resnet, single-head attention, resnet); GroupNorm, SiLU,
- * conv_out; quant_conv. All encoder norms use epsilon 1e-6, as diffusers' Encoder does.
+ * conv_out; quant_conv. The resnets and the mid block are {@link VaeBlocks}, shared with the
+ * {@link VaeDecoder}.
  */
 public final class VaeEncoder implements AutoCloseable {
 
-  /** diffusers builds every encoder ResnetBlock2D, attention and output norm with this epsilon. */
-  private static final float EPS = 1e-6f;
-
   private final VaeConfig config;
+  private final VaeBlocks blocks;
   private final WeightStore weights;
   private final Kernels kernels;
 
@@ -32,6 +31,7 @@ public final class VaeEncoder implements AutoCloseable {
 
   private VaeEncoder(VaeConfig config, WeightStore weights, Kernels kernels) {
     this.config = config;
+    this.blocks = new VaeBlocks(config);
     this.weights = weights;
     this.kernels = kernels;
   }
@@ -65,15 +65,15 @@ public final class VaeEncoder implements AutoCloseable {
       Weights enc = weights.scope("encoder").using(kernels);
       NDArray x = kernels.layout(Ops.enter(pixels, scope, weights.dtype())); // [N, 3, H, W]
       NDArray h = enc.conv2d(x, "conv_in", 1, 1); // [N, 3, H, W] -> [N, C0, H, W]
-      int blocks = config.blockOutChannels().size();
-      for (int i = 0; i < blocks; i++) {
-        h = downBlock(enc.scope("down_blocks." + i), h, i < blocks - 1); // [N, Ci, H/2^i, W/2^i]
+      int levels = config.blockOutChannels().size();
+      for (int i = 0; i < levels; i++) {
+        h = downBlock(enc.scope("down_blocks." + i), h, i < levels - 1); // [N, Ci, H/2^i, W/2^i]
       }
-      h = midBlock(enc.scope("mid_block"), h); // [N, Clast, h, w]
-      h = enc.groupNormSilu(h, "conv_norm_out", config.normGroups(), EPS); // [N, Clast, h, w]
+      h = blocks.midBlock(enc.scope("mid_block"), h); // [N, Clast, h, w]
+      h = blocks.normOut(enc, h); // [N, Clast, h, w]
       h = enc.conv2d(h, "conv_out", 1, 1); // [N, Clast, h, w] -> [N, 2*latent, h, w]
       if (config.useQuantConv()) {
-        h = weights.root().conv2d(h, "quant_conv", 1, 0); // [N, 2*latent, h, w], 1x1
+        h = weights.root().using(kernels).conv2d(h, "quant_conv", 1, 0); // [N, 2*latent, h, w], 1x1
       }
       Posterior posterior = Posterior.of(h, config.latentChannels());
       posterior.attach(caller);
@@ -97,7 +97,7 @@ public final class VaeEncoder implements AutoCloseable {
   /** DownEncoderBlock2D: resnets, then a Downsample2D except after the last block. */
   private NDArray downBlock(Weights block, NDArray x, boolean downsample) {
     for (int j = 0; j < config.layersPerBlock(); j++) {
-      x = resnet(block.scope("resnets." + j), x); // [N, Cin, H, W] -> [N, Cout, H, W]
+      x = blocks.resnet(block.scope("resnets." + j), x); // [N, Cin, H, W] -> [N, Cout, H, W]
     }
     if (downsample) {
       // The VAE's Downsample2D pads (0, 1, 0, 1) and convolves with stride 2, padding 0.
@@ -105,39 +105,6 @@ public final class VaeEncoder implements AutoCloseable {
       x = block.scope("downsamplers.0").conv2d(x, "conv", 2, 0); // -> [N, C, H/2, W/2]
     }
     return x;
-  }
-
-  /** UNetMidBlock2D without time embedding: resnet, attention, resnet. */
-  private NDArray midBlock(Weights mid, NDArray x) {
-    x = resnet(mid.scope("resnets.0"), x); // [N, C, h, w]
-    if (config.midBlockAttention()) {
-      x = spatialAttention(mid.scope("attentions.0"), x); // [N, C, h, w]
-    }
-    return resnet(mid.scope("resnets.1"), x); // [N, C, h, w]
-  }
-
-  /** ResnetBlock2D without time embedding; a 1x1 conv_shortcut when the width changes. */
-  private NDArray resnet(Weights r, NDArray x) {
-    int g = config.normGroups();
-    NDArray h = r.groupNormSilu(x, "norm1", g, EPS); // [N, Cin, H, W]
-    h = r.conv2d(h, "conv1", 1, 1); // [N, Cin, H, W] -> [N, Cout, H, W]
-    h = r.groupNormSilu(h, "norm2", g, EPS); // [N, Cout, H, W]
-    h = r.conv2d(h, "conv2", 1, 1); // [N, Cout, H, W]
-    NDArray shortcut = r.has("conv_shortcut.weight") ? r.conv2d(x, "conv_shortcut", 1, 0) : x; // [N, Cout, H, W]
-    return shortcut.add(h); // [N, Cout, H, W]
-  }
-
-  /** The mid block's Attention: group norm, one head over all positions, residual. */
-  private NDArray spatialAttention(Weights attn, NDArray x) {
-    long n = x.getShape().get(0);
-    long c = x.getShape().get(1);
-    long hh = x.getShape().get(2);
-    long ww = x.getShape().get(3);
-    NDArray h = attn.groupNorm(x, "group_norm", config.normGroups(), EPS); // [N, C, h, w]
-    h = h.reshape(n, c, hh * ww).transpose(0, 2, 1); // [N, C, h, w] -> [N, h*w, C]
-    h = attn.attention(h, null, 1); // [N, h*w, C]
-    h = h.transpose(0, 2, 1).reshape(n, c, hh, ww); // [N, h*w, C] -> [N, C, h, w]
-    return h.add(x); // residual; rescale_output_factor is 1
   }
 
   @Override

@@ -38,6 +38,18 @@ final class Fixtures {
     return SafetensorsFile.open(dir().resolve("tiny-sd2-reference.safetensors"));
   }
 
+  /**
+   * diffusers' VAE decodes and one-step clean-latent estimates on tiny-sd2, committed with the
+   * script that made them (src/test/resources/decoder/README.md).
+   */
+  static SafetensorsFile decoderReference() {
+    try {
+      return SafetensorsFile.open(Path.of(Fixtures.class.getResource("/decoder/reference.safetensors").toURI()));
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   static JsonNode sidecar() {
     try {
       return new ObjectMapper().readTree(dir().resolve("tiny-sd2-reference.json").toFile());

@@ -125,6 +125,10 @@ class SingleFileCheckpointTest {
     assertThat(sd21.unetConfig().downBlockTypes()).isEqualTo(unet.downBlockTypes());
     assertThat(sd21.unetConfig().upBlockTypes()).isEqualTo(unet.upBlockTypes());
     assertThat(sd21.vaeConfig()).isEqualTo(vae);
+    // SD 2.1 768 predicts v, as its own scheduler config says (diffusers' single-file rule: context width 1024)
+    assertThat(NoiseSchedule.fromConfig(sd21.schedulerConfig()).prediction()).isEqualTo(PredictionType.V_PREDICTION)
+        .isEqualTo(NoiseSchedule.fromConfig(ComponentFolder.open(configs.resolve("scheduler"), "scheduler", null))
+            .prediction());
     JsonNode text = JSON.readTree(configs.resolve("text_encoder/config.json").toFile());
     ClipTextConfig c = sd21.textConfig();
     assertThat(List.of(c.hiddenSize(), c.heads(), c.intermediateSize(), c.layers(), c.vocabSize()))
@@ -161,6 +165,7 @@ class SingleFileCheckpointTest {
     assertThat(sd15.unetConfig().useLinearProjection()).isFalse();
     assertThat(sd15.textConfig()).isEqualTo(clip);
     assertThat(sd15.tokenizer().encode("")[1]).as("SD 1.x pads with the end token").isEqualTo(49407);
+    assertThat(NoiseSchedule.fromConfig(sd15.schedulerConfig()).prediction()).isEqualTo(PredictionType.EPSILON);
   }
 
   @Test
@@ -171,6 +176,14 @@ class SingleFileCheckpointTest {
         .putFloats("conditioner.embedders.1.model.token_embedding.weight", new long[] {1, 1}, new float[1])
         .write(xl);
     assertThatThrownBy(() -> SingleFileCheckpoint.open(xl, null)).hasMessageContaining("SDXL");
+
+    Path sd3 = tmp.resolve("sd3_medium.safetensors");
+    new SafetensorsWriter()
+        .putFloats(LdmNames.UNET + "joint_blocks.0.x_block.attn.qkv.weight", new long[] {3, 1}, new float[3])
+        .putFloats("text_encoders.t5xxl.transformer.shared.weight", new long[] {1, 1}, new float[1])
+        .write(sd3);
+    assertThatThrownBy(() -> SingleFileCheckpoint.open(sd3, null)).hasMessageContaining("Stable Diffusion 3")
+        .hasMessageContaining("pass the diffusers folder");
 
     Path inpainting = tmp.resolve("inpainting.safetensors");
     new SafetensorsWriter()

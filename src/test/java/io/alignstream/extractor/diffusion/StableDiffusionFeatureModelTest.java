@@ -378,8 +378,8 @@ class StableDiffusionFeatureModelTest {
     assertThatThrownBy(() -> StableDiffusionFeatureModel.open(tiny, "t", "t", options().withPooling("none")))
         .hasMessageContaining("mean, max or flatten");
     assertThatThrownBy(() -> FeatureModels.open("no/such/folder", null, options()))
-        .hasMessageContaining("expected tiny, a diffusers pipeline folder, a single-file .safetensors checkpoint or a "
-            + "hub id org/name[@revision]");
+        .hasMessageContaining("expected tiny, tiny-sd3, a diffusers pipeline folder, a single-file .safetensors "
+            + "checkpoint or a hub id org/name[@revision]");
   }
 
   @Test

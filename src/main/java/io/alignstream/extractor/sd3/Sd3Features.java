@@ -1,0 +1,160 @@
+package io.alignstream.extractor.sd3;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.alignstream.common.ImageFile;
+import io.alignstream.extractor.ModelFlags;
+import io.alignstream.extractor.diffusion.FeaturesCommand;
+import io.alignstream.extractor.diffusion.ImageNoise;
+import io.alignstream.extractor.diffusion.ImagePreprocessor;
+import io.alignstream.extractor.diffusion.InjectedNoise;
+import io.alignstream.extractor.diffusion.PipelineReference;
+import io.alignstream.extractor.diffusion.Pooling;
+import io.alignstream.extractor.diffusion.Posterior;
+import io.alignstream.extractor.diffusion.SafetensorsWriter;
+import io.alignstream.extractor.diffusion.Tap;
+import io.alignstream.extractor.diffusion.TapValue;
+import io.alignstream.extractor.diffusion.UNetOutput;
+import io.alignstream.schema.LatentMode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code alignstream features} for a Stable Diffusion 3 pipeline: the SD3 protocol on a few image
+ * files, every intermediate written to one safetensors file in the layout of the U-Net's and of
+ * the tiny-sd3 reference: {@code vae.latents} [images, 16, h, w], {@code prompt_embeds} [prompts,
+ * M, 4096] and {@code pooled_prompt_embeds} [prompts, 2048], {@code noisy_latents}, and
+ * {@code transformer.<module path>} [images, prompts, tokens, D] (or {@code .mean} [images,
+ * prompts, D] with {@code --pool mean}); the batch is image-major.
+ */
+public final class Sd3Features {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private Sd3Features() {}
+
+  /** Runs and writes; returns the one-line summary the command prints. */
+  public static String write(FeaturesCommand.Inputs in, PipelineReference reference, ModelFlags flags) {
+    List<String> prompts = in.prompts();
+    try (StableDiffusion3 sd = StableDiffusion3.open(reference.pipeline(), flags.placement(),
+        flags.sd3Options().t5());
+        NDManager m = NDManager.newBaseManager(flags.placement().device())) {
+      List<Tap> taps = Sd3Taps.parse(in.taps(), sd.transformer().config());
+      float sigma = in.timestep() != null ? (float) in.timestep() / sd.schedule().trainTimesteps()
+          : sd.schedule().sigmaFor(in.noiseLevel());
+      double s = in.timestep() != null ? in.timestep() / 1000.0 : in.noiseLevel();
+      float t = sd.schedule().timestepOf(sigma);
+      int res = in.resolutionOrSmallest();
+      int side = sd.latentSide(res);
+      int n = in.images().size();
+      int c = sd.latentChannels();
+      long[] latentShape = {n, c, side, side};
+      int per = c * side * side;
+
+      // 1. clean latents, posterior eps and diffusion noise from the seeded draw (or the injected noise)
+      float[] injected = in.noise() == null ? null : in.noise().read(latentShape, res);
+      float[] posteriorEps = new float[n * per];
+      float[] eps = new float[n * per];
+      for (int i = 0; i < n; i++) {
+        ImageNoise draw = ImageNoise.draw(in.seed(), per);
+        System.arraycopy(draw.posterior(), 0, posteriorEps, i * per, per);
+        System.arraycopy(injected != null ? Arrays.copyOfRange(injected, i * per, (i + 1) * per) : draw.diffusion(), 0,
+            eps, i * per, per);
+      }
+      NDArray pixels = ImagePreprocessor.batch(m, in.images().stream().map(ImageFile::image).toList(),
+          res);
+      Posterior posterior = sd.vae().encode(pixels);
+      NDArray z0 = sd.vae().latents(posterior,
+          in.mode() == LatentMode.MEAN ? null : m.create(posteriorEps, new Shape(latentShape))); // [n, c, h, w]
+      float[] sigmas = new float[n];
+      Arrays.fill(sigmas, sigma);
+      NDArray noisy = FlowMatchSchedule.scaleNoise(z0, m.create(eps, new Shape(latentShape)), sigmas); // [n, c, h, w]
+
+      // 2. text, one per prompt
+      Sd3TextEncoders.Embedding text = sd.text().encode(prompts, m);
+      NDArray context = text.context().toType(DataType.FLOAT32, false); // [P, M, 4096]
+      NDArray pooled = text.pooled().toType(DataType.FLOAT32, false); // [P, 2048]
+
+      // 3. transformer, image-major, one input at a time: x of the image, states of the prompt
+      List<String> paths = taps.stream().map(Tap::path).toList();
+      List<Map<String, float[]>> values = new ArrayList<>();
+      Map<String, long[]> shapes = new LinkedHashMap<>();
+      for (int i = 0; i < n; i++) {
+        for (int p = 0; p < prompts.size(); p++) {
+          try (NDManager scope = m.newSubManager()) {
+            UNetOutput out = sd.transformer().forward(noisy.get(i + ":" + (i + 1)), new float[] {t},
+                context.get(p + ":" + (p + 1)), pooled.get(p + ":" + (p + 1)), paths, in.pooling());
+            Map<String, float[]> job = new LinkedHashMap<>();
+            for (TapValue v : out.taps().values()) {
+              job.put(v.path(), v.values());
+              shapes.putIfAbsent(v.path(), Arrays.copyOfRange(v.shape(), 1, v.shape().length));
+            }
+            values.add(job);
+          }
+        }
+      }
+
+      SafetensorsWriter writer = new SafetensorsWriter();
+      writer.putFloats("vae.latents", latentShape, z0.toType(DataType.FLOAT32, false).toFloatArray());
+      writer.putArray("prompt_embeds", context);
+      writer.putArray("pooled_prompt_embeds", pooled);
+      writer.putFloats("noisy_latents", latentShape, noisy.toType(DataType.FLOAT32, false).toFloatArray());
+      String suffix = in.pooling() == Pooling.MEAN ? ".mean" : "";
+      for (String path : paths) {
+        writer.putFloats(FeaturesCommand.tensorName("transformer", path, suffix),
+            FeaturesCommand.withImagePrompt(n, prompts.size(), shapes.get(path)), FeaturesCommand.concat(values, path));
+      }
+      metadata(writer, sd, reference, in, sigma, t, s, res, paths, flags);
+      Path parent = in.out().toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      writer.write(in.out());
+      return String.format(Locale.ROOT, "wrote %s: %d images x %d prompts at sigma=%s (t=%s, s=%s), %d x %d latents, "
+          + "%d taps%s", in.out(), n, prompts.size(), sigma, t, s, side, side, paths.size(), sd.hasT5() ? "" : ", no T5");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + in.out() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void metadata(SafetensorsWriter w, StableDiffusion3 sd, PipelineReference reference,
+      FeaturesCommand.Inputs in, float sigma, float t, double s, int res, List<String> paths, ModelFlags flags)
+      throws JsonProcessingException {
+    w.metadata("format", "pt");
+    w.metadata("generator", "alignstream features");
+    w.metadata("model_source", sd.source());
+    w.metadata("config_digest", sd.configDigest());
+    w.metadata("weights_digest", sd.weightsDigest());
+    w.metadata("model_origin", JSON.writeValueAsString(reference.origin()));
+    w.metadata("scheduler", "FlowMatchEulerDiscreteScheduler shift " + sd.schedule().shift());
+    w.metadata("t5", String.valueOf(sd.hasT5()));
+    w.metadata("images", JSON.writeValueAsString(in.images().stream().map(f -> f.path().toString()).toList()));
+    w.metadata("image_sha256", JSON.writeValueAsString(in.images().stream().map(ImageFile::sha256)
+        .toList()));
+    w.metadata("prompts", JSON.writeValueAsString(in.prompts()));
+    w.metadata("sigma", String.valueOf(sigma));
+    w.metadata("timestep", String.valueOf(t));
+    w.metadata("noise_level", String.valueOf(s));
+    w.metadata("seed", String.valueOf(in.seed()));
+    w.metadata("latent", in.mode().name().toLowerCase(Locale.ROOT));
+    w.metadata("resolution", String.valueOf(res));
+    w.metadata("noise", InjectedNoise.describe(in.noise()));
+    w.metadata("taps", JSON.writeValueAsString(paths));
+    w.metadata("pooling", in.pooling().name().toLowerCase(Locale.ROOT));
+    w.metadata("batch_order", "image-major: index = image * prompts + prompt");
+    w.metadata("device", flags.device());
+    w.metadata("dtype", flags.dtype());
+  }
+}

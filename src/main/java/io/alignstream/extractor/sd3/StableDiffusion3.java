@@ -1,0 +1,192 @@
+package io.alignstream.extractor.sd3;
+
+import ai.djl.ndarray.types.DataType;
+import io.alignstream.extractor.diffusion.CheckpointException;
+import io.alignstream.extractor.diffusion.ClipTextConfig;
+import io.alignstream.extractor.diffusion.ClipTextEncoder;
+import io.alignstream.extractor.diffusion.ClipTokenizer;
+import io.alignstream.extractor.diffusion.ComponentFolder;
+import io.alignstream.extractor.diffusion.PipelineFolder;
+import io.alignstream.extractor.diffusion.Placement;
+import io.alignstream.extractor.diffusion.StableDiffusion;
+import io.alignstream.extractor.diffusion.VaeEncoder;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The parts of a Stable Diffusion 3 pipeline the feature protocol runs, loaded once: three
+ * tokenizers and text encoders ({@link Sd3TextEncoders}), the 16-channel VAE encoder, the MMDiT
+ * ({@link Sd3Transformer}) and the flow-matching schedule, with the digests that identify them.
+ *
+ * <p>The VAE always computes in float32 (diffusers upcasts SD3's VAE too); T5 is optional: absent
+ * from the checkpoint, or dropped by the caller to save its 4.7 B parameters, the context gets
+ * diffusers' zero stand-in (docs/method.md).
+ */
+public final class StableDiffusion3 implements AutoCloseable {
+
+  /** The pipeline's max_sequence_length default: T5 reads this many tokens. */
+  public static final int T5_TOKENS = 256;
+  private final String source;
+  private final Sd3TextEncoders text;
+  private final VaeEncoder vae;
+  private final Sd3Transformer transformer;
+  private final FlowMatchSchedule schedule;
+  private final String configDigest;
+  private final String weightsDigest;
+
+  public StableDiffusion3(String source, Sd3TextEncoders text, VaeEncoder vae, Sd3Transformer transformer,
+      FlowMatchSchedule schedule, String configDigest, String weightsDigest) {
+    this.source = source;
+    this.text = text;
+    this.vae = vae;
+    this.transformer = transformer;
+    this.schedule = schedule;
+    this.configDigest = configDigest;
+    this.weightsDigest = weightsDigest;
+  }
+
+  /** Whether a pipeline folder is an SD3 one (its model_index.json lists a transformer and no unet). */
+  public static boolean isSd3(PipelineFolder pipeline) {
+    return pipeline.components().containsKey("transformer") && !pipeline.components().containsKey("unet");
+  }
+
+  /**
+   * Loads a diffusers SD3 pipeline folder on a device in a compute dtype.
+   *
+   * @param withT5 false to leave T5 out even when the folder has it (the zero stand-in then applies)
+   */
+  public static StableDiffusion3 open(PipelineFolder pipeline, Placement placement, boolean withT5) {
+    FlowMatchSchedule schedule = FlowMatchSchedule.fromConfig(pipeline.component("scheduler",
+        "FlowMatchEulerDiscreteScheduler"));
+    List<AutoCloseable> opened = new ArrayList<>();
+    try {
+      Sd3TextEncoders.Clip clipL = clip(pipeline, "tokenizer", "text_encoder", placement, opened);
+      Sd3TextEncoders.Clip clipG = clip(pipeline, "tokenizer_2", "text_encoder_2", placement, opened);
+      Sd3TextEncoders.T5 t5 = null;
+      boolean hasT5 = pipeline.components().containsKey("text_encoder_3");
+      if (withT5 && hasT5) {
+        ComponentFolder folder = pipeline.component("text_encoder_3", "T5EncoderModel");
+        T5Config config = T5Config.parse(folder.configReader());
+        Sd3Parameters.t5Encoder(config).verify(
+            io.alignstream.extractor.diffusion.ParameterLayout.inHeaders(folder.weightFiles()), folder);
+        T5Encoder encoder = new T5Encoder(config, folder.loadWeights(placement, "shared.", "encoder."));
+        opened.add(encoder);
+        t5 = new Sd3TextEncoders.T5(T5Tokenizer.load(pipeline.component("tokenizer_3", "T5TokenizerFast",
+            "T5Tokenizer"), T5_TOKENS), encoder);
+      }
+      VaeEncoder vae = new VaeEncoder(pipeline.component("vae", "AutoencoderKL"),
+          new Placement(placement.device(), DataType.FLOAT32));
+      opened.add(vae);
+      Sd3Transformer transformer = Sd3Transformer.load(pipeline.component("transformer", "SD3Transformer2DModel"),
+          placement);
+      opened.add(transformer);
+      Sd3TextEncoders text = new Sd3TextEncoders(clipL, clipG, t5, transformer.config().jointAttentionDim());
+      List<String> weighted = new ArrayList<>(List.of("text_encoder", "text_encoder_2", "transformer", "vae"));
+      if (t5 != null) {
+        weighted.add(2, "text_encoder_3");
+      }
+      return new StableDiffusion3(pipeline.dir().toAbsolutePath().normalize().toString(), text, vae, transformer,
+          schedule, pipeline.configDigest(), pipeline.weightsDigest(weighted.toArray(String[]::new)));
+    } catch (RuntimeException e) {
+      StableDiffusion.closeAll(opened);
+      throw e;
+    }
+  }
+
+  private static Sd3TextEncoders.Clip clip(PipelineFolder pipeline, String tokenizer, String encoder,
+      Placement placement, List<AutoCloseable> opened) {
+    ClipTokenizer tok = ClipTokenizer.load(pipeline.component(tokenizer, "CLIPTokenizer", "CLIPTokenizerFast"));
+    ComponentFolder folder = pipeline.component(encoder, "CLIPTextModelWithProjection");
+    ClipTextConfig config = ClipTextConfig.parse(folder.configReader());
+    int projection = folder.configReader().intOr("projection_dim", config.hiddenSize());
+    Sd3Parameters.clipWithProjection(config, projection).verify(
+        io.alignstream.extractor.diffusion.ParameterLayout.inHeaders(folder.weightFiles()), folder);
+    ClipTextEncoder text = new ClipTextEncoder(config, folder.loadWeights(placement, "text_model.", "text_projection."));
+    opened.add(text);
+    if (tok.vocabSize() > config.vocabSize()) {
+      throw new CheckpointException(pipeline.dir().resolve(tokenizer) + " has " + tok.vocabSize()
+          + " tokens, more than the " + config.vocabSize() + " rows of " + encoder + "'s embedding");
+    }
+    return new Sd3TextEncoders.Clip(tok, text);
+  }
+
+  /** Folder (or description) the pipeline came from. */
+  public String source() {
+    return source;
+  }
+
+  public Sd3TextEncoders text() {
+    return text;
+  }
+
+  public VaeEncoder vae() {
+    return vae;
+  }
+
+  public Sd3Transformer transformer() {
+    return transformer;
+  }
+
+  public FlowMatchSchedule schedule() {
+    return schedule;
+  }
+
+  public Placement placement() {
+    return transformer.placement();
+  }
+
+  public String configDigest() {
+    return configDigest;
+  }
+
+  public String weightsDigest() {
+    return weightsDigest;
+  }
+
+  /** Whether T5 runs (false: the zero stand-in). */
+  public boolean hasT5() {
+    return text.t5() != null;
+  }
+
+  /** How many times the VAE shrinks an image side (8). */
+  public int vaeDownsampling() {
+    return 1 << (vae.config().blockOutChannels().size() - 1);
+  }
+
+  /** Image sides must be multiples of this: the VAE's downsampling times the patch size. */
+  public int resolutionMultiple() {
+    return vaeDownsampling() * transformer.config().patchSize();
+  }
+
+  public int latentChannels() {
+    return vae.config().latentChannels();
+  }
+
+  /**
+   * The latent side for an image side.
+   *
+   * @throws IllegalArgumentException unless the resolution is a positive multiple of {@link #resolutionMultiple()}
+   *     whose patch grid fits the position table
+   */
+  public int latentSide(int resolution) {
+    int multiple = resolutionMultiple();
+    if (resolution < multiple || resolution % multiple != 0) {
+      throw new IllegalArgumentException("resolution " + resolution + " is not a positive multiple of " + multiple
+          + " (the VAE shrinks images " + vaeDownsampling() + "x and the transformer cuts the latent into "
+          + transformer.config().patchSize() + " x " + transformer.config().patchSize() + " patches)");
+    }
+    int side = resolution / vaeDownsampling();
+    int grid = side / transformer.config().patchSize();
+    if (grid > transformer.config().posEmbedMaxSize()) {
+      throw new IllegalArgumentException("resolution " + resolution + " gives " + grid + " patches per side, more than "
+          + "the transformer's position table (" + transformer.config().posEmbedMaxSize() + ", i.e. at most "
+          + transformer.config().posEmbedMaxSize() * multiple + " pixels)");
+    }
+    return side;
+  }
+
+  @Override
+  public void close() {
+    StableDiffusion.closeAll(List.of(transformer, vae, text));
+  }
+}
