@@ -255,8 +255,10 @@ public final class ExtractorService implements AutoCloseable {
         letters++;
       }
     }
+    long read = System.nanoTime();
     int extracted = extract(accepted, requests, inputs, outputs);
     letters += inputs.size() - extracted;
+    long extractedAt = System.nanoTime();
     producer.beginTransaction();
     try {
       outputs.forEach(producer::send);
@@ -272,7 +274,9 @@ public final class ExtractorService implements AutoCloseable {
       return;
     }
     imagesExtracted.addAndGet(extracted);
-    meters.batch(records.count(), extracted, Duration.ofNanos(System.nanoTime() - polledNanos));
+    long committed = System.nanoTime();
+    meters.stages(read - polledNanos, extractedAt - read, committed - extractedAt);
+    meters.batch(records.count(), extracted, Duration.ofNanos(committed - polledNanos));
     deadLetters.addAndGet(letters);
     embeddingsPublished.addAndGet(outputs.size() - letters);
   }

@@ -15,10 +15,10 @@ import java.util.Optional;
 /**
  * Opens the model a {@code --model} argument names: {@code pixels} (the pixel baseline), a vision
  * model {@link VisionModelSource} resolves (a TorchScript or ONNX file, a folder holding one, a
- * hub id whose cached snapshot holds one), or any Stable Diffusion pipeline {@link
- * PipelineReference} resolves: {@code tiny}, a diffusers folder, a single-file checkpoint, a hub
- * id {@code org/name[@revision]}. A diffusers pipeline whose model_index.json lists a transformer
- * and no UNet is Stable Diffusion 3 ({@link Sd3FeatureModel}).
+ * hub id whose cached snapshot holds one, fetched first with --download), or any Stable
+ * Diffusion pipeline {@link PipelineReference} resolves: {@code tiny}, a diffusers folder, a
+ * single-file checkpoint, a hub id {@code org/name[@revision]}. A diffusers pipeline whose
+ * model_index.json lists a transformer and no UNet is Stable Diffusion 3 ({@link Sd3FeatureModel}).
  */
 public final class FeatureModels {
 
@@ -54,7 +54,7 @@ public final class FeatureModels {
     if (model.equals(PIXELS)) {
       return new PixelBaseline(modelId == null ? PIXELS : modelId, options.pixelSide());
     }
-    Optional<VisionModelSource> vision = VisionModelSource.resolve(model, options.checkpoints().hub());
+    Optional<VisionModelSource> vision = VisionModelSource.resolve(model, options.checkpoints());
     if (vision.isPresent()) {
       return VisionFeatureModel.open(vision.get(), modelId, options);
     }

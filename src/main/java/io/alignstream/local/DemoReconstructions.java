@@ -46,7 +46,7 @@ final class DemoReconstructions {
         resolution, options.unetBatch(), null);
     List<String> folders = new ArrayList<>();
     for (String model : models) {
-      if (model.equals(FeatureModels.PIXELS) || VisionModelSource.resolve(model, options.checkpoints().hub()).isPresent()) {
+      if (model.equals(FeatureModels.PIXELS) || VisionModelSource.resolve(model, options.checkpoints()).isPresent()) {
         continue;
       }
       PipelineReference reference = PipelineReference.resolve(model, options.modelCache(), options.tinySeed(),

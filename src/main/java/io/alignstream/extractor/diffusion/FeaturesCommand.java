@@ -144,7 +144,7 @@ public final class FeaturesCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    Optional<VisionModelSource> vision = VisionModelSource.resolve(model, modelFlags.checkpointOptions().hub());
+    Optional<VisionModelSource> vision = VisionModelSource.resolve(model, modelFlags.checkpointOptions());
     if (vision.isPresent()) {
       if (noise != null) {
         throw new IllegalArgumentException("--noise-level and --timestep apply to diffusion models; " + model

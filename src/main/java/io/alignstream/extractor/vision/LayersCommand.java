@@ -37,7 +37,7 @@ public final class LayersCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    VisionModelSource source = VisionModelSource.resolve(model, modelFlags.checkpointOptions().hub())
+    VisionModelSource source = VisionModelSource.resolve(model, modelFlags.checkpointOptions())
         .orElseThrow(() -> new IllegalArgumentException("'" + model + "' is not a vision model (a TorchScript or "
             + "ONNX file, a folder holding layers.onnx/layers.pt/model.onnx/model.pt, or a cached hub id)"));
     modelFlags.applyThreads();

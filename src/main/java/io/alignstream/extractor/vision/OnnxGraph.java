@@ -12,8 +12,10 @@ import io.alignstream.onnx.proto.OnnxProto.ValueInfoProto;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -22,16 +24,29 @@ import java.util.Set;
  * external data files. ONNX Runtime returns graph outputs only, so {@link #withOutputs} adds the
  * values asked for to the graph's outputs before a session is created: any value is a layer, and
  * nobody re-exports a model to get another one. Initializers stored in external data files stay
- * there (the edited graph still names them, relative to {@link #folder()}).
+ * there (the edited graph names them relative to {@link #dataFolder()}).
  */
 final class OnnxGraph {
 
   private final Path file;
   private final ModelProto model;
+  /** Each external data location, as the file names it, with the real file (links resolved) it reads. */
+  private final Map<String, Path> externalData;
+  private final Path dataFolder;
 
-  private OnnxGraph(Path file, ModelProto model) {
+  private OnnxGraph(Path file, ModelProto model, Map<String, Path> externalData) {
     this.file = file;
     this.model = model;
+    this.externalData = externalData;
+    Path common = null;
+    for (Path real : externalData.values()) {
+      Path parent = real.getParent();
+      while (common != null && !parent.startsWith(common)) {
+        common = common.getParent();
+      }
+      common = common == null ? parent : common;
+    }
+    this.dataFolder = common == null ? folder(file) : common;
   }
 
   /**
@@ -42,6 +57,26 @@ final class OnnxGraph {
    *     format) or a missing external data file
    */
   static OnnxGraph read(Path file) {
+    ModelProto model = parse(file);
+    return new OnnxGraph(file, model, checkExternalData(file, model));
+  }
+
+  /**
+   * The external data files an ONNX model names, relative to its folder, whether or not they are
+   * there yet (what a download must fetch beside it).
+   */
+  static Set<String> externalDataFiles(Path file) {
+    Set<String> files = new LinkedHashSet<>();
+    for (TensorProto tensor : parse(file).getGraph().getInitializerList()) {
+      if (tensor.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
+        tensor.getExternalDataList().stream().filter(e -> e.getKey().equals("location"))
+            .forEach(e -> files.add(e.getValue()));
+      }
+    }
+    return files;
+  }
+
+  private static ModelProto parse(Path file) {
     ModelProto model;
     try {
       model = ModelProto.parseFrom(Files.readAllBytes(file));
@@ -54,9 +89,7 @@ final class OnnxGraph {
     if (!model.hasGraph() || model.getGraph().getNodeCount() == 0 || model.getIrVersion() == 0) {
       throw new IllegalArgumentException(file + " is not an ONNX model: it has no graph, nodes or IR version");
     }
-    OnnxGraph graph = new OnnxGraph(file, model);
-    graph.checkExternalData();
-    return graph;
+    return model;
   }
 
   Path file() {
@@ -64,9 +97,20 @@ final class OnnxGraph {
   }
 
   /** The folder external data locations are relative to. */
-  Path folder() {
+  private static Path folder(Path file) {
     Path parent = file.toAbsolutePath().getParent();
     return parent == null ? Path.of(".") : parent;
+  }
+
+  /**
+   * The folder ONNX Runtime is told to read external data from: the deepest folder holding every
+   * external data file once links are resolved (the model's own folder when it has none). ONNX
+   * Runtime 1.29 refuses a location that resolves, through a link, outside that folder, and the
+   * hub cache's snapshot files are links into its blobs/ folder; {@link #withOutputs} therefore
+   * names each file by its real path relative to this folder.
+   */
+  Path dataFolder() {
+    return dataFolder;
   }
 
   /** The default opset's version (domain "" or ai.onnx); 0 when none is declared. */
@@ -131,10 +175,27 @@ final class OnnxGraph {
         graph.addOutput(ValueInfoProto.newBuilder().setName(value));
       }
     }
+    for (int i = 0; i < graph.getInitializerCount(); i++) {
+      TensorProto tensor = graph.getInitializer(i);
+      if (tensor.getDataLocation() != TensorProto.DataLocation.EXTERNAL) {
+        continue;
+      }
+      TensorProto.Builder relocated = tensor.toBuilder();
+      for (int e = 0; e < relocated.getExternalDataCount(); e++) {
+        StringStringEntryProto entry = relocated.getExternalData(e);
+        if (entry.getKey().equals("location")) {
+          String real = dataFolder.relativize(externalData.get(entry.getValue())).toString();
+          relocated.setExternalData(e, entry.toBuilder().setValue(real));
+        }
+      }
+      graph.setInitializer(i, relocated);
+    }
     return model.toBuilder().setGraph(graph).build().toByteArray();
   }
 
-  private void checkExternalData() {
+  /** Checks that every external data file is there and long enough; returns each location's real file. */
+  private static Map<String, Path> checkExternalData(Path file, ModelProto model) {
+    Map<String, Path> real = new LinkedHashMap<>();
     for (TensorProto tensor : model.getGraph().getInitializerList()) {
       if (tensor.getDataLocation() != TensorProto.DataLocation.EXTERNAL) {
         continue;
@@ -154,12 +215,13 @@ final class OnnxGraph {
         throw new IllegalArgumentException(file + ": initializer " + tensor.getName()
             + " is stored externally but names no location");
       }
-      Path data = folder().resolve(location).normalize();
+      Path data = folder(file).resolve(location).normalize();
       if (!Files.isRegularFile(data)) {
         throw new IllegalArgumentException(file + " keeps initializer " + tensor.getName() + " in the external "
             + "data file " + location + ", which is missing (looked for " + data + ")");
       }
       try {
+        real.put(location, data.toRealPath());
         long size = Files.size(data);
         if (length >= 0 && offset + length > size) {
           throw new IllegalArgumentException(file + ": external data file " + location + " has " + size
@@ -170,5 +232,6 @@ final class OnnxGraph {
         throw new IllegalArgumentException("cannot read " + data + ": " + e.getMessage(), e);
       }
     }
+    return real;
   }
 }

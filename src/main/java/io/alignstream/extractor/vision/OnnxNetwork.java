@@ -24,20 +24,24 @@ import java.util.concurrent.Executors;
  * a path, so an edited graph would have to be written out (and its external data found again),
  * and it pins an older runtime (1.21 for DJL 0.33); the runtime's API takes the edited bytes and
  * the folder its external data lives in, and returns float buffers without a further copy
- * through NDArrays. The choice rests on those API facts; the two have not been timed against
- * each other (docs/vision-models.md, "What each format can and cannot do").
+ * through NDArrays. Timed against each other on the fixture ResNet (same file, same threads,
+ * alternating rounds), DJL's engine was not faster: 0.53 to 1.3 times the API's images/s, below 1
+ * in most pairings (docs/vision-models.md, "ONNX Runtime's API or DJL's engine").
  *
  * <p>Every call into the runtime runs on one thread of the network's own with a 16 MiB stack:
  * creating a session crashed the JVM (SIGSEGV, no error file) on threads with the default 1 MiB
  * stack when the class path was long (docs/platform.md).
  *
- * <p>Threads: the intra-op pool takes its size from {@code OMP_NUM_THREADS} and stops spinning
- * when {@code OMP_WAIT_POLICY=PASSIVE}, the variables PyTorch's OpenMP reads, so one setting
- * tames both engines on a shared machine (docs/platform.md).
+ * <p>Threads: the intra-op pool takes its size from {@code --threads} ({@link #useThreads}, as
+ * PyTorch's pool does), else from {@code OMP_NUM_THREADS}, and stops spinning when {@code
+ * OMP_WAIT_POLICY=PASSIVE}, the variables PyTorch's OpenMP reads, so one setting tames both
+ * engines on a shared machine (docs/platform.md).
  */
 final class OnnxNetwork implements LayerNetwork {
 
   private static final long NATIVE_STACK_BYTES = 16L << 20;
+  /** Intra-op threads of the sessions opened from now on; 0 = {@code OMP_NUM_THREADS}, else the runtime's choice. */
+  private static volatile int intraOpThreads;
 
   private final OnnxGraph graph;
   private final ExecutorService runtimeThread;
@@ -56,6 +60,11 @@ final class OnnxNetwork implements LayerNetwork {
     this.inputName = graph.input().getName();
     this.requested = List.copyOf(requested);
     this.inputDims = graph.inputDims();
+  }
+
+  /** Sets the intra-op threads of sessions opened from now on (process-wide, as PyTorch's setting is); 0 = default. */
+  static void useThreads(int threads) {
+    intraOpThreads = threads;
   }
 
   /**
@@ -88,27 +97,42 @@ final class OnnxNetwork implements LayerNetwork {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
       String threads = System.getenv("OMP_NUM_THREADS");
-      if (threads != null && threads.matches("[1-9][0-9]*")) {
+      if (intraOpThreads > 0) {
+        options.setIntraOpNumThreads(intraOpThreads);
+      } else if (threads != null && threads.matches("[1-9][0-9]*")) {
         options.setIntraOpNumThreads(Integer.parseInt(threads));
       }
       if ("PASSIVE".equalsIgnoreCase(System.getenv("OMP_WAIT_POLICY"))) {
         options.addConfigEntry("session.intra_op.allow_spinning", "0");
       }
       // The edited graph is handed over as bytes: name the folder its external data lives in.
-      options.addConfigEntry("session.model_external_initializers_file_folder_path", graph.folder().toString());
+      options.addConfigEntry("session.model_external_initializers_file_folder_path", graph.dataFolder().toString());
       int gpu = VisionShapes.gpuIndex(device);
       if (gpu >= 0) {
+        requireCuda(device, OrtEnvironment.getAvailableProviders());
         try {
           options.addCUDA(gpu);
         } catch (OrtException e) {
-          throw new IllegalArgumentException("--device " + device + ": this ONNX Runtime build cannot use CUDA ("
-              + e.getMessage() + "); build with -Pcuda (onnxruntime_gpu) on a machine with a CUDA driver", e);
+          throw new IllegalArgumentException("--device " + device + ": ONNX Runtime's CUDA provider did not start ("
+              + e.getMessage() + "); it needs an NVIDIA driver and the CUDA 12 and cuDNN 9 libraries on the "
+              + "library path (docs/vision-models.md)", e);
         }
       }
       OrtSession session = env.createSession(graph.withOutputs(layers), options);
       return new OnnxNetwork(graph, thread, env, session, layers);
     } catch (OrtException e) {
       throw new IllegalArgumentException("ONNX Runtime cannot load " + graph.file() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Refuses a GPU where the runtime carries no CUDA provider: the default build's
+   * com.microsoft.onnxruntime:onnxruntime has CPU natives only; -Pcuda swaps in onnxruntime_gpu.
+   */
+  static void requireCuda(String device, java.util.Set<ai.onnxruntime.OrtProvider> providers) {
+    if (!providers.contains(ai.onnxruntime.OrtProvider.CUDA)) {
+      throw new IllegalArgumentException("--device " + device + ": this build carries ONNX Runtime's CPU natives "
+          + "(providers " + providers + "); ONNX models on a GPU need the onnxruntime_gpu build: mvn -Pcuda package");
     }
   }
 

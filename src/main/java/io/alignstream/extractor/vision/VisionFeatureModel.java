@@ -35,6 +35,9 @@ public final class VisionFeatureModel implements FeatureModel {
   private final LayerSelection selection;
   private final int batch;
   private final ModelInfo info;
+  private long imagesExtracted;
+  private long preprocessingNanos;
+  private long forwardNanos;
 
   private VisionFeatureModel(LayerNetwork network, VisionPreprocessor preprocessor, LayerSelection selection,
       int batch, ModelInfo info) {
@@ -75,6 +78,14 @@ public final class VisionFeatureModel implements FeatureModel {
       opened.network().close();
       throw e;
     }
+  }
+
+  /**
+   * Sets the intra-op threads of ONNX Runtime sessions opened from now on, as {@code --threads}
+   * sets PyTorch's (process-wide); 0 = {@code OMP_NUM_THREADS}, else one per core.
+   */
+  public static void useThreads(int threads) {
+    OnnxNetwork.useThreads(threads);
   }
 
   /** A network opened with the layers asked for, and each layer's shape at the probe batch. */
@@ -159,7 +170,7 @@ public final class VisionFeatureModel implements FeatureModel {
   }
 
   /** Seeded values in [-1, 1): a probe input that exercises every path (no all-zero normalizations). */
-  static float[] probeInput(long[] shape) {
+  public static float[] probeInput(long[] shape) {
     int n = Math.toIntExact(shape[0] * shape[1] * shape[2] * shape[3]);
     float[] values = new float[n];
     SplittableRandom random = new SplittableRandom(0);
@@ -246,8 +257,19 @@ public final class VisionFeatureModel implements FeatureModel {
   /** Images of one preprocessed size, by index. */
   private record SizeGroup(int height, int width, List<Integer> images) {}
 
+  /**
+   * Where the time of {@link #extract} went, summed since the model was opened: preparing the
+   * images (decoded image to normalised pixels) and the network (forward and pooling).
+   */
+  public record Timings(long images, long preprocessingNanos, long forwardNanos) {}
+
+  public synchronized Timings timings() {
+    return new Timings(imagesExtracted, preprocessingNanos, forwardNanos);
+  }
+
   @Override
   public synchronized List<Feature> extract(List<ImageInput> images) {
+    long start = System.nanoTime();
     List<VisionPreprocessor.Pixels> pixels = new ArrayList<>(images.size());
     Map<String, SizeGroup> groups = new LinkedHashMap<>();
     for (int i = 0; i < images.size(); i++) {
@@ -256,28 +278,46 @@ public final class VisionFeatureModel implements FeatureModel {
       groups.computeIfAbsent(p.height() + "x" + p.width(), k -> new SizeGroup(p.height(), p.width(),
           new ArrayList<>())).images().add(i);
     }
+    long preprocessed = System.nanoTime();
     List<Feature> features = new ArrayList<>();
     for (SizeGroup group : groups.values()) {
       for (int from = 0; from < group.images().size(); from += batch) {
         List<Integer> chunk = group.images().subList(from, Math.min(group.images().size(), from + batch));
-        features.addAll(forward(chunk, pixels, group.height(), group.width()));
+        int plane = 3 * group.height() * group.width();
+        float[] input = new float[chunk.size() * plane];
+        for (int j = 0; j < chunk.size(); j++) {
+          System.arraycopy(pixels.get(chunk.get(j)).values(), 0, input, j * plane, plane);
+        }
+        features.addAll(forward(input, chunk, group.height(), group.width()));
       }
     }
+    preprocessingNanos += preprocessed - start;
+    forwardNanos += System.nanoTime() - preprocessed;
+    imagesExtracted += images.size();
     return features;
   }
 
-  private List<Feature> forward(List<Integer> chunk, List<VisionPreprocessor.Pixels> pixels, int h, int w) {
-    int plane = 3 * h * w;
-    float[] input = new float[chunk.size() * plane];
-    for (int j = 0; j < chunk.size(); j++) {
-      System.arraycopy(pixels.get(chunk.get(j)).values(), 0, input, j * plane, plane);
-    }
-    Map<String, LayerNetwork.Output> out = network.run(input, new long[] {chunk.size(), 3, h, w});
+  /**
+   * The features of a batch already preprocessed, [images, 3, height, width]: the network and the
+   * pooling alone, what {@code bench extractor} times as the model.
+   */
+  public synchronized List<Feature> extractPreprocessed(float[] batch, int images, int height, int width) {
+    return forward(batch, java.util.stream.IntStream.range(0, images).boxed().toList(), height, width);
+  }
+
+  /** The input size the preprocessing gives, [height, width], or null when it depends on the image. */
+  public int[] inputSize() {
+    return preprocessor.config().outputSize();
+  }
+
+  /** One forward of {@code input} (the images {@code indices}, in order) and each selected layer's pooled vectors. */
+  private List<Feature> forward(float[] input, List<Integer> indices, int h, int w) {
+    Map<String, LayerNetwork.Output> out = network.run(input, new long[] {indices.size(), 3, h, w});
     List<Feature> features = new ArrayList<>();
-    for (int j = 0; j < chunk.size(); j++) {
+    for (int j = 0; j < indices.size(); j++) {
       for (LayerSelection.Target t : selection.targets()) {
         LayerNetwork.Output o = out.get(t.layer());
-        features.add(Feature.pooled(chunk.get(j), t.layer(), t.pooling().label(),
+        features.add(Feature.pooled(indices.get(j), t.layer(), t.pooling().label(),
             t.pooling().apply(o.values(), o.shape(), j)));
       }
     }

@@ -1,10 +1,11 @@
 package io.alignstream.extractor.vision;
 
 import io.alignstream.common.Digests;
+import io.alignstream.extractor.CheckpointOptions;
 import io.alignstream.extractor.ModelOrigin;
 import io.alignstream.extractor.hub.HubCache;
+import io.alignstream.extractor.hub.HubClient;
 import io.alignstream.extractor.hub.HubModelId;
-import io.alignstream.extractor.hub.HubSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -27,7 +28,8 @@ import java.util.stream.Stream;
  *       {@code model.pt} (taken in that order: the export recipe's names, layers first, ONNX
  *       first because any of its values is a layer) or exactly one {@code *.onnx}/{@code *.pt};
  *   <li>a hub id {@code org/name[@revision]} whose cached snapshot is such a folder (and no
- *       diffusers pipeline, which has a model_index.json).
+ *       diffusers pipeline, which has a model_index.json); with {@code --download} its files are
+ *       fetched first.
  * </ul>
  *
  * The {@code preprocessor_config.json} beside the file is the model's image preparation. The
@@ -47,8 +49,13 @@ public record VisionModelSource(String name, Path file, String format, Path prep
   private static final List<String> FOLDER_FILES = List.of("layers.onnx", "layers.pt", "model.onnx", "model.pt");
   private static final List<String> TORCHSCRIPT_SUFFIXES = List.of(".pt", ".pth", ".ts", ".torchscript");
 
-  /** The vision model {@code model} names, if it names one. */
-  public static Optional<VisionModelSource> resolve(String model, HubSettings hub) {
+  /**
+   * The vision model {@code model} names, if it names one. A hub id is looked up in the hub
+   * cache, or with {@code --download} fetched first ({@link #download}).
+   *
+   * @param checkpoints the hub settings and --download (null: files and folders only)
+   */
+  public static Optional<VisionModelSource> resolve(String model, CheckpointOptions checkpoints) {
     Path path = Path.of(model);
     if (Files.isRegularFile(path)) {
       String format = fileFormat(path);
@@ -57,10 +64,11 @@ public record VisionModelSource(String name, Path file, String format, Path prep
     if (Files.isDirectory(path)) {
       return inFolder(path.toAbsolutePath().normalize()).map(f -> ofFile(f, fileFormat(f), null));
     }
-    if (HubModelId.looksLikeHubId(model)) {
+    if (checkpoints != null && HubModelId.looksLikeHubId(model)) {
       HubModelId id = HubModelId.parse(model);
-      HubCache cache = new HubCache(hub.cache());
-      String commit = cache.cachedCommit(id);
+      HubCache cache = new HubCache(checkpoints.hub().cache());
+      String commit = checkpoints.download() ? download(cache, new HubClient(checkpoints.hub()), id)
+          : cache.cachedCommit(id);
       if (commit == null) {
         return Optional.empty();
       }
@@ -71,6 +79,74 @@ public record VisionModelSource(String name, Path file, String format, Path prep
       return inFolder(snapshot).map(f -> ofFile(f, fileFormat(f), new HubOrigin(id, commit)));
     }
     return Optional.empty();
+  }
+
+  /**
+   * Like {@link #resolve}, but a folder holding models of both formats (the export recipe's
+   * {@code layers.onnx} and {@code layers.pt}) gives one of each, ONNX first: how {@code bench
+   * extractor} measures both formats of one network. Empty when {@code model} names no vision model.
+   */
+  public static List<VisionModelSource> eachFormat(String model, CheckpointOptions checkpoints) {
+    Path dir = Path.of(model);
+    if (!Files.isDirectory(dir)) {
+      return resolve(model, checkpoints).stream().toList();
+    }
+    Map<String, VisionModelSource> byFormat = new java.util.LinkedHashMap<>();
+    for (String name : FOLDER_FILES) {
+      Path file = dir.toAbsolutePath().normalize().resolve(name);
+      if (Files.isRegularFile(file)) {
+        byFormat.putIfAbsent(fileFormat(file), ofFile(file, fileFormat(file), null));
+      }
+    }
+    return byFormat.isEmpty() ? resolve(model, checkpoints).stream().toList() : List.copyOf(byFormat.values());
+  }
+
+  /**
+   * Fetches a vision model repository's files into the hub cache: the model file the folder rule
+   * picks among the repository's top-level files, the external data files an ONNX model names,
+   * and preprocessor_config.json. Returns the commit, or null for a diffusers pipeline (a
+   * model_index.json), which the diffusion models download.
+   *
+   * @throws IllegalArgumentException for a repository with neither
+   */
+  static String download(HubCache cache, HubClient client, HubModelId id) {
+    HubClient.Revision revision = client.revision(id);
+    List<String> files = revision.files();
+    if (files.contains("model_index.json")) {
+      return null;
+    }
+    String modelFile = FOLDER_FILES.stream().filter(files::contains).findFirst().orElse(null);
+    if (modelFile == null) {
+      List<String> models = files.stream().filter(f -> !f.contains("/") && hasVisionSuffix(Path.of(f))).sorted()
+          .toList();
+      if (models.size() != 1) {
+        throw new IllegalArgumentException(id + " holds " + (models.isEmpty() ? "no model_index.json (not a diffusers "
+            + "pipeline) and no .onnx or TorchScript file at its top level" : "several model files " + models
+            + " and none of " + FOLDER_FILES) + "; download the file you want and pass its path as --model");
+      }
+      modelFile = models.get(0);
+    }
+    String commit = revision.commit();
+    cache.writeRef(id, commit);
+    Path fetched = client.fetch(cache, id, commit, modelFile);
+    if (fetched.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
+      for (String data : OnnxGraph.externalDataFiles(fetched)) {
+        Path relative = Path.of(data).normalize();
+        if (relative.isAbsolute() || relative.startsWith("..")) {
+          throw new IllegalArgumentException(id + " " + modelFile + " names the external data file " + data
+              + ", outside the repository");
+        }
+        if (!files.contains(relative.toString())) {
+          throw new IllegalArgumentException(id + " " + modelFile + " keeps weights in " + data + ", which the "
+              + "repository does not hold");
+        }
+        client.fetch(cache, id, commit, relative.toString());
+      }
+    }
+    if (files.contains("preprocessor_config.json")) {
+      client.fetch(cache, id, commit, "preprocessor_config.json");
+    }
+    return commit;
   }
 
   private record HubOrigin(HubModelId id, String commit) {}
