@@ -52,7 +52,8 @@ class CommandLineErrorsTest {
 
     CommandRun bench = CommandRun.run("bench", "extractor", "--model", "nope");
     assertThat(bench.code()).isEqualTo(2);
-    assertThat(bench.err().strip()).isEqualTo("error: --model must be tiny, sd21, sd3m or all, got 'nope'");
+    assertThat(bench.err().strip()).isEqualTo("error: --model must be tiny, sd21, sd3m, all or a TorchScript/ONNX "
+        + "vision model (a file, a folder holding one, a cached hub id), got 'nope'");
   }
 
   @Test

@@ -23,6 +23,7 @@ import io.alignstream.extractor.sd3.Sd3Parameters;
 import io.alignstream.extractor.sd3.Sd3Taps;
 import io.alignstream.extractor.sd3.Sd3Transformer;
 import io.alignstream.extractor.sd3.Sd3TransformerConfig;
+import io.alignstream.extractor.vision.VisionModelSource;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.LatentMode;
 import java.awt.image.BufferedImage;
@@ -65,6 +66,9 @@ import picocli.CommandLine.Spec;
  *       mean; with --compare, diffusers' SD3Transformer2DModel is timed after it in the same run (one
  *       after the other rather than alternating: two copies of the weights do not fit beside other
  *       work on a 24 GiB machine).
+ *   <li>{@code --model} naming a TorchScript or ONNX vision model: {@link VisionBench}'s cases
+ *       (images/s at batch 1, 16, 64 per format, against PyTorch eager with {@code --compare};
+ *       the extract loop's overhead on an embedded broker).
  * </ul>
  *
  * <p>Models: {@code tiny} (the built-in pipeline) and {@code sd21}, the real SD 2.1
@@ -74,8 +78,9 @@ import picocli.CommandLine.Spec;
  * the case ({@code peak_rss_mib}).
  */
 @Command(name = "extractor", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Benchmarks the Stable Diffusion extractor: UNet forwards/s and GFLOP/s, images/s on the paper's "
-        + "grid, and (--memory-check) native memory over many images. One JSON line per case on stdout."})
+    description = {"Benchmarks the extractor: Stable Diffusion UNet forwards/s and GFLOP/s, images/s on the paper's "
+        + "grid, (--memory-check) native memory over many images; for a vision model (--model FILE|DIR|ORG/NAME) "
+        + "images/s per format and batch and the extract loop's overhead. One JSON line per case on stdout."})
 public final class ExtractorBench implements Callable<Integer> {
 
   /** The paper's noise grid: 0, 0.01 and 0.1 .. 0.9 (11 levels, 11 distinct timesteps). */
@@ -89,15 +94,17 @@ public final class ExtractorBench implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--model", defaultValue = "all", paramLabel = "tiny|sd21|sd3m|all",
-      description = "Which models to measure (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--model", defaultValue = "all", paramLabel = "tiny|sd21|sd3m|all|MODEL",
+      description = "Which models to measure (default: ${DEFAULT-VALUE}), or a TorchScript/ONNX vision model: a file, "
+          + "a folder (both formats when it holds layers.onnx and layers.pt) or a hub id.")
   String model;
 
   @Mixin
   ModelFlags modelFlags;
 
   @Option(names = "--iterations", paramLabel = "N",
-      description = "Timed repetitions per case (default: 10 for tiny, 1 for sd21 on a CPU, 10 on a GPU).")
+      description = "Timed repetitions per case (default: 10 for tiny, 1 for sd21 on a CPU, 10 on a GPU; vision: "
+          + "about 160 images' worth of batches, at least 3).")
   Integer iterations;
 
   @Option(names = "--warmup", defaultValue = "1", paramLabel = "N",
@@ -106,7 +113,8 @@ public final class ExtractorBench implements Callable<Integer> {
 
   @Option(names = "--cases", defaultValue = ".*", paramLabel = "REGEX",
       description = "Run only cases whose name matches (find) this regex, e.g. 'unet-tiny' or 'grid' "
-          + "(default: all). Names: unet-<model>-<latent>-b<batch>, grid-<model>-<resolution>.")
+          + "(default: all). Names: unet-<model>-<latent>-b<batch>, grid-<model>-<resolution>, "
+          + "vision-<model>-<format>-b<batch>, vision-<model>-<format>-service-b16.")
   String cases;
 
   @Option(names = "--sd21-config", defaultValue = "../shared/fixtures/sd21-configs", paramLabel = "DIR",
@@ -126,17 +134,28 @@ public final class ExtractorBench implements Callable<Integer> {
 
   @Option(names = "--compare",
       description = "UNet cases: alternate each round with diffusers' UNet2DConditionModel (--peer-command, same config, "
-          + "batch and latent) and print the best-of ratio as a \"compare\" line.")
+          + "batch and latent); vision cases: with PyTorch eager and forward hooks on the same network "
+          + "(--vision-peer-command); print the best-of ratio as a \"compare\" line.")
   boolean compare;
 
   @Option(names = "--rounds", paramLabel = "N",
-      description = "UNet cases: alternating rounds of --iterations forwards each (default: 2 with --compare, else 1).")
+      description = "UNet and vision cases: alternating rounds of --iterations forwards each (default: 2 with --compare, "
+          + "else 1).")
   Integer rounds;
 
   @Option(names = "--peer-command", defaultValue = "/usr/bin/python3 bench/peer_diffusers.py", paramLabel = "CMD",
       description = "The diffusers peer --compare starts, split on spaces (default: ${DEFAULT-VALUE}; it needs diffusers "
           + "and PyTorch importable, see docs/benchmarks.md).")
   String peerCommand;
+
+  @Option(names = "--vision-peer-command", defaultValue = "/usr/bin/python3 bench/peer_vision.py", paramLabel = "CMD",
+      description = "The PyTorch eager peer of the vision cases, split on spaces (default: ${DEFAULT-VALUE}; it needs "
+          + "PyTorch and torchvision, and a fixture folder with layers.pt and reference.json).")
+  String visionPeerCommand;
+
+  @Option(names = "--service-images", defaultValue = "256", paramLabel = "N",
+      description = "Vision service case: requests through the extract loop (default: ${DEFAULT-VALUE}).")
+  int serviceImages;
 
   @Option(names = "--profile", paramLabel = "DIR",
       description = "UNet cases: after the timed rounds, run one more forward per kernel setting under libtorch's "
@@ -173,7 +192,9 @@ public final class ExtractorBench implements Callable<Integer> {
     boolean sd21 = model.equals("sd21") || model.equals("all");
     boolean sd3m = model.equals("sd3m");
     if (!tiny && !sd21 && !sd3m) {
-      throw new IllegalArgumentException("--model must be tiny, sd21, sd3m or all, got '" + model + "'");
+      benchVision();
+      printTable();
+      return 0;
     }
     if (sd3m) {
       benchSd3Medium();
@@ -194,6 +215,22 @@ public final class ExtractorBench implements Callable<Integer> {
     }
     printTable();
     return 0;
+  }
+
+  private void benchVision() {
+    List<VisionModelSource> sources = VisionModelSource.eachFormat(model, modelFlags.checkpointOptions());
+    if (sources.isEmpty()) {
+      throw new IllegalArgumentException("--model must be tiny, sd21, sd3m, all or a TorchScript/ONNX vision model (a "
+          + "file, a folder holding one, a cached hub id), got '" + model + "'");
+    }
+    int roundCount = rounds != null ? rounds : compare ? 2 : 1;
+    if (roundCount < 1 || serviceImages < VisionBench.SERVICE_BATCH) {
+      throw new IllegalArgumentException("--rounds must be >= 1 and --service-images >= " + VisionBench.SERVICE_BATCH);
+    }
+    VisionBench.Settings settings = new VisionBench.Settings(warmup, iterations, roundCount, compare,
+        visionPeerCommand, serviceImages, JniUtils.getNumThreads());
+    new VisionBench(settings, modelFlags.toOptions(16, "default", "default"), this::selected, this::emit,
+        command -> PeerProcess.start("PyTorch eager peer", command)).run(sources);
   }
 
   private void benchTiny() {
@@ -279,7 +316,8 @@ public final class ExtractorBench implements Callable<Integer> {
       ResidentMemory.resetPeak();
       UNetFlops flops = UNetFlops.of(unet.config(), batch, latent, latent, CONTEXT_TOKENS);
       try (NDManager m = NDManager.newBaseManager(unet.placement().device());
-          PeerProcess peer = compare ? PeerProcess.start(peerArguments(modelName, modelConfig, latent, batch, iters))
+          PeerProcess peer = compare ? PeerProcess.start("diffusers peer",
+              peerArguments(modelName, modelConfig, latent, batch, iters))
               : null) {
         SplittableRandom rng = new SplittableRandom(batch * 1000L + latent);
         NDArray latents = m.create(uniform(rng, batch * 4 * latent * latent), new Shape(batch, 4, latent, latent));
@@ -422,7 +460,7 @@ public final class ExtractorBench implements Callable<Integer> {
           "--warmup", String.valueOf(Math.max(1, warmup)), "--iterations", String.valueOf(iters),
           "--threads", String.valueOf(JniUtils.getNumThreads()), "--serve"));
       double bestPeer = 0;
-      try (PeerProcess peer = PeerProcess.start(command)) {
+      try (PeerProcess peer = PeerProcess.start("diffusers peer", command)) {
         for (int round = 1; round <= roundCount; round++) {
           progress(name + " [diffusers]: round " + round + "/" + roundCount + ", " + iters + " iteration(s)");
           ObjectNode r = peer.measure();
@@ -479,30 +517,34 @@ public final class ExtractorBench implements Callable<Integer> {
   }
 
   /**
-   * bench/peer_diffusers.py in --serve mode: built and warmed up once, then one timed case per
-   * request line, answered with one JSON line (its stderr goes to ours).
+   * A peer script (bench/peer_diffusers.py, bench/peer_vision.py) in --serve mode: built and
+   * warmed up once, then one timed case per request line, answered with one JSON line (its
+   * stderr goes to ours).
    */
   static final class PeerProcess implements AutoCloseable {
     private final Process process;
     private final java.io.BufferedReader answers;
     private final java.io.Writer requests;
+    private final String what;
     private final List<String> command;
 
-    private PeerProcess(Process process, List<String> command) {
+    private PeerProcess(Process process, String what, List<String> command) {
       this.process = process;
+      this.what = what;
       this.command = command;
       this.answers = process.inputReader(java.nio.charset.StandardCharsets.UTF_8);
       this.requests = process.outputWriter(java.nio.charset.StandardCharsets.UTF_8);
     }
 
-    static PeerProcess start(List<String> command) {
+    /** @param what the peer's name in messages ("diffusers peer") */
+    static PeerProcess start(String what, List<String> command) {
       try {
-        progress("starting the diffusers peer: " + String.join(" ", command));
+        progress("starting the " + what + ": " + String.join(" ", command));
         return new PeerProcess(new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start(),
-            command);
+            what, command);
       } catch (IOException e) {
-        throw new IllegalArgumentException("cannot start the diffusers peer '" + String.join(" ", command) + "': "
-            + e.getMessage() + " (see --peer-command)");
+        throw new IllegalArgumentException("cannot start the " + what + " '" + String.join(" ", command) + "': "
+            + e.getMessage() + " (see --peer-command, --vision-peer-command)");
       }
     }
 
@@ -512,12 +554,12 @@ public final class ExtractorBench implements Callable<Integer> {
         requests.flush();
         String line = answers.readLine();
         if (line == null) {
-          throw new IllegalArgumentException("the diffusers peer '" + String.join(" ", command)
-              + "' exited without a result (its messages are above; is diffusers on PYTHONPATH?)");
+          throw new IllegalArgumentException("the " + what + " '" + String.join(" ", command)
+              + "' exited without a result (its messages are above)");
         }
         return (ObjectNode) JSON.readTree(line);
       } catch (IOException e) {
-        throw new UncheckedIOException("talking to the diffusers peer", e);
+        throw new UncheckedIOException("talking to the " + what, e);
       }
     }
 
@@ -659,6 +701,12 @@ public final class ExtractorBench implements Callable<Integer> {
     err.printf("%-18s %6s %5s %10s %10s %12s %10s %12s%n", "case", "latent", "batch", "fwd/s", "latents/s",
         "GFLOP/fwd", "GFLOP/s", "grid img/s");
     for (ObjectNode r : results) {
+      if (!r.has("latent")) { // a vision case
+        err.printf("%-36s %-12s %5d %10s img/s %10s ms/batch %s%n", r.get("case").asText(), r.get("impl").asText(),
+            r.get("batch").asInt(), text(r, "images_per_s"), text(r, "ms_per_batch"),
+            r.has("overhead_share") ? "overhead " + text(r, "overhead_share") : "");
+        continue;
+      }
       err.printf("%-18s %6d %5d %10s %10s %12s %10s %12s%n", r.get("case").asText(), r.get("latent").asInt(),
           r.get("batch").asInt(), text(r, "forwards_per_s"), text(r, "latents_per_s"), text(r, "gflop_per_forward"),
           text(r, "gflops_per_s"), text(r, "grid_images_per_s"));
@@ -673,12 +721,12 @@ public final class ExtractorBench implements Callable<Integer> {
     return Pattern.compile(cases).matcher(name).find();
   }
 
-  private static void progress(String message) {
+  static void progress(String message) {
     System.err.println("[bench] " + message);
     System.err.flush();
   }
 
-  private static double round(double v) {
+  static double round(double v) {
     if (v == 0 || !Double.isFinite(v)) {
       return v;
     }

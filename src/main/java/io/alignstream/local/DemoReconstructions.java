@@ -6,6 +6,7 @@ import io.alignstream.extractor.ModelOptions;
 import io.alignstream.extractor.diffusion.PipelineReference;
 import io.alignstream.extractor.diffusion.Placement;
 import io.alignstream.extractor.sd3.StableDiffusion3;
+import io.alignstream.extractor.vision.VisionModelSource;
 import io.alignstream.producer.Dataset;
 import io.alignstream.producer.DatasetItem;
 import io.alignstream.reconstruct.Reconstruction;
@@ -29,7 +30,8 @@ final class DemoReconstructions {
   private DemoReconstructions() {}
 
   /**
-   * Writes a reconstruction folder per U-Net diffusion model (the pixel baseline has no VAE).
+   * Writes a reconstruction folder per U-Net diffusion model (the pixel baseline and vision models
+   * have no VAE; SD3 is said and skipped).
    *
    * @return the folders, relative to {@code reportDir}
    */
@@ -44,7 +46,7 @@ final class DemoReconstructions {
         resolution, options.unetBatch(), null);
     List<String> folders = new ArrayList<>();
     for (String model : models) {
-      if (model.equals(FeatureModels.PIXELS)) {
+      if (model.equals(FeatureModels.PIXELS) || VisionModelSource.resolve(model, options.checkpoints()).isPresent()) {
         continue;
       }
       PipelineReference reference = PipelineReference.resolve(model, options.modelCache(), options.tinySeed(),

@@ -8,9 +8,12 @@ import java.util.Map;
 
 /**
  * Every model of an evaluation side by side (the seed paper's Figure 2, left): per model, its best
- * setting by zero-shot accuracy over every scored triplet, and its best setting by linearly probed
- * accuracy on held-out triplets. The {@code models} figure draws it and {@code models.csv} lists
- * it; figures of other papers are never among these rows ({@link PublishedResults}).
+ * setting by zero-shot accuracy over every scored triplet, and that same setting's linear probe on
+ * held-out triplets, as docs/method.md ("Model comparison") defines them and the demo's
+ * {@code comparison} table reports them. One setting per model, so both values describe the same
+ * representation; picking the probe's own best among many settings would select on the held-out
+ * triplets. The {@code models} figure draws it and {@code models.csv} lists it; figures of other
+ * papers are never among these rows ({@link PublishedResults}).
  */
 final class ModelComparison {
 
@@ -19,7 +22,7 @@ final class ModelComparison {
    *
    * @param settings its settings with a scored triplet
    * @param zeroShot its setting with the highest accuracy (ties: the first in report order)
-   * @param probe its probe with the highest probed accuracy, or null when it has none
+   * @param probe the probe of that setting, or null when it has none
    */
   record Row(String model, int settings, Results.Metric zeroShot, Results.Probe probe) {}
 
@@ -36,11 +39,9 @@ final class ModelComparison {
       }
     }
     Map<String, Results.Probe> probes = new LinkedHashMap<>();
-    for (Results.Probe p : results.probes()) {
-      probes.merge(p.model(), p, (a, b) -> b.meanProbeAccuracy() > a.meanProbeAccuracy() ? b : a);
-    }
+    results.probes().forEach(p -> probes.put(p.setting(), p));
     List<Row> rows = new ArrayList<>();
-    best.forEach((model, metric) -> rows.add(new Row(model, settings.get(model), metric, probes.get(model))));
+    best.forEach((model, metric) -> rows.add(new Row(model, settings.get(model), metric, probes.get(metric.setting()))));
     rows.sort(Comparator.comparingDouble((Row r) -> r.zeroShot().accuracy()).reversed());
     return rows;
   }

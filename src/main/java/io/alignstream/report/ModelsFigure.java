@@ -23,9 +23,9 @@ final class ModelsFigure {
 
   static Figures.Figure of(Results results) {
     String name = "models";
-    String caption = "Each model's best setting: zero-shot odd-one-out accuracy over every triplet (circles) and "
-        + "linearly probed accuracy on held-out triplets (squares), with Wilson 95% intervals; the setting is "
-        + "named below each value"
+    String caption = "Each model's best setting by zero-shot odd-one-out accuracy over every triplet (circles) and "
+        + "the same setting's linearly probed accuracy over the held-out triplets of all folds (squares), with "
+        + "Wilson 95% intervals; the setting is named below each value"
         + (results.published().isEmpty() ? "" : "; below, apart, figures other papers published (grey diamonds, "
             + "not measured here; published.csv)");
     List<ModelComparison.Row> rows = ModelComparison.of(results);
@@ -94,12 +94,12 @@ final class ModelsFigure {
             "class", "no-data");
       } else {
         WilsonInterval ci = p.interval();
-        comparisonRow(svg, x, y + 60, "probed", p.meanProbeAccuracy(), p.folds().isEmpty() ? null : ci,
+        comparisonRow(svg, x, y + 60, "probed", p.heldOutAccuracy(), p.folds().isEmpty() ? null : ci,
             results.label(p), "square",
             PALETTE_MEASURED, String.format(Locale.ROOT, "%s: probed accuracy %.4f on %d held-out triplets (95%% CI "
-                + "%.4f-%.4f)", p.setting(), p.meanProbeAccuracy(), p.heldOutTriplets(), ci.low(), ci.high()),
+                + "%.4f-%.4f)", p.setting(), p.heldOutAccuracy(), p.heldOutTriplets(), ci.low(), ci.high()),
             "data-model", r.model(), "data-setting", p.setting(), "data-kind", Figures.PROBE,
-            "data-accuracy", Svg.value(p.meanProbeAccuracy()), "data-ci-low", Svg.value(ci.low()),
+            "data-accuracy", Svg.value(p.heldOutAccuracy()), "data-ci-low", Svg.value(ci.low()),
             "data-ci-high", Svg.value(ci.high()));
       }
       svg.close("g");

@@ -100,18 +100,17 @@ public final class ResultTables {
     return new Table("noise_ceiling.csv", rows);
   }
 
-  /** The comparison of the models (the figure {@code models}): each model's best zero-shot and probed setting. */
+  /** The comparison of the models (the figure {@code models}): each model's best setting and its probe. */
   public static Table models(Results results) {
     List<List<Object>> rows = new ArrayList<>();
-    rows.add(List.of("model", "settings", "zero_shot_setting", "zero_shot_accuracy", "zero_shot_ci_low",
-        "zero_shot_ci_high", "triplets", "probe_setting", "probed_accuracy", "probed_ci_low", "probed_ci_high",
-        "held_out_triplets"));
+    rows.add(List.of("model", "settings", "setting", "zero_shot_accuracy", "zero_shot_ci_low",
+        "zero_shot_ci_high", "triplets", "probed_accuracy", "probed_ci_low", "probed_ci_high", "held_out_triplets"));
     for (ModelComparison.Row r : ModelComparison.of(results)) {
       Results.Metric m = r.zeroShot();
       Results.Probe p = r.probe();
       boolean interval = p != null && !p.folds().isEmpty();
       rows.add(row(r.model(), r.settings(), m.setting(), m.accuracy(), m.ciLow(), m.ciHigh(), m.total(),
-          p == null ? null : p.setting(), p == null ? null : p.meanProbeAccuracy(),
+          p == null ? null : p.heldOutAccuracy(),
           interval ? p.interval().low() : null, interval ? p.interval().high() : null,
           p == null ? null : p.heldOutTriplets()));
     }

@@ -87,6 +87,19 @@ public record Results(List<Metric> metrics, List<Probe> probes, List<Regression>
           folds.stream().mapToDouble(Fold::probeAccuracy).toArray());
     }
 
+    /**
+     * The probed accuracy over the held-out triplets of every fold pooled (each fold's correct
+     * count is its accuracy times its test triplets): the value {@link #interval()} is about.
+     */
+    public double heldOutAccuracy() {
+      long correct = 0;
+      for (Fold f : folds) {
+        correct += Math.round(f.probeAccuracy() * f.testTriplets());
+      }
+      long total = heldOutTriplets();
+      return total == 0 ? meanProbeAccuracy : (double) correct / total;
+    }
+
     /** Likewise for the zero-shot accuracy on the same held-out triplets. */
     public WilsonInterval zeroShotInterval() {
       return WilsonInterval.pooled(folds.stream().mapToLong(Fold::testTriplets).toArray(),

@@ -55,6 +55,14 @@ class ExtractorOperationsIT {
       double batches = sum(scrape, "alignstream_extractor_batch_seconds_count", mine);
       assertThat(batches).isGreaterThanOrEqualTo(2).isEqualTo(sum(scrape, "alignstream_extractor_batch_size_images_count", mine));
       assertThat(sum(scrape, "alignstream_extractor_batch_seconds_sum", mine)).isPositive();
+      double inStages = 0; // the three stages of every batch, which together fit inside its latency
+      for (String stage : List.of("read", "extract", "commit")) {
+        Map<String, String> tags = Map.of("model", MODEL, "instance", "ops-a", "stage", stage);
+        assertThat(sum(scrape, "alignstream_extractor_stage_seconds_count", tags)).as(stage).isEqualTo(batches);
+        inStages += sum(scrape, "alignstream_extractor_stage_seconds_sum", tags);
+      }
+      assertThat(inStages).isPositive()
+          .isLessThanOrEqualTo(sum(scrape, "alignstream_extractor_batch_seconds_sum", mine) + 1e-6);
       assertThat(sum(scrape, "alignstream_extractor_queue_depth", mine)).isZero();
       assertThat(sum(scrape, "alignstream_dead_letters_total", Map.of("service", "extractor", "stage", "decode-image"))
           - lettersBefore).isEqualTo(2);

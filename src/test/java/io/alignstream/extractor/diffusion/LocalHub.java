@@ -28,14 +28,14 @@ import java.util.stream.Stream;
 /**
  * A local HTTP server (127.0.0.1) that plays the Hugging Face hub's endpoints for one repository
  * at one commit: model info ({@code /api/models/<repo>/revision/<rev>}), {@code resolve} (small
- * files answered directly with their git blob sha1 as ETag, {@code .safetensors} as LFS files: a
+ * files answered directly with their git blob sha1 as ETag, weights and model files as LFS files: a
  * 302 to a storage URL with {@code X-Linked-Etag} = sha256 and {@code X-Linked-Size}) and the
  * storage URL itself, which honours {@code Range}. Faults on demand: a token required, a file
  * whose bytes do not match its announced sha256, a connection cut half-way through a file.
  */
-final class LocalHub implements AutoCloseable {
+public final class LocalHub implements AutoCloseable {
 
-  static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
+  public static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
 
   private final HttpServer server;
   private final String repo;
@@ -56,7 +56,7 @@ final class LocalHub implements AutoCloseable {
    * @param files path -> bytes
    * @param corrupted paths whose served bytes differ from what their etag announces
    */
-  LocalHub(String repo, Map<String, byte[]> files, Set<String> corrupted) throws IOException {
+  public LocalHub(String repo, Map<String, byte[]> files, Set<String> corrupted) throws IOException {
     this.repo = repo;
     this.files = new LinkedHashMap<>();
     files.forEach((path, bytes) -> {
@@ -83,7 +83,7 @@ final class LocalHub implements AutoCloseable {
     return files;
   }
 
-  String endpoint() {
+  public String endpoint() {
     return "http://127.0.0.1:" + server.getAddress().getPort();
   }
 
@@ -102,7 +102,7 @@ final class LocalHub implements AutoCloseable {
     cutOnce.add(path);
   }
 
-  List<String> requests() {
+  public List<String> requests() {
     return List.copyOf(requests);
   }
 
@@ -111,8 +111,9 @@ final class LocalHub implements AutoCloseable {
     return etags.get(path);
   }
 
+  /** Weights and model files are LFS files on the hub; configs and text are plain git files. */
   static boolean lfs(String path) {
-    return path.endsWith(".safetensors");
+    return path.endsWith(".safetensors") || path.endsWith(".onnx") || path.endsWith(".pt") || path.endsWith(".bin");
   }
 
   private void handle(HttpExchange ex) throws IOException {

@@ -229,7 +229,7 @@ class DashboardBrowserIT {
           .asText()).isEqualTo("not requested");
       // the comparison: the best zero-shot setting of each model as the CSV behind it says
       List<String> csv = List.of(getText(scorer, "models.csv").split("\r\n"));
-      assertThat(csv.get(0)).startsWith("model,settings,zero_shot_setting,zero_shot_accuracy");
+      assertThat(csv.get(0)).startsWith("model,settings,setting,zero_shot_accuracy");
       JsonNode compared = browser.evaluate("[...document.querySelectorAll('#models .point[data-kind=zero-shot]')]"
           + ".map(p => p.dataset.model + ',' + p.dataset.setting + ',' + p.dataset.accuracy)");
       assertThat(compared).extracting(JsonNode::asText).containsExactlyElementsOf(csv.subList(1, csv.size()).stream()

@@ -1,0 +1,344 @@
+package io.alignstream.extractor;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.alignstream.common.ClusterConfig;
+import io.alignstream.common.serde.AvroSerde;
+import io.alignstream.extractor.vision.VisionFeatureModel;
+import io.alignstream.extractor.vision.VisionModelSource;
+import io.alignstream.local.LocalCluster;
+import io.alignstream.schema.Conditioning;
+import io.alignstream.schema.ExtractionRequest;
+import io.alignstream.schema.LatentMode;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import javax.imageio.ImageIO;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * {@code bench extractor --model <vision model>}: the TorchScript / ONNX extractor's cases (one
+ * JSON line each, through the bench's emitters).
+ *
+ * <ul>
+ *   <li>{@code vision-<model>-<format>-b<batch>} at batch 1, 16 and 64: the model alone, a
+ *       preprocessed batch through the network to every exported layer pooled as by default
+ *       ({@link VisionFeatureModel#extractPreprocessed}); images/s. A folder holding both
+ *       {@code layers.onnx} and {@code layers.pt} gives both formats. With {@code --compare}
+ *       each round alternates with the peer, PyTorch eager with forward hooks on the same
+ *       network ({@code bench/peer_vision.py}, case {@code vision-<model>-b<batch>}), and a
+ *       "compare" line gives the best-of ratio per format.
+ *   <li>{@code vision-<model>-<format>-service-b16}: the real extract path on an embedded broker
+ *       and registry: PNG requests in Avro, decoded, preprocessed, extracted in polls of 16,
+ *       embeddings out in Avro, each poll one Kafka transaction. Prints the loop's time (poll
+ *       to commit, the service's batch timer), the time in the network, and what each other
+ *       part adds as a share of the network's time: reading the requests (Avro, PNG decoding),
+ *       preprocessing, building the embedding records, the Kafka transaction (the service's
+ *       stage timers and the model's own timings).
+ * </ul>
+ */
+final class VisionBench {
+
+  static final List<Integer> BATCHES = List.of(1, 16, 64);
+  static final int SERVICE_BATCH = 16;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * What one run measures.
+   *
+   * @param iterations timed batches per round, or null for about 160 images per round (at least 3 batches)
+   * @param peerCommand the peer's command line, split on spaces
+   * @param serviceImages images through the service case
+   */
+  record Settings(int warmup, Integer iterations, int rounds, boolean compare, String peerCommand, int serviceImages,
+      int threads) {}
+
+  private final Settings settings;
+  private final ModelOptions options;
+  private final Predicate<String> selected;
+  private final Consumer<ObjectNode> emit;
+  private final Function<List<String>, ExtractorBench.PeerProcess> peers;
+
+  VisionBench(Settings settings, ModelOptions options, Predicate<String> selected, Consumer<ObjectNode> emit,
+      Function<List<String>, ExtractorBench.PeerProcess> peers) {
+    this.settings = settings;
+    this.options = options;
+    this.selected = selected;
+    this.emit = emit;
+    this.peers = peers;
+  }
+
+  /** Runs the cases of the vision model {@code model} names (a file, a folder, a hub id). */
+  void run(List<VisionModelSource> sources) {
+    Map<String, VisionFeatureModel> models = new LinkedHashMap<>();
+    String name = sources.get(0).name();
+    try {
+      for (VisionModelSource source : sources) {
+        progress("opening " + source.file() + " (" + source.format() + ")");
+        models.put(source.format(), VisionFeatureModel.open(source, name,
+            options.withUnetBatch(BATCHES.get(BATCHES.size() - 1))));
+      }
+      Path folder = sources.get(0).file().getParent();
+      for (int batch : BATCHES) {
+        modelCases(name, folder, models, batch);
+      }
+    } finally {
+      models.values().forEach(VisionFeatureModel::close);
+    }
+    for (VisionModelSource source : sources) {
+      String caseName = "vision-" + name + "-" + source.format() + "-service-b" + SERVICE_BATCH;
+      if (selected.test(caseName)) {
+        serviceCase(caseName, source, name);
+      }
+    }
+  }
+
+  private void modelCases(String name, Path folder, Map<String, VisionFeatureModel> models, int batch) {
+    String peerCase = "vision-" + name + "-b" + batch;
+    Map<String, String> caseNames = new LinkedHashMap<>();
+    models.keySet().forEach(format -> caseNames.put(format, "vision-" + name + "-" + format + "-b" + batch));
+    caseNames.values().removeIf(selected.negate());
+    boolean withPeer = settings.compare() && selected.test(peerCase);
+    if (caseNames.isEmpty() && !withPeer) {
+      return;
+    }
+    int iters = settings.iterations() != null ? settings.iterations() : Math.max(3, 160 / batch);
+    int[] size = models.values().iterator().next().inputSize();
+    float[] input = VisionFeatureModel.probeInput(new long[] {batch, 3, size[0], size[1]});
+    Map<String, Double> bestJava = new LinkedHashMap<>();
+    double bestPeer = 0;
+    try (ExtractorBench.PeerProcess peer = withPeer ? peers.apply(peerArguments(folder, name, batch, iters)) : null) {
+      for (int round = 1; round <= settings.rounds(); round++) {
+        for (Map.Entry<String, String> c : caseNames.entrySet()) {
+          VisionFeatureModel model = models.get(c.getKey());
+          if (round == 1) {
+            for (int i = 0; i < settings.warmup(); i++) {
+              progress(c.getValue() + ": warm-up " + (i + 1) + "/" + settings.warmup());
+              model.extractPreprocessed(input, batch, size[0], size[1]);
+            }
+          }
+          progress(c.getValue() + ": round " + round + "/" + settings.rounds() + ", " + iters + " batches");
+          long start = System.nanoTime();
+          int features = 0;
+          for (int i = 0; i < iters; i++) {
+            features = model.extractPreprocessed(input, batch, size[0], size[1]).size();
+          }
+          double batchesPerS = iters / ((System.nanoTime() - start) / 1e9);
+          ObjectNode r = caseNode(c.getValue(), name, c.getKey(), batch, size[0], iters);
+          r.put("images_per_s", ExtractorBench.round(batchesPerS * batch));
+          r.put("ms_per_batch", ExtractorBench.round(1000 / batchesPerS));
+          r.put("layers", features / batch);
+          r.put("round", round);
+          emit.accept(r);
+          bestJava.merge(c.getKey(), batchesPerS * batch, Math::max);
+        }
+        if (peer != null) {
+          progress(peerCase + " [pytorch-eager]: round " + round + "/" + settings.rounds());
+          ObjectNode r = peer.measure();
+          r.put("round", round);
+          emit.accept(r);
+          bestPeer = Math.max(bestPeer, r.get("images_per_s").asDouble());
+        }
+      }
+    }
+    if (withPeer) {
+      for (Map.Entry<String, Double> e : bestJava.entrySet()) {
+        ObjectNode r = JSON.createObjectNode();
+        r.put("case", caseNames.get(e.getKey()));
+        r.put("compare", "java/pytorch-eager");
+        r.put("format", e.getKey());
+        r.put("batch", batch);
+        r.put("rounds", settings.rounds());
+        r.put("java_images_per_s", ExtractorBench.round(e.getValue()));
+        r.put("peer_images_per_s", ExtractorBench.round(bestPeer));
+        r.put("speedup", ExtractorBench.round(e.getValue() / bestPeer));
+        r.put("load_avg_1m", ExtractorBench.loadAverage());
+        System.out.println(r);
+        System.out.flush();
+      }
+    }
+  }
+
+  /** bench/peer_vision.py's arguments for one batch size, matching this run's settings. */
+  private List<String> peerArguments(Path folder, String name, int batch, int iters) {
+    List<String> command = new ArrayList<>(List.of(settings.peerCommand().trim().split("\\s+")));
+    command.addAll(List.of("--model-dir", folder.toString(), "--model", name, "--batch", String.valueOf(batch),
+        "--warmup", String.valueOf(Math.max(1, settings.warmup())), "--iterations", String.valueOf(iters),
+        "--threads", String.valueOf(settings.threads()), "--serve"));
+    return command;
+  }
+
+  /**
+   * The extract loop on an embedded broker: requests published first, then one extractor
+   * instance extracts them in polls of {@link #SERVICE_BATCH}; its batch timer (poll returned to
+   * transaction committed) against the model's own timings.
+   */
+  private void serviceCase(String caseName, VisionModelSource source, String name) {
+    int images = settings.serviceImages();
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    Metrics.addRegistry(meters);
+    try (LocalCluster cluster = LocalCluster.start(LocalCluster.Settings.defaults().withPartitions(1));
+        VisionFeatureModel model = VisionFeatureModel.open(source, name, options.withUnetBatch(SERVICE_BATCH))) {
+      ClusterConfig config = cluster.clusterConfig();
+      List<BufferedImage> pictures = pictures(images);
+      progress(caseName + ": publishing " + images + " requests");
+      publish(config, pictures);
+      for (int i = 0; i < Math.max(1, settings.warmup()); i++) { // the first forwards at the batch's shape
+        model.extract(inputs(pictures.subList(0, SERVICE_BATCH)));
+      }
+      VisionFeatureModel.Timings before = model.timings();
+      progress(caseName + ": extracting through the service");
+      long start = System.nanoTime();
+      try (ExtractorService service = new ExtractorService(config, model, ExtractorOptions.defaults("bench"))) {
+        service.start();
+        while (service.imagesExtracted() + service.deadLetters() < images) {
+          if (service.failure().isPresent()) {
+            throw new IllegalStateException("the extractor stopped: " + service.failure().get());
+          }
+          sleep();
+        }
+        double wall = (System.nanoTime() - start) / 1e9;
+        Timer loop = meters.find("alignstream.extractor.batch").tag("model", name).timer();
+        double loopS = seconds(loop);
+        double readS = seconds(stage(meters, name, "read"));
+        double extractS = seconds(stage(meters, name, "extract"));
+        double commitS = seconds(stage(meters, name, "commit"));
+        VisionFeatureModel.Timings after = model.timings();
+        double preS = (after.preprocessingNanos() - before.preprocessingNanos()) / 1e9;
+        double networkS = (after.forwardNanos() - before.forwardNanos()) / 1e9;
+        Map<String, Double> parts = new LinkedHashMap<>();
+        parts.put("read_requests", readS); // Avro and PNG decoding, request checks
+        parts.put("preprocessing", preS);
+        parts.put("embedding_records", extractS - preS - networkS); // pooled vectors into Avro records
+        parts.put("kafka_commit", commitS); // send, offsets, commit; the four parts and the network make the loop
+        ObjectNode r = caseNode(caseName, name, source.format(), SERVICE_BATCH, model.inputSize()[0], 1);
+        r.put("images", images);
+        r.put("dead_letters", service.deadLetters());
+        r.put("polls", loop.count());
+        r.put("wall_s", ExtractorBench.round(wall));
+        r.put("loop_s", ExtractorBench.round(loopS));
+        r.put("network_s", ExtractorBench.round(networkS));
+        parts.forEach((part, s) -> r.put(part + "_s", ExtractorBench.round(s)));
+        r.put("images_per_s", ExtractorBench.round(images / loopS));
+        parts.forEach((part, s) -> r.put(part + "_share", ExtractorBench.round(s / networkS)));
+        r.put("overhead_share", ExtractorBench.round((loopS - networkS) / networkS));
+        emit.accept(r);
+      }
+    } finally {
+      Metrics.removeRegistry(meters);
+      meters.close();
+    }
+  }
+
+  private static Timer stage(SimpleMeterRegistry meters, String model, String stage) {
+    return meters.find("alignstream.extractor.stage").tag("model", model).tag("stage", stage).timer();
+  }
+
+  private static double seconds(Timer timer) {
+    return timer.totalTime(TimeUnit.NANOSECONDS) / 1e9;
+  }
+
+  /** Distinct 96x80 images of random colour blocks: resized and cropped by the model's preprocessing. */
+  private static List<BufferedImage> pictures(int count) {
+    SplittableRandom rng = new SplittableRandom(5);
+    List<BufferedImage> list = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      BufferedImage image = new BufferedImage(96, 80, BufferedImage.TYPE_INT_RGB);
+      for (int y = 0; y < 80; y++) {
+        for (int x = 0; x < 96; x++) {
+          if (x % 16 == 0 && y % 16 == 0) {
+            image.setRGB(x, y, rng.nextInt(1 << 24));
+          } else {
+            int block = image.getRGB(x - x % 16, y - y % 16) & 0xFFFFFF;
+            image.setRGB(x, y, block ^ (rng.nextInt(16) * 0x010101));
+          }
+        }
+      }
+      list.add(image);
+    }
+    return list;
+  }
+
+  private static List<ImageInput> inputs(List<BufferedImage> pictures) {
+    List<ImageInput> list = new ArrayList<>();
+    for (int i = 0; i < pictures.size(); i++) {
+      list.add(new ImageInput("warm" + i, "thing", pictures.get(i), List.of(0.0), List.of(),
+          List.of(Conditioning.NONE), i, 64, LatentMode.MEAN));
+    }
+    return list;
+  }
+
+  private static void publish(ClusterConfig config, List<BufferedImage> pictures) {
+    AvroSerde<ExtractionRequest> serde = AvroSerde.configured(ExtractionRequest.class, config.serdeProperties(), false);
+    String topic = config.topics().requests();
+    try (var producer = new KafkaProducer<>(config.producerProperties("bench-vision"), new StringSerializer(),
+        new ByteArraySerializer())) {
+      for (int i = 0; i < pictures.size(); i++) {
+        String key = "v" + i;
+        ExtractionRequest request = ExtractionRequest.newBuilder()
+            .setRequestId(key).setDataset("bench").setItemId(key).setImageId(key).setConcept("thing")
+            .setImage(ByteBuffer.wrap(png(pictures.get(i)))).setImageSha256("-").setNoiseLevels(List.of(0.0))
+            .setConditionings(List.of(Conditioning.NONE)).setSeed(0).setResolution(64).setLatent(LatentMode.MEAN)
+            .setSettingsDigest("bench").setCreatedAt(Instant.now())
+            .build();
+        producer.send(new ProducerRecord<>(topic, key, serde.serialize(topic, request)));
+      }
+    }
+  }
+
+  private static byte[] png(BufferedImage image) {
+    try {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      ImageIO.write(image, "png", bytes);
+      return bytes.toByteArray();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private ObjectNode caseNode(String caseName, String model, String format, int batch, int side, int iters) {
+    ObjectNode r = JSON.createObjectNode();
+    r.put("case", caseName);
+    r.put("impl", "java");
+    r.put("model", model);
+    r.put("format", format);
+    r.put("batch", batch);
+    r.put("side", side);
+    r.put("device", options.device());
+    r.put("threads", settings.threads());
+    r.put("iterations", iters);
+    return r;
+  }
+
+  private static void sleep() {
+    try {
+      Thread.sleep(20);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  private static void progress(String message) {
+    ExtractorBench.progress(message);
+  }
+}
