@@ -6,6 +6,7 @@ import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.ModelRequests;
 import io.alignstream.common.PipelineTopics;
 import io.alignstream.common.SettingKey;
+import io.alignstream.common.TopicLayout;
 import io.alignstream.common.Topics;
 import io.alignstream.extractor.Feature;
 import io.alignstream.extractor.FeatureModel;
@@ -94,7 +95,7 @@ class VisionFleetIT {
 
     ClusterConfig cluster = ClusterConfig.of(SharedTestBroker.bootstrapServers(), SharedTestBroker.registryUrl())
         .withTopics(new Topics("vfleet" + UUID.randomUUID().toString().substring(0, 8) + "."));
-    PipelineTopics.ensure(cluster, 2, (short) 1);
+    PipelineTopics.ensure(cluster, TopicLayout.ofPartitions(2));
     Dataset images = SyntheticDataset.generate(SyntheticSpec.defaults()).dataset().limitItems(IMAGES);
     try (RequestPublisher requests = new RequestPublisher(cluster)) {
       assertThat(requests.publish(images, IMAGE_SETTINGS).published()).isEqualTo(IMAGES);
