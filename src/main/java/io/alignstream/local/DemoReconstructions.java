@@ -50,7 +50,8 @@ final class DemoReconstructions {
           options.checkpoints());
       String folder = "reconstruction/" + reference.name().replaceAll("[^A-Za-z0-9._-]", "_");
       ReconstructionManifest manifest = Reconstruction.toFolder(reference,
-          Placement.parse(options.device(), options.dtype()), inputs, settings, reportDir.resolve(folder));
+          Placement.parse(options.device(), options.dtype()), options.sd3(), inputs, settings,
+          reportDir.resolve(folder));
       System.out.printf("figure 4 of %s: %d images x %d noise levels in %s%n", manifest.model().name(),
           manifest.images().size(), manifest.images().get(0).rows().size(), reportDir.resolve(folder));
       folders.add(folder);
