@@ -46,7 +46,7 @@ final class DemoReconstructions {
       if (model.equals(FeatureModels.PIXELS)) {
         continue;
       }
-      PipelineReference reference = PipelineReference.resolve(model, options.modelCache(), options.tinySeed(),
+      PipelineReference reference = FeatureModels.resolve(model, options.modelCache(), options.tinySeed(),
           options.checkpoints());
       String folder = "reconstruction/" + reference.name().replaceAll("[^A-Za-z0-9._-]", "_");
       ReconstructionManifest manifest = Reconstruction.toFolder(reference,

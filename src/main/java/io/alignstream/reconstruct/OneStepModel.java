@@ -39,7 +39,7 @@ interface OneStepModel extends AutoCloseable {
 
   /** The pipeline a reference names: SD3 when its model_index.json lists a transformer and no UNet. */
   static OneStepModel open(PipelineReference reference, Placement placement, Sd3Options sd3) {
-    if (reference.pipeline() != null && StableDiffusion3.isSd3(reference.pipeline())) {
+    if (StableDiffusion3.isSd3(reference)) {
       return new Sd3OneStep(StableDiffusion3.open(reference.pipeline(), placement, sd3.t5()));
     }
     return new UNetOneStep(reference.open(placement));

@@ -126,7 +126,7 @@ public final class ReconstructCommand implements Callable<Integer> {
         new Reconstruction.Settings(levels, steps, seed, latent, res, modelFlags.unetBatch(), injected);
     Placement placement = modelFlags.placement();
     modelFlags.applyThreads();
-    PipelineReference reference = PipelineReference.resolve(model, modelFlags.modelCache(), modelFlags.tinySeed(),
+    PipelineReference reference = FeatureModels.resolve(model, modelFlags.modelCache(), modelFlags.tinySeed(),
         modelFlags.checkpointOptions());
     ReconstructionManifest manifest = Reconstruction.toFolder(reference, placement, modelFlags.sd3Options(), inputs,
         settings, out);

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.alignstream.common.ImageFile;
 import io.alignstream.extractor.ModelFlags;
-import io.alignstream.extractor.diffusion.FeaturesCommand;
+import io.alignstream.extractor.diffusion.FeaturesFile;
 import io.alignstream.extractor.diffusion.ImageNoise;
 import io.alignstream.extractor.diffusion.ImagePreprocessor;
 import io.alignstream.extractor.diffusion.InjectedNoise;
@@ -46,7 +46,7 @@ public final class Sd3Features {
   private Sd3Features() {}
 
   /** Runs and writes; returns the one-line summary the command prints. */
-  public static String write(FeaturesCommand.Inputs in, PipelineReference reference, ModelFlags flags) {
+  public static String write(FeaturesFile.Request in, PipelineReference reference, ModelFlags flags) {
     List<String> prompts = in.prompts();
     try (StableDiffusion3 sd = StableDiffusion3.open(reference.pipeline(), flags.placement(),
         flags.sd3Options().t5());
@@ -113,8 +113,8 @@ public final class Sd3Features {
       writer.putFloats("noisy_latents", latentShape, noisy.toType(DataType.FLOAT32, false).toFloatArray());
       String suffix = in.pooling() == Pooling.MEAN ? ".mean" : "";
       for (String path : paths) {
-        writer.putFloats(FeaturesCommand.tensorName("transformer", path, suffix),
-            FeaturesCommand.withImagePrompt(n, prompts.size(), shapes.get(path)), FeaturesCommand.concat(values, path));
+        writer.putFloats(FeaturesFile.tensorName("transformer", path, suffix),
+            FeaturesFile.withImagePrompt(n, prompts.size(), shapes.get(path)), FeaturesFile.concat(values, path));
       }
       metadata(writer, sd, reference, in, sigma, t, s, res, paths, flags);
       Path parent = in.out().toAbsolutePath().getParent();
@@ -130,7 +130,7 @@ public final class Sd3Features {
   }
 
   private static void metadata(SafetensorsWriter w, StableDiffusion3 sd, PipelineReference reference,
-      FeaturesCommand.Inputs in, float sigma, float t, double s, int res, List<String> paths, ModelFlags flags)
+      FeaturesFile.Request in, float sigma, float t, double s, int res, List<String> paths, ModelFlags flags)
       throws JsonProcessingException {
     w.metadata("format", "pt");
     w.metadata("generator", "alignstream features");

@@ -7,6 +7,7 @@ import io.alignstream.extractor.diffusion.ClipTextEncoder;
 import io.alignstream.extractor.diffusion.ClipTokenizer;
 import io.alignstream.extractor.diffusion.ComponentFolder;
 import io.alignstream.extractor.diffusion.PipelineFolder;
+import io.alignstream.extractor.diffusion.PipelineReference;
 import io.alignstream.extractor.diffusion.Placement;
 import io.alignstream.extractor.diffusion.StableDiffusion;
 import io.alignstream.extractor.diffusion.VaeDecoder;
@@ -54,6 +55,11 @@ public final class StableDiffusion3 implements AutoCloseable {
   /** Whether a pipeline folder is an SD3 one (its model_index.json lists a transformer and no unet). */
   public static boolean isSd3(PipelineFolder pipeline) {
     return pipeline.components().containsKey("transformer") && !pipeline.components().containsKey("unet");
+  }
+
+  /** Whether a resolved model is an SD3 pipeline folder (a single-file checkpoint is SD 1.x / 2.x). */
+  public static boolean isSd3(PipelineReference reference) {
+    return reference.pipeline() != null && isSd3(reference.pipeline());
   }
 
   /**
