@@ -1,5 +1,8 @@
 package io.alignstream.reconstruct;
 
+import static io.alignstream.reconstruct.ReconstructCommandTest.assertSamePixels;
+import static io.alignstream.reconstruct.ReconstructCommandTest.maxAbsDiff;
+import static io.alignstream.reconstruct.ReconstructCommandTest.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
@@ -13,11 +16,10 @@ import io.alignstream.extractor.diffusion.PipelineFolder;
 import io.alignstream.extractor.diffusion.Placement;
 import io.alignstream.extractor.diffusion.SafetensorsFile;
 import io.alignstream.extractor.diffusion.VaeDecoder;
-import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import javax.imageio.ImageIO;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,18 +54,18 @@ class Sd3ReconstructCommandTest {
     threads = EngineThreads.set(1); // restored below
     withT5 = tmp.resolve("with-t5");
     noT5 = tmp.resolve("no-t5");
-    runWithT5 = CommandRun.run(arguments(withT5));
-    String[] noT5Arguments = Arrays.copyOf(arguments(noT5), arguments(noT5).length + 1);
-    noT5Arguments[noT5Arguments.length - 1] = "--no-t5";
-    runNoT5 = CommandRun.run(noT5Arguments);
+    runWithT5 = runOn(withT5);
+    runNoT5 = runOn(noT5, "--no-t5");
   }
 
-  private static String[] arguments(Path out) {
-    return new String[] {"reconstruct", "--model", sd3.resolve("tiny-sd3").toString(),
+  private static CommandRun runOn(Path out, String... more) {
+    List<String> args = new ArrayList<>(List.of("reconstruct", "--model", sd3.resolve("tiny-sd3").toString(),
         "--image", sd3.resolve("images/input_image_0.png").toString(),
         "--image", sd3.resolve("images/input_image_1.png").toString(),
         "--concept", "cat", "--concept", "cat", "--noise-levels", "0.1,0.9", "--latent", "mean",
-        "--noise", sd3.resolve("tiny-sd3-reference.safetensors") + ":noise", "--out", out.toString()};
+        "--noise", sd3.resolve("tiny-sd3-reference.safetensors") + ":noise", "--out", out.toString()));
+    args.addAll(List.of(more));
+    return CommandRun.run(args.toArray(String[]::new));
   }
 
   @AfterAll
@@ -194,28 +196,5 @@ class Sd3ReconstructCommandTest {
     // s = 0.5 starts at index 50 of the shift-3 schedule: sigma 0.747, t 747
     assertThat(m.images().get(0).rows()).extracting(ReconstructionManifest.Row::timestep).containsExactly(747);
     assertThat(tmp.resolve("out").resolve(m.images().get(0).rows().get(0).noisy())).isRegularFile();
-  }
-
-  private static void assertSamePixels(Path png, BufferedImage expected) throws Exception {
-    BufferedImage actual = ImageIO.read(png.toFile());
-    int w = expected.getWidth();
-    int h = expected.getHeight();
-    assertThat(actual.getWidth()).isEqualTo(w);
-    assertThat(actual.getRGB(0, 0, w, h, null, 0, w)).as(png.toString())
-        .containsExactly(expected.getRGB(0, 0, w, h, null, 0, w));
-  }
-
-  private static float[] slice(float[] values, int index, int per) {
-    return Arrays.copyOfRange(values, index * per, (index + 1) * per);
-  }
-
-  private static float maxAbsDiff(float[] actual, float[] expected) {
-    assertThat(actual).hasSameSizeAs(expected);
-    float max = 0;
-    for (int i = 0; i < actual.length; i++) {
-      float d = Math.abs(actual[i] - expected[i]);
-      max = Float.isNaN(d) ? Float.NaN : Math.max(max, d);
-    }
-    return max;
   }
 }

@@ -1,9 +1,15 @@
 package io.alignstream.extractor.diffusion;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.alignstream.common.ImageFile;
+import io.alignstream.extractor.ModelFlags;
+import io.alignstream.extractor.ModelOrigin;
 import io.alignstream.schema.LatentMode;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -14,7 +20,12 @@ import java.util.Map;
  */
 public final class FeaturesFile {
 
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private FeaturesFile() {}
+
+  /** The pipeline's identity, as a features file records it. */
+  public record Model(String source, String configDigest, String weightsDigest, ModelOrigin origin, String scheduler) {}
 
   /**
    * What every pipeline's features run reads.
@@ -57,5 +68,43 @@ public final class FeaturesFile {
       System.arraycopy(values.get(i).get(path), 0, out, i * per, per);
     }
     return out;
+  }
+
+  /**
+   * Adds what every features file records to reproduce it (the request, the model's identity, the
+   * run) to the writer's own metadata (each pipeline adds its timestep and what else it has), and
+   * writes the file, creating its folder.
+   *
+   * @param noiseLevel the noise level recorded (t / 1000 for an explicit timestep)
+   * @param taps the module paths written
+   */
+  public static void write(SafetensorsWriter w, Request in, Model model, double noiseLevel, int resolution,
+      List<String> taps, ModelFlags flags) throws IOException {
+    w.metadata("format", "pt");
+    w.metadata("generator", "alignstream features");
+    w.metadata("model", in.model());
+    w.metadata("model_source", model.source());
+    w.metadata("config_digest", model.configDigest());
+    w.metadata("weights_digest", model.weightsDigest());
+    w.metadata("model_origin", JSON.writeValueAsString(model.origin()));
+    w.metadata("scheduler", model.scheduler());
+    w.metadata("images", JSON.writeValueAsString(in.images().stream().map(f -> f.path().toString()).toList()));
+    w.metadata("image_sha256", JSON.writeValueAsString(in.images().stream().map(ImageFile::sha256).toList()));
+    w.metadata("prompts", JSON.writeValueAsString(in.prompts()));
+    w.metadata("noise_level", String.valueOf(noiseLevel));
+    w.metadata("seed", String.valueOf(in.seed()));
+    w.metadata("latent", in.mode().name().toLowerCase(Locale.ROOT));
+    w.metadata("resolution", String.valueOf(resolution));
+    w.metadata("noise", InjectedNoise.describe(in.noise()));
+    w.metadata("taps", JSON.writeValueAsString(taps));
+    w.metadata("pooling", in.pooling().name().toLowerCase(Locale.ROOT));
+    w.metadata("batch_order", "image-major: index = image * prompts + prompt");
+    w.metadata("device", flags.device());
+    w.metadata("dtype", flags.dtype());
+    Path parent = in.out().toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
+    }
+    w.write(in.out());
   }
 }

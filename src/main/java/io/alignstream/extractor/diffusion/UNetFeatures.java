@@ -4,16 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.alignstream.common.ImageFile;
 import io.alignstream.extractor.ModelFlags;
-import io.alignstream.extractor.ModelOrigin;
 import io.alignstream.schema.LatentMode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,8 +24,6 @@ import java.util.Locale;
  * + prompt). {@code __metadata__} records every input needed to reproduce the file.
  */
 public final class UNetFeatures {
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private UNetFeatures() {}
 
@@ -104,43 +97,14 @@ public final class UNetFeatures {
             FeaturesFile.withImagePrompt(n, prompts.size(), result.shapes().get(path)),
             FeaturesFile.concat(result.values(), path));
       }
-      metadata(writer, sd, reference.origin(), in, t, s, res, paths, flags);
-      Path parent = in.out().toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-      writer.write(in.out());
+      writer.metadata("timestep", String.valueOf(t));
+      writer.metadata("unet_batch", String.valueOf(flags.unetBatch()));
+      FeaturesFile.write(writer, in, new FeaturesFile.Model(sd.source(), sd.configDigest(), sd.weightsDigest(),
+          reference.origin(), sd.scheduler()), s, res, paths, flags);
       return String.format(Locale.ROOT, "wrote %s: %d images x %d prompts at t=%d (s=%s), %d x %d latents, %d taps",
           in.out(), n, prompts.size(), t, s, side, side, paths.size());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + in.out() + ": " + e.getMessage(), e);
     }
-  }
-
-  private static void metadata(SafetensorsWriter w, StableDiffusion sd, ModelOrigin origin, FeaturesFile.Request in,
-      int t, double s, int res, List<String> paths, ModelFlags flags) throws JsonProcessingException {
-    w.metadata("format", "pt");
-    w.metadata("generator", "alignstream features");
-    w.metadata("model", in.model());
-    w.metadata("model_source", sd.source());
-    w.metadata("config_digest", sd.configDigest());
-    w.metadata("weights_digest", sd.weightsDigest());
-    w.metadata("model_origin", JSON.writeValueAsString(origin));
-    w.metadata("scheduler", sd.scheduler());
-    w.metadata("images", JSON.writeValueAsString(in.images().stream().map(f -> f.path().toString()).toList()));
-    w.metadata("image_sha256", JSON.writeValueAsString(in.images().stream().map(ImageFile::sha256).toList()));
-    w.metadata("prompts", JSON.writeValueAsString(in.prompts()));
-    w.metadata("timestep", String.valueOf(t));
-    w.metadata("noise_level", String.valueOf(s));
-    w.metadata("seed", String.valueOf(in.seed()));
-    w.metadata("latent", in.mode().name().toLowerCase(Locale.ROOT));
-    w.metadata("resolution", String.valueOf(res));
-    w.metadata("noise", InjectedNoise.describe(in.noise()));
-    w.metadata("taps", JSON.writeValueAsString(paths));
-    w.metadata("pooling", in.pooling().name().toLowerCase(Locale.ROOT));
-    w.metadata("batch_order", "image-major: index = image * prompts + prompt");
-    w.metadata("device", flags.device());
-    w.metadata("dtype", flags.dtype());
-    w.metadata("unet_batch", String.valueOf(flags.unetBatch()));
   }
 }
