@@ -10,6 +10,8 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -30,7 +32,8 @@ public final class BrokerCheck {
   /**
    * Returns when a broker answers; otherwise throws, in one line, what to do.
    *
-   * @throws IllegalStateException when no broker answers within {@link #TIMEOUT}
+   * @throws IllegalStateException when no broker answers within {@link #TIMEOUT}, or one refuses this
+   *     client's authentication
    */
   public static void require(ClusterConfig config) {
     Map<String, Object> properties = config.clientProperties("alignstream-broker-check");
@@ -44,10 +47,18 @@ public final class BrokerCheck {
     try {
       admin.describeCluster(new DescribeClusterOptions().timeoutMs(millis)).clusterId()
           .get(TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("no Kafka broker answers at " + config.bootstrapServers() + " within "
-          + TIMEOUT.toSeconds() + " s: start one with `alignstream local` (on this machine), or name yours with"
-          + " --bootstrap-servers HOST:PORT (or ALIGNSTREAM_BOOTSTRAP_SERVERS)");
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof AuthorizationException) {
+        return; // a broker answered; whether this principal may describe the cluster is not the question
+      }
+      if (e.getCause() instanceof AuthenticationException refused) {
+        // Kafka's message names the mechanism and the reason, never the credentials
+        throw new IllegalStateException("the Kafka broker at " + config.bootstrapServers() + " refused this client's "
+            + "authentication: " + refused.getMessage() + " (check the security options: -X / kafka.* properties)");
+      }
+      throw unreachable(config);
+    } catch (TimeoutException e) {
+      throw unreachable(config);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while looking for a Kafka broker at " + config.bootstrapServers(), e);
@@ -55,5 +66,11 @@ public final class BrokerCheck {
       admin.close(Duration.ofSeconds(1)); // nothing is in flight that matters
       network.setLevel(level);
     }
+  }
+
+  private static IllegalStateException unreachable(ClusterConfig config) {
+    return new IllegalStateException("no Kafka broker answers at " + config.bootstrapServers() + " within "
+        + TIMEOUT.toSeconds() + " s: start one with `alignstream local` (on this machine), or name yours with"
+        + " --bootstrap-servers HOST:PORT (or ALIGNSTREAM_BOOTSTRAP_SERVERS)");
   }
 }
