@@ -5,7 +5,6 @@ import io.alignstream.extractor.FeatureModels;
 import io.alignstream.extractor.ModelOptions;
 import io.alignstream.extractor.diffusion.PipelineReference;
 import io.alignstream.extractor.diffusion.Placement;
-import io.alignstream.extractor.sd3.StableDiffusion3;
 import io.alignstream.producer.Dataset;
 import io.alignstream.producer.DatasetItem;
 import io.alignstream.reconstruct.Reconstruction;
@@ -29,7 +28,7 @@ final class DemoReconstructions {
   private DemoReconstructions() {}
 
   /**
-   * Writes a reconstruction folder per U-Net diffusion model (the pixel baseline has no VAE).
+   * Writes a reconstruction folder per diffusion model, U-Net or SD3 (the pixel baseline has no VAE).
    *
    * @return the folders, relative to {@code reportDir}
    */
@@ -49,11 +48,6 @@ final class DemoReconstructions {
       }
       PipelineReference reference = FeatureModels.resolve(model, options.modelCache(), options.tinySeed(),
           options.checkpoints());
-      if (reference.pipeline() != null && StableDiffusion3.isSd3(reference.pipeline())) {
-        System.out.printf("figure 4 of %s: not made (reconstruction covers SD 1.x/2.x U-Nets; docs/reconstruction.md)%n",
-            reference.name());
-        continue;
-      }
       String folder = "reconstruction/" + reference.name().replaceAll("[^A-Za-z0-9._-]", "_");
       ReconstructionManifest manifest = Reconstruction.toFolder(reference,
           Placement.parse(options.device(), options.dtype()), options.sd3(), inputs, settings,
