@@ -5,6 +5,7 @@ import io.alignstream.common.ConfigDefaults;
 import io.alignstream.common.OpenMpWaitPolicy;
 import io.alignstream.extractor.ExtractCommand;
 import io.alignstream.extractor.FeaturesCommand;
+import io.alignstream.extractor.vision.LayersCommand;
 import io.alignstream.local.DemoCommand;
 import io.alignstream.local.LocalCommand;
 import io.alignstream.producer.ProduceCommand;
@@ -22,7 +23,7 @@ import picocli.CommandLine.Command;
     version = "alignstream 0.1.0",
     description = "Human alignment of vision-model layers (THINGS odd-one-out) as a Kafka streaming pipeline.",
     subcommands = {DemoCommand.class, LocalCommand.class, ProduceCommand.class, ExtractCommand.class, ScoreCommand.class,
-        FeaturesCommand.class, ReconstructCommand.class, ReportCommand.class,
+        FeaturesCommand.class, LayersCommand.class, ReconstructCommand.class, ReportCommand.class,
         BenchCommand.class})
 public final class Alignstream implements Runnable {
 

@@ -12,7 +12,6 @@ import io.alignstream.extractor.FeatureModels;
 import io.alignstream.extractor.ModelInfo;
 import io.alignstream.extractor.ModelOptions;
 import io.alignstream.schema.AlignmentMetric;
-import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.ExtractionRequest;
 import io.alignstream.schema.LayerEmbedding;
 import io.alignstream.schema.TripletJudgment;
@@ -406,14 +405,8 @@ public final class ChaosBench implements Callable<Integer> {
     Set<String> expected = new HashSet<>();
     for (ExtractionRequest request : requests) {
       for (ModelInfo info : infos.values()) {
-        List<Double> noises = info.usesNoise() ? request.getNoiseLevels() : List.of(0.0);
-        List<Conditioning> conds = info.usesText() ? request.getConditionings() : List.of(Conditioning.NONE);
-        for (ModelInfo.Layer layer : info.layers()) {
-          for (double noise : noises) {
-            for (Conditioning c : conds) {
-              expected.add(identity(SettingKey.of(info.modelId(), layer.name(), noise, c), request.getImageId()));
-            }
-          }
+        for (String setting : info.settingKeys(request.getNoiseLevels(), request.getConditionings())) {
+          expected.add(identity(setting, request.getImageId()));
         }
       }
     }

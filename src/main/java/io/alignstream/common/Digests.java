@@ -2,6 +2,7 @@ package io.alignstream.common;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +21,21 @@ public final class Digests {
 
   public static String sha256Hex(String text) {
     return sha256Hex(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * SHA-256 of a whole file, streamed: what identifies a single-file model wherever it is copied.
+   *
+   * @throws UncheckedIOException naming the file when it cannot be read
+   */
+  public static String sha256Hex(Path file) {
+    MessageDigest d = newSha256();
+    try {
+      updateFile(d, file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
+    return hex(d);
   }
 
   /** Hex of what {@code digest} has been fed; resets it. */

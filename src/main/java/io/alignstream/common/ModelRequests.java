@@ -56,7 +56,7 @@ public final class ModelRequests {
     }
     if (request.getTaps().isBlank() || request.getPooling().isBlank() || request.getDtype().isBlank()) {
       throw new IllegalArgumentException("model request for " + request.getModel()
-          + " has an empty taps, pooling or dtype (use default, mean, float32)");
+          + " has an empty taps, pooling or dtype (their defaults: default, default, float32)");
     }
     for (double s : request.getNoiseLevels()) {
       if (!(s >= 0 && s <= 1)) {

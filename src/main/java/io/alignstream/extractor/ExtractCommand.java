@@ -97,16 +97,20 @@ public final class ExtractCommand implements Callable<Integer> {
   @Mixin
   ModelFlags modelFlags;
 
-  @Option(names = "--taps", defaultValue = "default", paramLabel = "default|all|LIST",
-      description = "Diffusion: layers to publish (default: ${DEFAULT-VALUE}). default = the paper's nine "
+  @Option(names = {"--taps", "--layers"}, defaultValue = "default", paramLabel = "default|all|LIST",
+      description = "Layers to publish (default: ${DEFAULT-VALUE}). Diffusion: default = the paper's nine "
           + "(Down0..Down3 = down_blocks.N.resnets.1, Mid = mid_block, Up0..Up3 = up_blocks.N.resnets.1); all = every "
           + "block output and every resnet, attention and resampler inside them plus conv_in and out; or a comma "
-          + "list of those names and diffusers module paths, e.g. Mid,down_blocks.1.attentions.0.")
+          + "list of those names and diffusers module paths, e.g. Mid,down_blocks.1.attentions.0. Vision models: "
+          + "default = the layers the model exports, all = every value, or a comma list (alignstream layers lists "
+          + "them).")
   String taps;
 
-  @Option(names = "--pool", defaultValue = "mean", paramLabel = "mean|max|flatten",
-      description = "Diffusion: how a tapped map [C, H, W] becomes a vector (default: ${DEFAULT-VALUE}): spatial "
-          + "mean or max ([C]), or every value (C*H*W, channel-major).")
+  @Option(names = "--pool", defaultValue = "default", paramLabel = "default|POOLING|LAYER=POOLING,...",
+      description = "How a layer becomes a vector (default: ${DEFAULT-VALUE}). Diffusion: mean (the default), max "
+          + "([C]) or flatten (C*H*W, channel-major). Vision models, per layer kind (default: maps mean, tokens "
+          + "cls, vectors as they are): mean, flatten, cls, cls+mean, none; LAYER=POOLING for one layer; several "
+          + "for one layer give several settings.")
   String pool;
 
   @Option(names = "--latent-cache", defaultValue = "256", paramLabel = "N",

@@ -326,6 +326,7 @@ public final class ExtractorService implements AutoCloseable {
   private List<ProducerRecord<String, SpecificRecord>> embeddings(List<ExtractionRequest> requests,
       List<Feature> features) {
     Instant now = Instant.now();
+    ModelOrigin.FileFormat format = info.origin().format();
     List<ProducerRecord<String, SpecificRecord>> records = new ArrayList<>(features.size());
     for (Feature feature : features) {
       ExtractionRequest request = requests.get(feature.imageIndex());
@@ -355,6 +356,9 @@ public final class ExtractorService implements AutoCloseable {
           .setHubRepo(info.origin().hubRepo())
           .setHubCommit(info.origin().hubCommit())
           .setFileSha256(info.origin().fileSha256())
+          .setModelFormat(format == null ? null : format.name())
+          .setOnnxOpset(format == null ? null : format.opset())
+          .setOnnxProducer(format == null ? null : format.producer())
           .build();
       records.add(new ProducerRecord<>(cluster.topics().embeddings(), SettingKey.of(setting), embedding));
     }
@@ -425,8 +429,10 @@ public final class ExtractorService implements AutoCloseable {
   }
 
   private void publishModelCard() {
+    ModelOrigin.FileFormat format = info.origin().format();
     List<LayerInfo> layers = info.layers().stream()
-        .map(l -> LayerInfo.newBuilder().setName(l.name()).setPath(l.path()).setDim(l.dim()).build())
+        .map(l -> LayerInfo.newBuilder().setName(l.name()).setPath(l.path()).setDim(l.dim()).setPooling(l.pooling())
+            .build())
         .toList();
     ModelCard card = ModelCard.newBuilder()
         .setModelId(info.modelId())
@@ -450,6 +456,9 @@ public final class ExtractorService implements AutoCloseable {
         .setFileSha256(info.origin().fileSha256())
         .setWeightFiles(new HashMap<>(info.origin().fileDigests()))
         .setVariant(info.origin().variant())
+        .setModelFormat(format == null ? null : format.name())
+        .setOnnxOpset(format == null ? null : format.opset())
+        .setOnnxProducer(format == null ? null : format.producer())
         .build();
     producer.beginTransaction();
     producer.send(new ProducerRecord<>(cluster.topics().models(), info.modelId(), card));

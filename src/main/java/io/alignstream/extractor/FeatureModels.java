@@ -7,14 +7,19 @@ import io.alignstream.extractor.hub.HubModelId;
 import io.alignstream.extractor.sd3.Sd3FeatureModel;
 import io.alignstream.extractor.sd3.StableDiffusion3;
 import io.alignstream.extractor.sd3.TinySd3Pipeline;
+import io.alignstream.extractor.vision.VisionFeatureModel;
+import io.alignstream.extractor.vision.VisionModelSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
- * Opens the model a {@code --model} argument names: {@code pixels} (the pixel baseline), or any
- * Stable Diffusion pipeline {@link PipelineReference} resolves: {@code tiny}, a diffusers folder,
- * a single-file checkpoint, a hub id {@code org/name[@revision]}. A diffusers pipeline whose
- * model_index.json lists a transformer and no UNet is Stable Diffusion 3 ({@link Sd3FeatureModel}).
+ * Opens the model a {@code --model} argument names: {@code pixels} (the pixel baseline), a vision
+ * model {@link VisionModelSource} resolves (a TorchScript or ONNX file, a folder holding one, a
+ * hub id whose cached snapshot holds one), or any Stable Diffusion pipeline {@link
+ * PipelineReference} resolves: {@code tiny}, a diffusers folder, a single-file checkpoint, a hub
+ * id {@code org/name[@revision]}. A diffusers pipeline whose model_index.json lists a transformer
+ * and no UNet is Stable Diffusion 3 ({@link Sd3FeatureModel}).
  */
 public final class FeatureModels {
 
@@ -36,7 +41,8 @@ public final class FeatureModels {
       return;
     }
     throw new IllegalArgumentException(option + ": unknown model '" + model + "'; expected pixels, tiny, tiny-sd3, a "
-        + "diffusers pipeline folder, a single-file .safetensors checkpoint or a hub id org/name[@revision] (no file or folder "
+        + "diffusers pipeline folder, a single-file .safetensors checkpoint, a TorchScript or ONNX vision model (file or "
+        + "folder) or a hub id org/name[@revision] (no file or folder "
         + Path.of(model).toAbsolutePath().normalize() + ")");
   }
 
@@ -66,6 +72,10 @@ public final class FeatureModels {
   public static FeatureModel open(String model, String modelId, ModelOptions options) {
     if (model.equals(PIXELS)) {
       return new PixelBaseline(modelId == null ? PIXELS : modelId, options.pixelSide());
+    }
+    Optional<VisionModelSource> vision = VisionModelSource.resolve(model, options.checkpoints().hub());
+    if (vision.isPresent()) {
+      return VisionFeatureModel.open(vision.get(), modelId, options);
     }
     PipelineReference reference = resolve(model, options.modelCache(), options.tinySeed(), options.checkpoints());
     String id = modelId == null ? reference.name() : modelId;

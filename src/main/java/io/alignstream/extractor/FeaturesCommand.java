@@ -10,10 +10,13 @@ import io.alignstream.extractor.diffusion.Pooling;
 import io.alignstream.extractor.diffusion.UNetFeatures;
 import io.alignstream.extractor.sd3.Sd3Features;
 import io.alignstream.extractor.sd3.StableDiffusion3;
+import io.alignstream.extractor.vision.VisionFeatures;
+import io.alignstream.extractor.vision.VisionModelSource;
 import io.alignstream.schema.LatentMode;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -48,11 +51,16 @@ public final class FeaturesCommand implements Callable<Integer> {
           + "original-format .safetensors checkpoint, or a hub id in the Hugging Face cache (see --download).")
   String model;
 
-  @Option(names = "--image", required = true, paramLabel = "FILE",
+  @Option(names = "--image", paramLabel = "FILE",
       description = "An image file (PNG, JPEG, ...); repeat for more images.")
   List<Path> imageFiles;
 
-  @ArgGroup(exclusive = true, multiplicity = "1")
+  @Option(names = "--input-tensor", paramLabel = "FILE.safetensors:NAME",
+      description = "Vision models: a preprocessed batch [N, 3, H, W] to run instead of --image files.")
+  String inputTensor;
+
+  /** Exactly one for a diffusion model; none for a vision model. */
+  @ArgGroup(exclusive = true, multiplicity = "0..1")
   NoiseChoice noise;
 
   /** Exactly one of --noise-level and --timestep. */
@@ -89,15 +97,17 @@ public final class FeaturesCommand implements Callable<Integer> {
           + "shorter side); a multiple of the VAE x UNet downsampling.")
   Integer resolution;
 
-  @Option(names = "--taps", defaultValue = "default", paramLabel = "default|all|LIST",
+  @Option(names = {"--taps", "--layers"}, defaultValue = "default", paramLabel = "default|all|LIST",
       description = "UNet modules to write (default: ${DEFAULT-VALUE}): default = the paper's nine layers; all = "
           + "every block output and every resnet, attention and resampler inside them, plus conv_in and out; or "
-          + "a comma list of layer names (Down0..Up3, Mid) and diffusers module paths.")
+          + "a comma list of layer names (Down0..Up3, Mid) and diffusers module paths. Vision models: default = the "
+          + "exported layers, all = every value, or module paths / ONNX value names (alignstream layers).")
   String taps;
 
-  @Option(names = "--pool", defaultValue = "none", paramLabel = "none|mean",
+  @Option(names = "--pool", defaultValue = "none", paramLabel = "none|mean|...",
       description = "none writes full maps unet.<tap> [images, prompts, C, H, W]; mean writes "
-          + "unet.<tap>.spatial_mean [images, prompts, C] (default: ${DEFAULT-VALUE}).")
+          + "unet.<tap>.spatial_mean [images, prompts, C] (default: ${DEFAULT-VALUE}). Vision models: none writes "
+          + "layer.<name> as the network returns it; a pooling (docs/vision-models.md) writes layer.<name>.<pooling>.")
   String pool;
 
   @Mixin
@@ -108,6 +118,21 @@ public final class FeaturesCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Optional<VisionModelSource> vision = VisionModelSource.resolve(model, modelFlags.checkpointOptions().hub());
+    if (vision.isPresent()) {
+      if (noise != null) {
+        throw new IllegalArgumentException("--noise-level and --timestep apply to diffusion models; " + model
+            + " is a " + vision.get().format() + " vision model");
+      }
+      modelFlags.applyThreads();
+      spec.commandLine().getOut().println(VisionFeatures.write(new VisionFeatures.Request(vision.get(),
+          modelFlags.toOptions(16, taps, pool), imageFiles, inputTensor, out)));
+      return 0;
+    }
+    if (noise == null || imageFiles == null || imageFiles.isEmpty() || inputTensor != null) {
+      throw new IllegalArgumentException("a diffusion model needs --image FILE... and one of --noise-level S or "
+          + "--timestep T (--input-tensor is for vision models)");
+    }
     List<ImageFile> images = ImageFile.readAll(imageFiles);
     InjectedNoise injectedNoise = noiseTensor == null ? null : InjectedNoise.parse(noiseTensor);
     List<String> promptList = prompts == null || prompts.isEmpty() ? List.of(ConceptPrompt.NONE) : List.copyOf(prompts);

@@ -30,6 +30,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -364,7 +365,10 @@ public final class FleetService implements AutoCloseable {
             new ConsumerGroupMetadata(marks));
         producer.commitTransaction();
         return;
-      } catch (ProducerFencedException e) {
+      } catch (ProducerFencedException | InvalidProducerEpochException e) {
+        // Another instance took the shared transactional id over: fenced at our next call, or (when
+        // its takeover lands between our send and our commit) the old epoch refused. Either way our
+        // transaction is aborted; the next try fences it back and reads the mark again.
         if (attempt == FENCED_RETRIES) {
           throw new IllegalStateException("could not dead-letter model request " + evaluation + " after "
               + attempt + " tries: other instances kept taking the rejection transaction over", e);

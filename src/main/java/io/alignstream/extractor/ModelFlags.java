@@ -3,11 +3,13 @@ package io.alignstream.extractor;
 import io.alignstream.extractor.diffusion.Placement;
 import io.alignstream.extractor.hub.HubSettings;
 import io.alignstream.extractor.diffusion.TinyModelCache;
+import io.alignstream.extractor.vision.VisionFlags;
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * The command-line flags that say how to run a diffusion model (picocli mixin shared by
+ * The command-line flags that say how to run a model, diffusion or vision (picocli mixin shared by
  * {@code extract}, {@code features} and {@code bench extractor}); {@link #toOptions} turns them
  * into the immutable {@link ModelOptions}.
  */
@@ -23,9 +25,10 @@ public final class ModelFlags {
           + "The VAE always computes in float32.")
   String dtype;
 
-  @Option(names = "--unet-batch", defaultValue = "8", paramLabel = "N",
-      description = "Most (image x noise level x conditioning) inputs per UNet forward (default: ${DEFAULT-VALUE}); "
-          + "larger batches amortise per-operation overhead, e.g. 16 or more on a GPU.")
+  @Option(names = {"--unet-batch", "--batch"}, defaultValue = "8", paramLabel = "N",
+      description = "Most inputs per model forward (default: ${DEFAULT-VALUE}): (image x noise level x conditioning) "
+          + "inputs per UNet forward, images per vision-model forward; larger batches amortise per-operation "
+          + "overhead, e.g. 16 or more on a GPU.")
   int unetBatch;
 
   @Option(names = "--device-memory-limit", defaultValue = "0", paramLabel = "BYTES",
@@ -75,6 +78,10 @@ public final class ModelFlags {
           + "slowed a tiny UNet forward about 13x on an oversubscribed 2-core machine.")
   int threads;
 
+  /** How vision models prepare images (--preprocessor-config, --resize, --crop, ...). */
+  @Mixin
+  VisionFlags vision;
+
   /** Applies --threads to the engine (process-wide); nothing when it is 0. */
   public void applyThreads() {
     if (threads < 0) {
@@ -94,7 +101,7 @@ public final class ModelFlags {
   /** The options with the given taps, pooling and cache sizes. */
   public ModelOptions toOptions(int pixelSide, String taps, String pooling, int latentCache, int textCache) {
     return new ModelOptions(pixelSide, device, dtype, unetBatch, taps, pooling, modelCache(), tinySeed, latentCache,
-        textCache, checkpointOptions(), deviceMemoryLimit, sd3Options());
+        textCache, checkpointOptions(), deviceMemoryLimit, sd3Options(), vision.toOptions());
   }
 
   /** --download, --pipeline-config, --variant and --hub-cache over the environment's hub settings. */

@@ -1,5 +1,8 @@
 package io.alignstream.extractor;
 
+import io.alignstream.common.SettingKey;
+import io.alignstream.schema.Conditioning;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -48,6 +51,38 @@ public record ModelInfo(
         properties, ModelOrigin.of(kind, source));
   }
 
-  /** A layer as settings name it, the module path it taps, and its pooled dimension. */
-  public record Layer(String name, String path, int dim) {}
+  /**
+   * Every setting key this model publishes for requests with these noise levels and
+   * conditionings: each layer (with its pooling, for a pooled setting) under each noise level and
+   * conditioning it uses (only 0 and NONE for a model that uses neither).
+   */
+  public List<String> settingKeys(List<Double> noiseLevels, List<Conditioning> conditionings) {
+    List<String> keys = new ArrayList<>();
+    List<Double> levels = usesNoise ? noiseLevels : List.of(0.0);
+    List<Conditioning> conds = usesText ? conditionings : List.of(Conditioning.NONE);
+    for (Layer layer : layers) {
+      if (layer.pooling() != null) {
+        keys.add(SettingKey.ofPooled(modelId, layer.name(), layer.pooling()));
+        continue;
+      }
+      for (double s : levels) {
+        for (Conditioning c : conds) {
+          keys.add(SettingKey.of(modelId, layer.name(), s, c));
+        }
+      }
+    }
+    return keys;
+  }
+
+  /**
+   * A layer as settings name it, the module path it taps, its pooled dimension, and for a pooled
+   * setting its pooling (null for a diffusion setting).
+   */
+  public record Layer(String name, String path, int dim, String pooling) {
+
+    /** A layer of a diffusion setting. */
+    public Layer(String name, String path, int dim) {
+      this(name, path, dim, null);
+    }
+  }
 }

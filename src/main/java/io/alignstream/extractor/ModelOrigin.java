@@ -18,14 +18,33 @@ import java.util.TreeMap;
  * @param fileDigests weight file (relative path) -> "sha256:hex" (or "git-sha1:hex" for a small
  *     non-LFS file), where known
  * @param variant the weight variant loaded ("fp16"), or null for full precision
+ * @param format the model file's format, for a single-file vision model; null otherwise
  */
 public record ModelOrigin(
     String kind, String reference, String hubRepo, String hubRevision, String hubCommit, String fileSha256,
-    Map<String, String> fileDigests, String variant) {
+    Map<String, String> fileDigests, String variant, FileFormat format) {
 
   public ModelOrigin {
     fileDigests = Map.copyOf(new TreeMap<>(fileDigests));
   }
+
+  /** An origin without a file format (diffusion pipelines and checkpoints, baselines). */
+  public ModelOrigin(String kind, String reference, String hubRepo, String hubRevision, String hubCommit,
+      String fileSha256, Map<String, String> fileDigests, String variant) {
+    this(kind, reference, hubRepo, hubRevision, hubCommit, fileSha256, fileDigests, variant, null);
+  }
+
+  /** This origin with a file format. */
+  public ModelOrigin withFormat(FileFormat newFormat) {
+    return new ModelOrigin(kind, reference, hubRepo, hubRevision, hubCommit, fileSha256, fileDigests, variant,
+        newFormat);
+  }
+
+  /**
+   * A vision model file's format: "torchscript" or "onnx", and for ONNX the default opset's
+   * version and the producer that wrote it ("pytorch 1.13.0"; null where the file names none).
+   */
+  public record FileFormat(String name, Integer opset, String producer) {}
 
   /** A model with nothing beyond its reference to record (the pixel baseline, the built-in tiny model, a folder). */
   public static ModelOrigin of(String kind, String reference) {

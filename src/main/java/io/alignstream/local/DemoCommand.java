@@ -2,7 +2,6 @@ package io.alignstream.local;
 
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.ModelRequests;
-import io.alignstream.common.SettingKey;
 import io.alignstream.common.TemporaryDirectory;
 import io.alignstream.extractor.ExtractorOptions;
 import io.alignstream.extractor.ExtractorService;
@@ -33,16 +32,19 @@ import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.LatentMode;
 import io.alignstream.schema.ProbeResult;
 import io.alignstream.schema.RegressionResult;
+import io.alignstream.schema.Setting;
 import io.alignstream.scorer.jobs.AnalysisConfig;
 import io.alignstream.scorer.AnalysisOptions;
 import io.alignstream.scorer.ceiling.CeilingView;
 import io.alignstream.scorer.config.ScorerConfig;
+import io.alignstream.scorer.http.AnalysesView;
 import io.alignstream.scorer.ScorerService;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -61,8 +63,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code alignstream demo}: the whole pipeline in one process on an embedded broker and
  * registry. Produces a dataset, runs an extractor per model and the scorer, shows live
- * progress and accuracy, and ends with a final table and a JSON report once every triplet is
- * scored under every setting.
+ * progress and accuracy, and once every triplet is scored under every setting writes the JSON
+ * report and ends with the final table and the model comparison ({@link ModelComparison}).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
     description = {
@@ -106,8 +108,9 @@ public final class DemoCommand implements Callable<Integer> {
   String embeddingsLayer;
 
   @Option(names = "--models", split = ",", defaultValue = "pixels,tiny,tiny-sd3", paramLabel = "MODEL",
-      description = "Models to extract with: pixels, tiny (SD-2-like U-Net), tiny-sd3 (SD3 MMDiT), or diffusers "
-          + "folders (default: ${DEFAULT-VALUE}).")
+      description = "Models to extract with: pixels, tiny (SD-2-like U-Net), tiny-sd3 (SD3 MMDiT), diffusers folders, "
+          + "hub ids, or TorchScript / ONNX vision models (a file or a folder holding one, e.g. "
+          + "../shared/fixtures/vision/vit) (default: ${DEFAULT-VALUE}).")
   List<String> models;
 
   @Option(names = "--noise-levels", split = ",", defaultValue = "0.01,0.2,0.5", paramLabel = "S",
@@ -210,22 +213,25 @@ public final class DemoCommand implements Callable<Integer> {
         CeilingView ceiling = scorer.ceiling().orElse(null);
         printCeiling(ceiling);
         scorer.analysisFailures().forEach((slot, why) -> System.out.printf("%s failed: %s%n", slot, why));
+        AnalysesView analyses = AnalysesView.of(scorerConfig.analysis(), scorer.analysisFailures());
+        Comparator<Setting> order = SettingOrder.of(extractors.models());
+        ModelComparison comparison = ModelComparison.of(results, order);
         if (report != null) {
-          DemoReport.write(report, runSummary(inputs, extractors.models(), started), results, ceiling,
-              SettingOrder.of(extractors.models()));
+          DemoReport.write(report, runSummary(inputs, extractors.models(), started, analyses), results, ceiling, order,
+              comparison);
           System.out.printf("report: %s%n", report.toAbsolutePath());
         }
         if (reportDir != null) {
           Files.createDirectories(reportDir);
-          Map<String, Object> run = runSummary(inputs, extractors.models(), started);
+          Map<String, Object> run = runSummary(inputs, extractors.models(), started, analyses);
           if (inputs.images() != null) {
             run.put(ReportFolder.RECONSTRUCTIONS, DemoReconstructions.write(reportDir, models, inputs.images(),
                 noiseLevels, seed, resolution, ModelOptions.defaults().withUnetBatch(unetBatch)));
           }
-          DemoReport.write(reportDir.resolve("report.json"), run, results, ceiling,
-              SettingOrder.of(extractors.models()));
+          DemoReport.write(reportDir.resolve("report.json"), run, results, ceiling, order, comparison);
           System.out.println(ReportFolder.fromJsonFile(reportDir.resolve("report.json"), reportDir, true).summary());
         }
+        System.out.print(comparison.table());
         if (!complete) {
           System.err.printf("timed out after %s: %d of %d settings complete%n", timeout,
               completeSettings(results, expected, inputs.expectedTriplets(), scorer, scorerConfig.analysis()),
@@ -372,8 +378,9 @@ public final class DemoCommand implements Callable<Integer> {
         for (int instance = 0; instance < extractorsPerModel; instance++) {
           FeatureModel featureModel = FeatureModels.open(model, null, ModelOptions.defaults().withUnetBatch(unetBatch));
           opened.add(featureModel);
+          // Named by the model's id: a vision model's --models entry is a path.
           ExtractorService service = new ExtractorService(config, featureModel,
-              ExtractorOptions.defaults("demo-" + model + "-" + instance));
+              ExtractorOptions.defaults("demo-" + featureModel.info().modelId() + "-" + instance));
           service.start();
           services.add(service);
         }
@@ -412,7 +419,7 @@ public final class DemoCommand implements Callable<Integer> {
       throws InterruptedException {
     try (ModelRequestPublisher publisher = new ModelRequestPublisher(config)) {
       for (String model : models) {
-        String evaluation = publisher.publish(ModelRequests.create(model, null, "default", "mean", List.of(),
+        String evaluation = publisher.publish(ModelRequests.create(model, null, "default", "default", List.of(),
             List.of(), "float32", "demo", Instant.now()));
         System.out.printf("requested model %s (%s) on %s: the fleet evaluates the %d images already requested, "
             + "none re-sent%n", model, evaluation, publisher.topic(), inputs.images().items().size());
@@ -450,22 +457,14 @@ public final class DemoCommand implements Callable<Integer> {
     return Optional.empty();
   }
 
-  /** Every setting the run must produce: each model's layers x noise levels x conditionings it uses. */
+  /** Every setting the run must produce: each model's layers x noise levels x conditionings it uses, or x poolings. */
   private Set<String> expectedSettings(DemoInputs inputs, List<ModelInfo> infos) {
     Set<String> expected = new LinkedHashSet<>();
     if (inputs.features() != null) {
       expected.add(inputs.features().settingKey());
     }
     for (ModelInfo info : infos) {
-      List<Double> levels = info.usesNoise() ? noiseLevels : List.of(0.0);
-      List<Conditioning> conds = info.usesText() ? conditionings : List.of(Conditioning.NONE);
-      for (ModelInfo.Layer layer : info.layers()) {
-        for (double s : levels) {
-          for (Conditioning c : conds) {
-            expected.add(SettingKey.of(info.modelId(), layer.name(), s, c));
-          }
-        }
-      }
+      expected.addAll(info.settingKeys(noiseLevels, conditionings));
     }
     return expected;
   }
@@ -543,7 +542,8 @@ public final class DemoCommand implements Callable<Integer> {
         && DemoResults.isFinal(regression, metric);
   }
 
-  private Map<String, Object> runSummary(DemoInputs inputs, List<ModelInfo> infos, long started) {
+  private Map<String, Object> runSummary(DemoInputs inputs, List<ModelInfo> infos, long started,
+      AnalysesView analyses) {
     Map<String, Object> run = new LinkedHashMap<>();
     run.put("dataset", inputs.name());
     run.put("images", inputs.images() == null ? 0 : inputs.images().items().size());
@@ -554,6 +554,7 @@ public final class DemoCommand implements Callable<Integer> {
     run.put("resolution", resolution);
     run.put("seed", seed);
     run.put("wall_time_s", (System.nanoTime() - started) / 1e9);
+    run.put("analyses", analyses);
     return run;
   }
 }

@@ -5,6 +5,7 @@ import io.alignstream.extractor.FeatureModels;
 import io.alignstream.extractor.ModelOptions;
 import io.alignstream.extractor.diffusion.PipelineReference;
 import io.alignstream.extractor.diffusion.Placement;
+import io.alignstream.extractor.vision.VisionModelSource;
 import io.alignstream.producer.Dataset;
 import io.alignstream.producer.DatasetItem;
 import io.alignstream.reconstruct.Reconstruction;
@@ -28,7 +29,8 @@ final class DemoReconstructions {
   private DemoReconstructions() {}
 
   /**
-   * Writes a reconstruction folder per diffusion model, U-Net or SD3 (the pixel baseline has no VAE).
+   * Writes a reconstruction folder per diffusion model, U-Net or SD3 (the pixel baseline and vision
+   * models have no VAE).
    *
    * @return the folders, relative to {@code reportDir}
    */
@@ -43,7 +45,7 @@ final class DemoReconstructions {
         resolution, options.unetBatch(), null);
     List<String> folders = new ArrayList<>();
     for (String model : models) {
-      if (model.equals(FeatureModels.PIXELS)) {
+      if (model.equals(FeatureModels.PIXELS) || VisionModelSource.resolve(model, options.checkpoints().hub()).isPresent()) {
         continue;
       }
       PipelineReference reference = FeatureModels.resolve(model, options.modelCache(), options.tinySeed(),

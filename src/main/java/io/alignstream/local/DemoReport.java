@@ -20,14 +20,15 @@ import java.util.Map;
 /**
  * The {@code --report} file: what the run was, every setting with correct, total and accuracy,
  * and beside them the keys other tools read (see docs/dashboard-and-report.md): {@code probes},
- * {@code regressions} (as REST serves them) and the {@code noise_ceiling} object.
+ * {@code regressions} (as REST serves them), the {@code noise_ceiling} object and the model
+ * {@code comparison} ({@link ModelComparison}).
  */
 final class DemoReport {
 
   private DemoReport() {}
 
   static void write(Path file, Map<String, Object> run, MetricsFollower.Snapshot results, CeilingView ceiling,
-      Comparator<Setting> order) {
+      Comparator<Setting> order, ModelComparison comparison) {
     List<AlignmentMetric> sorted = new ArrayList<>(results.metrics().values());
     sorted.sort(Comparator.comparing(AlignmentMetric::getSetting, order));
     List<Map<String, Object>> settings = new ArrayList<>();
@@ -65,6 +66,7 @@ final class DemoReport {
     report.put("settings", settings);
     report.put("probes", probes);
     report.put("regressions", regressions);
+    report.put("comparison", comparison);
     try {
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), report);
     } catch (IOException e) {

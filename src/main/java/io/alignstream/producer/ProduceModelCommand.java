@@ -24,26 +24,29 @@ import picocli.CommandLine.Spec;
         + "cannot be loaded is dead-lettered with the reason.",
         "Examples:",
         "  produce model --model tiny",
-        "  produce model --model /models/sd21 --model-id sd21 --taps all --noise-levels 0,0.1,0.5"})
+        "  produce model --model /models/sd21 --model-id sd21 --taps all --noise-levels 0,0.1,0.5",
+        "  produce model --model /models/vit-b16/layers.onnx --layers encoder.ln --pool cls,mean"})
 public final class ProduceModelCommand implements Callable<Integer> {
 
   @Spec
   CommandSpec spec;
 
   @Option(names = "--model", required = true, paramLabel = "MODEL",
-      description = "The model as `extract --model` takes it: pixels, tiny, a diffusers folder or file (a path as "
-          + "the fleet instances see it, or a file: URI), a hub id org/name[@revision].")
+      description = "The model as `extract --model` takes it: pixels, tiny, a diffusers folder or file, a TorchScript "
+          + "or ONNX vision model or its folder (a path as the fleet instances see it, or a file: URI), a hub id "
+          + "org/name[@revision].")
   String model;
 
   @Option(names = "--model-id", paramLabel = "ID", description = "Model id of its settings (default: the model's own name).")
   String modelId;
 
-  @Option(names = "--taps", defaultValue = "default", paramLabel = "default|all|LIST",
-      description = "Diffusion layers to publish, as extract --taps (default: ${DEFAULT-VALUE}).")
+  @Option(names = {"--taps", "--layers"}, defaultValue = "default", paramLabel = "default|all|LIST",
+      description = "Layers to publish, as extract --taps / --layers (default: ${DEFAULT-VALUE}).")
   String taps;
 
-  @Option(names = "--pool", defaultValue = "mean", paramLabel = "mean|max|flatten",
-      description = "Pooling of tapped maps, as extract --pool (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--pool", defaultValue = "default", paramLabel = "default|POOLING|LAYER=POOLING,...",
+      description = "How a layer becomes a vector, as extract --pool (default: ${DEFAULT-VALUE}: mean for diffusion "
+          + "models, each layer kind's default for vision models: maps mean, tokens cls, vectors as they are).")
   String pool;
 
   @Option(names = "--noise-levels", paramLabel = "S", split = ",", splitSynopsisLabel = ",",

@@ -5,6 +5,7 @@ import io.alignstream.common.ClusterOptions;
 import io.alignstream.reconstruct.ReconstructionManifest;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -28,6 +29,11 @@ public final class ReportCommand implements Callable<Integer> {
   @Option(names = {"--out", "-o"}, required = true, paramLabel = "DIR", description = "Folder to write (created).")
   Path out;
 
+  @Option(names = "--published", paramLabel = "FILE",
+      description = "Accuracies other papers published (CSV: model, zero_shot_accuracy, probed_accuracy, their "
+          + "intervals, source), shown apart from the measured models and labelled as published.")
+  Path published;
+
   @Option(names = "--reconstruction", paramLabel = "DIR",
       description = "A reconstruction folder (alignstream reconstruct --out DIR) to draw as the paper's Figure 4; "
           + "repeat for more. A demo report JSON brings its own (key reconstructions).")
@@ -42,15 +48,21 @@ public final class ReportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    // read before anything else, so that a bad file or folder fails before the topics are read
+    List<PublishedResults.Row> others = published == null ? List.of() : PublishedResults.read(published);
     List<Path> figure4 = reconstructions == null ? List.of() : reconstructions;
-    figure4.forEach(ReconstructionManifest::read); // a folder that is not one fails before the topics are read
+    figure4.forEach(ReconstructionManifest::read);
     ReportFolder.Written written;
     if (fromJson != null) {
-      written = ReportFolder.fromJsonFile(fromJson, out, !noPng, figure4);
+      ReportFolder.DemoJson report = ReportFolder.readJson(fromJson);
+      List<Path> folders = new ArrayList<>(report.reconstructions());
+      folders.addAll(figure4);
+      written = ReportFolder.write(report.results().withPublished(others), fromJson.getFileName().toString(), out,
+          !noPng, folders);
     } else {
       ClusterConfig config = cluster.resolve();
-      written = ReportFolder.write(TopicResults.read(config, timeout), "topics at " + config.bootstrapServers(), out,
-          !noPng, figure4);
+      written = ReportFolder.write(TopicResults.read(config, timeout).withPublished(others),
+          "topics at " + config.bootstrapServers(), out, !noPng, figure4);
     }
     System.out.println(written.summary());
     return 0;

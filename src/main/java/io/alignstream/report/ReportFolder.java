@@ -3,6 +3,7 @@ package io.alignstream.report;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.alignstream.report.browser.HeadlessChromium;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -10,12 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Writes a report folder: {@code index.html} (every figure inline, plus tables; no script, no
@@ -39,31 +38,31 @@ public final class ReportFolder {
    */
   public static final String RECONSTRUCTIONS = "reconstructions";
 
-  private static final Pattern SIZE = Pattern.compile("<svg [^>]*?width=\"(\\d+)\" height=\"(\\d+)\"");
-
   private ReportFolder() {}
 
   /** The folder of a demo report JSON ({@code demo --report FILE}). */
   public static Written fromJsonFile(Path json, Path dir, boolean png) {
-    return fromJsonFile(json, dir, png, List.of());
+    DemoJson report = readJson(json);
+    return write(report.results(), json.getFileName().toString(), dir, png, report.reconstructions());
   }
 
+  /** A demo report JSON: its results, and the reconstruction folders it lists (Figure 4). */
+  record DemoJson(Results results, List<Path> reconstructions) {}
+
   /**
-   * The folder of a demo report JSON with Figure 4 of each reconstruction folder: those its
-   * {@code reconstructions} key lists (relative to the JSON's folder, as the demo writes them),
-   * then {@code reconstructions}.
+   * A demo report JSON; the folders its {@code reconstructions} key lists are relative to the
+   * JSON's folder, as the demo writes them. A file that is not one is bad input.
    */
-  public static Written fromJsonFile(Path json, Path dir, boolean png, List<Path> reconstructions) {
+  static DemoJson readJson(Path json) {
     if (!Files.isRegularFile(json)) {
       throw new IllegalArgumentException(json + ": no such file");
     }
-    Results results;
-    List<Path> folders = new ArrayList<>();
     try {
       JsonNode report = new ObjectMapper().readTree(json.toFile());
-      results = Results.fromJson(report);
       Path base = json.toAbsolutePath().getParent();
+      List<Path> folders = new ArrayList<>();
       report.path(RECONSTRUCTIONS).forEach(f -> folders.add(base.resolve(f.asText())));
+      return new DemoJson(Results.fromJson(report), List.copyOf(folders));
     } catch (JsonProcessingException e) {
       // the parser's own message runs over several lines and repeats the location: keep its gist
       String gist = e.getOriginalMessage().split("[:\n]", 2)[0];
@@ -72,8 +71,6 @@ public final class ReportFolder {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + json + ": " + e.getMessage(), e);
     }
-    folders.addAll(reconstructions);
-    return write(results, json.getFileName().toString(), dir, png, folders);
   }
 
   /** Writes the folder; {@code png} asks for PNG copies when a browser is available. */
@@ -126,13 +123,9 @@ public final class ReportFolder {
     Map<Path, Path> svgToPng = new LinkedHashMap<>();
     Map<Path, int[]> sizes = new LinkedHashMap<>();
     for (Figures.Figure figure : figures) {
-      Matcher size = SIZE.matcher(figure.svg());
-      if (!size.find()) {
-        throw new IllegalStateException("figure " + figure.name() + " has no size");
-      }
       Path svg = dir.resolve("figures").resolve(figure.name() + ".svg");
       svgToPng.put(svg, dir.resolve("figures").resolve(figure.name() + ".png"));
-      sizes.put(svg, new int[] {Integer.parseInt(size.group(1)), Integer.parseInt(size.group(2))});
+      sizes.put(svg, Svg.size(figure.svg()));
     }
     try {
       browser.get().screenshots(svgToPng, sizes);

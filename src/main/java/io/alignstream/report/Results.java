@@ -2,27 +2,27 @@ package io.alignstream.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.alignstream.common.SettingKey;
+import io.alignstream.common.WilsonInterval;
 import io.alignstream.schema.AlignmentMetric;
 import io.alignstream.schema.Setting;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Everything the figures and tables of a report show: the odd-one-out metric per setting, the
- * linear probes, the regressions onto human dimensions and the noise ceiling, read either from a
- * demo report JSON or from the output topics (see {@link TopicResults}). The JSON keys are those of
- * docs/architecture.md ("Results as JSON"); unknown keys are ignored.
+ * linear probes, the regressions onto human dimensions, the noise ceiling and which analyses the
+ * scorer ran, read from a demo report JSON, from the output topics (see {@link TopicResults}) or
+ * from a live scorer; beside them, and never mixed with them, figures of other papers the user
+ * gave ({@link PublishedResults}). The JSON keys are those of docs/architecture.md ("Results as
+ * JSON"); unknown keys are ignored.
  */
-public record Results(List<Metric> metrics, List<Probe> probes, List<Regression> regressions, Ceiling ceiling) {
-
-  /** Layers in network order when they are the UNet's (Down0 .. Up3), otherwise in order of appearance. */
-  static final List<String> UNET_LAYERS =
-      List.of("Down0", "Down1", "Down2", "Down3", "Mid", "Up0", "Up1", "Up2", "Up3");
+public record Results(List<Metric> metrics, List<Probe> probes, List<Regression> regressions, Ceiling ceiling,
+    Analyses analyses, List<PublishedResults.Row> published) {
 
   public static final double CHANCE = 1.0 / 3;
 
@@ -54,6 +54,10 @@ public record Results(List<Metric> metrics, List<Probe> probes, List<Regression>
       String pooling, long correct, long total, double accuracy, double ciLow, double ciHigh, Double normalized, double coverage)
       implements Located {
 
+    public WilsonInterval interval() {
+      return new WilsonInterval(ciLow, ciHigh);
+    }
+
     /** The metric as the scorer publishes it on {@code oooa}. */
     static Metric of(AlignmentMetric m) {
       Setting s = m.getSetting();
@@ -69,7 +73,39 @@ public record Results(List<Metric> metrics, List<Probe> probes, List<Regression>
 
   /** A linear probe of one setting: the chosen lambda and the held-out accuracies. */
   public record Probe(String setting, String model, String layer, Double noiseLevel, String conditioning,
-      String pooling, double lambda, double meanProbeAccuracy, Double meanZeroShotAccuracy, List<Fold> folds) implements Located {}
+      String pooling, double lambda, double meanProbeAccuracy, Double meanZeroShotAccuracy, List<Fold> folds)
+      implements Located {
+
+    /** Triplets the folds held out (each fold's test triplets: all three objects unseen in training). */
+    public long heldOutTriplets() {
+      return folds.stream().mapToLong(Fold::testTriplets).sum();
+    }
+
+    /** Wilson 95% interval of the probed accuracy over the held-out triplets of every fold pooled. */
+    public WilsonInterval interval() {
+      return WilsonInterval.pooled(folds.stream().mapToLong(Fold::testTriplets).toArray(),
+          folds.stream().mapToDouble(Fold::probeAccuracy).toArray());
+    }
+
+    /**
+     * The probed accuracy over the held-out triplets of every fold pooled (each fold's correct
+     * count is its accuracy times its test triplets): the value {@link #interval()} is about.
+     */
+    public double heldOutAccuracy() {
+      long correct = 0;
+      for (Fold f : folds) {
+        correct += Math.round(f.probeAccuracy() * f.testTriplets());
+      }
+      long total = heldOutTriplets();
+      return total == 0 ? meanProbeAccuracy : (double) correct / total;
+    }
+
+    /** Likewise for the zero-shot accuracy on the same held-out triplets. */
+    public WilsonInterval zeroShotInterval() {
+      return WilsonInterval.pooled(folds.stream().mapToLong(Fold::testTriplets).toArray(),
+          folds.stream().mapToDouble(Fold::zeroShotAccuracy).toArray());
+    }
+  }
 
   /** Held-out R^2 of one human dimension. */
   public record Dimension(int index, String label, double r2, Double alpha) {
@@ -94,6 +130,45 @@ public record Results(List<Metric> metrics, List<Probe> probes, List<Regression>
     }
   }
 
+  /**
+   * Which analyses the scorer ran, so that a figure without results can say why: {@code null}
+   * where the source does not tell (the output topics).
+   *
+   * @param probes whether it probes settings (it does unless --analysis-threads 0)
+   * @param regressions whether it regresses human dimensions (only with --targets)
+   * @param failures jobs that failed, by slot ({@code probe|SETTING}, {@code regression|SETTING}), with the reason
+   */
+  public record Analyses(Boolean probes, Boolean regressions, Map<String, String> failures) {
+    static final Analyses UNKNOWN = new Analyses(null, null, Map.of());
+
+    static Analyses fromJson(JsonNode node) {
+      if (!node.isObject()) {
+        return UNKNOWN;
+      }
+      Map<String, String> failures = new LinkedHashMap<>();
+      node.path("failures").fields().forEachRemaining(f -> failures.put(f.getKey(), f.getValue().asText()));
+      return new Analyses(node.path("probes").isBoolean() ? node.get("probes").asBoolean() : null,
+          node.path("regressions").isBoolean() ? node.get("regressions").asBoolean() : null, failures);
+    }
+
+    /** The first failure of a job of {@code kind} (probe, regression) for a setting of {@code model}, or null. */
+    String failure(String kind, String model) {
+      return failures.entrySet().stream().filter(f -> f.getKey().startsWith(kind + "|" + model + "|"))
+          .map(f -> f.getKey().substring(kind.length() + 1) + ": " + f.getValue()).findFirst().orElse(null);
+    }
+  }
+
+  /** Results without figures of other papers. */
+  public Results(List<Metric> metrics, List<Probe> probes, List<Regression> regressions, Ceiling ceiling,
+      Analyses analyses) {
+    this(metrics, probes, regressions, ceiling, analyses, List.of());
+  }
+
+  /** The same results with published figures beside them (see {@link PublishedResults}). */
+  public Results withPublished(List<PublishedResults.Row> rows) {
+    return new Results(metrics, probes, regressions, ceiling, analyses, List.copyOf(rows));
+  }
+
   /** Reads a demo report ({@code demo --report}) or any JSON with the same keys. */
   public static Results fromJson(JsonNode report) {
     List<Metric> metrics = new ArrayList<>();
@@ -112,7 +187,7 @@ public record Results(List<Metric> metrics, List<Probe> probes, List<Regression>
     for (JsonNode r : report.path("regressions")) {
       regressions.add(regression(r));
     }
-    return new Results(metrics, probes, regressions, ceiling(report));
+    return new Results(metrics, probes, regressions, ceiling(report), Analyses.fromJson(report.path("analyses")));
   }
 
   static Probe probe(JsonNode p) {
@@ -124,7 +199,8 @@ public record Results(List<Metric> metrics, List<Probe> probes, List<Regression>
           f.path("cross_entropy").asDouble(Double.NaN), f.path("epochs").asInt()));
     }
     return new Probe(SettingKey.of(s), s.getModelId(), s.getLayer(), s.getNoiseLevel(), SettingKey.conditioning(s),
-        s.getPooling(), number(p, "lambda"), number(p, "mean_probe_accuracy"), optional(p, "mean_zero_shot_accuracy"), folds);
+        s.getPooling(), number(p, "lambda"), number(p, "mean_probe_accuracy"), optional(p, "mean_zero_shot_accuracy"),
+        folds);
   }
 
   static Regression regression(JsonNode r) {
@@ -187,26 +263,43 @@ public record Results(List<Metric> metrics, List<Probe> probes, List<Regression>
     return List.copyOf(models);
   }
 
-  /** The layers of {@code model}: UNet layers in network order first, then the others as they appear. */
+  /** The layers of {@code model} in {@link FigureStyle#layerOrder}. */
   public List<String> layers(String model) {
-    Map<String, Integer> seen = new LinkedHashMap<>();
-    metrics.stream().filter(m -> m.model().equals(model)).forEach(m -> seen.putIfAbsent(m.layer(), seen.size()));
-    probes.stream().filter(p -> p.model().equals(model)).forEach(p -> seen.putIfAbsent(p.layer(), seen.size()));
-    regressions.stream().filter(r -> r.model().equals(model)).forEach(r -> seen.putIfAbsent(r.layer(), seen.size()));
-    List<String> layers = new ArrayList<>(seen.keySet());
-    layers.sort(Comparator.comparingInt((String l) -> UNET_LAYERS.contains(l) ? UNET_LAYERS.indexOf(l) : 100)
-        .thenComparingInt(seen::get));
-    return layers;
+    Set<String> layers = new LinkedHashSet<>();
+    located().filter(r -> r.model().equals(model)).forEach(r -> layers.add(r.layer()));
+    return FigureStyle.layerOrder(layers);
   }
 
-  /** The setting with the highest accuracy per model (ties: the first in report order). */
-  public List<Metric> bestPerModel() {
-    Map<String, Metric> best = new LinkedHashMap<>();
-    for (Metric m : metrics) {
-      if (m.total() > 0) {
-        best.merge(m.model(), m, (a, b) -> b.accuracy() > a.accuracy() ? b : a);
-      }
+  /**
+   * How a setting is labelled among the other settings of its model: its layer, then what else
+   * tells it apart (see {@link #label(Located, List)}).
+   */
+  public String label(Located r) {
+    return label(r, located().filter(o -> o.model().equals(r.model())).toList());
+  }
+
+  /**
+   * How a setting is labelled among {@code others} (the columns of a figure, say): its layer, then
+   * the pooling of a pooled setting; a diffusion setting's noise level and conditioning only where
+   * {@code others} have more than one of them (so the pixel baseline's settings, all at noise 0
+   * and NONE, are just their layers).
+   */
+  public static String label(Located r, List<? extends Located> others) {
+    if (r.pooling() != null) {
+      return r.layer() + " \u00b7 " + r.pooling();
     }
-    return List.copyOf(best.values());
+    List<? extends Located> diffusion = others.stream().filter(o -> o.noiseLevel() != null).toList();
+    StringBuilder label = new StringBuilder(r.layer());
+    if (diffusion.stream().map(Located::noiseLevel).distinct().count() > 1) {
+      label.append(" \u00b7 s=").append(SettingKey.formatNoise(r.noiseLevel()));
+    }
+    if (diffusion.stream().map(Located::conditioning).distinct().count() > 1) {
+      label.append(" \u00b7 ").append(r.conditioning());
+    }
+    return label.toString();
+  }
+
+  private Stream<Located> located() {
+    return Stream.of(metrics.stream(), probes.stream(), regressions.stream()).flatMap(s -> s.map(r -> (Located) r));
   }
 }

@@ -96,7 +96,7 @@ public final class TopicResults {
     return new Results(metrics.values().stream().map(Results.Metric::of).toList(),
         probes.values().stream().map(Results::probe).toList(),
         regressions.values().stream().map(Results::regression).toList(),
-        ceiling == null ? Results.Ceiling.UNAVAILABLE : Results.Ceiling.ofRun(ceiling));
+        ceiling == null ? Results.Ceiling.UNAVAILABLE : Results.Ceiling.ofRun(ceiling), Results.Analyses.UNKNOWN);
   }
 
   /**

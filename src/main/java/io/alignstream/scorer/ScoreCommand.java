@@ -7,10 +7,12 @@ import io.alignstream.common.ManagementOptions;
 import io.alignstream.common.ManagementServer;
 import io.alignstream.common.TopicOptions;
 import io.alignstream.producer.ConceptList;
+import io.alignstream.report.PublishedResults;
 import io.alignstream.scorer.config.ScorerConfig;
 import io.alignstream.scorer.state.Similarity;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -94,6 +96,11 @@ public final class ScoreCommand implements Callable<Integer> {
           + "index in --ceiling-triplets.")
   Path concepts;
 
+  @Option(names = "--published", paramLabel = "FILE",
+      description = "Accuracies other papers published (CSV: model, zero_shot_accuracy, probed_accuracy, their "
+          + "intervals, source): the dashboard shows them apart from the measured models, labelled as published.")
+  Path published;
+
   @Mixin
   AnalysisOptions analysis;
 
@@ -109,7 +116,8 @@ public final class ScoreCommand implements Callable<Integer> {
     // before the scorer starts, so the scorer's own creation never applies these defaults.
     return new ScorerConfig(
         new ScorerConfig.Streams(applicationId, stateDir, streamThreads, inMemoryStores),
-        new ScorerConfig.Http(httpHost, httpPort, advertisedHost),
+        new ScorerConfig.Http(httpHost, httpPort, advertisedHost,
+            published == null ? List.of() : PublishedResults.read(published)),
         new ScorerConfig.Windows(window, advance, Duration.ofMillis(emitIntervalMs)),
         ScorerConfig.NewTopics.defaults(),
         new ScorerConfig.Limits(limits.limits().maxVectorDim(), vectorCacheMb * 1024 * 1024),

@@ -7,6 +7,7 @@ import io.alignstream.common.PipelineTopics;
 import io.alignstream.scorer.ceiling.CeilingConfig;
 import io.alignstream.scorer.ceiling.CeilingView;
 import io.alignstream.scorer.config.ScorerConfig;
+import io.alignstream.scorer.http.AnalysesView;
 import io.alignstream.scorer.http.EventHub;
 import io.alignstream.scorer.http.MetricFeed;
 import io.alignstream.scorer.http.MetricView;
@@ -116,7 +117,8 @@ public final class ScorerService implements AutoCloseable {
     streams.setGlobalStateRestoreListener(readiness);
     EventHub hub = new EventHub();
     MetricsQuery query = new MetricsQuery(streams, self, readiness, config.ceiling());
-    new ScorerHttpApi(query, hub, () -> streams.state().name()).register(http);
+    new ScorerHttpApi(query, hub, () -> streams.state().name(),
+        () -> AnalysesView.of(config.analysis(), analyses.failures()), config.http().published()).register(http);
     ExecutorService httpThreads = Executors.newCachedThreadPool(runnable -> {
       Thread thread = new Thread(runnable, "alignstream-scorer-http");
       thread.setDaemon(true);

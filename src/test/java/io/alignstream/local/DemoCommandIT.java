@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.alignstream.Alignstream;
+import io.alignstream.common.SettingKey;
+import io.alignstream.common.WilsonInterval;
 import io.alignstream.extractor.Feature;
 import io.alignstream.extractor.FeatureModel;
 import io.alignstream.extractor.FeatureModels;
@@ -19,8 +21,8 @@ import io.alignstream.producer.SyntheticDataset;
 import io.alignstream.producer.SyntheticSpec;
 import io.alignstream.producer.TripletPublisher;
 import io.alignstream.reconstruct.ReconstructionManifest;
-import io.alignstream.report.HeadlessChromium;
 import io.alignstream.report.ReportCheck;
+import io.alignstream.report.browser.HeadlessChromium;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.LatentMode;
 import io.alignstream.schema.TripletJudgment;
@@ -28,6 +30,9 @@ import io.alignstream.scorer.BatchReference;
 import io.alignstream.scorer.NpyTestReader;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -161,6 +166,101 @@ class DemoCommandIT {
     if (HeadlessChromium.find().isPresent()) {
       assertThat(folder.resolve("figures/reconstruction-tiny.png")).isRegularFile();
     }
+  }
+
+  /**
+   * Issue 15's comparison on the synthetic images: the pixel baseline and the two shared vision
+   * fixtures (folders, resolving to their layers.onnx, each with its own preprocessing of the 64 x 64
+   * images) end in a table and a {@code comparison} key with each model's best setting, whose counts
+   * are checked against the models run directly and scored here.
+   */
+  @Test
+  @Timeout(value = 600, unit = TimeUnit.SECONDS) // three models' extraction and twelve probes; slow on a loaded machine
+  void pixelsAndTheVisionFixturesEndInAComparisonOfEachModelsBestSetting(@TempDir Path dir) throws Exception {
+    Path vision = SHARED.resolve("fixtures/vision");
+    assumeTrue(Files.isRegularFile(vision.resolve("vit/layers.onnx")), "../shared/fixtures/vision is not here; skipping");
+    Path report = dir.resolve("comparison.json");
+    List<String> models = List.of("pixels", vision.resolve("vit").toString(), vision.resolve("resnet").toString());
+
+    PrintStream terminal = System.out;
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    int exit;
+    try {
+      System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+      exit = run("demo", "--models", String.join(",", models), "--seed", "3", "--http-port", "0", "--report",
+          report.toString(), "--probe-lambdas", "0.1", "--probe-max-epochs", "3", "--probe-burn-in", "1");
+    } finally {
+      System.setOut(terminal);
+    }
+
+    assertThat(exit).isZero();
+    Dataset dataset = SyntheticDataset.generate(SyntheticSpec.defaults().withSeed(3)).dataset();
+    List<TripletJudgment> triplets = judgments(dataset);
+    // setting key -> item -> vector, every model run directly on the decoded images
+    Map<String, Map<String, float[]>> features = new HashMap<>();
+    List<ImageInput> inputs = new ArrayList<>();
+    for (DatasetItem item : dataset.items()) {
+      inputs.add(new ImageInput(item.itemId(), item.concept(), ImageIO.read(new ByteArrayInputStream(item.imageBytes())),
+          List.of(0.0), List.of(), List.of(Conditioning.NONE), 3, 64, LatentMode.SAMPLE));
+    }
+    for (String model : models) {
+      try (FeatureModel direct = FeatureModels.open(model, null, ModelOptions.defaults())) {
+        String id = direct.info().modelId();
+        for (Feature f : direct.extract(inputs)) {
+          String key = f.pooling() != null ? SettingKey.ofPooled(id, f.layer(), f.pooling())
+              : SettingKey.of(id, f.layer(), 0, Conditioning.NONE);
+          features.computeIfAbsent(key, k -> new HashMap<>()).put(inputs.get(f.imageIndex()).itemId(), f.vector());
+        }
+      }
+    }
+    JsonNode json = new ObjectMapper().readTree(report.toFile());
+    assertThat(json.get("settings")).hasSize(features.size()).hasSize(2 + 4 + 6);
+    JsonNode comparison = json.get("comparison");
+    assertThat(comparison.get("best_by").asText()).isEqualTo("zero_shot_accuracy");
+    assertThat(comparison.get("models")).extracting(m -> m.get("model").asText())
+        .containsExactly("pixels", "vit", "resnet");
+    for (JsonNode row : comparison.get("models")) {
+      String model = row.get("model").asText();
+      Map<String, Long> correct = new HashMap<>();
+      features.forEach((key, vectors) -> {
+        if (key.startsWith(model + "|")) {
+          correct.put(key, BatchReference.score(vectors, triplets, true).correct());
+        }
+      });
+      long best = correct.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+      assertThat(row.get("settings").asInt()).isEqualTo(correct.size());
+      assertThat(correct.get(row.get("setting").asText())).as(model).isEqualTo(best);
+      assertThat(row.get("zero_shot").get("correct").asLong()).isEqualTo(best);
+      assertThat(row.get("zero_shot").get("total").asLong()).isEqualTo(triplets.size());
+      WilsonInterval interval = WilsonInterval.of(best, triplets.size());
+      assertThat(row.get("zero_shot").get("ci_low").asDouble()).isCloseTo(interval.low(), within(1e-12));
+      assertThat(row.get("zero_shot").get("ci_high").asDouble()).isCloseTo(interval.high(), within(1e-12));
+      // The probe of that setting, its folds' held-out triplets pooled.
+      JsonNode probe = null;
+      for (JsonNode p : json.get("probes")) {
+        if (p.get("setting").asText().equals(row.get("setting").asText())) {
+          probe = p;
+        }
+      }
+      assertThat(probe).as(model).isNotNull();
+      long heldOut = 0;
+      long right = 0;
+      for (JsonNode fold : probe.get("folds")) {
+        heldOut += fold.get("test_triplets").asLong();
+        right += Math.round(fold.get("probe_accuracy").asDouble() * fold.get("test_triplets").asLong());
+      }
+      assertThat(row.get("probed").get("total").asLong()).isEqualTo(heldOut).isPositive();
+      assertThat(row.get("probed").get("correct").asLong()).isEqualTo(right);
+      assertThat(row.get("probed").get("ci_low").asDouble())
+          .isCloseTo(WilsonInterval.of(right, heldOut).low(), within(1e-12));
+      assertThat(row.get("probe_final").asBoolean()).isTrue();
+    }
+    // The terminal ends with the comparison, one line per model, before the closing line.
+    List<String> lines = printed.toString(StandardCharsets.UTF_8).lines().toList();
+    int header = lines.indexOf(lines.stream().filter(l -> l.startsWith("model comparison:")).findFirst().orElseThrow());
+    assertThat(lines.subList(header + 2, header + 5)).extracting(l -> l.split(" +")[0])
+        .containsExactly("pixels", "vit", "resnet");
+    assertThat(lines.get(lines.size() - 1)).startsWith("all " + triplets.size() + " triplets scored under 12 settings");
   }
 
   /**

@@ -7,11 +7,9 @@ import io.alignstream.common.ModelRequests;
 import io.alignstream.common.PipelineTopics;
 import io.alignstream.common.SettingKey;
 import io.alignstream.common.Topics;
-import io.alignstream.extractor.ExtractorOptions;
 import io.alignstream.extractor.Feature;
 import io.alignstream.extractor.FeatureModel;
 import io.alignstream.extractor.FeatureModels;
-import io.alignstream.extractor.FleetOptions;
 import io.alignstream.extractor.FleetService;
 import io.alignstream.extractor.FleetService.Outcome;
 import io.alignstream.extractor.ImageInput;
@@ -35,7 +33,6 @@ import io.alignstream.schema.ModelProgress;
 import io.alignstream.schema.ModelRequest;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -93,16 +90,16 @@ class FleetIT {
       assertThat(requests.publish(images, IMAGE_SETTINGS).published()).isEqualTo(IMAGES);
     }
     ModelOptions modelOptions = ModelOptions.defaults().withModelCache(modelCache).withUnetBatch(4);
-    try (FleetService a = fleetInstance(cluster, "a", modelOptions);
-        FleetService b = fleetInstance(cluster, "b", modelOptions);
+    try (FleetService a = FleetInstances.instance(cluster, "a", modelOptions);
+        FleetService b = FleetInstances.instance(cluster, "b", modelOptions);
         ModelRequestPublisher publisher = new ModelRequestPublisher(cluster)) {
       a.start();
       b.start();
 
       // 1. pixels, alone.
       String pixels = publisher.publish(request("pixels", List.of(), List.of(), "alice"));
-      awaitHandled(List.of(a, b), 1);
-      assertThat(outcomes(a, b, pixels)).contains(Outcome.EVALUATED)
+      FleetInstances.awaitHandled(List.of(a, b), 1);
+      assertThat(FleetInstances.outcomes(a, b, pixels)).contains(Outcome.EVALUATED)
           .allMatch(o -> o == Outcome.EVALUATED || o == Outcome.ALREADY_EVALUATED);
       List<LayerEmbedding> afterPixels = embeddings(cluster, e -> true);
       assertThat(afterPixels).hasSize(IMAGES * 2);
@@ -114,8 +111,8 @@ class FleetIT {
       String broken = publisher.publish(request(missing.toString(), List.of(), List.of(), "bob"));
       // 3. tiny, requested later with its own grid (noise 0.5, TEXT) instead of the images' (0.2, NONE).
       String tiny = publisher.publish(request("tiny", List.of(0.5), List.of(Conditioning.TEXT), "carol"));
-      awaitHandled(List.of(a, b), 3);
-      assertThat(outcomes(a, b, broken)).containsExactly(Outcome.DEAD_LETTERED, Outcome.DEAD_LETTERED);
+      FleetInstances.awaitHandled(List.of(a, b), 3);
+      assertThat(FleetInstances.outcomes(a, b, broken)).containsExactly(Outcome.DEAD_LETTERED, Outcome.DEAD_LETTERED);
       List<DeadLetter> letters = TopicContents.readAll(cluster, cluster.topics().deadletter(), DeadLetter.class)
           .stream().map(ConsumerRecord::value).toList();
       assertThat(letters).singleElement().satisfies(letter -> {
@@ -126,7 +123,7 @@ class FleetIT {
         assertThat(letter.getOriginalKey().array()).asString().isEqualTo(broken);
       });
       // Both instances took tiny up (it was requested while both were idle) and split its images exactly once.
-      assertThat(outcomes(a, b, tiny)).containsExactly(Outcome.EVALUATED, Outcome.EVALUATED);
+      assertThat(FleetInstances.outcomes(a, b, tiny)).containsExactly(Outcome.EVALUATED, Outcome.EVALUATED);
       assertThat(a.imagesProcessed("tiny") + b.imagesProcessed("tiny")).isEqualTo(IMAGES);
       List<LayerEmbedding> tinyEmbeddings = embeddings(cluster, e -> e.getSetting().getModelId().equals("tiny"));
       assertThat(tinyEmbeddings).hasSize(IMAGES * 9)
@@ -147,7 +144,7 @@ class FleetIT {
       // 4. pixels again, asked by someone else: the same evaluation, already done, so nothing happens.
       String again = publisher.publish(request("pixels", List.of(), List.of(), "dave"));
       assertThat(again).isEqualTo(pixels);
-      awaitHandled(List.of(a, b), 4);
+      FleetInstances.awaitHandled(List.of(a, b), 4);
       for (FleetService f : List.of(a, b)) {
         assertThat(f.handled().get(3).evaluation()).isEqualTo(pixels);
         assertThat(f.handled().get(3).outcome()).isEqualTo(Outcome.ALREADY_EVALUATED);
@@ -158,31 +155,9 @@ class FleetIT {
     }
   }
 
-  private static FleetService fleetInstance(ClusterConfig cluster, String id, ModelOptions modelOptions) {
-    return new FleetService(cluster, new FleetOptions(new ExtractorOptions(id, 2, Duration.ofMillis(100),
-        Duration.ofMinutes(2)), modelOptions, Duration.ofMillis(300)));
-  }
-
   private static ModelRequest request(String model, List<Double> noise, List<Conditioning> conditionings,
       String by) {
     return ModelRequests.create(model, null, "default", "mean", noise, conditionings, "float32", by, Instant.now());
-  }
-
-  /** Waits until each instance has finished with {@code count} model requests. */
-  private static void awaitHandled(List<FleetService> fleet, int count) throws InterruptedException {
-    while (!fleet.stream().allMatch(f -> f.handled().size() >= count)) {
-      fleet.forEach(f -> assertThat(f.failure()).isEmpty());
-      Thread.sleep(100);
-    }
-  }
-
-  /** What a and b did with an evaluation, a's outcomes first. */
-  private static List<Outcome> outcomes(FleetService a, FleetService b, String evaluation) {
-    List<Outcome> outcomes = new ArrayList<>();
-    for (FleetService f : List.of(a, b)) {
-      f.handled().stream().filter(h -> h.evaluation().equals(evaluation)).forEach(h -> outcomes.add(h.outcome()));
-    }
-    return outcomes;
   }
 
   private static List<LayerEmbedding> embeddings(ClusterConfig cluster, Predicate<LayerEmbedding> filter) {

@@ -34,16 +34,8 @@ public final class ContractReport {
           String setting = "sd21|" + LAYERS.get(l) + "|" + noise + "|" + conditioning;
           long total = 1000 + random.nextInt(500);
           long correct = (long) (total * (0.36 + 0.25 * random.nextDouble()));
-          double[] ci = wilson(correct, total);
-          ObjectNode row = settings.addObject();
-          row.put("setting", setting);
-          row.put("correct", correct);
-          row.put("total", total);
-          row.put("accuracy", (double) correct / total);
-          row.put("ci_low", ci[0]);
-          row.put("ci_high", ci[1]);
-          row.put("normalized", ((double) correct / total - 1.0 / 3) / (CEILING - 1.0 / 3));
-          row.put("coverage", 1.0);
+          setting(settings, setting, correct, total)
+              .put("normalized", ((double) correct / total - 1.0 / 3) / (CEILING - 1.0 / 3));
           ObjectNode probe = probes.addObject();
           probe.put("setting", setting);
           probe.put("lambda", 1e-3);
@@ -90,16 +82,7 @@ public final class ContractReport {
       }
     }
     for (String layer : List.of("rgb16", "hist")) {
-      ObjectNode row = settings.addObject();
-      row.put("setting", "pixels|" + layer + "|0|NONE");
-      row.put("correct", 400);
-      row.put("total", 1000);
-      row.put("accuracy", 0.4);
-      double[] ci = wilson(400, 1000);
-      row.put("ci_low", ci[0]);
-      row.put("ci_high", ci[1]);
-      row.putNull("normalized");
-      row.put("coverage", 1.0);
+      setting(settings, "pixels|" + layer + "|0|NONE", 400, 1000);
     }
     ObjectNode ceiling = report.putObject("noise_ceiling");
     ceiling.put("value", CEILING);
@@ -109,6 +92,64 @@ public final class ContractReport {
     ceiling.put("responses", 25_000);
     ceiling.put("source", "Hebart et al. 2020");
     return report;
+  }
+
+  /** Layers of the pooled vision model of {@link #withVisionModel}, in the order the figures show them. */
+  public static final List<String> VISION_LAYERS = List.of("encoder.layer.2", "encoder.layer.11", "encoder.ln");
+
+  /**
+   * Adds a vision model {@code vit} as a TorchScript or ONNX extractor reports it: pooled settings
+   * (model, layer, pooling: no noise level, no conditioning), two poolings per layer, each probed;
+   * its layers arrive out of network order.
+   */
+  public static ObjectNode withVisionModel(ObjectNode report, long seed) {
+    Random random = new Random(seed);
+    for (String layer : List.of("encoder.ln", "encoder.layer.11", "encoder.layer.2")) {
+      for (String pooling : List.of("mean", "cls")) {
+        String setting = "vit|" + layer + "|" + pooling;
+        long total = 900 + random.nextInt(300);
+        setting((ArrayNode) report.get("settings"), setting, (long) (total * (0.4 + 0.2 * random.nextDouble())), total);
+        ObjectNode probe = ((ArrayNode) report.get("probes")).addObject();
+        probe.put("setting", setting);
+        probe.put("lambda", 0.01);
+        ArrayNode folds = probe.putArray("folds");
+        double probed = 0;
+        double zeroShot = 0;
+        for (int f = 0; f < 3; f++) {
+          long test = 300 + 10 * f;
+          long probeCorrect = (long) (test * (0.5 + 0.1 * random.nextDouble()));
+          long zeroShotCorrect = (long) (test * (0.4 + 0.1 * random.nextDouble()));
+          ObjectNode fold = folds.addObject();
+          fold.put("fold", f);
+          fold.put("train_triplets", 5000);
+          fold.put("test_triplets", test);
+          fold.put("probe_accuracy", (double) probeCorrect / test);
+          fold.put("zero_shot_accuracy", (double) zeroShotCorrect / test);
+          fold.put("cross_entropy", 1.0);
+          fold.put("epochs", 10);
+          probed += (double) probeCorrect / test / 3;
+          zeroShot += (double) zeroShotCorrect / test / 3;
+        }
+        probe.put("mean_probe_accuracy", probed);
+        probe.put("mean_zero_shot_accuracy", zeroShot);
+      }
+    }
+    return report;
+  }
+
+  /** A scored setting as the contract has it: counts, accuracy and interval, no normalized value. */
+  private static ObjectNode setting(ArrayNode settings, String setting, long correct, long total) {
+    double[] ci = wilson(correct, total);
+    ObjectNode row = settings.addObject();
+    row.put("setting", setting);
+    row.put("correct", correct);
+    row.put("total", total);
+    row.put("accuracy", (double) correct / total);
+    row.put("ci_low", ci[0]);
+    row.put("ci_high", ci[1]);
+    row.putNull("normalized");
+    row.put("coverage", 1.0);
+    return row;
   }
 
   /** Wilson 95% score interval, written out here independently of the scorer's. */

@@ -130,8 +130,17 @@ public final class ReportCheck {
     return list;
   }
 
+  /** The plotted points of a figure, whatever their marker (circle, square, diamond, triangle). */
+  static List<Element> points(Document svg) {
+    List<Element> points = new ArrayList<>();
+    for (String tag : List.of("circle", "rect", "polygon")) {
+      elements(svg, tag).stream().filter(e -> e.getAttribute("class").equals("point")).forEach(points::add);
+    }
+    return points;
+  }
+
   private static Element point(Path dir, String prefix, String setting, String kind) throws Exception {
-    List<Element> found = elements(svg(dir, prefix, model(setting)), "circle").stream()
+    List<Element> found = points(svg(dir, prefix, model(setting))).stream()
         .filter(c -> c.getAttribute("data-setting").equals(setting))
         .filter(c -> kind == null || c.getAttribute("data-kind").equals(kind)).toList();
     assertThat(found).as("%s point of %s (%s)", prefix, setting, kind).hasSize(1);
@@ -144,7 +153,8 @@ public final class ReportCheck {
    */
   static double plottedValue(Element point) {
     Element panelRoot = (Element) point.getOwnerDocument().getDocumentElement();
-    String conditioning = point.getAttribute("data-conditioning");
+    // a pooled setting's point sits in the model's panel of pooled settings
+    String conditioning = point.hasAttribute("data-pooling") ? "pooled" : point.getAttribute("data-conditioning");
     Element panel = null;
     NodeList groups = panelRoot.getElementsByTagName("g");
     for (int i = 0; i < groups.getLength(); i++) {
@@ -165,7 +175,7 @@ public final class ReportCheck {
     assertThat(ticks.size()).as("labelled y ticks").isGreaterThanOrEqualTo(2);
     double[] a = ticks.get(0);
     double[] b = ticks.get(ticks.size() - 1);
-    double cy = Double.parseDouble(point.getAttribute("cy"));
+    double cy = Double.parseDouble(point.hasAttribute("cy") ? point.getAttribute("cy") : point.getAttribute("data-cy"));
     return a[0] + (cy - a[1]) / (b[1] - a[1]) * (b[0] - a[0]);
   }
 

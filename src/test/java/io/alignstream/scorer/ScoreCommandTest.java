@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.alignstream.Alignstream;
+import io.alignstream.report.PublishedResults;
 import io.alignstream.scorer.config.ScorerConfig;
 import io.alignstream.scorer.state.Similarity;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class ScoreCommandTest {
@@ -54,6 +57,17 @@ class ScoreCommandTest {
     assertThat(config.ceiling().minRepeatedTriplets()).isEqualTo(30);
     assertThatThrownBy(() -> parse("score", "--targets", "t.npy").config())
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--concepts");
+  }
+
+  @Test
+  void publishedFiguresAreReadBeforeTheScorerStarts(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("published.csv"), "model,probed_accuracy,source\nnet,0.6,\"A, 2023\"\n");
+    assertThat(parse("score", "--published", file.toString()).config().http().published())
+        .containsExactly(new PublishedResults.Row("net", null, new PublishedResults.Accuracy(0.6, null, null), "A, 2023"));
+    assertThat(parse("score").config().http().published()).isEmpty();
+    Path bad = Files.writeString(dir.resolve("bad.csv"), "model,probed_accuracy,source\nnet,60,A\n");
+    assertThatThrownBy(() -> parse("score", "--published", bad.toString()).config())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bad.csv:2: probed_accuracy 60");
   }
 
   @Test

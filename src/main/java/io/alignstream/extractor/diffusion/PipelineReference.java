@@ -6,11 +6,8 @@ import io.alignstream.extractor.ModelOrigin;
 import io.alignstream.extractor.hub.HubCache;
 import io.alignstream.extractor.hub.HubClient;
 import io.alignstream.extractor.hub.HubModelId;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -117,7 +114,7 @@ public final class PipelineReference {
   private static PipelineReference singleFile(Path file, CheckpointOptions options) {
     // headers and configs first (refusing pickles and other models in milliseconds), then the whole file's hash
     SingleFileCheckpoint checkpoint = SingleFileCheckpoint.open(file, options.pipelineConfig());
-    String sha256 = sha256(file);
+    String sha256 = Digests.sha256Hex(file);
     String fileName = file.getFileName().toString();
     String stem = fileName.endsWith(".safetensors") ? fileName.substring(0, fileName.length() - 12) : fileName;
     ModelOrigin origin = new ModelOrigin("file", file.toString(), null, null, null, sha256,
@@ -168,17 +165,6 @@ public final class PipelineReference {
   private static CheckpointException missingHint(CheckpointException e, CheckpointOptions options) {
     return options.download() ? e : new CheckpointException(e.getMessage()
         + " (a hub cache holds only the files fetched so far; add --download to fetch the missing ones)", e);
-  }
-
-  /** SHA-256 (hex) of a whole file: what identifies a single-file checkpoint wherever it is copied. */
-  static String sha256(Path file) {
-    MessageDigest d = Digests.newSha256();
-    try {
-      Digests.updateFile(d, file);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file, e);
-    }
-    return Digests.hex(d);
   }
 
   /** The model's own name: the folder's or file's name, the hub repository's name, or "tiny". */

@@ -46,10 +46,10 @@ public enum Pooling {
     };
   }
 
-  /** Parses "mean" (also "spatial_mean", "avg"), "max", "flatten", "none" (also "full"). */
+  /** Parses "mean" (also "default", "spatial_mean", "avg"), "max", "flatten", "none" (also "full"). */
   public static Pooling parse(String name) {
     return switch (name.toLowerCase(Locale.ROOT)) {
-      case "mean", "spatial_mean", "avg" -> MEAN;
+      case "mean", "spatial_mean", "avg", "default" -> MEAN;
       case "max" -> MAX;
       case "flatten" -> FLATTEN;
       case "none", "full" -> NONE;

@@ -2,11 +2,13 @@ package io.alignstream.scorer.config;
 
 import io.alignstream.common.InputLimits;
 import io.alignstream.common.PipelineTopics;
+import io.alignstream.report.PublishedResults;
 import io.alignstream.scorer.ceiling.CeilingConfig;
 import io.alignstream.scorer.jobs.AnalysisConfig;
 import io.alignstream.scorer.state.Similarity;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.UnaryOperator;
 
 /**
@@ -26,7 +28,7 @@ import java.util.function.UnaryOperator;
  * it on; the other groups and this record do not change.
  *
  * @param streams the Kafka Streams application: its id, its state, its threads
- * @param http where the REST/SSE/dashboard port listens and is reached
+ * @param http where the REST/SSE/dashboard port listens and is reached, and published figures it shows
  * @param windows the windows of {@code oooa-windowed} and how often metrics are published
  * @param newTopics how the scorer creates pipeline topics that are missing
  * @param limits what the scorer accepts and keeps in memory
@@ -79,30 +81,33 @@ public record ScorerConfig(Streams streams, Http http, Windows windows, NewTopic
   }
 
   /**
-   * The REST/SSE/dashboard port.
+   * The REST/SSE/dashboard port, and what the dashboard shows beside the measured results.
    *
    * @param host the address the port binds (127.0.0.1 unless told otherwise)
    * @param port 0 picks a free one
    * @param advertisedHost host other instances reach this one's port at (application.server)
+   * @param published figures other papers published ({@code --published FILE}), shown apart from
+   *     the measured models
    */
-  public record Http(String host, int port, String advertisedHost) {
+  public record Http(String host, int port, String advertisedHost, List<PublishedResults.Row> published) {
 
     public Http {
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("http port must be 0..65535, got " + port);
       }
+      published = List.copyOf(published);
     }
 
     public static Http defaults() {
-      return new Http("127.0.0.1", 8080, "127.0.0.1");
+      return new Http("127.0.0.1", 8080, "127.0.0.1", List.of());
     }
 
     public Http withPort(int newPort) {
-      return new Http(host, newPort, advertisedHost);
+      return new Http(host, newPort, advertisedHost, published);
     }
 
     public Http withAdvertisedHost(String newHost) {
-      return new Http(host, port, newHost);
+      return new Http(host, port, newHost, published);
     }
   }
 

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.alignstream.common.SettingKey;
+import io.alignstream.report.PublishedResults;
+import io.alignstream.report.ResultTables;
+import io.alignstream.report.Results;
 import io.alignstream.scorer.ceiling.CeilingView;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,6 +35,12 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /probes}, {@code /probes/{setting}} linear-probe results (404 when none yet);
  *   <li>{@code GET /regressions}, {@code /regressions/{setting}} human-dimension regression results;
  *   <li>{@code GET /grid?model=&conditioning=} a layer x noise accuracy grid for plotting;
+ *   <li>{@code GET /figures?model=} the dashboard's figures of a model and the comparison of every
+ *       model, drawn by the report's code ({@link DashboardFigures}); {@code /models.csv} the
+ *       numbers of the comparison, {@code /published.csv} the published figures it shows apart;
+ *   <li>{@code GET /analyses} which analyses this scorer runs (probes, regressions) and which failed;
+ *   <li>{@code GET /snapshot} the dashboard as a static page: the results of now inlined, no
+ *       event stream, so that it finishes loading (a screenshot tool captures it);
  *   <li>{@code GET /events} Server-Sent Events: a snapshot, then every update ({@code metric},
  *       {@code windowed}, {@code probe}, {@code regression}, {@code ceiling});
  *   <li>{@code GET /health} whether the streams are running.
@@ -47,13 +56,18 @@ public final class ScorerHttpApi {
   private final EventHub hub;
   private final Supplier<String> streamsState;
   private final ObjectMapper json = new ObjectMapper();
+  private final Supplier<AnalysesView> analyses;
+  private final DashboardFigures figures;
   private final byte[] dashboard;
   private final byte[] favicon;
 
-  public ScorerHttpApi(MetricsQuery query, EventHub hub, Supplier<String> streamsState) {
+  public ScorerHttpApi(MetricsQuery query, EventHub hub, Supplier<String> streamsState,
+      Supplier<AnalysesView> analyses, List<PublishedResults.Row> published) {
     this.query = query;
     this.hub = hub;
     this.streamsState = streamsState;
+    this.analyses = analyses;
+    this.figures = new DashboardFigures(query, analyses, published);
     this.dashboard = resource("dashboard.html");
     this.favicon = resource("favicon.svg");
   }
@@ -97,9 +111,24 @@ public final class ScorerHttpApi {
 
   private void route(HttpExchange exchange, String path, Map<String, String> params, boolean local) throws IOException {
     if (path.equals("/") || path.equals("/index.html")) {
-      exchange.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
-      exchange.sendResponseHeaders(200, dashboard.length);
-      exchange.getResponseBody().write(dashboard);
+      sendBytes(exchange, "text/html; charset=utf-8", dashboard);
+    } else if (path.equals("/snapshot")) {
+      sendBytes(exchange, "text/html; charset=utf-8", snapshot());
+    } else if (path.equals("/analyses")) {
+      send(exchange, 200, analyses.get());
+    } else if (path.equals("/figures")) {
+      send(exchange, 200, DashboardFigures.view(figures.results(), required(params, "model")));
+    } else if (path.equals("/models.csv")) {
+      sendBytes(exchange, "text/csv; charset=utf-8",
+          ResultTables.models(figures.results()).csv().getBytes(StandardCharsets.UTF_8));
+    } else if (path.equals("/published.csv")) {
+      Results results = figures.results();
+      if (results.published().isEmpty()) {
+        send(exchange, 404, Map.of("error", "no published figures: the scorer was started without --published"));
+      } else {
+        sendBytes(exchange, "text/csv; charset=utf-8",
+            ResultTables.published(results).csv().getBytes(StandardCharsets.UTF_8));
+      }
     } else if (path.equals("/favicon.ico") || path.equals("/favicon.svg")) {
       // browsers ask for /favicon.ico on every page load; an SVG under that name is what they show
       exchange.getResponseHeaders().set("Content-Type", "image/svg+xml");
@@ -153,7 +182,8 @@ public final class ScorerHttpApi {
     } else {
       send(exchange, 404, Map.of("error", "no such resource " + path
           + "; try /, /settings, /metrics, /metrics/{setting}, /probes, /probes/{setting}, /regressions, "
-          + "/regressions/{setting}, /ceiling, /grid?model=..., /events, /health"));
+          + "/regressions/{setting}, /ceiling, /grid?model=..., /figures?model=..., /models.csv, /analyses, "
+          + "/snapshot, /events, /health"));
     }
   }
 
@@ -234,6 +264,36 @@ public final class ScorerHttpApi {
 
   private static void write(OutputStream out, EventHub.Event event) throws IOException {
     out.write(("event: " + event.name() + "\ndata: " + event.data() + "\n\n").getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * The dashboard with the results of now in it (metrics, probes, regressions, ceiling, analyses
+   * and every model's figures), for its script to draw without asking for anything more.
+   */
+  private byte[] snapshot() throws IOException {
+    Results results = figures.results();
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("metrics", query.allMetrics());
+    data.put("probes", query.allProbes());
+    data.put("regressions", query.allRegressions());
+    data.put("ceiling", query.ceiling().orElse(null));
+    data.put("analyses", analyses.get());
+    data.put("published", !results.published().isEmpty());
+    data.put("figures", DashboardFigures.ofEveryModel(results));
+    data.put("taken_at", System.currentTimeMillis());
+    // "<" only occurs inside JSON strings, where \u003c means the same: no "</script>" can end the element early
+    String inline = "<script type=\"application/json\" id=\"snapshot\">"
+        + json.writeValueAsString(data).replace("<", "\\u003c") + "</script>";
+    return new String(dashboard, StandardCharsets.UTF_8).replace(SNAPSHOT_MARK, inline).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Where the static snapshot's data goes in dashboard.html. */
+  private static final String SNAPSHOT_MARK = "<!-- snapshot -->";
+
+  private static void sendBytes(HttpExchange exchange, String contentType, byte[] body) throws IOException {
+    exchange.getResponseHeaders().set("Content-Type", contentType);
+    exchange.sendResponseHeaders(200, body.length);
+    exchange.getResponseBody().write(body);
   }
 
   private void sendOne(HttpExchange exchange, Optional<?> value, String what, String setting) throws IOException {

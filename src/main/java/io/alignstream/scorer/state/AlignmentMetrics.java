@@ -1,5 +1,6 @@
 package io.alignstream.scorer.state;
 
+import io.alignstream.common.WilsonInterval;
 import io.alignstream.schema.AlignmentMetric;
 import io.alignstream.schema.Setting;
 import io.alignstream.scorer.ceiling.CeilingConfig;
@@ -10,8 +11,6 @@ import java.time.Instant;
 public final class AlignmentMetrics {
 
   private static final double CHANCE = CeilingView.CHANCE;
-  /** Two-sided 95% standard normal quantile. */
-  private static final double Z = 1.959963984540054;
 
   private AlignmentMetrics() {}
 
@@ -29,7 +28,7 @@ public final class AlignmentMetrics {
   public static AlignmentMetric of(Setting setting, long correct, long total, Context context, long updatedAt,
       Long windowStart, Long windowEnd) {
     double accuracy = total == 0 ? 0 : (double) correct / total;
-    double[] interval = wilson(correct, total);
+    WilsonInterval interval = WilsonInterval.of(correct, total);
     Double ceiling = context.ceiling().value();
     Double loo = context.ceiling().leaveOneOut();
     return AlignmentMetric.newBuilder()
@@ -37,8 +36,8 @@ public final class AlignmentMetrics {
         .setCorrect(correct)
         .setTotal(total)
         .setAccuracy(accuracy)
-        .setCiLow(interval[0])
-        .setCiHigh(interval[1])
+        .setCiLow(interval.low())
+        .setCiHigh(interval.high())
         .setChance(CHANCE)
         .setItemsEmbedded(context.itemsEmbedded())
         .setItemsReferenced(context.itemsReferenced())
@@ -62,19 +61,5 @@ public final class AlignmentMetrics {
       return null;
     }
     return (accuracy - CHANCE) / (ceiling - CHANCE);
-  }
-
-  /** Wilson 95% score interval; [0, 1] when nothing was scored. */
-  static double[] wilson(long successes, long trials) {
-    if (trials == 0) {
-      return new double[] {0, 1};
-    }
-    double n = trials;
-    double p = successes / n;
-    double z2 = Z * Z;
-    double denominator = 1 + z2 / n;
-    double center = (p + z2 / (2 * n)) / denominator;
-    double half = Z * Math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denominator;
-    return new double[] {Math.max(0, center - half), Math.min(1, center + half)};
   }
 }

@@ -1,4 +1,4 @@
-package io.alignstream.report;
+package io.alignstream.report.browser;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

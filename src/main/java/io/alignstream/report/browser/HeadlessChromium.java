@@ -1,4 +1,4 @@
-package io.alignstream.report;
+package io.alignstream.report.browser;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
@@ -42,7 +42,7 @@ public final class HeadlessChromium {
     return Optional.empty();
   }
 
-  Path executable() {
+  public Path executable() {
     return executable;
   }
 
@@ -50,7 +50,7 @@ public final class HeadlessChromium {
    * The switches every headless run here needs: no sandbox (CI runs as root, where Chromium
    * refuses the sandbox), no GPU, no first-run or extension noise, a throwaway profile.
    */
-  List<String> command(Path profile, String... extra) {
+  public List<String> command(Path profile, String... extra) {
     List<String> command = new ArrayList<>(List.of(executable.toString(), "--headless", "--no-sandbox",
         "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--no-default-browser-check",
         "--disable-extensions", "--hide-scrollbars", "--user-data-dir=" + profile));
@@ -59,7 +59,7 @@ public final class HeadlessChromium {
   }
 
   /** Renders each SVG file (key) at its own size ({@code sizes}) into its PNG file (value). */
-  void screenshots(Map<Path, Path> svgToPng, Map<Path, int[]> sizes) throws Exception {
+  public void screenshots(Map<Path, Path> svgToPng, Map<Path, int[]> sizes) throws Exception {
     ObjectMapper json = new ObjectMapper();
     try (DevToolsBrowser browser = DevToolsBrowser.start(this)) {
       for (Map.Entry<Path, Path> figure : svgToPng.entrySet()) {

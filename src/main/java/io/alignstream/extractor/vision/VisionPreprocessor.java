@@ -1,0 +1,109 @@
+package io.alignstream.extractor.vision;
+
+import java.awt.image.BufferedImage;
+
+/**
+ * Turns a decoded image into a vision model's input as a Hugging Face image processor does with
+ * {@link ImageProcessorConfig}: RGB, resize (Pillow's 8-bit resampling, {@link PilResample}),
+ * center crop (zero padding where the crop is larger, offsets {@code (h - crop) // 2}), rescale,
+ * normalize, channels first. Arithmetic follows the processor's numpy steps: the rescale in
+ * double then float32, the normalization in float32.
+ *
+ * <p>Transparency: pixels are composited over white (rounded to 8 bits) before anything else,
+ * the rule of every model in alignstream (the pixel baseline and the diffusion protocol too), so
+ * one image looks the same to every model compared. Hugging Face's {@code convert("RGB")}
+ * instead drops alpha and keeps whatever colour the transparent pixels store; for opaque images
+ * the two agree.
+ */
+public final class VisionPreprocessor {
+
+  private final ImageProcessorConfig config;
+
+  public VisionPreprocessor(ImageProcessorConfig config) {
+    this.config = config;
+  }
+
+  public ImageProcessorConfig config() {
+    return config;
+  }
+
+  /** A preprocessed image: CHW float32 values and the height and width. */
+  public record Pixels(float[] values, int height, int width) {}
+
+  public Pixels pixels(BufferedImage image) {
+    int w = image.getWidth();
+    int h = image.getHeight();
+    if (w == 0 || h == 0) {
+      throw new IllegalArgumentException("image has no pixels");
+    }
+    int[][] rgb = rgbOverWhite(image);
+    int[] size = resizedSize(w, h);
+    int rw = size[0];
+    int rh = size[1];
+    for (int c = 0; c < 3; c++) {
+      rgb[c] = PilResample.resize(rgb[c], w, h, rw, rh, config.resample());
+    }
+    int outH = config.cropHeight() != null ? config.cropHeight() : rh;
+    int outW = config.cropWidth() != null ? config.cropWidth() : rw;
+    // Center crop offsets; negative where the crop is larger than the image (zero padding there,
+    // centred with the extra pixel on the far side, as the processor's padding does).
+    int top = config.cropHeight() == null ? 0 : outH > rh ? -ceilHalf(outH - rh) : Math.floorDiv(rh - outH, 2);
+    int left = config.cropWidth() == null ? 0 : outW > rw ? -ceilHalf(outW - rw) : Math.floorDiv(rw - outW, 2);
+    int plane = outH * outW;
+    float[] out = new float[3 * plane];
+    for (int c = 0; c < 3; c++) {
+      float mean = config.mean() == null ? 0 : config.mean()[c];
+      float std = config.std() == null ? 1 : config.std()[c];
+      for (int y = 0; y < outH; y++) {
+        int sy = y + top;
+        for (int x = 0; x < outW; x++) {
+          int sx = x + left;
+          int v = sy >= 0 && sy < rh && sx >= 0 && sx < rw ? rgb[c][sy * rw + sx] : 0;
+          float value = (float) (v * config.rescaleFactor());
+          out[c * plane + y * outW + x] = config.mean() == null ? value : (value - mean) / std;
+        }
+      }
+    }
+    return new Pixels(out, outH, outW);
+  }
+
+  /** [width, height] after the resize step. */
+  int[] resizedSize(int w, int h) {
+    if (config.resizeHeight() != null) {
+      return new int[] {config.resizeWidth(), config.resizeHeight()};
+    }
+    if (config.shortestEdge() == null) {
+      return new int[] {w, h};
+    }
+    int edge = config.shortestEdge();
+    int shortSide = Math.min(w, h);
+    int longSide = Math.max(w, h);
+    int newLong = (int) ((double) ((long) edge * longSide) / shortSide); // int(size * long / short)
+    return w <= h ? new int[] {edge, newLong} : new int[] {newLong, edge};
+  }
+
+  private static int ceilHalf(int n) {
+    return (n + 1) / 2;
+  }
+
+  /** Planar 8-bit RGB, transparent pixels composited over white and rounded. */
+  static int[][] rgbOverWhite(BufferedImage image) {
+    int w = image.getWidth();
+    int h = image.getHeight();
+    int[][] rgb = new int[3][w * h];
+    int[] row = new int[w];
+    boolean alpha = image.getColorModel().hasAlpha();
+    for (int y = 0; y < h; y++) {
+      image.getRGB(0, y, w, 1, row, 0, w); // sRGB ARGB whatever the source colour model
+      for (int x = 0; x < w; x++) {
+        int argb = row[x];
+        int a = alpha ? argb >>> 24 : 255;
+        for (int c = 0; c < 3; c++) {
+          int v = (argb >>> (16 - 8 * c)) & 0xFF;
+          rgb[c][y * w + x] = a == 255 ? v : (v * a + 255 * (255 - a) + 127) / 255;
+        }
+      }
+    }
+    return rgb;
+  }
+}
