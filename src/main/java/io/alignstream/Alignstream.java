@@ -4,7 +4,7 @@ import io.alignstream.common.CommandErrors;
 import io.alignstream.common.ConfigDefaults;
 import io.alignstream.common.OpenMpWaitPolicy;
 import io.alignstream.extractor.ExtractCommand;
-import io.alignstream.extractor.diffusion.FeaturesCommand;
+import io.alignstream.extractor.FeaturesCommand;
 import io.alignstream.extractor.vision.LayersCommand;
 import io.alignstream.local.DemoCommand;
 import io.alignstream.local.LocalCommand;

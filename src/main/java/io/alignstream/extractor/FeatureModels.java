@@ -2,6 +2,7 @@ package io.alignstream.extractor;
 
 import io.alignstream.extractor.diffusion.PipelineReference;
 import io.alignstream.extractor.diffusion.StableDiffusionFeatureModel;
+import io.alignstream.extractor.diffusion.TinyModelCache;
 import io.alignstream.extractor.hub.HubModelId;
 import io.alignstream.extractor.sd3.Sd3FeatureModel;
 import io.alignstream.extractor.sd3.StableDiffusion3;
@@ -46,6 +47,24 @@ public final class FeatureModels {
   }
 
   /**
+   * The diffusion pipeline a {@code --model} string names, without loading it: {@code tiny-sd3}
+   * (the built-in SD3 pipeline, written into the model cache once), else what {@link
+   * PipelineReference} resolves (tiny, a folder, a single-file checkpoint, a hub id). The SD3
+   * built-in is named here, above both pipeline packages, so that {@code extractor.diffusion} does
+   * not depend on {@code extractor.sd3}, which builds on it.
+   *
+   * @param modelCache where the built-in models are written
+   * @param tinySeed the seed of their weights
+   */
+  public static PipelineReference resolve(String model, Path modelCache, long tinySeed, CheckpointOptions options) {
+    if (model.equals(TinySd3Pipeline.NAME)) {
+      return PipelineReference.builtin(TinySd3Pipeline.NAME, TinyModelCache.folder(modelCache,
+          TinySd3Pipeline.NAME + "-seed" + tinySeed, tinySeed, TinySd3Pipeline::write), tinySeed);
+    }
+    return PipelineReference.resolve(model, modelCache, tinySeed, options);
+  }
+
+  /**
    * @param modelId the id settings carry; null for the model's own name (pixels, tiny, the folder's, file's or
    *     hub repository's name)
    * @throws IllegalArgumentException for an unknown model or unusable options
@@ -58,10 +77,9 @@ public final class FeatureModels {
     if (vision.isPresent()) {
       return VisionFeatureModel.open(vision.get(), modelId, options);
     }
-    PipelineReference reference =
-        PipelineReference.resolve(model, options.modelCache(), options.tinySeed(), options.checkpoints());
+    PipelineReference reference = resolve(model, options.modelCache(), options.tinySeed(), options.checkpoints());
     String id = modelId == null ? reference.name() : modelId;
-    if (reference.pipeline() != null && StableDiffusion3.isSd3(reference.pipeline())) {
+    if (StableDiffusion3.isSd3(reference)) {
       return Sd3FeatureModel.open(reference.pipeline(), id, reference.source(), reference.origin(), options);
     }
     return StableDiffusionFeatureModel.open(reference, id, options);

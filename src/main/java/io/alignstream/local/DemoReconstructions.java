@@ -5,7 +5,6 @@ import io.alignstream.extractor.FeatureModels;
 import io.alignstream.extractor.ModelOptions;
 import io.alignstream.extractor.diffusion.PipelineReference;
 import io.alignstream.extractor.diffusion.Placement;
-import io.alignstream.extractor.sd3.StableDiffusion3;
 import io.alignstream.extractor.vision.VisionModelSource;
 import io.alignstream.producer.Dataset;
 import io.alignstream.producer.DatasetItem;
@@ -30,8 +29,8 @@ final class DemoReconstructions {
   private DemoReconstructions() {}
 
   /**
-   * Writes a reconstruction folder per U-Net diffusion model (the pixel baseline and vision models
-   * have no VAE; SD3 is said and skipped).
+   * Writes a reconstruction folder per diffusion model, U-Net or SD3 (the pixel baseline and vision
+   * models have no VAE).
    *
    * @return the folders, relative to {@code reportDir}
    */
@@ -49,16 +48,12 @@ final class DemoReconstructions {
       if (model.equals(FeatureModels.PIXELS) || VisionModelSource.resolve(model, options.checkpoints()).isPresent()) {
         continue;
       }
-      PipelineReference reference = PipelineReference.resolve(model, options.modelCache(), options.tinySeed(),
+      PipelineReference reference = FeatureModels.resolve(model, options.modelCache(), options.tinySeed(),
           options.checkpoints());
-      if (reference.pipeline() != null && StableDiffusion3.isSd3(reference.pipeline())) {
-        System.out.printf("figure 4 of %s: not made (reconstruction covers SD 1.x/2.x U-Nets; docs/reconstruction.md)%n",
-            reference.name());
-        continue;
-      }
       String folder = "reconstruction/" + reference.name().replaceAll("[^A-Za-z0-9._-]", "_");
       ReconstructionManifest manifest = Reconstruction.toFolder(reference,
-          Placement.parse(options.device(), options.dtype()), inputs, settings, reportDir.resolve(folder));
+          Placement.parse(options.device(), options.dtype()), options.sd3(), inputs, settings,
+          reportDir.resolve(folder));
       System.out.printf("figure 4 of %s: %d images x %d noise levels in %s%n", manifest.model().name(),
           manifest.images().size(), manifest.images().get(0).rows().size(), reportDir.resolve(folder));
       folders.add(folder);

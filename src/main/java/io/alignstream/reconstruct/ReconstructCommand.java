@@ -28,8 +28,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "reconstruct", mixinStandardHelpOptions = true, sortOptions = false,
     description = {
         "What each noise level means (the paper's Figure 4): for each image and noise level, the noisy latent the "
-            + "UNet sees, decoded, and the image one forward step recovers from it (the one-step estimate of the "
-            + "clean latent from the UNet's prediction), without text and with 'a photo of a {concept}'.",
+            + "UNet (or SD3's transformer) sees, decoded, and the image one forward step recovers from it (the "
+            + "one-step estimate of the clean latent from the model's prediction), without text and with 'a photo "
+            + "of a {concept}'.",
         "Writes PNG files, latents.safetensors and manifest.json to --out; report --reconstruction DIR draws them."})
 public final class ReconstructCommand implements Callable<Integer> {
 
@@ -39,9 +40,9 @@ public final class ReconstructCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "tiny|DIR|FILE|ORG/NAME[@REV]",
-      description = "A diffusion model, named as for features: tiny, a diffusers pipeline folder, a single-file "
-          + ".safetensors checkpoint, or a hub id in the Hugging Face cache (see --download).")
+  @Option(names = "--model", required = true, paramLabel = "tiny|tiny-sd3|DIR|FILE|ORG/NAME[@REV]",
+      description = "A diffusion model, named as for features: tiny, tiny-sd3, a diffusers pipeline folder (SD 1.x/2.x "
+          + "or SD3), a single-file .safetensors checkpoint, or a hub id in the Hugging Face cache (see --download).")
   String model;
 
   @Option(names = "--image", required = true, paramLabel = "FILE",
@@ -54,12 +55,13 @@ public final class ReconstructCommand implements Callable<Integer> {
   List<String> concepts;
 
   @Option(names = "--noise-levels", split = ",", paramLabel = "S",
-      description = "Noise levels in [0, 1], each mapped to t = 10 floor(100 s) - 9 (docs/method.md; default: "
-          + "0.1,0.3,0.5,0.7,0.9).")
+      description = "Noise levels in [0, 1], each mapped to t = 10 floor(100 s) - 9 (SD3: to sigma of the "
+          + "flow-matching schedule; docs/method.md; default: 0.1,0.3,0.5,0.7,0.9).")
   List<Double> noiseLevels;
 
   @Option(names = "--timesteps", split = ",", paramLabel = "T",
-      description = "Diffusion timesteps in [0, 999] instead of noise levels (recorded as s = t / 1000).")
+      description = "Diffusion timesteps in [0, 999] instead of noise levels (recorded as s = t / 1000; SD3: "
+          + "sigma = t / 1000).")
   List<Integer> timesteps;
 
   @Option(names = "--seed", defaultValue = "0", paramLabel = "N",
@@ -77,8 +79,8 @@ public final class ReconstructCommand implements Callable<Integer> {
   Integer resolution;
 
   @Option(names = "--noise", paramLabel = "FILE.safetensors:TENSOR",
-      description = "Inject this gaussian noise [images, 4, h, w] instead of the seeded draw (e.g. torch's, to "
-          + "compare with a PyTorch run).")
+      description = "Inject this gaussian noise [images, c, h, w] (c = 4, or 16 for SD3) instead of the seeded "
+          + "draw (e.g. torch's, to compare with a PyTorch run).")
   String noiseTensor;
 
   @Mixin
@@ -124,9 +126,10 @@ public final class ReconstructCommand implements Callable<Integer> {
         new Reconstruction.Settings(levels, steps, seed, latent, res, modelFlags.unetBatch(), injected);
     Placement placement = modelFlags.placement();
     modelFlags.applyThreads();
-    PipelineReference reference = PipelineReference.resolve(model, modelFlags.modelCache(), modelFlags.tinySeed(),
+    PipelineReference reference = FeatureModels.resolve(model, modelFlags.modelCache(), modelFlags.tinySeed(),
         modelFlags.checkpointOptions());
-    ReconstructionManifest manifest = Reconstruction.toFolder(reference, placement, inputs, settings, out);
+    ReconstructionManifest manifest = Reconstruction.toFolder(reference, placement, modelFlags.sd3Options(), inputs,
+        settings, out);
     spec.commandLine().getOut().printf(Locale.ROOT, "wrote %s: %d images x %d noise levels, decoded noisy latents "
         + "and one-step reconstructions without and with text (%s, prediction type %s)%n",
         out.resolve(ReconstructionManifest.FILE), manifest.images().size(), manifest.images().get(0).rows().size(),

@@ -21,6 +21,7 @@ import javax.imageio.ImageIO;
  * 00-NAME/t491-none.png         the one-step estimate without text, decoded
  * 00-NAME/t491-text.png         the one-step estimate with "a photo of a {concept}", decoded
  * </pre>
+ * For SD3 the t of a file name is 1000 sigma rounded (t747 at s = 0.5), as its records carry it.
  */
 public final class ReconstructionFolder {
 
@@ -58,7 +59,8 @@ public final class ReconstructionFolder {
     String input = png(dir, folder + "/input.png", result.pixels(), side);
     List<ReconstructionManifest.Row> rows = new ArrayList<>();
     for (Reconstruction.Row row : result.rows()) {
-      String prefix = folder + "/t" + row.timestep();
+      OneStepModel.Step step = row.step();
+      String prefix = folder + "/t" + step.timestep();
       String noisy = png(dir, prefix + "-noisy.png", row.noisyImage(), side);
       List<ReconstructionManifest.Estimate> estimates = new ArrayList<>();
       for (Reconstruction.Estimate e : row.estimates()) {
@@ -66,7 +68,8 @@ public final class ReconstructionFolder {
         estimates.add(new ReconstructionManifest.Estimate(e.conditioning().name(), e.prompt(),
             png(dir, name, e.image(), side)));
       }
-      rows.add(new ReconstructionManifest.Row(row.timestep(), row.noiseLevels(), row.alphaCumprod(), noisy, estimates));
+      rows.add(new ReconstructionManifest.Row(step.timestep(), step.noiseLevels(), widen(step.alphaCumprod()),
+          widen(step.sigma()), noisy, estimates));
     }
     Reconstruction.Input in = result.input();
     return new ReconstructionManifest.Image(in.name(), in.source(), in.concept(), input, rows);
@@ -104,13 +107,17 @@ public final class ReconstructionFolder {
     new SafetensorsWriter()
         .metadata("format", "pt")
         .metadata("generator", "alignstream reconstruct")
-        .metadata("timesteps", results.get(0).rows().stream().map(row -> String.valueOf(row.timestep())).toList()
-            .toString())
+        .metadata("timesteps", results.get(0).rows().stream().map(row -> String.valueOf(row.step().timestep()))
+            .toList().toString())
         .metadata("conditionings", first.estimates().stream().map(e -> e.conditioning().name()).toList().toString())
         .putFloats("clean", new long[] {images, latent[0], latent[1], latent[2]}, clean)
         .putFloats("noisy", new long[] {images, timesteps, latent[0], latent[1], latent[2]}, noisy)
         .putFloats("estimate", new long[] {images, timesteps, conditionings, latent[0], latent[1], latent[2]}, estimate)
         .write(file);
+  }
+
+  private static Double widen(Float value) {
+    return value == null ? null : value.doubleValue();
   }
 
   /** A name usable as a folder: letters, digits, '.', '_' and '-' kept, anything else '_'. */

@@ -1,5 +1,6 @@
 package io.alignstream.reconstruct;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -23,15 +24,18 @@ public record ReconstructionManifest(String generator, Model model, Run run, Str
   public static final String FILE = "manifest.json";
 
   private static final ObjectMapper JSON = new ObjectMapper()
-      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE).enable(SerializationFeature.INDENT_OUTPUT);
+      .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE).enable(SerializationFeature.INDENT_OUTPUT)
+      .setSerializationInclusion(JsonInclude.Include.NON_NULL);
 
   /**
    * @param name the --model argument or the model's id
    * @param source where the weights came from (folder, file, hub snapshot, builtin:tiny)
    * @param scheduler the scheduler class of the pipeline
-   * @param predictionType how the UNet's output was read: epsilon, v_prediction or sample
+   * @param predictionType how the denoiser's output was read: epsilon, v_prediction or sample (a UNet's
+   *     scheduler config), velocity (SD3's flow matching: v = eps - z0)
+   * @param t5 SD3 only (absent for a UNet): whether the T5 encoder ran, or diffusers' zero stand-in took its place
    */
-  public record Model(String name, String source, String scheduler, String predictionType) {}
+  public record Model(String name, String source, String scheduler, String predictionType, Boolean t5) {}
 
   /**
    * @param resolution the image side the model saw
@@ -47,10 +51,15 @@ public record ReconstructionManifest(String generator, Model model, Run run, Str
   public record Image(String name, String source, String concept, String input, List<Row> rows) {}
 
   /**
-   * @param noiseLevels the requested noise levels that map to this timestep
+   * One point of the schedule. A UNet row carries alpha_cumprod (x_t = sqrt(abar) z0 + sqrt(1 - abar)
+   * eps), an SD3 row sigma (x = (1 - sigma) z0 + sigma eps); the other is absent.
+   *
+   * @param timestep the UNet's t, or SD3's 1000 sigma rounded (as its records carry it)
+   * @param noiseLevels the requested noise levels that map to this point
    * @param noisy the decoded noisy latent
    */
-  public record Row(int timestep, List<Double> noiseLevels, double alphaCumprod, String noisy, List<Estimate> estimates) {}
+  public record Row(int timestep, List<Double> noiseLevels, Double alphaCumprod, Double sigma, String noisy,
+      List<Estimate> estimates) {}
 
   /**
    * @param conditioning NONE or TEXT

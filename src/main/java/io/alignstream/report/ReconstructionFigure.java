@@ -39,10 +39,12 @@ final class ReconstructionFigure {
     }
     StringBuilder h = new StringBuilder();
     h.append("<section id=\"reconstruction\">\n<h2>What each noise level means (Figure 4)</h2>\n")
-        .append("<p class=\"note\">Per noise level s (timestep t; \u1fb1 is the share of signal variance in ")
-        .append("x_t): the noisy latent x_t the UNet sees, decoded by the VAE, and the image one forward step ")
-        .append("recovers: the clean latent estimated from the UNet's prediction at x_t, decoded. Features of that ")
-        .append("noise level are computed from x_t; docs/method.md gives the formulas.</p>\n");
+        .append("<p class=\"note\">Per noise level s (timestep t; for a UNet \u1fb1, the share of signal variance ")
+        .append("in x_t; for SD3 \u03c3, the share of noise in x_t = (1 \u2212 \u03c3) z0 + \u03c3 \u03b5): the ")
+        .append("noisy latent x_t the denoiser sees, decoded by the VAE, and the image one forward step recovers: ")
+        .append("the clean latent estimated from the denoiser's prediction at x_t (the UNet's noise or v; SD3's ")
+        .append("velocity, x_t \u2212 \u03c3 v), decoded. Features of that noise level are computed from x_t; ")
+        .append("docs/method.md gives the formulas.</p>\n");
     for (int i = 0; i < figures.size(); i++) {
       Figures.Figure figure = figures.get(i);
       h.append("<figure id=\"").append(figure.name()).append("\">\n").append(figure.svg())
@@ -59,9 +61,10 @@ final class ReconstructionFigure {
     String model = m.model().name();
     String name = Figures.fileName("reconstruction", model);
     String caption = String.format(Locale.ROOT, "What each noise level means (Figure 4), %s: the image the model "
-        + "sees, the noisy latent x_t decoded, and the clean latent one forward step estimates from the UNet's "
-        + "prediction (%s), decoded, without text and with 'a photo of a {concept}'; %s latent, seed %d",
-        model, m.model().predictionType(), m.run().latent(), m.run().seed());
+        + "sees, the noisy latent x_t decoded, and the clean latent one forward step estimates from the model's "
+        + "prediction (%s), decoded, without text and with 'a photo of a {concept}'%s; %s latent, seed %d",
+        model, m.model().predictionType(), Boolean.FALSE.equals(m.model().t5())
+            ? " (no T5: zeros in place of its text states)" : "", m.run().latent(), m.run().seed());
     // small images are drawn at 128 px, pixel for pixel enlarged; large ones at up to 256 px
     int cell = Math.max(128, Math.min(256, m.run().resolution()));
     int rows = m.images().stream().mapToInt(i -> i.rows().size()).sum();
@@ -85,8 +88,7 @@ final class ReconstructionFigure {
         double mid = y + cell / 2.0;
         svg.text("text", "s = " + levels(row.noiseLevels()), "x", 8, "y", mid - 8, "class", "noise-level");
         svg.text("text", "t = " + row.timestep(), "x", 8, "y", mid + 8, "fill", "#555555");
-        svg.text("text", String.format(Locale.ROOT, "\u1fb1 = %.3f", row.alphaCumprod()), "x", 8, "y", mid + 24,
-            "fill", "#555555", "font-size", 11);
+        svg.text("text", scheduleLabel(row), "x", 8, "y", mid + 24, "fill", "#555555", "font-size", 11);
         picture(svg, dir, image.input(), "input", null, 0, y, cell);
         picture(svg, dir, row.noisy(), "noisy", null, 1, y, cell);
         for (ReconstructionManifest.Estimate e : row.estimates()) {
@@ -97,6 +99,12 @@ final class ReconstructionFigure {
       }
     }
     return new Figures.Figure(name, caption, svg.finish());
+  }
+
+  /** "\u1fb1 = 0.123" for a UNet row, "\u03c3 = 0.747" for an SD3 row. */
+  private static String scheduleLabel(ReconstructionManifest.Row row) {
+    return row.sigma() != null ? String.format(Locale.ROOT, "\u03c3 = %.3f", row.sigma())
+        : String.format(Locale.ROOT, "\u1fb1 = %.3f", row.alphaCumprod());
   }
 
   /** 0.5, or 0.29, 0.3 when several noise levels share the timestep. */

@@ -236,7 +236,7 @@ class ReconstructCommandTest {
     return files;
   }
 
-  private static void assertSamePixels(Path png, BufferedImage expected) throws Exception {
+  static void assertSamePixels(Path png, BufferedImage expected) throws Exception {
     BufferedImage actual = ImageIO.read(png.toFile());
     assertThat(actual.getWidth()).isEqualTo(expected.getWidth());
     assertThat(actual.getHeight()).isEqualTo(expected.getHeight());
@@ -246,11 +246,11 @@ class ReconstructCommandTest {
         .containsExactly(expected.getRGB(0, 0, w, h, null, 0, w));
   }
 
-  private static float[] slice(float[] values, int index, int per) {
+  static float[] slice(float[] values, int index, int per) {
     return Arrays.copyOfRange(values, index * per, (index + 1) * per);
   }
 
-  private static float maxAbsDiff(float[] actual, float[] expected) {
+  static float maxAbsDiff(float[] actual, float[] expected) {
     assertThat(actual).hasSameSizeAs(expected);
     float max = 0;
     for (int i = 0; i < actual.length; i++) {

@@ -6,7 +6,6 @@ import io.alignstream.extractor.ModelOrigin;
 import io.alignstream.extractor.hub.HubCache;
 import io.alignstream.extractor.hub.HubClient;
 import io.alignstream.extractor.hub.HubModelId;
-import io.alignstream.extractor.sd3.TinySd3Pipeline;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -15,11 +14,11 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The one place a {@code --model} string becomes a Stable Diffusion pipeline to load (the pixel
- * baseline aside, see {@code FeatureModels}). In order:
+ * How a {@code --model} string becomes a Stable Diffusion pipeline to load; callers go through
+ * {@code FeatureModels.resolve}, which names the built-in {@code tiny-sd3} (its writer lives in
+ * {@code extractor.sd3}, above this package) and leaves the rest to {@link #resolve}. In order:
  * <ol>
- *   <li>{@code tiny} / {@code tiny-sd3}: the built-in tiny random SD-2-like / SD3 pipeline, written once
- *       into the model cache;</li>
+ *   <li>{@code tiny}: the built-in tiny random SD-2-like pipeline, written once into the model cache;</li>
  *   <li>an existing folder: a diffusers pipeline folder (a path, or a {@code file:} URI as model
  *       requests carry it, as for files);</li>
  *   <li>an existing file: an original-format single-file checkpoint ({@code .safetensors};
@@ -62,16 +61,8 @@ public final class PipelineReference {
       throw new IllegalArgumentException("--pipeline-config applies to a single-file checkpoint only; --model "
           + model + " is not a file");
     }
-    if (model.equals(TinySd3Pipeline.NAME)) {
-      Path dir = TinyModelCache.folder(modelCache, TinySd3Pipeline.NAME + "-seed" + tinySeed, tinySeed,
-          (folder, seed) -> TinySd3Pipeline.write(folder, seed));
-      String seeded = TinySd3Pipeline.NAME + "?seed=" + tinySeed;
-      return folder(dir, TinySd3Pipeline.NAME, "builtin:" + seeded, ModelOrigin.of("builtin", seeded), null);
-    }
     if (model.equals("tiny")) {
-      Path dir = TinyModelCache.folder(modelCache, tinySeed);
-      return folder(dir, "tiny", "builtin:tiny?seed=" + tinySeed, ModelOrigin.of("builtin", "tiny?seed=" + tinySeed),
-          null);
+      return builtin("tiny", TinyModelCache.folder(modelCache, tinySeed), tinySeed);
     }
     if (Files.isDirectory(path)) {
       Path absolute = path.toAbsolutePath().normalize();
@@ -104,6 +95,15 @@ public final class PipelineReference {
       throw new IllegalArgumentException("'" + uri + "' is not a usable file URI (file:///absolute/path): "
           + e.getMessage(), e);
     }
+  }
+
+  /**
+   * A built-in tiny pipeline, already written into the model cache: named {@code name}, its source
+   * {@code builtin:NAME?seed=N}.
+   */
+  public static PipelineReference builtin(String name, Path dir, long seed) {
+    String seeded = name + "?seed=" + seed;
+    return folder(dir, name, "builtin:" + seeded, ModelOrigin.of("builtin", seeded), null);
   }
 
   private static PipelineReference folder(Path dir, String name, String source, ModelOrigin origin, String variant) {

@@ -5,11 +5,15 @@ import ai.djl.ndarray.types.Shape;
 import io.alignstream.extractor.diffusion.CheckpointException;
 import io.alignstream.extractor.diffusion.ComponentFolder;
 import io.alignstream.extractor.diffusion.ConfigReader;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * diffusers' {@code FlowMatchEulerDiscreteScheduler} (0.30) as docs/method.md's SD3 protocol uses
  * it: the shifted sigmas of {@code set_timesteps(100)}, the img2img start index of a noise level,
- * and {@code scale_noise}. Sigmas are reproduced bit for bit: the training sigmas in float32 (as
+ * {@code scale_noise}, and the way back: the clean latent one Euler step to sigma 0 gives. Sigmas are reproduced bit for bit: the training sigmas in float32 (as
  * torch computes them), the inference spacing and shift in double (numpy), rounded to float32.
  */
 public final class FlowMatchSchedule {
@@ -96,6 +100,31 @@ public final class FlowMatchSchedule {
   }
 
   /**
+   * The sigmas a request runs, each with the noise levels recorded for it, in request order: each
+   * noise level's {@link #sigmaFor} (levels with one start index share it and its forward), or, when
+   * timesteps are given instead, sigma = t / 1000 with s = t / 1000.
+   */
+  public Map<Float, List<Double>> levelsBySigma(List<Double> noiseLevels, List<Integer> timesteps) {
+    Map<Float, List<Double>> out = new LinkedHashMap<>();
+    if (!timesteps.isEmpty()) {
+      for (int t : timesteps) {
+        List<Double> levels = out.computeIfAbsent((float) t / trainTimesteps, x -> new ArrayList<>());
+        if (!levels.contains(t / 1000.0)) {
+          levels.add(t / 1000.0);
+        }
+      }
+      return out;
+    }
+    for (double s : noiseLevels) {
+      List<Double> levels = out.computeIfAbsent(sigmaFor(s), x -> new ArrayList<>());
+      if (!levels.contains(s)) {
+        levels.add(s);
+      }
+    }
+    return out;
+  }
+
+  /**
    * scale_noise, the rectified-flow forward process: x = sigma eps + (1 - sigma) z0, one sigma
    * per batch entry, in float32.
    *
@@ -117,5 +146,30 @@ public final class FlowMatchSchedule {
     NDArray s = z0.getManager().create(sigma, perSample).toType(z0.getDataType(), false).toDevice(z0.getDevice(), false);
     NDArray k = z0.getManager().create(keep, perSample).toType(z0.getDataType(), false).toDevice(z0.getDevice(), false);
     return eps.mul(s).add(z0.mul(k)); // [B, C, h, w]
+  }
+
+  /**
+   * The one-step estimate of the clean latent from the transformer's velocity v = eps - z0 at x:
+   * z0 = x - sigma v, the Euler step of {@code FlowMatchEulerDiscreteScheduler.step} from sigma
+   * all the way to 0 ({@code sample + (0 - sigma) * model_output}; diffusers 0.30 has no
+   * {@code pred_original_sample} for flow matching), per batch entry, in float32.
+   *
+   * @param x noisy latents [B, C, h, w], as {@link #scaleNoise} makes them
+   * @param velocity the transformer's output for them [B, C, h, w]
+   * @return [B, C, h, w] in x's manager
+   */
+  public static NDArray estimateClean(NDArray x, NDArray velocity, float[] sigma) {
+    Shape shape = x.getShape();
+    if (shape.get(0) != sigma.length || !shape.equals(velocity.getShape())) {
+      throw new IllegalArgumentException("estimateClean: latents " + shape + ", velocity " + velocity.getShape() + ", "
+          + sigma.length + " sigmas");
+    }
+    float[] step = new float[sigma.length];
+    for (int i = 0; i < sigma.length; i++) {
+      step[i] = 0f - sigma[i];
+    }
+    NDArray d = x.getManager().create(step, new Shape(sigma.length, 1, 1, 1)).toType(x.getDataType(), false)
+        .toDevice(x.getDevice(), false);
+    return x.add(velocity.mul(d)); // [B, C, h, w]
   }
 }

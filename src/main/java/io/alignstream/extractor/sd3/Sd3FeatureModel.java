@@ -174,7 +174,8 @@ public final class Sd3FeatureModel implements FeatureModel {
       sd.latentSide(in.resolution()); // validates the resolution before any work
       requests.add(new CleanLatents.Request(in.image(), CleanLatents.digest(in.image()), in.resolution(), in.seed(),
           in.latent()));
-      for (Map.Entry<Float, List<Double>> e : sigmas(in).entrySet()) {
+      Map<Float, List<Double>> sigmas = sd.schedule().levelsBySigma(in.noiseLevels(), in.timesteps());
+      for (Map.Entry<Float, List<Double>> e : sigmas.entrySet()) {
         for (Conditioning c : new LinkedHashSet<>(in.conditionings())) {
           String prompt = c == Conditioning.TEXT ? ConceptPrompt.of(in.concept()) : ConceptPrompt.NONE;
           promptSet.add(prompt);
@@ -221,27 +222,6 @@ public final class Sd3FeatureModel implements FeatureModel {
       }
     }
     return features;
-  }
-
-  /** Sigma -> the noise levels recorded for it, in request order (explicit timesteps t: sigma t / 1000, s t / 1000). */
-  private Map<Float, List<Double>> sigmas(ImageInput in) {
-    Map<Float, List<Double>> out = new LinkedHashMap<>();
-    if (!in.timesteps().isEmpty()) {
-      for (int t : in.timesteps()) {
-        List<Double> levels = out.computeIfAbsent((float) t / sd.schedule().trainTimesteps(), x -> new ArrayList<>());
-        if (!levels.contains(t / 1000.0)) {
-          levels.add(t / 1000.0);
-        }
-      }
-      return out;
-    }
-    for (double s : in.noiseLevels()) {
-      List<Double> levels = out.computeIfAbsent(sd.schedule().sigmaFor(s), x -> new ArrayList<>());
-      if (!levels.contains(s)) {
-        levels.add(s);
-      }
-    }
-    return out;
   }
 
   /** {context [M * width], pooled [width]} per prompt, encoding those not cached in one call. */

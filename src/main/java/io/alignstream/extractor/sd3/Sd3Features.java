@@ -4,14 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.alignstream.common.ImageFile;
 import io.alignstream.extractor.ModelFlags;
-import io.alignstream.extractor.diffusion.FeaturesCommand;
+import io.alignstream.extractor.diffusion.FeaturesFile;
 import io.alignstream.extractor.diffusion.ImageNoise;
 import io.alignstream.extractor.diffusion.ImagePreprocessor;
-import io.alignstream.extractor.diffusion.InjectedNoise;
 import io.alignstream.extractor.diffusion.PipelineReference;
 import io.alignstream.extractor.diffusion.Pooling;
 import io.alignstream.extractor.diffusion.Posterior;
@@ -22,8 +19,6 @@ import io.alignstream.extractor.diffusion.UNetOutput;
 import io.alignstream.schema.LatentMode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -41,12 +36,10 @@ import java.util.Map;
  */
 public final class Sd3Features {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private Sd3Features() {}
 
   /** Runs and writes; returns the one-line summary the command prints. */
-  public static String write(FeaturesCommand.Inputs in, PipelineReference reference, ModelFlags flags) {
+  public static String write(FeaturesFile.Request in, PipelineReference reference, ModelFlags flags) {
     List<String> prompts = in.prompts();
     try (StableDiffusion3 sd = StableDiffusion3.open(reference.pipeline(), flags.placement(),
         flags.sd3Options().t5());
@@ -113,48 +106,18 @@ public final class Sd3Features {
       writer.putFloats("noisy_latents", latentShape, noisy.toType(DataType.FLOAT32, false).toFloatArray());
       String suffix = in.pooling() == Pooling.MEAN ? ".mean" : "";
       for (String path : paths) {
-        writer.putFloats(FeaturesCommand.tensorName("transformer", path, suffix),
-            FeaturesCommand.withImagePrompt(n, prompts.size(), shapes.get(path)), FeaturesCommand.concat(values, path));
+        writer.putFloats(FeaturesFile.tensorName("transformer", path, suffix),
+            FeaturesFile.withImagePrompt(n, prompts.size(), shapes.get(path)), FeaturesFile.concat(values, path));
       }
-      metadata(writer, sd, reference, in, sigma, t, s, res, paths, flags);
-      Path parent = in.out().toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-      writer.write(in.out());
+      writer.metadata("t5", String.valueOf(sd.hasT5()));
+      writer.metadata("sigma", String.valueOf(sigma));
+      writer.metadata("timestep", String.valueOf(t));
+      FeaturesFile.write(writer, in, new FeaturesFile.Model(sd.source(), sd.configDigest(), sd.weightsDigest(),
+          reference.origin(), "FlowMatchEulerDiscreteScheduler shift " + sd.schedule().shift()), s, res, paths, flags);
       return String.format(Locale.ROOT, "wrote %s: %d images x %d prompts at sigma=%s (t=%s, s=%s), %d x %d latents, "
           + "%d taps%s", in.out(), n, prompts.size(), sigma, t, s, side, side, paths.size(), sd.hasT5() ? "" : ", no T5");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + in.out() + ": " + e.getMessage(), e);
     }
-  }
-
-  private static void metadata(SafetensorsWriter w, StableDiffusion3 sd, PipelineReference reference,
-      FeaturesCommand.Inputs in, float sigma, float t, double s, int res, List<String> paths, ModelFlags flags)
-      throws JsonProcessingException {
-    w.metadata("format", "pt");
-    w.metadata("generator", "alignstream features");
-    w.metadata("model_source", sd.source());
-    w.metadata("config_digest", sd.configDigest());
-    w.metadata("weights_digest", sd.weightsDigest());
-    w.metadata("model_origin", JSON.writeValueAsString(reference.origin()));
-    w.metadata("scheduler", "FlowMatchEulerDiscreteScheduler shift " + sd.schedule().shift());
-    w.metadata("t5", String.valueOf(sd.hasT5()));
-    w.metadata("images", JSON.writeValueAsString(in.images().stream().map(f -> f.path().toString()).toList()));
-    w.metadata("image_sha256", JSON.writeValueAsString(in.images().stream().map(ImageFile::sha256)
-        .toList()));
-    w.metadata("prompts", JSON.writeValueAsString(in.prompts()));
-    w.metadata("sigma", String.valueOf(sigma));
-    w.metadata("timestep", String.valueOf(t));
-    w.metadata("noise_level", String.valueOf(s));
-    w.metadata("seed", String.valueOf(in.seed()));
-    w.metadata("latent", in.mode().name().toLowerCase(Locale.ROOT));
-    w.metadata("resolution", String.valueOf(res));
-    w.metadata("noise", InjectedNoise.describe(in.noise()));
-    w.metadata("taps", JSON.writeValueAsString(paths));
-    w.metadata("pooling", in.pooling().name().toLowerCase(Locale.ROOT));
-    w.metadata("batch_order", "image-major: index = image * prompts + prompt");
-    w.metadata("device", flags.device());
-    w.metadata("dtype", flags.dtype());
   }
 }

@@ -7,16 +7,20 @@ import io.alignstream.extractor.diffusion.ClipTextEncoder;
 import io.alignstream.extractor.diffusion.ClipTokenizer;
 import io.alignstream.extractor.diffusion.ComponentFolder;
 import io.alignstream.extractor.diffusion.PipelineFolder;
+import io.alignstream.extractor.diffusion.PipelineReference;
 import io.alignstream.extractor.diffusion.Placement;
 import io.alignstream.extractor.diffusion.StableDiffusion;
+import io.alignstream.extractor.diffusion.VaeDecoder;
 import io.alignstream.extractor.diffusion.VaeEncoder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The parts of a Stable Diffusion 3 pipeline the feature protocol runs, loaded once: three
  * tokenizers and text encoders ({@link Sd3TextEncoders}), the 16-channel VAE encoder, the MMDiT
- * ({@link Sd3Transformer}) and the flow-matching schedule, with the digests that identify them.
+ * ({@link Sd3Transformer}) and the flow-matching schedule, with the digests that identify them; and
+ * the VAE decoder, which only {@code reconstruct} needs, loaded from the same folder on first use.
  *
  * <p>The VAE always computes in float32 (diffusers upcasts SD3's VAE too); T5 is optional: absent
  * from the checkpoint, or dropped by the caller to save its 4.7 B parameters, the context gets
@@ -33,9 +37,11 @@ public final class StableDiffusion3 implements AutoCloseable {
   private final FlowMatchSchedule schedule;
   private final String configDigest;
   private final String weightsDigest;
+  private final Supplier<VaeDecoder> decoderLoader;
+  private VaeDecoder decoder;
 
-  public StableDiffusion3(String source, Sd3TextEncoders text, VaeEncoder vae, Sd3Transformer transformer,
-      FlowMatchSchedule schedule, String configDigest, String weightsDigest) {
+  private StableDiffusion3(String source, Sd3TextEncoders text, VaeEncoder vae, Sd3Transformer transformer,
+      FlowMatchSchedule schedule, String configDigest, String weightsDigest, Supplier<VaeDecoder> decoderLoader) {
     this.source = source;
     this.text = text;
     this.vae = vae;
@@ -43,11 +49,17 @@ public final class StableDiffusion3 implements AutoCloseable {
     this.schedule = schedule;
     this.configDigest = configDigest;
     this.weightsDigest = weightsDigest;
+    this.decoderLoader = decoderLoader;
   }
 
   /** Whether a pipeline folder is an SD3 one (its model_index.json lists a transformer and no unet). */
   public static boolean isSd3(PipelineFolder pipeline) {
     return pipeline.components().containsKey("transformer") && !pipeline.components().containsKey("unet");
+  }
+
+  /** Whether a resolved model is an SD3 pipeline folder (a single-file checkpoint is SD 1.x / 2.x). */
+  public static boolean isSd3(PipelineReference reference) {
+    return reference.pipeline() != null && isSd3(reference.pipeline());
   }
 
   /**
@@ -74,8 +86,8 @@ public final class StableDiffusion3 implements AutoCloseable {
         t5 = new Sd3TextEncoders.T5(T5Tokenizer.load(pipeline.component("tokenizer_3", "T5TokenizerFast",
             "T5Tokenizer"), T5_TOKENS), encoder);
       }
-      VaeEncoder vae = new VaeEncoder(pipeline.component("vae", "AutoencoderKL"),
-          new Placement(placement.device(), DataType.FLOAT32));
+      Placement vaePlacement = new Placement(placement.device(), DataType.FLOAT32);
+      VaeEncoder vae = new VaeEncoder(pipeline.component("vae", "AutoencoderKL"), vaePlacement);
       opened.add(vae);
       Sd3Transformer transformer = Sd3Transformer.load(pipeline.component("transformer", "SD3Transformer2DModel"),
           placement);
@@ -86,7 +98,8 @@ public final class StableDiffusion3 implements AutoCloseable {
         weighted.add(2, "text_encoder_3");
       }
       return new StableDiffusion3(pipeline.dir().toAbsolutePath().normalize().toString(), text, vae, transformer,
-          schedule, pipeline.configDigest(), pipeline.weightsDigest(weighted.toArray(String[]::new)));
+          schedule, pipeline.configDigest(), pipeline.weightsDigest(weighted.toArray(String[]::new)),
+          () -> VaeDecoder.load(pipeline, vaePlacement));
     } catch (RuntimeException e) {
       StableDiffusion.closeAll(opened);
       throw e;
@@ -121,6 +134,14 @@ public final class StableDiffusion3 implements AutoCloseable {
 
   public VaeEncoder vae() {
     return vae;
+  }
+
+  /** The 16-channel VAE decoder (float32, on the pipeline's device), loaded from the folder on the first call. */
+  public synchronized VaeDecoder decoder() {
+    if (decoder == null) {
+      decoder = decoderLoader.get();
+    }
+    return decoder;
   }
 
   public Sd3Transformer transformer() {
@@ -186,7 +207,8 @@ public final class StableDiffusion3 implements AutoCloseable {
   }
 
   @Override
-  public void close() {
-    StableDiffusion.closeAll(List.of(transformer, vae, text));
+  public synchronized void close() {
+    StableDiffusion.closeAll(decoder == null ? List.of(transformer, vae, text)
+        : List.of(decoder, transformer, vae, text));
   }
 }

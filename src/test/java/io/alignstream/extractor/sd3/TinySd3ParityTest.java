@@ -143,4 +143,42 @@ class TinySd3ParityTest {
       }
     }
   }
+
+  /**
+   * The one-step clean estimate x - sigma v bit for bit equal to diffusers' Euler step from sigma
+   * to 0 on the same inputs (the fixture's noisy latents and transformer output, prompts "" and
+   * "a photo of a cat"; reconstruction-reference.safetensors, src/test/python/make_sd3_reconstruction.py).
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"tiny-sd3", "tiny-sd3-no-t5"})
+  void cleanEstimateIsDiffusersEulerStepToSigmaZero(String name) {
+    JsonNode side = Sd3Fixtures.sidecar(name);
+    try (SafetensorsFile ref = Sd3Fixtures.reference(name);
+        SafetensorsFile expected = SafetensorsFile.open(Sd3Fixtures.dir().resolve("reconstruction-reference.safetensors"));
+        NDManager m = NDManager.newBaseManager()) {
+      for (JsonNode level : side.get("levels")) {
+        String prefix = level.get("prefix").asText();
+        if (!expected.contains(name + "." + prefix + ".estimate")) {
+          continue; // the reference covers 0.1 and 0.9
+        }
+        float sigma = (float) level.get("sigma").asDouble();
+        float[] noisy = ref.floats(prefix + ".noisy_latents"); // [image, 16, 8, 8]
+        float[] out = ref.floats("transformer." + prefix + ".out"); // [image x 3 prompts, 16, 8, 8]
+        int per = noisy.length / Sd3Fixtures.IMAGES;
+        float[] x = new float[Sd3Fixtures.IMAGES * 2 * per];
+        float[] v = new float[x.length];
+        for (int i = 0; i < Sd3Fixtures.IMAGES; i++) {
+          for (int p = 0; p < 2; p++) { // prompts "" and "a photo of a cat"
+            System.arraycopy(noisy, i * per, x, (i * 2 + p) * per, per);
+            System.arraycopy(out, (i * Sd3Fixtures.PROMPTS.length + p) * per, v, (i * 2 + p) * per, per);
+          }
+        }
+        ai.djl.ndarray.types.Shape shape = new ai.djl.ndarray.types.Shape(Sd3Fixtures.IMAGES * 2, 16, 8, 8);
+        float[] sigmas = new float[Sd3Fixtures.IMAGES * 2];
+        Arrays.fill(sigmas, sigma);
+        float[] z0 = FlowMatchSchedule.estimateClean(m.create(x, shape), m.create(v, shape), sigmas).toFloatArray();
+        assertThat(z0).as(name + " " + prefix).containsExactly(expected.floats(name + "." + prefix + ".estimate"));
+      }
+    }
+  }
 }
