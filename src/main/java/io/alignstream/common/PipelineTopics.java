@@ -11,7 +11,9 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Creates the pipeline's topics with the retention docs/architecture.md gives: inputs and latest-state
@@ -78,8 +80,7 @@ public final class PipelineTopics {
       List<NewTopic> wanted = definitions(cluster.topics(), layout.partitionsForNewTopics(), replication);
       Set<String> existing = admin.listTopics().names().get();
       List<String> names = wanted.stream().map(NewTopic::name).toList();
-      Map<String, TopicDescription> described = admin.describeTopics(names.stream().filter(existing::contains).toList())
-          .allTopicNames().get();
+      Map<String, TopicDescription> described = describeSettled(admin, names.stream().filter(existing::contains).toList());
       for (NewTopic topic : wanted) {
         TopicDescription present = described.get(topic.name());
         if (present != null) {
@@ -105,6 +106,26 @@ public final class PipelineTopics {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics", e);
     }
+  }
+
+  /**
+   * The descriptions of topics the cluster lists, leaving out those another process is creating
+   * at this moment (listed, but not yet hosted: UnknownTopicOrPartitionException); those count as
+   * missing, and creating them again is a TopicExistsException the caller expects.
+   */
+  private static Map<String, TopicDescription> describeSettled(Admin admin, List<String> names)
+      throws InterruptedException, ExecutionException {
+    Map<String, TopicDescription> described = new HashMap<>();
+    for (Map.Entry<String, KafkaFuture<TopicDescription>> e : admin.describeTopics(names).topicNameValues().entrySet()) {
+      try {
+        described.put(e.getKey(), e.getValue().get());
+      } catch (ExecutionException notYet) {
+        if (!(notYet.getCause() instanceof UnknownTopicOrPartitionException)) {
+          throw notYet;
+        }
+      }
+    }
+    return described;
   }
 
   /**

@@ -11,6 +11,7 @@ import org.apache.kafka.clients.admin.DescribeReplicaLogDirsResult.ReplicaLogDir
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.TopicPartitionReplica;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Waits until freshly created topics can be written. A KRaft controller acknowledges a new
@@ -30,7 +31,16 @@ public final class TopicReadiness {
       List<String> pending = new ArrayList<>();
       while (true) {
         pending.clear();
-        Map<String, TopicDescription> descriptions = admin.describeTopics(topics).allTopicNames().get();
+        Map<String, TopicDescription> descriptions;
+        try {
+          descriptions = admin.describeTopics(topics).allTopicNames().get();
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+            throw e;
+          }
+          Thread.sleep(50); // created (by this or another process) but not yet known to the broker that answered
+          continue;
+        }
         List<TopicPartitionReplica> leaders = new ArrayList<>();
         for (TopicDescription description : descriptions.values()) {
           for (TopicPartitionInfo partition : description.partitions()) {
