@@ -1,5 +1,7 @@
 package io.alignstream.common;
 
+import java.util.Arrays;
+
 /**
  * The Wilson 95% score interval of a proportion: every accuracy the pipeline reports carries one
  * (the odd-one-out accuracy of a setting over its scored triplets, a probe's over its held-out
@@ -31,12 +33,15 @@ public record WilsonInterval(double low, double high) {
    * accuracy times its size, rounded, since an accuracy is a count over the size.
    */
   public static WilsonInterval pooled(long[] trials, double[] accuracies) {
+    return of(pooledSuccesses(trials, accuracies), Arrays.stream(trials).sum());
+  }
+
+  /** The successes of several groups pooled: each group's accuracy times its size, rounded. */
+  public static long pooledSuccesses(long[] trials, double[] accuracies) {
     long successes = 0;
-    long total = 0;
     for (int i = 0; i < trials.length; i++) {
       successes += Math.round(accuracies[i] * trials[i]);
-      total += trials[i];
     }
-    return of(successes, total);
+    return successes;
   }
 }

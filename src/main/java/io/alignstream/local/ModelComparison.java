@@ -9,6 +9,7 @@ import io.alignstream.schema.ProbeFoldResult;
 import io.alignstream.schema.ProbeResult;
 import io.alignstream.schema.Setting;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -86,13 +87,9 @@ record ModelComparison(String bestBy, List<Row> models) {
 
   /** The probe's held-out triplets of all folds: correct = accuracy x test triplets, summed. */
   private static Accuracy heldOut(ProbeResult probe) {
-    long correct = 0;
-    long total = 0;
-    for (ProbeFoldResult fold : probe.getFoldResults()) {
-      correct += Math.round(fold.getProbeAccuracy() * fold.getTestTriplets());
-      total += fold.getTestTriplets();
-    }
-    return Accuracy.of(correct, total);
+    long[] tested = probe.getFoldResults().stream().mapToLong(ProbeFoldResult::getTestTriplets).toArray();
+    double[] accuracies = probe.getFoldResults().stream().mapToDouble(ProbeFoldResult::getProbeAccuracy).toArray();
+    return Accuracy.of(WilsonInterval.pooledSuccesses(tested, accuracies), Arrays.stream(tested).sum());
   }
 
   /** The terminal table: one line per model. */

@@ -92,12 +92,10 @@ public record Results(List<Metric> metrics, List<Probe> probes, List<Regression>
      * count is its accuracy times its test triplets): the value {@link #interval()} is about.
      */
     public double heldOutAccuracy() {
-      long correct = 0;
-      for (Fold f : folds) {
-        correct += Math.round(f.probeAccuracy() * f.testTriplets());
-      }
       long total = heldOutTriplets();
-      return total == 0 ? meanProbeAccuracy : (double) correct / total;
+      return total == 0 ? meanProbeAccuracy : (double) WilsonInterval.pooledSuccesses(
+          folds.stream().mapToLong(Fold::testTriplets).toArray(), folds.stream().mapToDouble(Fold::probeAccuracy).toArray())
+          / total;
     }
 
     /** Likewise for the zero-shot accuracy on the same held-out triplets. */
