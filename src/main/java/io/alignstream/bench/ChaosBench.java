@@ -30,6 +30,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
@@ -42,12 +43,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -79,6 +82,9 @@ public final class ChaosBench implements Callable<Integer> {
   private static final Pattern BROKER_PID =
       Pattern.compile("broker (\\d+) (?:on \\S+, pid|\\(pid \\d+\\) exited; restarted it as pid) (\\d+)");
   private static final String SCORER_APP = "chaos-scorer";
+  /** What a scorer logs when a restoration ended (ScorerReadiness). */
+  private static final Pattern RESTORED =
+      Pattern.compile("restored (\\d+) records, ([\\d.]+) MB from the changelogs in ([\\d.]+) s");
 
   @Option(names = "--models", split = ",", defaultValue = "tiny", paramLabel = "MODEL",
       description = "Models to extract, each with its own extractors (default: ${DEFAULT-VALUE}; pixels, tiny).")
@@ -134,9 +140,10 @@ public final class ChaosBench implements Callable<Integer> {
       description = "Extractor batch size (default: ${DEFAULT-VALUE}).")
   int imagesPerTransaction;
 
-  @Option(names = "--session-timeout-ms", defaultValue = "10000", paramLabel = "MS",
-      description = "Session timeout of extractors and scorers (default: ${DEFAULT-VALUE}; 45000 = Kafka's default).")
-  int sessionTimeoutMs;
+  @Option(names = "--session-timeout-ms", paramLabel = "MS",
+      description = "Session timeout of extractors and scorers (default: each service's own, 10 s for extractors, 6 s"
+          + " for scorers; 45000 = Kafka's default).")
+  Integer sessionTimeoutMs;
 
   @Option(names = "--static-membership", negatable = true, defaultValue = "true", fallbackValue = "true",
       description = "Extractors (and scorers) join as static members (default: on).")
@@ -146,6 +153,11 @@ public final class ChaosBench implements Callable<Integer> {
       description = "Kafka client property for every service but the cluster (e.g. -X max.block.ms=20000), to compare"
           + " timeouts.")
   Map<String, String> clientProperties = new LinkedHashMap<>();
+
+  @Option(names = "--max-query-gap-s", defaultValue = "10", paramLabel = "S",
+      description = "Fail the run when some setting goes unanswered by every scorer instance for longer than this"
+          + " (default: ${DEFAULT-VALUE}).")
+  double maxQueryGapS;
 
   @Option(names = "--timeout-s", defaultValue = "1200", paramLabel = "S",
       description = "Give up (and report what is missing) after this long (default: ${DEFAULT-VALUE}).")
@@ -158,23 +170,55 @@ public final class ChaosBench implements Callable<Integer> {
   /** One planned SIGKILL: of which kind, when (fraction of requests committed), and of whom. */
   private record PlannedKill(String kind, double atProgress, int victim) {}
 
-  /** A kill done, with the partitions that had work waiting and the time work on them resumed. */
+  /**
+   * A kill done, with the committed offsets and ends of the partitions it affects at that
+   * moment, and when each of them committed more afterwards.
+   */
   private static final class Kill {
     final PlannedKill plan;
     final String process;
     final long atNanos;
-    final Map<GroupPartition, Long> pendingFrom;
-    Double resumedSeconds;
+    final Map<GroupPartition, Long> committedAt;
+    final Map<GroupPartition, Long> endAt;
+    final Map<GroupPartition, Double> resumedAfter = new HashMap<>();
+    double longestQueryGapSeconds;
 
-    Kill(PlannedKill plan, String process, long atNanos, Map<GroupPartition, Long> pendingFrom) {
+    Kill(PlannedKill plan, String process, long atNanos, Snapshot now, Set<GroupPartition> affected) {
       this.plan = plan;
       this.process = process;
       this.atNanos = atNanos;
-      this.pendingFrom = pendingFrom;
+      this.committedAt = new HashMap<>();
+      this.endAt = new HashMap<>();
+      for (GroupPartition gp : affected) {
+        committedAt.put(gp, now.committed().getOrDefault(gp, 0L));
+        endAt.put(gp, now.endOf(gp));
+      }
+    }
+
+    void observe(Snapshot now) {
+      double since = (System.nanoTime() - atNanos) / 1e9;
+      committedAt.forEach((gp, at) -> {
+        if (now.committed().getOrDefault(gp, 0L) > at) {
+          resumedAfter.putIfAbsent(gp, since);
+        }
+      });
+    }
+
+    /** The affected partitions that had work: waiting at the kill, or arriving after it (by the end). */
+    Set<GroupPartition> withWork(Snapshot last) {
+      Set<GroupPartition> with = new HashSet<>();
+      committedAt.forEach((gp, at) -> {
+        if (endAt.get(gp) > at || last != null && last.endOf(gp) > endAt.get(gp)) {
+          with.add(gp);
+        }
+      });
+      return with;
     }
   }
 
   private final List<ServiceProcess> extractors = new ArrayList<>();
+  /** The querier's summary of the run (see {@link ScorerQuerier}). */
+  private Map<String, Object> queries = Map.of();
   private final List<ServiceProcess> scorers = new ArrayList<>();
   private ServiceProcess local;
   private ClusterConfig cluster;
@@ -195,7 +239,8 @@ public final class ChaosBench implements Callable<Integer> {
         Map<String, Object> result = run(work);
         System.out.println(new ObjectMapper().writeValueAsString(result));
         boolean passed = (long) result.get("missing") == 0 && (long) result.get("duplicates") == 0
-            && (long) result.get("dead_letters") == 0 && (boolean) result.get("metrics_equal");
+            && (long) result.get("dead_letters") == 0 && (boolean) result.get("metrics_equal")
+            && (boolean) result.get("queries_answered_in_time");
         return passed ? 0 : 1;
       } finally {
         List<ServiceProcess> all = new ArrayList<>(extractors);
@@ -243,49 +288,65 @@ public final class ChaosBench implements Callable<Integer> {
       for (int i = 0; i < extractorsPerModel; i++) {
         List<String> args = new ArrayList<>(List.of("extract", "--model", model, "--instance-id", model + "-" + i,
             "--model-cache", modelCache.toString(), "--threads", "1", "--images-per-transaction",
-            "" + imagesPerTransaction, "--session-timeout-ms", "" + sessionTimeoutMs,
-            staticMembership ? "--static-membership" : "--no-static-membership", "--management-port", "0"));
+            "" + imagesPerTransaction, staticMembership ? "--static-membership" : "--no-static-membership",
+            "--management-port", "0"));
+        if (sessionTimeoutMs != null) {
+          args.addAll(List.of("--session-timeout-ms", "" + sessionTimeoutMs));
+        }
         args.addAll(join);
         extractors.add(new ServiceProcess("extractor-" + model + "-" + i, List.of("-Xmx768m", "-XX:+UseSerialGC"), args, logs));
       }
     }
     for (int i = 0; i < scorerCount; i++) {
       List<String> args = new ArrayList<>(List.of("score", "--application-id", SCORER_APP, "--state-dir",
-          work.resolve("scorer-" + i).toString(), "--http-port", "0", "--management-port", "0", "--emit-interval-ms", "200",
-          "-X", "main.consumer.session.timeout.ms=" + sessionTimeoutMs,
-          "-X", "main.consumer.heartbeat.interval.ms=" + sessionTimeoutMs / 5));
+          work.resolve("scorer-" + i).toString(), "--http-port", "0", "--management-port", "0", "--emit-interval-ms", "200"));
+      if (sessionTimeoutMs != null) {
+        args.addAll(List.of("-X", "main.consumer.session.timeout.ms=" + sessionTimeoutMs,
+            "-X", "main.consumer.heartbeat.interval.ms=" + sessionTimeoutMs / 3));
+      }
       if (staticMembership) {
-        args.addAll(List.of("-X", "main.consumer.group.instance.id=chaos-scorer-" + i));
+        args.addAll(List.of("-X", "main.consumer.group.instance.id=" + scorerInstanceId(i)));
       }
       args.addAll(join);
       scorers.add(new ServiceProcess("scorer-" + i, List.of("-Xmx768m", "-XX:+UseSerialGC"), args, logs));
     }
 
     long started = System.nanoTime();
-    extractors.forEach(ServiceProcess::start);
-    scorers.forEach(ServiceProcess::start);
+    long deadline = started + TimeUnit.SECONDS.toNanos(timeoutS);
     List<Kill> kills = new ArrayList<>();
     int unplannedRestarts = 0;
-    try (Admin admin = Admin.create(cluster.clientProperties("chaos-admin"))) {
+    Snapshot last = null;
+    try (Admin admin = Admin.create(cluster.clientProperties("chaos-admin"));
+        ScorerQuerier querier = new ScorerQuerier(scorers)) {
+      // The scorers first, and the work once their group is stable: a scorer kill then measures
+      // a failover between running instances, not the group's start.
+      scorers.forEach(ServiceProcess::start);
+      while (!scorersStable(admin) && System.nanoTime() < deadline) {
+        ServiceProcess.sleep(250);
+      }
+      extractors.forEach(ServiceProcess::start);
       List<PlannedKill> schedule = schedule();
-      long deadline = started + TimeUnit.SECONDS.toNanos(timeoutS);
       boolean drained = false;
       while (!drained && System.nanoTime() < deadline) {
         Snapshot now = Snapshot.take(admin, topicsOfGroups());
         if (now != null) {
+          last = now;
           double progress = now.progress(extractorGroups(), cluster.topics().requests());
-          while (!schedule.isEmpty() && schedule.get(0).atProgress() <= progress) {
+          while (!schedule.isEmpty() && schedule.get(0).atProgress() <= progress
+              && (!schedule.get(0).kind().equals("scorer") || scorersStable(admin))) {
             kills.add(kill(schedule.remove(0), admin, now));
           }
-          for (Kill kill : kills) {
-            if (kill.resumedSeconds == null && now.resumed(kill.pendingFrom)) {
-              kill.resumedSeconds = (System.nanoTime() - kill.atNanos) / 1e9;
-            }
-          }
+          kills.forEach(kill -> kill.observe(now));
           drained = schedule.isEmpty() && now.caughtUp() && allAlive();
         }
         unplannedRestarts += restartExited();
         ServiceProcess.sleep(250);
+      }
+      queries = querier.summary();
+      for (int i = 0; i < kills.size(); i++) {
+        Kill kill = kills.get(i);
+        long until = i + 1 < kills.size() ? kills.get(i + 1).atNanos : System.nanoTime();
+        kill.longestQueryGapSeconds = querier.longestGap(kill.atNanos, until);
       }
     }
     double wall = (System.nanoTime() - started) / 1e9;
@@ -345,12 +406,53 @@ public final class ChaosBench implements Callable<Integer> {
       r.put("process", kill.process);
       r.put("at_s", round((kill.atNanos - started) / 1e9));
       r.put("at_progress", round(kill.plan.atProgress()));
-      r.put("pending_partitions", kill.pendingFrom.size());
-      r.put("resumed_s", kill.resumedSeconds == null ? null : round(kill.resumedSeconds));
+      // Partitions that had work (waiting, or arriving later); with none there was nothing to resume: 0.
+      Set<GroupPartition> withWork = kill.withWork(last);
+      List<Double> after = withWork.stream().map(kill.resumedAfter::get).toList();
+      r.put("pending_partitions", withWork.size());
+      r.put("resumed_s", after.isEmpty() ? 0.0
+          : after.stream().filter(Objects::nonNull).min(Double::compare).map(ChaosBench::round).orElse(null));
+      r.put("all_resumed_s", after.isEmpty() ? 0.0
+          : after.contains(null) ? null : round(after.stream().max(Double::compare).orElseThrow()));
+      r.put("longest_query_gap_s", round(kill.longestQueryGapSeconds));
       recovery.add(r);
     }
     result.put("recovery", recovery);
+    result.put("restores", restores());
+    result.put("queries", queries);
+    result.put("max_query_gap_s", maxQueryGapS);
+    result.put("queries_answered_in_time", (double) queries.get("longest_gap_s") <= maxQueryGapS);
     return result;
+  }
+
+  /**
+   * The scorers' restorations that restored anything, as they logged them (records, megabytes
+   * read from the changelogs, seconds), and their total megabytes per second.
+   */
+  private Map<String, Object> restores() throws IOException {
+    List<Map<String, Object>> each = new ArrayList<>();
+    double megabytes = 0;
+    double seconds = 0;
+    for (ServiceProcess scorer : scorers) {
+      Matcher logged = RESTORED.matcher(Files.readString(scorer.log()));
+      while (logged.find()) {
+        if (Long.parseLong(logged.group(1)) > 0) {
+          Map<String, Object> restore = new LinkedHashMap<>();
+          restore.put("process", scorer.name());
+          restore.put("records", Long.parseLong(logged.group(1)));
+          restore.put("mb", Double.parseDouble(logged.group(2)));
+          restore.put("s", Double.parseDouble(logged.group(3)));
+          each.add(restore);
+          megabytes += Double.parseDouble(logged.group(2));
+          seconds += Double.parseDouble(logged.group(3));
+        }
+      }
+    }
+    Map<String, Object> restores = new LinkedHashMap<>();
+    restores.put("each", each);
+    restores.put("mb_per_s", seconds == 0 ? null : round(megabytes / seconds));
+    restores.put("s_per_mb", megabytes == 0 ? null : round(seconds / megabytes));
+    return restores;
   }
 
   /** Kills spread over 10%..85% of the requests committed, in seeded order and victims. */
@@ -390,17 +492,19 @@ public final class ChaosBench implements Callable<Integer> {
         String clientId = ExtractorService.groupId(model) + "-" + victim.name().substring("extractor-".length());
         yield Snapshot.assignedTo(admin, ExtractorService.groupId(model), clientId);
       }
-      case "scorer" -> now.allOf(Set.of(SCORER_APP));
+      // its own partitions, those the other instance must take over (with static membership the
+      // member is named after the instance; without, which member it was is not known: all)
+      case "scorer" -> staticMembership ? Snapshot.assignedTo(admin, SCORER_APP, scorerInstanceId(plan.victim()))
+          : now.allOf(Set.of(SCORER_APP));
       default -> now.allOf(topicsOfGroups().keySet());
     };
-    Map<GroupPartition, Long> pending = now.pending(affected);
     long at = System.nanoTime();
     victim.kill();
     victim.start();
     if (victim == local) {
       local.await(LOCAL_READY, Duration.ofMinutes(3));
     }
-    return new Kill(plan, victim.name(), at, pending);
+    return new Kill(plan, victim.name(), at, now, affected);
   }
 
   /**
@@ -419,11 +523,31 @@ public final class ChaosBench implements Callable<Integer> {
     }
     ProcessHandle broker = ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException(
         "no running process of broker " + node + " in what local printed; see " + local.log()));
-    Map<GroupPartition, Long> pending = now.pending(now.allOf(topicsOfGroups().keySet()));
     long at = System.nanoTime();
     broker.destroyForcibly();
     broker.onExit().join();
-    return new Kill(plan, "broker-" + node, at, pending);
+    return new Kill(plan, "broker-" + node, at, now, now.allOf(topicsOfGroups().keySet()));
+  }
+
+  private static String scorerInstanceId(int scorer) {
+    return "chaos-scorer-" + scorer;
+  }
+
+  /**
+   * Whether the scorers' group is stable with every instance in it: a scorer is killed only then,
+   * so that its kill measures a failover rather than the group's start.
+   */
+  private boolean scorersStable(Admin admin) {
+    try {
+      ConsumerGroupDescription group = admin.describeConsumerGroups(Set.of(SCORER_APP)).describedGroups()
+          .get(SCORER_APP).get(5, TimeUnit.SECONDS);
+      return group.groupState() == GroupState.STABLE && group.members().size() == scorers.size();
+    } catch (ExecutionException | TimeoutException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
   }
 
   /** Restarts any service that exited on its own (as a supervisor would); returns how many. */
@@ -632,7 +756,7 @@ public final class ChaosBench implements Callable<Integer> {
       }
     }
 
-    private long endOf(GroupPartition gp) {
+    long endOf(GroupPartition gp) {
       return end.getOrDefault(gp.partition(), 0L);
     }
 
@@ -659,37 +783,21 @@ public final class ChaosBench implements Callable<Integer> {
       return of;
     }
 
-    /** The partitions the group currently assigns to the member with this client id. */
+    /**
+     * The partitions the group currently assigns to the member with this client id, or (Kafka
+     * Streams) with this group instance id and a thread number appended.
+     */
     static Set<GroupPartition> assignedTo(Admin admin, String group, String clientId) throws Exception {
       Set<GroupPartition> of = new HashSet<>();
       for (MemberDescription member : admin.describeConsumerGroups(Set.of(group)).describedGroups().get(group)
           .get(5, TimeUnit.SECONDS).members()) {
-        if (member.clientId().equals(clientId)) {
+        if (member.clientId().equals(clientId)
+            || member.groupInstanceId().filter(id -> id.startsWith(clientId + "-")).isPresent()) {
           member.assignment().topicPartitions().forEach(tp -> of.add(new GroupPartition(group, tp)));
         }
       }
       return of;
     }
 
-    /** Of these partitions, those with work waiting, with their committed offset now. */
-    Map<GroupPartition, Long> pending(Set<GroupPartition> partitions) {
-      Map<GroupPartition, Long> pending = new HashMap<>();
-      for (GroupPartition gp : partitions) {
-        long at = committed.getOrDefault(gp, 0L);
-        if (at < endOf(gp)) {
-          pending.put(gp, at);
-        }
-      }
-      return pending;
-    }
-
-    /**
-     * Whether work resumed on the partitions that had work waiting: one of them has committed
-     * more since (the first batch after the restart or the move), or none has anything left.
-     */
-    boolean resumed(Map<GroupPartition, Long> pendingFrom) {
-      return pendingFrom.entrySet().stream().anyMatch(e -> committed.getOrDefault(e.getKey(), 0L) > e.getValue())
-          || pendingFrom.keySet().stream().allMatch(gp -> committed.getOrDefault(gp, 0L) >= endOf(gp));
-    }
   }
 }

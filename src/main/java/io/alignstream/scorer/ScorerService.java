@@ -62,8 +62,24 @@ import org.slf4j.LoggerFactory;
 public final class ScorerService implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ScorerService.class);
-  /** The main consumer's session timeout unless -X sets one (Kafka's default is 45 s). */
-  static final int SESSION_TIMEOUT_MS = 10_000;
+  /**
+   * The main consumer's session timeout unless -X sets one: the broker's smallest allowed
+   * ({@code group.min.session.timeout.ms}, 6 s; Kafka's default is 45 s). See docs/operations.md.
+   */
+  static final int SESSION_TIMEOUT_MS = 6_000;
+  /**
+   * The stream threads' transaction timeout unless -X sets one (Kafka Streams' default under
+   * exactly-once is 10 s): a killed instance's open transaction blocks the offsets and
+   * changelogs of its tasks until the broker aborts it, so it bounds a failover.
+   */
+  static final int TRANSACTION_TIMEOUT_MS = 5_000;
+  /**
+   * Changelog records a copy may trail and still count as caught up when tasks are assigned
+   * (Kafka Streams' default is 10,000): below the changelog of a partition with a few
+   * thousand triplets, so an instance restarted with its state wiped is not given its tasks
+   * back before it restored them while another instance holds a warm standby.
+   */
+  static final long ACCEPTABLE_RECOVERY_LAG = 1_000;
 
   private final KafkaStreams streams;
   private final HttpServer http;
@@ -118,8 +134,9 @@ public final class ScorerService implements AutoCloseable {
     });
     ScorerReadiness readiness = new ScorerReadiness(streams);
     streams.setGlobalStateRestoreListener(readiness);
+    streams.setStandbyUpdateListener(readiness);
     EventHub hub = new EventHub();
-    MetricsQuery query = new MetricsQuery(streams, self, readiness, config.ceiling());
+    MetricsQuery query = new MetricsQuery(streams, self, readiness, config.ceiling(), partitions);
     new ScorerHttpApi(query, hub, () -> streams.state().name(),
         () -> AnalysesView.of(config.analysis(), analyses.failures()), config.http().published()).register(http);
     ExecutorService httpThreads = Executors.newCachedThreadPool(runnable -> {
@@ -154,14 +171,20 @@ public final class ScorerService implements AutoCloseable {
     // partitions move to the other instances, or to this one restarted, at once rather than
     // after the session timeout (45 s).
     props.put(StreamsConfig.mainConsumerPrefix("internal.leave.group.on.close"), true);
-    // Recovery time (unless -X says otherwise): a killed instance's partitions move after 10 s
-    // rather than Kafka's 45 s, and each partition's state is kept warm in another instance
-    // (a standby, where there is one), which then takes over without restoring the changelog.
+    // Failover time (unless -X says otherwise): a killed instance's partitions move after 6 s
+    // rather than Kafka's 45 s, to another instance's warm copy (a standby, where there is one),
+    // which takes over without restoring, once the killed instance's open transaction is
+    // aborted (5 s). Trade-offs in docs/operations.md.
     if (!props.containsKey(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG)
         && !props.containsKey(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG))) {
       props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), SESSION_TIMEOUT_MS);
-      props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), SESSION_TIMEOUT_MS / 5);
+      props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), SESSION_TIMEOUT_MS / 3);
     }
+    if (!props.containsKey(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG)
+        && !props.containsKey(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG))) {
+      props.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), TRANSACTION_TIMEOUT_MS);
+    }
+    props.putIfAbsent(StreamsConfig.ACCEPTABLE_RECOVERY_LAG_CONFIG, ACCEPTABLE_RECOVERY_LAG);
     props.putIfAbsent(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 1);
     // Changelogs and the broadcast topic are replicated as the pipeline topics are (three copies,
     // two in sync, on a cluster of three or more brokers): a broker lost must not lose state.

@@ -17,33 +17,59 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.LagInfo;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.processor.StreamPartitioner;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
- * Reads the published metrics through Kafka Streams interactive queries. A setting lives in the
- * task of its partition, which may run in another instance: its host comes from the Streams
- * metadata ({@code application.server} of each instance) and the value from that instance's
- * REST API with {@code scope=local}, which answers from its own stores only, so a request is
- * forwarded at most once.
+ * Reads the published results through Kafka Streams interactive queries, so that every instance
+ * answers for every setting, also while another instance fails over.
+ *
+ * <p>A setting lives in one partition of the stores. Each partition has an owner (the active
+ * task, which writes it) and, with {@code num.standby.replicas=1}, a standby copy in another
+ * instance, kept up to date from the changelog. A query asks the owner first and the standbys
+ * next, each through its REST API with {@code scope=local&partition=P} (or directly when the
+ * copy is in this instance), so a request is forwarded at most once. The owner is asked first
+ * because it is exact; the standbys are what is left while the owner is dead (until its session
+ * times out and its tasks move) or its successor restores: a standby trails its owner by at most
+ * what the owner wrote since the standby's last fetch, so an answer from it is a result as
+ * published a moment earlier, never a partial one. Why not forwarding alone: during a failover
+ * the owner is dead or restoring, which is when a dashboard most needs an answer.
+ *
+ * <p>A copy answers only when it is current: the active task of a running instance, or a copy
+ * (standby, or active restoring) at most {@link #CURRENT_LAG_RECORDS} records behind its
+ * changelog's end. A copy restored from scratch (a restarted instance under exactly-once) holds
+ * only part of a partition until then, and answers 503 so that the next holder is asked.
  */
 public final class MetricsQuery {
 
-  /** Thrown when the stores are not queryable right now (starting, rebalancing, restoring). */
+  /**
+   * How many changelog records a copy may trail and still answer. A standby that keeps up trails
+   * by what its owner wrote in the last fetch and commit interval (a few records per setting);
+   * a copy restoring from scratch by the whole changelog.
+   */
+  static final long CURRENT_LAG_RECORDS = 100;
+  /** The local copies' lags come from the broker (end offsets): asked at most once a second. */
+  private static final long LAGS_MAX_AGE_NANOS = 1_000_000_000L;
+
+  /** Thrown when no current copy answers right now (starting, rebalancing, restoring, owner unreachable). */
   public static final class Unavailable extends RuntimeException {
     /** starting, rebalancing, restoring, stopping, failed; or unavailable when only a store or peer failed. */
     final String state;
@@ -58,40 +84,38 @@ public final class MetricsQuery {
     }
   }
 
+  /** This instance's copies' lags per store and partition, as last asked, and when. */
+  private record Lags(long askedNanos, Map<String, Map<Integer, LagInfo>> byStore) {}
+
   private final KafkaStreams streams;
   private final HostInfo self;
   private final ScorerReadiness readiness;
   private final CeilingConfig ceilingConfig;
+  private final int partitions;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final ObjectMapper json = new ObjectMapper();
+  private volatile Lags lags;
+  /** The holders of each store partition ("store/partition") as the metadata last listed them. */
+  private final Map<String, Set<HostInfo>> lastKnownHolders = new ConcurrentHashMap<>();
 
-  public MetricsQuery(KafkaStreams streams, HostInfo self, ScorerReadiness readiness, CeilingConfig ceilingConfig) {
+  /** {@code partitions}: of the input topics, so of every store. */
+  public MetricsQuery(KafkaStreams streams, HostInfo self, ScorerReadiness readiness, CeilingConfig ceilingConfig,
+      int partitions) {
     this.streams = streams;
     this.self = self;
     this.readiness = readiness;
     this.ceilingConfig = ceilingConfig;
+    this.partitions = partitions;
   }
 
-  /**
-   * A query across instances needs every partition active somewhere: while this instance joins
-   * or restores, the metadata lists only part of them (an empty list right after a restart), so
-   * it answers "not now, and why" instead of a partial answer.
-   */
-  private void requireReady() {
-    ManagementServer.Status status = readiness.status();
-    if (!status.ready()) {
-      throw new Unavailable(status.state(), status.reason(), null);
-    }
-  }
-
-  /** Every setting's metric held by this instance's active tasks. */
-  List<MetricView> localMetrics() {
-    return local(ScorerTopology.METRICS_STORE, MetricView::of);
+  /** The metrics of one partition held by this instance (scope=local). */
+  List<MetricView> localMetrics(int partition) {
+    return local(ScorerTopology.METRICS_STORE, partition, MetricView::of);
   }
 
   /** Every setting's metric across all instances, sorted by setting. */
   public List<MetricView> allMetrics() {
-    return all(ScorerTopology.METRICS_STORE, "/metrics?scope=local", this::localMetrics, MetricView::setting,
+    return all(ScorerTopology.METRICS_STORE, "/metrics", this::localMetrics, MetricView::setting,
         new TypeReference<List<MetricView>>() { });
   }
 
@@ -100,15 +124,16 @@ public final class MetricsQuery {
   }
 
   public Optional<MetricView> metric(String setting) {
-    return one(ScorerTopology.METRICS_STORE, setting, "/metrics/", this::localMetric, new TypeReference<MetricView>() { });
+    return one(ScorerTopology.METRICS_STORE, setting, settingPath("/metrics/", setting), this::localMetric,
+        new TypeReference<MetricView>() { });
   }
 
-  List<ProbeView> localProbes() {
-    return local(ScorerTopology.PROBES_STORE, ProbeView::of);
+  List<ProbeView> localProbes(int partition) {
+    return local(ScorerTopology.PROBES_STORE, partition, ProbeView::of);
   }
 
   public List<ProbeView> allProbes() {
-    return all(ScorerTopology.PROBES_STORE, "/probes?scope=local", this::localProbes, ProbeView::setting,
+    return all(ScorerTopology.PROBES_STORE, "/probes", this::localProbes, ProbeView::setting,
         new TypeReference<List<ProbeView>>() { });
   }
 
@@ -117,16 +142,17 @@ public final class MetricsQuery {
   }
 
   Optional<ProbeView> probe(String setting) {
-    return one(ScorerTopology.PROBES_STORE, setting, "/probes/", this::localProbe, new TypeReference<ProbeView>() { });
+    return one(ScorerTopology.PROBES_STORE, setting, settingPath("/probes/", setting), this::localProbe,
+        new TypeReference<ProbeView>() { });
   }
 
-  List<RegressionView> localRegressions() {
-    return local(ScorerTopology.REGRESSIONS_STORE, RegressionView::of);
+  List<RegressionView> localRegressions(int partition) {
+    return local(ScorerTopology.REGRESSIONS_STORE, partition, RegressionView::of);
   }
 
   public List<RegressionView> allRegressions() {
-    return all(ScorerTopology.REGRESSIONS_STORE, "/regressions?scope=local", this::localRegressions,
-        RegressionView::setting, new TypeReference<List<RegressionView>>() { });
+    return all(ScorerTopology.REGRESSIONS_STORE, "/regressions", this::localRegressions, RegressionView::setting,
+        new TypeReference<List<RegressionView>>() { });
   }
 
   Optional<RegressionView> localRegression(String setting) {
@@ -134,8 +160,8 @@ public final class MetricsQuery {
   }
 
   Optional<RegressionView> regression(String setting) {
-    return one(ScorerTopology.REGRESSIONS_STORE, setting, "/regressions/", this::localRegression,
-        new TypeReference<RegressionView>() { });
+    return one(ScorerTopology.REGRESSIONS_STORE, setting, settingPath("/regressions/", setting),
+        this::localRegression, new TypeReference<RegressionView>() { });
   }
 
   Optional<CeilingView> localCeiling() {
@@ -143,20 +169,20 @@ public final class MetricsQuery {
         (TripletSummary summary) -> ceilingConfig.resolve(summary));
   }
 
-  /** The ceiling in force, from the triplet summary of the task owning the summary key (every task holds the same triplets). */
+  /** The ceiling in force, from the triplet summary of the task holding the summary key (every task holds the same triplets). */
   public Optional<CeilingView> ceiling() {
-    requireReady();
-    HostInfo host = activeHost(ScorerTopology.SUMMARY_STORE, ScorerTopology.SUMMARY_KEY);
-    if (host.equals(self)) {
-      return localCeiling();
-    }
-    return remote(host, "/ceiling?scope=local", new TypeReference<CeilingView>() { });
+    return one(ScorerTopology.SUMMARY_STORE, ScorerTopology.SUMMARY_KEY, "/ceiling", key -> localCeiling(),
+        new TypeReference<CeilingView>() { });
   }
 
-  /** Every value of a store of this instance's active tasks, as views. */
-  private <R, V> List<V> local(String storeName, Function<R, V> view) {
+  private static String settingPath(String prefix, String setting) {
+    return prefix + URLEncoder.encode(setting, StandardCharsets.UTF_8);
+  }
+
+  /** Every value of one partition of a store, from this instance's copy if it is current, as views. */
+  private <R, V> List<V> local(String storeName, int partition, Function<R, V> view) {
     List<V> values = new ArrayList<>();
-    try (KeyValueIterator<String, R> all = this.<R>store(storeName).all()) {
+    try (KeyValueIterator<String, R> all = this.<R>currentCopy(storeName, partition).all()) {
       while (all.hasNext()) {
         values.add(view.apply(all.next().value));
       }
@@ -166,53 +192,134 @@ public final class MetricsQuery {
     return values;
   }
 
-  /** Every value of a store across all instances (the others asked with scope=local), sorted by setting. */
-  private <V> List<V> all(String storeName, String localPath, Supplier<List<V>> here, Function<V, String> setting,
+  /**
+   * Every value of a store, sorted by setting: each partition from the first of its holders
+   * (owner, then standbys) that answers.
+   */
+  private <V> List<V> all(String storeName, String path, Function<Integer, List<V>> here, Function<V, String> setting,
       TypeReference<List<V>> type) {
-    requireReady();
     Map<String, V> bySetting = new TreeMap<>();
-    for (StreamsMetadata instance : streams.streamsMetadataForStore(storeName)) {
-      List<V> part = instance.hostInfo().equals(self) ? here.get()
-          : remote(instance.hostInfo(), localPath, type).orElse(List.of());
+    for (int partition = 0; partition < partitions; partition++) {
+      int p = partition;
+      List<V> part = fromHolders(holders(storeName, p), p, () -> Optional.of(here.apply(p)),
+          path + "?scope=local&partition=" + p, type).orElse(List.of());
       part.forEach(v -> bySetting.put(setting.apply(v), v));
     }
     return new ArrayList<>(bySetting.values());
   }
 
   private <R, V> Optional<V> localOne(String storeName, String key, Function<R, V> view) {
+    int partition = partitionOf(key);
     try {
-      return Optional.ofNullable(this.<R>store(storeName).get(key)).map(view);
+      return Optional.ofNullable(this.<R>currentCopy(storeName, partition).get(key)).map(view);
     } catch (InvalidStateStoreException e) {
       throw new Unavailable(storeName + " is not queryable right now: " + e.getMessage(), e);
     }
   }
 
-  /** One setting's value, from whichever instance holds it. */
-  private <V> Optional<V> one(String storeName, String setting, String path, Function<String, Optional<V>> here,
+  /** One key's value, from the first of its partition's holders (owner, then standbys) that answers. */
+  private <V> Optional<V> one(String storeName, String key, String path, Function<String, Optional<V>> here,
       TypeReference<V> type) {
-    requireReady();
-    HostInfo host = activeHost(storeName, setting);
-    if (host.equals(self)) {
-      return here.apply(setting);
+    int partition = partitionOf(key);
+    return fromHolders(holders(storeName, partition), partition, () -> here.apply(key), path + "?scope=local", type);
+  }
+
+  /** Asks the holders in order; a 404 is an answer (no such value), a 503 or no connection is not. */
+  private <T> Optional<T> fromHolders(Set<HostInfo> holders, int partition, Supplier<Optional<T>> here,
+      String pathAndQuery, TypeReference<T> type) {
+    Unavailable last = null;
+    for (HostInfo holder : holders) {
+      try {
+        return holder.equals(self) ? here.get() : remote(holder, pathAndQuery, type);
+      } catch (Unavailable e) {
+        last = e;
+      }
     }
-    return remote(host, path + URLEncoder.encode(setting, StandardCharsets.UTF_8) + "?scope=local", type);
+    throw notNow("no current copy of partition " + partition + " answers right now (" + holders.size()
+        + " holders; last: " + last.getMessage() + ")", last);
   }
 
-  private <R> ReadOnlyKeyValueStore<String, R> store(String name) {
-    return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, R>keyValueStore()));
+  /**
+   * This instance's copy of one partition of a store when it is current: the active task of a
+   * running instance, or a standby that has caught up with its changelog since it was assigned
+   * here and trails its end by at most {@link #CURRENT_LAG_RECORDS} records (or by none at all:
+   * a copy with nothing to load). An active task still restoring never answers.
+   */
+  private <R> ReadOnlyKeyValueStore<String, R> currentCopy(String name, int partition) {
+    StoreQueryParameters<ReadOnlyKeyValueStore<String, R>> query =
+        StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, R>keyValueStore()).withPartition(partition);
+    if (readiness.status().ready()) {
+      try {
+        return streams.store(query);
+      } catch (InvalidStateStoreException notActiveHere) {
+        // a standby copy, perhaps
+      }
+    }
+    LagInfo lag = lags().getOrDefault(name, Map.of()).get(partition);
+    boolean current = lag != null && (lag.offsetLag() == 0
+        || lag.offsetLag() <= CURRENT_LAG_RECORDS && readiness.standbyCaughtUp(name, partition));
+    if (!current) {
+      throw notNow("this instance holds no current copy of partition " + partition + " of " + name
+          + (lag == null ? "" : " (" + lag.offsetLag() + " records behind)"), null);
+    }
+    return streams.store(query.enableStaleStores());
   }
 
-  private HostInfo activeHost(String store, String key) {
+  private Map<String, Map<Integer, LagInfo>> lags() {
+    Lags known = lags;
+    if (known == null || System.nanoTime() - known.askedNanos() > LAGS_MAX_AGE_NANOS) {
+      try {
+        known = new Lags(System.nanoTime(), streams.allLocalStorePartitionLags());
+      } catch (RuntimeException e) {
+        throw notNow("cannot tell how current this instance's copies are: " + e.getMessage(), e);
+      }
+      lags = known;
+    }
+    return known.byStore();
+  }
+
+  /**
+   * The partition of a key: Kafka's default partitioner (murmur2 of the key's UTF-8 bytes), as
+   * the producers of the input topics and Kafka Streams' own key lookup use it.
+   */
+  private int partitionOf(String key) {
+    return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
+  }
+
+  /**
+   * Which instances hold a partition of a store, owner first, then its standbys: from the
+   * Streams metadata (the metadata of a key sent to exactly that partition), or, while this
+   * instance has none (it is joining the group, or rebalancing), the holders it last knew, each
+   * of which checks that its copy is current before it answers.
+   */
+  private Set<HostInfo> holders(String store, int partition) {
+    StreamPartitioner<String, Void> exactly = (topic, key, value, count) -> Optional.of(Set.of(partition));
     KeyQueryMetadata metadata;
     try {
-      metadata = streams.queryMetadataForKey(store, key, new StringSerializer());
+      metadata = streams.queryMetadataForKey(store, "", exactly);
     } catch (IllegalStateException e) {
       throw new Unavailable("the scorer is not running: " + e.getMessage(), e);
     }
+    String known = store + "/" + partition;
     if (metadata == null || metadata.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
-      throw new Unavailable("no instance holds '" + key + "' right now (starting or rebalancing)", null);
+      Set<HostInfo> last = lastKnownHolders.get(known);
+      if (last == null) {
+        throw notNow("no instance holds partition " + partition + " of " + store + " right now (starting or"
+            + " rebalancing)", null);
+      }
+      return last;
     }
-    return metadata.activeHost();
+    Set<HostInfo> holders = new LinkedHashSet<>();
+    holders.add(metadata.activeHost());
+    holders.addAll(metadata.standbyHosts());
+    lastKnownHolders.put(known, holders);
+    return holders;
+  }
+
+  /** Unavailable, with this instance's state when it is not ready (what /ready says). */
+  private Unavailable notNow(String message, Throwable cause) {
+    ManagementServer.Status status = readiness.status();
+    return new Unavailable(status.ready() ? "unavailable" : status.state(), message, cause);
   }
 
   private <T> Optional<T> remote(HostInfo host, String pathAndQuery, TypeReference<T> type) {

@@ -45,7 +45,9 @@ import org.slf4j.LoggerFactory;
  *       {@code windowed}, {@code probe}, {@code regression}, {@code ceiling});
  *   <li>{@code GET /health} whether the streams are running.
  * </ul>
- * {@code scope=local} answers from this instance's stores only (used between instances).
+ * {@code scope=local} answers from this instance's copy only (used between instances, see
+ * {@link MetricsQuery}): of the setting's partition, or for lists of {@code partition=P}; 503 when
+ * this instance holds no current copy of it.
  */
 public final class ScorerHttpApi {
 
@@ -95,8 +97,8 @@ public final class ScorerHttpApi {
       }
       String path = exchange.getRequestURI().getRawPath();
       Map<String, String> params = params(exchange.getRequestURI().getRawQuery());
-      boolean local = "local".equals(params.get("scope"));
       try {
+        Integer local = "local".equals(params.get("scope")) ? partition(params) : null;
         route(exchange, path, params, local);
       } catch (MetricsQuery.Unavailable e) {
         exchange.getResponseHeaders().set("Retry-After", "1");
@@ -109,7 +111,18 @@ public final class ScorerHttpApi {
     }
   }
 
-  private void route(HttpExchange exchange, String path, Map<String, String> params, boolean local) throws IOException {
+  /** The partition a scope=local list asks for; none for one setting's (its key says which). */
+  private static Integer partition(Map<String, String> params) {
+    String text = params.get("partition");
+    try {
+      return text == null ? -1 : Integer.parseInt(text);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("partition '" + text + "' is not a number");
+    }
+  }
+
+  /** {@code local}: the partition asked for with scope=local (-1: none given), or null for a query across instances. */
+  private void route(HttpExchange exchange, String path, Map<String, String> params, Integer local) throws IOException {
     if (path.equals("/") || path.equals("/index.html")) {
       sendBytes(exchange, "text/html; charset=utf-8", dashboard);
     } else if (path.equals("/snapshot")) {
@@ -154,20 +167,20 @@ public final class ScorerHttpApi {
       send(exchange, 200, metrics(local).stream().filter(m -> matches(m, params)).toList());
     } else if (path.startsWith("/metrics/")) {
       String setting = URLDecoder.decode(path.substring("/metrics/".length()), StandardCharsets.UTF_8);
-      sendOne(exchange, local ? query.localMetric(setting) : query.metric(setting), "metric", setting);
+      sendOne(exchange, local != null ? query.localMetric(setting) : query.metric(setting), "metric", setting);
     } else if (path.equals("/probes")) {
-      send(exchange, 200, local ? query.localProbes() : query.allProbes());
+      send(exchange, 200, local != null ? query.localProbes(listPartition(local)) : query.allProbes());
     } else if (path.startsWith("/probes/")) {
       String setting = URLDecoder.decode(path.substring("/probes/".length()), StandardCharsets.UTF_8);
-      sendOne(exchange, local ? query.localProbe(setting) : query.probe(setting), "probe result", setting);
+      sendOne(exchange, local != null ? query.localProbe(setting) : query.probe(setting), "probe result", setting);
     } else if (path.equals("/regressions")) {
-      send(exchange, 200, local ? query.localRegressions() : query.allRegressions());
+      send(exchange, 200, local != null ? query.localRegressions(listPartition(local)) : query.allRegressions());
     } else if (path.startsWith("/regressions/")) {
       String setting = URLDecoder.decode(path.substring("/regressions/".length()), StandardCharsets.UTF_8);
-      sendOne(exchange, local ? query.localRegression(setting) : query.regression(setting), "regression result",
+      sendOne(exchange, local != null ? query.localRegression(setting) : query.regression(setting), "regression result",
           setting);
     } else if (path.equals("/ceiling")) {
-      Optional<CeilingView> ceiling = local ? query.localCeiling() : query.ceiling();
+      Optional<CeilingView> ceiling = local != null ? query.localCeiling() : query.ceiling();
       if (ceiling.isPresent()) {
         send(exchange, 200, ceiling.get());
       } else {
@@ -187,8 +200,15 @@ public final class ScorerHttpApi {
     }
   }
 
-  private List<MetricView> metrics(boolean local) {
-    return local ? query.localMetrics() : query.allMetrics();
+  private List<MetricView> metrics(Integer local) {
+    return local != null ? query.localMetrics(listPartition(local)) : query.allMetrics();
+  }
+
+  private static int listPartition(int partition) {
+    if (partition < 0) {
+      throw new IllegalArgumentException("scope=local lists one partition: add partition=P");
+    }
+    return partition;
   }
 
   private static boolean matches(MetricView m, Map<String, String> params) {
