@@ -134,7 +134,6 @@ public final class ScorerService implements AutoCloseable {
     });
     ScorerReadiness readiness = new ScorerReadiness(streams);
     streams.setGlobalStateRestoreListener(readiness);
-    streams.setStandbyUpdateListener(readiness);
     EventHub hub = new EventHub();
     MetricsQuery query = new MetricsQuery(streams, self, readiness, config.ceiling(), partitions);
     new ScorerHttpApi(query, hub, () -> streams.state().name(),

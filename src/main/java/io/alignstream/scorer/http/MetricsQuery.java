@@ -17,7 +17,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,7 +29,6 @@ import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.LagInfo;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.processor.StreamPartitioner;
 import org.apache.kafka.streams.state.HostInfo;
@@ -40,36 +38,25 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * Reads the published results through Kafka Streams interactive queries, so that every instance
- * answers for every setting, also while another instance fails over.
+ * answers for every setting.
  *
- * <p>A setting lives in one partition of the stores. Each partition has an owner (the active
- * task, which writes it) and, with {@code num.standby.replicas=1}, a standby copy in another
- * instance, kept up to date from the changelog. A query asks the owner first and the standbys
- * next, each through its REST API with {@code scope=local&partition=P} (or directly when the
- * copy is in this instance), so a request is forwarded at most once. The owner is asked first
- * because it is exact; the standbys are what is left while the owner is dead (until its session
- * times out and its tasks move) or its successor restores: a standby trails its owner by at most
- * what the owner wrote since the standby's last fetch, so an answer from it is a result as
- * published a moment earlier, never a partial one. Why not forwarding alone: during a failover
- * the owner is dead or restoring, which is when a dashboard most needs an answer.
+ * <p>A setting lives in one partition of the stores, owned by one instance's active task. A query
+ * is forwarded to the owner's REST API with {@code scope=local&partition=P} (or read directly
+ * when this instance owns it), so a request is forwarded at most once; a query across settings
+ * asks each partition's owner. The owner comes from the Streams metadata, or, while this
+ * instance has none (it is rebalancing or joining), from the metadata it last had: an owner
+ * that has moved on answers 503 and the caller retries. Each instance answers only from an
+ * active task of its own that runs (never from a copy still restoring, which would hold only
+ * part of its settings), otherwise 503 with its state.
  *
- * <p>A copy answers only when it is current: the active task of a running instance, or a copy
- * (standby, or active restoring) at most {@link #CURRENT_LAG_RECORDS} records behind its
- * changelog's end. A copy restored from scratch (a restarted instance under exactly-once) holds
- * only part of a partition until then, and answers 503 so that the next holder is asked.
+ * <p>Standby copies do not answer: Kafka Streams reads them only with {@code enableStaleStores()},
+ * and in Kafka Streams 4.1 such a read of a standby partition answered "partition does not exist"
+ * in our tests. During a failover a setting is answered again once its standby has been promoted
+ * (docs/operations.md, scorer failover).
  */
 public final class MetricsQuery {
 
-  /**
-   * How many changelog records a copy may trail and still answer. A standby that keeps up trails
-   * by what its owner wrote in the last fetch and commit interval (a few records per setting);
-   * a copy restoring from scratch by the whole changelog.
-   */
-  static final long CURRENT_LAG_RECORDS = 100;
-  /** The local copies' lags come from the broker (end offsets): asked at most once a second. */
-  private static final long LAGS_MAX_AGE_NANOS = 1_000_000_000L;
-
-  /** Thrown when no current copy answers right now (starting, rebalancing, restoring, owner unreachable). */
+  /** Thrown when the owner does not answer right now (starting, rebalancing, restoring, unreachable). */
   public static final class Unavailable extends RuntimeException {
     /** starting, rebalancing, restoring, stopping, failed; or unavailable when only a store or peer failed. */
     final String state;
@@ -84,9 +71,6 @@ public final class MetricsQuery {
     }
   }
 
-  /** This instance's copies' lags per store and partition, as last asked, and when. */
-  private record Lags(long askedNanos, Map<String, Map<Integer, LagInfo>> byStore) {}
-
   private final KafkaStreams streams;
   private final HostInfo self;
   private final ScorerReadiness readiness;
@@ -94,9 +78,8 @@ public final class MetricsQuery {
   private final int partitions;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final ObjectMapper json = new ObjectMapper();
-  private volatile Lags lags;
-  /** The holders of each store partition ("store/partition") as the metadata last listed them. */
-  private final Map<String, Set<HostInfo>> lastKnownHolders = new ConcurrentHashMap<>();
+  /** The owner of each store partition ("store/partition") as the metadata last listed it. */
+  private final Map<String, HostInfo> lastKnownOwners = new ConcurrentHashMap<>();
 
   /** {@code partitions}: of the input topics, so of every store. */
   public MetricsQuery(KafkaStreams streams, HostInfo self, ScorerReadiness readiness, CeilingConfig ceilingConfig,
@@ -201,7 +184,7 @@ public final class MetricsQuery {
     Map<String, V> bySetting = new TreeMap<>();
     for (int partition = 0; partition < partitions; partition++) {
       int p = partition;
-      List<V> part = fromHolders(holders(storeName, p), p, () -> Optional.of(here.apply(p)),
+      List<V> part = fromOwner(owner(storeName, p), () -> Optional.of(here.apply(p)),
           path + "?scope=local&partition=" + p, type).orElse(List.of());
       part.forEach(v -> bySetting.put(setting.apply(v), v));
     }
@@ -221,61 +204,26 @@ public final class MetricsQuery {
   private <V> Optional<V> one(String storeName, String key, String path, Function<String, Optional<V>> here,
       TypeReference<V> type) {
     int partition = partitionOf(key);
-    return fromHolders(holders(storeName, partition), partition, () -> here.apply(key), path + "?scope=local", type);
+    return fromOwner(owner(storeName, partition), () -> here.apply(key), path + "?scope=local", type);
   }
 
-  /** Asks the holders in order; a 404 is an answer (no such value), a 503 or no connection is not. */
-  private <T> Optional<T> fromHolders(Set<HostInfo> holders, int partition, Supplier<Optional<T>> here,
-      String pathAndQuery, TypeReference<T> type) {
-    Unavailable last = null;
-    for (HostInfo holder : holders) {
-      try {
-        return holder.equals(self) ? here.get() : remote(holder, pathAndQuery, type);
-      } catch (Unavailable e) {
-        last = e;
-      }
-    }
-    throw notNow("no current copy of partition " + partition + " answers right now (" + holders.size()
-        + " holders; last: " + last.getMessage() + ")", last);
+  /** Asks the owner of a partition (itself or another instance); a 404 is an answer (no such value). */
+  private <T> Optional<T> fromOwner(HostInfo owner, Supplier<Optional<T>> here, String pathAndQuery,
+      TypeReference<T> type) {
+    return owner.equals(self) ? here.get() : remote(owner, pathAndQuery, type);
   }
 
   /**
-   * This instance's copy of one partition of a store when it is current: the active task of a
-   * running instance, or a standby that has caught up with its changelog since it was assigned
-   * here and trails its end by at most {@link #CURRENT_LAG_RECORDS} records (or by none at all:
-   * a copy with nothing to load). An active task still restoring never answers.
+   * This instance's copy of one partition of a store when it answers: the active task of a
+   * running instance (not rebalancing, nothing restoring). Otherwise 503, and the caller asks
+   * the next holder.
    */
   private <R> ReadOnlyKeyValueStore<String, R> currentCopy(String name, int partition) {
-    StoreQueryParameters<ReadOnlyKeyValueStore<String, R>> query =
-        StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, R>keyValueStore()).withPartition(partition);
-    if (readiness.status().ready()) {
-      try {
-        return streams.store(query);
-      } catch (InvalidStateStoreException notActiveHere) {
-        // a standby copy, perhaps
-      }
+    if (!readiness.status().ready()) {
+      throw notNow("this instance is not serving right now", null);
     }
-    LagInfo lag = lags().getOrDefault(name, Map.of()).get(partition);
-    boolean current = lag != null && (lag.offsetLag() == 0
-        || lag.offsetLag() <= CURRENT_LAG_RECORDS && readiness.standbyCaughtUp(name, partition));
-    if (!current) {
-      throw notNow("this instance holds no current copy of partition " + partition + " of " + name
-          + (lag == null ? "" : " (" + lag.offsetLag() + " records behind)"), null);
-    }
-    return streams.store(query.enableStaleStores());
-  }
-
-  private Map<String, Map<Integer, LagInfo>> lags() {
-    Lags known = lags;
-    if (known == null || System.nanoTime() - known.askedNanos() > LAGS_MAX_AGE_NANOS) {
-      try {
-        known = new Lags(System.nanoTime(), streams.allLocalStorePartitionLags());
-      } catch (RuntimeException e) {
-        throw notNow("cannot tell how current this instance's copies are: " + e.getMessage(), e);
-      }
-      lags = known;
-    }
-    return known.byStore();
+    return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, R>keyValueStore())
+        .withPartition(partition));
   }
 
   /**
@@ -287,12 +235,11 @@ public final class MetricsQuery {
   }
 
   /**
-   * Which instances hold a partition of a store, owner first, then its standbys: from the
-   * Streams metadata (the metadata of a key sent to exactly that partition), or, while this
-   * instance has none (it is joining the group, or rebalancing), the holders it last knew, each
-   * of which checks that its copy is current before it answers.
+   * The instance owning a partition of a store: from the Streams metadata (the metadata of a key
+   * sent to exactly that partition), or, while this instance has none (it is joining the group,
+   * or rebalancing), the owner it last knew.
    */
-  private Set<HostInfo> holders(String store, int partition) {
+  private HostInfo owner(String store, int partition) {
     StreamPartitioner<String, Void> exactly = (topic, key, value, count) -> Optional.of(Set.of(partition));
     KeyQueryMetadata metadata;
     try {
@@ -302,18 +249,15 @@ public final class MetricsQuery {
     }
     String known = store + "/" + partition;
     if (metadata == null || metadata.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
-      Set<HostInfo> last = lastKnownHolders.get(known);
+      HostInfo last = lastKnownOwners.get(known);
       if (last == null) {
         throw notNow("no instance holds partition " + partition + " of " + store + " right now (starting or"
             + " rebalancing)", null);
       }
       return last;
     }
-    Set<HostInfo> holders = new LinkedHashSet<>();
-    holders.add(metadata.activeHost());
-    holders.addAll(metadata.standbyHosts());
-    lastKnownHolders.put(known, holders);
-    return holders;
+    lastKnownOwners.put(known, metadata.activeHost());
+    return metadata.activeHost();
   }
 
   /** Unavailable, with this instance's state when it is not ready (what /ready says). */
