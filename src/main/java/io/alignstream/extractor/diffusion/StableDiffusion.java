@@ -34,7 +34,7 @@ import java.util.function.Supplier;
  * float16 (diffusers sets {@code force_upcast} for it), and it runs once per image, so the
  * cost is small next to the UNet's forwards.
  */
-public final class StableDiffusion implements AutoCloseable {
+public final class StableDiffusion implements LatentDiffusion {
 
   private final String source;
   private final ClipTokenizer tokenizer;
@@ -198,11 +198,12 @@ public final class StableDiffusion implements AutoCloseable {
     return textEncoder;
   }
 
+  @Override
   public VaeEncoder vae() {
     return vae;
   }
 
-  /** The VAE decoder (float32, on the pipeline's device), loaded from the pipeline's source on the first call. */
+  @Override
   public synchronized VaeDecoder decoder() {
     if (decoder == null) {
       decoder = decoderLoader.get();
@@ -229,6 +230,7 @@ public final class StableDiffusion implements AutoCloseable {
   }
 
   /** Device and compute dtype of the text encoder and UNet. */
+  @Override
   public Placement placement() {
     return unet.placement();
   }
@@ -243,34 +245,14 @@ public final class StableDiffusion implements AutoCloseable {
     return weightsDigest;
   }
 
-  /** How many times the VAE shrinks an image side: 2^(blocks - 1), 8 for SD. */
-  public int vaeDownsampling() {
-    return 1 << (vae.config().blockOutChannels().size() - 1);
+  @Override
+  public int denoiserDownsampling() {
+    return unet.config().downsamplingFactor();
   }
 
-  /** Image sides must be multiples of this: the VAE's and then the UNet's downsampling. */
-  public int resolutionMultiple() {
-    return vaeDownsampling() * unet.config().downsamplingFactor();
-  }
-
-  /** Latent channels (4). */
-  public int latentChannels() {
-    return vae.config().latentChannels();
-  }
-
-  /**
-   * The latent side for an image side.
-   *
-   * @throws IllegalArgumentException unless the resolution is a positive multiple of {@link #resolutionMultiple()}
-   */
-  public int latentSide(int resolution) {
-    int multiple = resolutionMultiple();
-    if (resolution < multiple || resolution % multiple != 0) {
-      throw new IllegalArgumentException("resolution " + resolution + " is not a positive multiple of " + multiple
-          + " (the VAE shrinks images " + vaeDownsampling() + "x and the UNet halves the latent "
-          + Integer.numberOfTrailingZeros(unet.config().downsamplingFactor()) + " times)");
-    }
-    return resolution / vaeDownsampling();
+  @Override
+  public String denoiserDownsamplingInWords() {
+    return "the UNet halves the latent " + Integer.numberOfTrailingZeros(unet.config().downsamplingFactor()) + " times";
   }
 
   @Override

@@ -8,7 +8,8 @@
  * and text encoder), {@code vae} (AutoencoderKL) and {@code unet} (UNet2DConditionModel and its
  * taps). This package assembles them: {@link io.alignstream.extractor.diffusion.PipelineReference}
  * resolves what a user names (a folder, a single file, a hub id, the tiny pipeline) and
- * {@link io.alignstream.extractor.diffusion.StableDiffusion} opens it; the noise schedule, image
+ * {@link io.alignstream.extractor.diffusion.StableDiffusion} opens it (a
+ * {@link io.alignstream.extractor.diffusion.LatentDiffusion}, as SD 3's pipeline is too); the noise schedule, image
  * noise and clean latents implement the protocol of docs/method.md, and
  * {@link io.alignstream.extractor.diffusion.StableDiffusionFeatureModel} serves it to the
  * extractor. Each model package describes its architecture's tensors once ({@code UNetParameters},
