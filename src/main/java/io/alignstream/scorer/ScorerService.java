@@ -68,12 +68,6 @@ public final class ScorerService implements AutoCloseable {
    */
   static final int SESSION_TIMEOUT_MS = 6_000;
   /**
-   * The stream threads' transaction timeout unless -X sets one (Kafka Streams' default under
-   * exactly-once is 10 s): a killed instance's open transaction blocks the offsets and
-   * changelogs of its tasks until the broker aborts it, so it bounds a failover.
-   */
-  static final int TRANSACTION_TIMEOUT_MS = 5_000;
-  /**
    * Changelog records a copy may trail and still count as caught up when tasks are assigned
    * (Kafka Streams' default is 10,000): below the changelog of a partition with a few
    * thousand triplets, so an instance restarted with its state wiped is not given its tasks
@@ -173,15 +167,12 @@ public final class ScorerService implements AutoCloseable {
     // Failover time (unless -X says otherwise): a killed instance's partitions move after 6 s
     // rather than Kafka's 45 s, to another instance's warm copy (a standby, where there is one),
     // which takes over without restoring, once the killed instance's open transaction is
-    // aborted (5 s). Trade-offs in docs/operations.md.
+    // aborted (Kafka Streams' 10 s transaction timeout, kept: a shorter one fenced a scorer
+    // during a broker loss). Trade-offs in docs/operations.md.
     if (!props.containsKey(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG)
         && !props.containsKey(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG))) {
       props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), SESSION_TIMEOUT_MS);
       props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), SESSION_TIMEOUT_MS / 3);
-    }
-    if (!props.containsKey(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG)
-        && !props.containsKey(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG))) {
-      props.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), TRANSACTION_TIMEOUT_MS);
     }
     props.putIfAbsent(StreamsConfig.ACCEPTABLE_RECOVERY_LAG_CONFIG, ACCEPTABLE_RECOVERY_LAG);
     props.putIfAbsent(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 1);
