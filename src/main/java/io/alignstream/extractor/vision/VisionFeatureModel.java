@@ -274,11 +274,14 @@ public final class VisionFeatureModel implements FeatureModel {
   @Override
   public synchronized List<Feature> extract(List<ImageInput> images) {
     long start = System.nanoTime();
-    List<VisionPreprocessor.Pixels> pixels = new ArrayList<>(images.size());
+    // Images are independent: prepare them on the common pool's threads beside this one, so every
+    // core works on them (the network after them uses every core too). A batch that fails is retried in
+    // halves down to one image (ExtractorService), which runs here and fails with its own error.
+    List<VisionPreprocessor.Pixels> pixels = images.parallelStream()
+        .map(image -> preprocessor.pixels(image.image())).toList();
     Map<String, SizeGroup> groups = new LinkedHashMap<>();
     for (int i = 0; i < images.size(); i++) {
-      VisionPreprocessor.Pixels p = preprocessor.pixels(images.get(i).image());
-      pixels.add(p);
+      VisionPreprocessor.Pixels p = pixels.get(i);
       groups.computeIfAbsent(p.height() + "x" + p.width(), k -> new SizeGroup(p.height(), p.width(),
           new ArrayList<>())).images().add(i);
     }
