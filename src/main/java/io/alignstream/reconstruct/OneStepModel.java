@@ -3,10 +3,9 @@ package io.alignstream.reconstruct;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.alignstream.extractor.Sd3Options;
+import io.alignstream.extractor.diffusion.LatentDiffusion;
 import io.alignstream.extractor.diffusion.PipelineReference;
-import io.alignstream.extractor.diffusion.Placement;
-import io.alignstream.extractor.diffusion.VaeDecoder;
-import io.alignstream.extractor.diffusion.VaeEncoder;
+import io.alignstream.extractor.diffusion.nn.Placement;
 import io.alignstream.extractor.sd3.StableDiffusion3;
 import java.util.List;
 
@@ -54,19 +53,8 @@ interface OneStepModel extends AutoCloseable {
   /** Whether SD3's T5 encoder ran (false: diffusers' zero stand-in); null for a UNet pipeline. */
   Boolean t5();
 
-  /** The VAE encoder (float32). */
-  VaeEncoder vae();
-
-  /** The VAE decoder (float32), loaded on first use. */
-  VaeDecoder decoder();
-
-  /** Device and compute dtype of the denoiser. */
-  Placement placement();
-
-  /** The latent side for an image side; fails for a resolution the model does not take. */
-  int latentSide(int resolution);
-
-  int latentChannels();
+  /** The pipeline: its VAE, latent geometry and device. */
+  LatentDiffusion pipeline();
 
   /** The rows a request runs, in request order: noise levels that map to one point share it. */
   List<Step> steps(List<Double> noiseLevels, List<Integer> timesteps);

@@ -8,11 +8,12 @@ import io.alignstream.extractor.diffusion.ConceptPrompt;
 import io.alignstream.extractor.diffusion.ImageNoise;
 import io.alignstream.extractor.diffusion.ImagePreprocessor;
 import io.alignstream.extractor.diffusion.InjectedNoise;
-import io.alignstream.extractor.diffusion.Ops;
+import io.alignstream.extractor.diffusion.LatentDiffusion;
 import io.alignstream.extractor.diffusion.PipelineReference;
-import io.alignstream.extractor.diffusion.Placement;
-import io.alignstream.extractor.diffusion.Posterior;
-import io.alignstream.extractor.diffusion.VaeDecoder;
+import io.alignstream.extractor.diffusion.nn.Ops;
+import io.alignstream.extractor.diffusion.nn.Placement;
+import io.alignstream.extractor.diffusion.vae.Posterior;
+import io.alignstream.extractor.diffusion.vae.VaeDecoder;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.LatentMode;
 import java.awt.image.BufferedImage;
@@ -115,11 +116,12 @@ public final class Reconstruction {
   /** Runs the VAE, the model's text encoders and denoiser, and the VAE decoder over the inputs. */
   static List<Result> run(OneStepModel model, List<Input> inputs, Settings settings) {
     int n = inputs.size();
-    int side = model.latentSide(settings.resolution());
-    int per = model.latentChannels() * side * side;
-    long[] latentShape = {model.latentChannels(), side, side};
+    LatentDiffusion pipeline = model.pipeline();
+    int side = pipeline.latentSide(settings.resolution());
+    int per = pipeline.latentChannels() * side * side;
+    long[] latentShape = {pipeline.latentChannels(), side, side};
     List<OneStepModel.Step> steps = model.steps(settings.noiseLevels(), settings.timesteps());
-    try (NDManager base = NDManager.newBaseManager(model.placement().device())) {
+    try (NDManager base = NDManager.newBaseManager(pipeline.placement().device())) {
       // 1. the pixels the model sees, z0, and each image's diffusion noise
       float[] injected = settings.injectedNoise() == null ? null
           : settings.injectedNoise().read(new long[] {n, latentShape[0], side, side}, settings.resolution());
@@ -136,10 +138,10 @@ public final class Reconstruction {
         NDArray px = ImagePreprocessor.batch(scope, inputs.stream().map(Input::image).toList(),
             settings.resolution()); // [N, 3, R, R]
         pixels = Ops.rows(px);
-        Posterior posterior = model.vae().encode(px); // [N, c, h, w] mean, std
+        Posterior posterior = pipeline.vae().encode(px); // [N, c, h, w] mean, std
         NDArray sample = settings.latent() == LatentMode.MEAN ? null
             : scope.create(posteriorEps, shape(n, latentShape)).toDevice(posterior.mean().getDevice(), false);
-        z0 = Ops.rows(model.vae().latents(posterior, sample)); // N x [c * h * w]
+        z0 = Ops.rows(pipeline.vae().latents(posterior, sample)); // N x [c * h * w]
       }
 
       // 2. the one-step estimate for each (image, step, conditioning), image-major
@@ -163,8 +165,8 @@ public final class Reconstruction {
               scope.create(job.eps(), shape(1, latentShape)), job.step()).toFloatArray();
         }
       }
-      float[][] noisyImages = decode(model.decoder(), noisy, latentShape, settings.batch(), base);
-      float[][] estimateImages = decode(model.decoder(), estimates, latentShape, settings.batch(), base);
+      float[][] noisyImages = decode(pipeline.decoder(), noisy, latentShape, settings.batch(), base);
+      float[][] estimateImages = decode(pipeline.decoder(), estimates, latentShape, settings.batch(), base);
 
       List<Result> results = new ArrayList<>();
       for (int i = 0; i < n; i++) {

@@ -4,12 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.alignstream.extractor.diffusion.HalvingBatches;
-import io.alignstream.extractor.diffusion.Ops;
-import io.alignstream.extractor.diffusion.Placement;
-import io.alignstream.extractor.diffusion.Pooling;
-import io.alignstream.extractor.diffusion.VaeDecoder;
-import io.alignstream.extractor.diffusion.VaeEncoder;
+import io.alignstream.extractor.diffusion.LatentDiffusion;
+import io.alignstream.extractor.diffusion.nn.HalvingBatches;
+import io.alignstream.extractor.diffusion.nn.Ops;
+import io.alignstream.extractor.diffusion.nn.Pooling;
 import io.alignstream.extractor.sd3.FlowMatchSchedule;
 import io.alignstream.extractor.sd3.Sd3TextEncoders;
 import io.alignstream.extractor.sd3.StableDiffusion3;
@@ -38,6 +36,11 @@ final class Sd3OneStep implements OneStepModel {
   }
 
   @Override
+  public LatentDiffusion pipeline() {
+    return sd;
+  }
+
+  @Override
   public String scheduler() {
     return "FlowMatchEulerDiscreteScheduler";
   }
@@ -50,31 +53,6 @@ final class Sd3OneStep implements OneStepModel {
   @Override
   public Boolean t5() {
     return sd.hasT5();
-  }
-
-  @Override
-  public VaeEncoder vae() {
-    return sd.vae();
-  }
-
-  @Override
-  public VaeDecoder decoder() {
-    return sd.decoder();
-  }
-
-  @Override
-  public Placement placement() {
-    return sd.placement();
-  }
-
-  @Override
-  public int latentSide(int resolution) {
-    return sd.latentSide(resolution);
-  }
-
-  @Override
-  public int latentChannels() {
-    return sd.latentChannels();
   }
 
   @Override

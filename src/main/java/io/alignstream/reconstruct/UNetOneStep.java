@@ -4,14 +4,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.alignstream.extractor.diffusion.ClipTextEncoder;
-import io.alignstream.extractor.diffusion.Ops;
-import io.alignstream.extractor.diffusion.Placement;
-import io.alignstream.extractor.diffusion.Pooling;
+import io.alignstream.extractor.diffusion.LatentDiffusion;
 import io.alignstream.extractor.diffusion.StableDiffusion;
 import io.alignstream.extractor.diffusion.UNetBatcher;
-import io.alignstream.extractor.diffusion.VaeDecoder;
-import io.alignstream.extractor.diffusion.VaeEncoder;
+import io.alignstream.extractor.diffusion.nn.Ops;
+import io.alignstream.extractor.diffusion.nn.Pooling;
+import io.alignstream.extractor.diffusion.text.ClipTextEncoder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -33,6 +31,11 @@ final class UNetOneStep implements OneStepModel {
   }
 
   @Override
+  public LatentDiffusion pipeline() {
+    return sd;
+  }
+
+  @Override
   public String scheduler() {
     return sd.scheduler();
   }
@@ -45,31 +48,6 @@ final class UNetOneStep implements OneStepModel {
   @Override
   public Boolean t5() {
     return null;
-  }
-
-  @Override
-  public VaeEncoder vae() {
-    return sd.vae();
-  }
-
-  @Override
-  public VaeDecoder decoder() {
-    return sd.decoder();
-  }
-
-  @Override
-  public Placement placement() {
-    return sd.placement();
-  }
-
-  @Override
-  public int latentSide(int resolution) {
-    return sd.latentSide(resolution);
-  }
-
-  @Override
-  public int latentChannels() {
-    return sd.latentChannels();
   }
 
   @Override

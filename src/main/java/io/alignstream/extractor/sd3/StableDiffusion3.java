@@ -1,17 +1,19 @@
 package io.alignstream.extractor.sd3;
 
 import ai.djl.ndarray.types.DataType;
-import io.alignstream.extractor.diffusion.CheckpointException;
-import io.alignstream.extractor.diffusion.ClipTextConfig;
-import io.alignstream.extractor.diffusion.ClipTextEncoder;
-import io.alignstream.extractor.diffusion.ClipTokenizer;
-import io.alignstream.extractor.diffusion.ComponentFolder;
-import io.alignstream.extractor.diffusion.PipelineFolder;
+import io.alignstream.extractor.diffusion.LatentDiffusion;
 import io.alignstream.extractor.diffusion.PipelineReference;
-import io.alignstream.extractor.diffusion.Placement;
 import io.alignstream.extractor.diffusion.StableDiffusion;
-import io.alignstream.extractor.diffusion.VaeDecoder;
-import io.alignstream.extractor.diffusion.VaeEncoder;
+import io.alignstream.extractor.diffusion.checkpoint.CheckpointException;
+import io.alignstream.extractor.diffusion.checkpoint.ComponentFolder;
+import io.alignstream.extractor.diffusion.checkpoint.ParameterLayout;
+import io.alignstream.extractor.diffusion.checkpoint.PipelineFolder;
+import io.alignstream.extractor.diffusion.nn.Placement;
+import io.alignstream.extractor.diffusion.text.ClipTextConfig;
+import io.alignstream.extractor.diffusion.text.ClipTextEncoder;
+import io.alignstream.extractor.diffusion.text.ClipTokenizer;
+import io.alignstream.extractor.diffusion.vae.VaeDecoder;
+import io.alignstream.extractor.diffusion.vae.VaeEncoder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -26,7 +28,7 @@ import java.util.function.Supplier;
  * from the checkpoint, or dropped by the caller to save its 4.7 B parameters, the context gets
  * diffusers' zero stand-in (docs/method.md).
  */
-public final class StableDiffusion3 implements AutoCloseable {
+public final class StableDiffusion3 implements LatentDiffusion {
 
   /** The pipeline's max_sequence_length default: T5 reads this many tokens. */
   public static final int T5_TOKENS = 256;
@@ -80,7 +82,7 @@ public final class StableDiffusion3 implements AutoCloseable {
         ComponentFolder folder = pipeline.component("text_encoder_3", "T5EncoderModel");
         T5Config config = T5Config.parse(folder.configReader());
         Sd3Parameters.t5Encoder(config).verify(
-            io.alignstream.extractor.diffusion.ParameterLayout.inHeaders(folder.weightFiles()), folder);
+            ParameterLayout.inHeaders(folder.weightFiles()), folder);
         T5Encoder encoder = new T5Encoder(config, folder.loadWeights(placement, "shared.", "encoder."));
         opened.add(encoder);
         t5 = new Sd3TextEncoders.T5(T5Tokenizer.load(pipeline.component("tokenizer_3", "T5TokenizerFast",
@@ -113,7 +115,7 @@ public final class StableDiffusion3 implements AutoCloseable {
     ClipTextConfig config = ClipTextConfig.parse(folder.configReader());
     int projection = folder.configReader().intOr("projection_dim", config.hiddenSize());
     Sd3Parameters.clipWithProjection(config, projection).verify(
-        io.alignstream.extractor.diffusion.ParameterLayout.inHeaders(folder.weightFiles()), folder);
+        ParameterLayout.inHeaders(folder.weightFiles()), folder);
     ClipTextEncoder text = new ClipTextEncoder(config, folder.loadWeights(placement, "text_model.", "text_projection."));
     opened.add(text);
     if (tok.vocabSize() > config.vocabSize()) {
@@ -132,11 +134,12 @@ public final class StableDiffusion3 implements AutoCloseable {
     return text;
   }
 
+  @Override
   public VaeEncoder vae() {
     return vae;
   }
 
-  /** The 16-channel VAE decoder (float32, on the pipeline's device), loaded from the folder on the first call. */
+  @Override
   public synchronized VaeDecoder decoder() {
     if (decoder == null) {
       decoder = decoderLoader.get();
@@ -152,6 +155,7 @@ public final class StableDiffusion3 implements AutoCloseable {
     return schedule;
   }
 
+  @Override
   public Placement placement() {
     return transformer.placement();
   }
@@ -169,18 +173,15 @@ public final class StableDiffusion3 implements AutoCloseable {
     return text.t5() != null;
   }
 
-  /** How many times the VAE shrinks an image side (8). */
-  public int vaeDownsampling() {
-    return 1 << (vae.config().blockOutChannels().size() - 1);
+  @Override
+  public int denoiserDownsampling() {
+    return transformer.config().patchSize();
   }
 
-  /** Image sides must be multiples of this: the VAE's downsampling times the patch size. */
-  public int resolutionMultiple() {
-    return vaeDownsampling() * transformer.config().patchSize();
-  }
-
-  public int latentChannels() {
-    return vae.config().latentChannels();
+  @Override
+  public String denoiserDownsamplingInWords() {
+    return "the transformer cuts the latent into " + transformer.config().patchSize() + " x "
+        + transformer.config().patchSize() + " patches";
   }
 
   /**
@@ -189,19 +190,14 @@ public final class StableDiffusion3 implements AutoCloseable {
    * @throws IllegalArgumentException unless the resolution is a positive multiple of {@link #resolutionMultiple()}
    *     whose patch grid fits the position table
    */
+  @Override
   public int latentSide(int resolution) {
-    int multiple = resolutionMultiple();
-    if (resolution < multiple || resolution % multiple != 0) {
-      throw new IllegalArgumentException("resolution " + resolution + " is not a positive multiple of " + multiple
-          + " (the VAE shrinks images " + vaeDownsampling() + "x and the transformer cuts the latent into "
-          + transformer.config().patchSize() + " x " + transformer.config().patchSize() + " patches)");
-    }
-    int side = resolution / vaeDownsampling();
+    int side = LatentDiffusion.super.latentSide(resolution);
     int grid = side / transformer.config().patchSize();
     if (grid > transformer.config().posEmbedMaxSize()) {
       throw new IllegalArgumentException("resolution " + resolution + " gives " + grid + " patches per side, more than "
           + "the transformer's position table (" + transformer.config().posEmbedMaxSize() + ", i.e. at most "
-          + transformer.config().posEmbedMaxSize() * multiple + " pixels)");
+          + transformer.config().posEmbedMaxSize() * resolutionMultiple() + " pixels)");
     }
     return side;
   }
