@@ -11,7 +11,7 @@ import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.JniUtils;
-import io.alignstream.extractor.diffusion.Ops;
+import io.alignstream.extractor.diffusion.nn.Ops;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
