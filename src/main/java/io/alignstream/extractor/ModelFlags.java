@@ -3,6 +3,7 @@ package io.alignstream.extractor;
 import io.alignstream.extractor.diffusion.TinyModelCache;
 import io.alignstream.extractor.diffusion.nn.Placement;
 import io.alignstream.extractor.hub.HubSettings;
+import io.alignstream.extractor.vision.VisionFeatureModel;
 import io.alignstream.extractor.vision.VisionFlags;
 import java.nio.file.Path;
 import picocli.CommandLine.Mixin;
@@ -87,7 +88,7 @@ public final class ModelFlags {
     if (threads < 0) {
       throw new IllegalArgumentException("--threads must be >= 0, got " + threads);
     }
-    io.alignstream.extractor.vision.VisionFeatureModel.useThreads(threads);
+    VisionFeatureModel.useThreads(threads);
     if (threads > 0) {
       ai.djl.engine.Engine.getInstance(); // loads the native library before the JNI call
       ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
