@@ -58,7 +58,9 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
   private boolean autoRegister = true;
   private boolean useLatestVersion;
   private boolean specificReader;
-  private final Map<String, Integer> writerIds = new ConcurrentHashMap<>();
+  private boolean unboxedFloatArrays;
+  /** Registry id per topic and writer schema (Avro caches a schema's hash, so this key is cheap per record). */
+  private final Map<WriterKey, Integer> writerIds = new ConcurrentHashMap<>();
   private final Map<Integer, DatumReader<T>> readers = new ConcurrentHashMap<>();
   private final Map<Schema, DatumWriter<T>> writers = new ConcurrentHashMap<>();
 
@@ -74,6 +76,17 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
     AvroSerde<T> serde = new AvroSerde<>(type);
     serde.configure(config, isKey);
     return serde;
+  }
+
+  /**
+   * Reads {@code array<float>} fields of the generated class without a {@code Float} per element
+   * (see {@link UnboxedFloatArrayReader}): for serdes of large float vectors (embeddings). The
+   * lists read are {@link org.apache.avro.generic.PrimitivesArrays.FloatArray}s. Only a serde of a
+   * generated class reads specific records; generic ones are read as before.
+   */
+  public AvroSerde<T> withUnboxedFloatArrays() {
+    this.unboxedFloatArrays = true;
+    return this;
   }
 
   @Override
@@ -97,7 +110,7 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
     requireConfigured();
     Schema schema = record.getSchema();
     try {
-      int id = writerIds.computeIfAbsent(topic + '\n' + schema, key -> writerId(subject(topic), schema));
+      int id = writerIds.computeIfAbsent(new WriterKey(topic, schema), key -> writerId(subject(topic), schema));
       ByteArrayOutputStream out = new ByteArrayOutputStream(256);
       out.write(MAGIC_BYTE);
       out.write(ByteBuffer.allocate(4).putInt(id).array());
@@ -161,6 +174,8 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
   @Override
   public void close() {}
 
+  private record WriterKey(String topic, Schema schema) {}
+
   private String subject(String topic) {
     return topic + (isKey ? "-key" : "-value");
   }
@@ -183,6 +198,9 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
 
   private DatumReader<T> readerFor(int id) {
     Schema writer = registry.schemaById(id);
+    if (specificReader && unboxedFloatArrays) {
+      return new UnboxedFloatArrayReader<>(writer, readerSchema, type);
+    }
     if (specificReader) {
       return new SpecificDatumReader<>(writer, readerSchema, SpecificData.getForClass(type));
     }
