@@ -58,7 +58,6 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
   private boolean autoRegister = true;
   private boolean useLatestVersion;
   private boolean specificReader;
-  private boolean unboxedFloatArrays;
   /** Registry id per topic and writer schema (Avro caches a schema's hash, so this key is cheap per record). */
   private final Map<WriterKey, Integer> writerIds = new ConcurrentHashMap<>();
   private final Map<Integer, DatumReader<T>> readers = new ConcurrentHashMap<>();
@@ -76,17 +75,6 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
     AvroSerde<T> serde = new AvroSerde<>(type);
     serde.configure(config, isKey);
     return serde;
-  }
-
-  /**
-   * Reads {@code array<float>} fields of the generated class without a {@code Float} per element
-   * (see {@link UnboxedFloatArrayReader}): for serdes of large float vectors (embeddings). The
-   * lists read are {@link org.apache.avro.generic.PrimitivesArrays.FloatArray}s. Only a serde of a
-   * generated class reads specific records; generic ones are read as before.
-   */
-  public AvroSerde<T> withUnboxedFloatArrays() {
-    this.unboxedFloatArrays = true;
-    return this;
   }
 
   @Override
@@ -198,9 +186,6 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
 
   private DatumReader<T> readerFor(int id) {
     Schema writer = registry.schemaById(id);
-    if (specificReader && unboxedFloatArrays) {
-      return new UnboxedFloatArrayReader<>(writer, readerSchema, type);
-    }
     if (specificReader) {
       return new SpecificDatumReader<>(writer, readerSchema, SpecificData.getForClass(type));
     }

@@ -89,8 +89,7 @@ public final class ScorerTopology {
     // undecodable records reach the dead-letter topic with their original bytes.
     Serde<byte[]> bytes = Serdes.ByteArray();
     Serde<String> strings = Serdes.String();
-    AvroSerde<LayerEmbedding> embeddingValues = AvroSerde.configured(LayerEmbedding.class, registry, false)
-        .withUnboxedFloatArrays(); // the vectors straight into float[], no Float per value
+    AvroSerde<LayerEmbedding> embeddingValues = AvroSerde.configured(LayerEmbedding.class, registry, false);
     AvroSerde<TripletJudgment> tripletValues = AvroSerde.configured(TripletJudgment.class, registry, false);
     AvroSerde<AlignmentMetric> metricValues = AvroSerde.configured(AlignmentMetric.class, registry, false);
     AvroSerde<DeadLetter> deadLetterValues = AvroSerde.configured(DeadLetter.class, registry, false);

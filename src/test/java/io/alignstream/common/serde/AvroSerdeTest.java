@@ -11,16 +11,13 @@ import io.alignstream.schema.Setting;
 import io.alignstream.schema.TripletJudgment;
 import java.io.ByteArrayOutputStream;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.generic.PrimitivesArrays;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.kafka.common.errors.SerializationException;
@@ -73,65 +70,6 @@ class AvroSerdeTest {
 
     assertThat(back).isEqualTo(embedding);
     assertThat(back.getComputedAt()).isEqualTo(Instant.ofEpochMilli(1_700_000_000_123L));
-  }
-
-  @Test
-  void unboxedFloatArraysReadTheRecordThePlainReaderReads() {
-    Random random = new Random(3);
-    List<Float> values = new ArrayList<>();
-    for (int i = 0; i < 1280; i++) {
-      values.add((float) random.nextGaussian());
-    }
-    values.addAll(List.of(-0f, Float.MIN_VALUE, -Float.MAX_VALUE, Float.NaN)); // bit patterns survive
-    LayerEmbedding embedding = embedding("cat", values);
-    AvroSerde<LayerEmbedding> plain = AvroSerde.configured(LayerEmbedding.class, config, false);
-    AvroSerde<LayerEmbedding> unboxed = AvroSerde.configured(LayerEmbedding.class, config, false)
-        .withUnboxedFloatArrays();
-    byte[] bytes = plain.serialize("embeddings", embedding);
-
-    LayerEmbedding read = unboxed.deserialize("embeddings", bytes);
-
-    assertThat(read).isEqualTo(plain.deserialize("embeddings", bytes)).isEqualTo(embedding);
-    assertThat(read.getVector()).isInstanceOf(PrimitivesArrays.FloatArray.class);
-    for (int i = 0; i < values.size(); i++) {
-      assertThat(Float.floatToRawIntBits(read.getVector().get(i))).isEqualTo(Float.floatToRawIntBits(values.get(i)));
-    }
-  }
-
-  @Test
-  void unboxedFloatArraysResolveAWriterSchemaOfInts() throws Exception {
-    // A writer whose vector was array<int>: Avro promotes each int to the reader's float.
-    Schema ints = new Schema.Parser().parse(LayerEmbedding.getClassSchema().toString()
-        .replace("{\"type\":\"array\",\"items\":\"float\"}", "{\"type\":\"array\",\"items\":\"int\"}"));
-    assertThat(ints.getField("vector").schema().getElementType().getType()).isEqualTo(Schema.Type.INT);
-    LayerEmbedding embedding = embedding("dog", List.of(3f, -7f, 16_777_216f));
-    GenericRecord written = new GenericData.Record(ints);
-    for (Schema.Field field : ints.getFields()) {
-      written.put(field.name(), embedding.get(field.pos()));
-    }
-    written.put("vector", List.of(3, -7, 16_777_216));
-    written.put("computed_at", embedding.getComputedAt().toEpochMilli());
-    int id = SchemaRegistries.forUrl(URL, config).register("embeddings-value", ints);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.write(new byte[] {0, (byte) (id >>> 24), (byte) (id >>> 16), (byte) (id >>> 8), (byte) id});
-    BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
-    new GenericDatumWriter<GenericRecord>(ints).write(written, encoder);
-    encoder.flush();
-
-    LayerEmbedding read = AvroSerde.configured(LayerEmbedding.class, config, false).withUnboxedFloatArrays()
-        .deserialize("embeddings", out.toByteArray());
-
-    assertThat(read).isEqualTo(embedding);
-  }
-
-  private static LayerEmbedding embedding(String item, List<Float> vector) {
-    return LayerEmbedding.newBuilder()
-        .setSetting(Setting.newBuilder().setModelId("tiny").setLayer("Down1").setNoiseLevel(0.2).setTimestep(191)
-            .setConditioning(Conditioning.TEXT).build())
-        .setItemId(item).setImageId(item + ".jpg").setVector(vector).setDim(vector.size()).setPooling("mean")
-        .setConfigDigest("c").setWeightsDigest("w").setSource("test")
-        .setComputedAt(Instant.ofEpochMilli(1_700_000_000_123L))
-        .build();
   }
 
   @Test
