@@ -18,6 +18,8 @@ import io.alignstream.scorer.config.ScorerConfig;
 import io.alignstream.scorer.ScorerService;
 import io.alignstream.scorer.state.Similarity;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -246,6 +248,7 @@ public final class ScorerBenchCommand implements Callable<Integer> {
         }
         // Throughput: every item but the last, until every setting published the partial total.
         long embeddingStart = System.nanoTime();
+        CpuTime cpuStart = CpuTime.now();
         AtomicLongArray acked = new AtomicLongArray(settings);
         for (int i = 0; i < order.size() - 1; i++) {
           sendItem(producer, embeddingSerde, topics, data, order.get(i), settings, dim, acked);
@@ -253,6 +256,7 @@ public final class ScorerBenchCommand implements Callable<Integer> {
         producer.flush();
         awaitTotals(metrics, metricSerde, indexOf, partialTotal, null);
         double seconds = seconds(System.nanoTime() - embeddingStart);
+        CpuTime cpu = CpuTime.now().minus(cpuStart);
         // Latency: the last item of every setting, from its acknowledgement to the final metric.
         sendItem(producer, embeddingSerde, topics, data, lastItem, settings, dim, acked);
         producer.flush();
@@ -276,6 +280,9 @@ public final class ScorerBenchCommand implements Callable<Integer> {
         result.put("emit_interval_ms", emitIntervalMs);
         result.put("commit_interval_ms", commitIntervalMs == null ? 100 : commitIntervalMs);
         result.put("stream_threads", streamThreads);
+        // CPU time per embedding holds on a loaded machine, where embeddings/s does not.
+        result.put("scorer_cpu_us_per_embedding", round(cpu.streamThreadNanos() / 1e3 / embeddings));
+        result.put("process_cpu_us_per_embedding", round(cpu.processNanos() / 1e3 / embeddings));
         storedBytes(cluster, topics, (long) settings * order.size()).forEach(result::put);
         result.put("triplet_ingest_s", round(tripletSeconds));
         result.put("matches_batch", matches);
@@ -315,6 +322,29 @@ public final class ScorerBenchCommand implements Callable<Integer> {
         round((double) bytesByTopic.getOrDefault("scorer-bench-vectors-changelog", 0L) / embeddings));
     result.put("changelog_bytes_per_embedding", round((double) changelogs / embeddings));
     return result;
+  }
+
+  /**
+   * CPU time of the scorer's stream threads and of the whole bench process (broker, producer,
+   * scorer), both as nanoseconds so far. A stream thread replaced during the run loses its share.
+   */
+  private record CpuTime(long streamThreadNanos, long processNanos) {
+    static CpuTime now() {
+      ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+      long stream = 0;
+      for (ThreadInfo thread : threads.getThreadInfo(threads.getAllThreadIds())) {
+        if (thread != null && thread.getThreadName().contains("-StreamThread-")) {
+          stream += Math.max(0, threads.getThreadCpuTime(thread.getThreadId()));
+        }
+      }
+      long process = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+          .getProcessCpuTime();
+      return new CpuTime(stream, process);
+    }
+
+    CpuTime minus(CpuTime earlier) {
+      return new CpuTime(streamThreadNanos - earlier.streamThreadNanos, processNanos - earlier.processNanos);
+    }
   }
 
   private static void sendItem(KafkaProducer<String, byte[]> producer, AvroSerde<LayerEmbedding> serde, Topics topics,
