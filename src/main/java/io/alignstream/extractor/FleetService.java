@@ -29,9 +29,8 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.InvalidProducerEpochException;
-import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -75,7 +74,7 @@ public final class FleetService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FleetService.class);
   /** The {@code service} of its dead letters and of its meters' tag (a fleet's scaling query selects on it). */
   public static final String SERVICE = "fleet";
-  private static final int FENCED_RETRIES = 5;
+  private static final int TRANSACTION_TRIES = 5;
 
   /** What an instance did with one model request. */
   public enum Outcome { EVALUATED, ALREADY_EVALUATED, DEAD_LETTERED, FAILED }
@@ -274,8 +273,8 @@ public final class FleetService implements AutoCloseable {
         if (stopped.await(options.checkInterval().toMillis(), TimeUnit.MILLISECONDS)) {
           return false;
         }
-        long images = service.imagesExtracted() + service.deadLetters();
         if (service.failure().isPresent()) {
+          long images = service.imagesExtracted() + service.deadLetters();
           String reason = "extractor stopped: " + service.failure().get();
           report(evaluation, group, request, info, EvaluationState.FAILED, GroupOffsets.read(admin, group,
               cluster.topics().requests()), service, reason);
@@ -283,14 +282,19 @@ public final class FleetService implements AutoCloseable {
           return true;
         }
         GroupOffsets offsets = GroupOffsets.read(admin, group, cluster.topics().requests());
-        report(evaluation, group, request, info, offsets.done() ? EvaluationState.DONE : EvaluationState.EVALUATING,
-            offsets, service, null);
-        if (offsets.done()) {
-          log.info("fleet instance {}: {} done ({} images here, {} request offsets in all); unloading",
-              options.instanceId(), info.modelId(), images, offsets.end());
-          finish(new Handled(evaluation, request.getModel(), Outcome.EVALUATED, info, images, null));
-          return true;
+        if (!offsets.done()) {
+          report(evaluation, group, request, info, EvaluationState.EVALUATING, offsets, service, null);
+          continue;
         }
+        // The loop counts a poll's images once its commit returns, which can be after the offsets
+        // read above: stop it first, so that its last commit is counted too.
+        service.close();
+        report(evaluation, group, request, info, EvaluationState.DONE, offsets, service, null);
+        long images = service.imagesExtracted() + service.deadLetters();
+        log.info("fleet instance {}: {} done ({} images here, {} request offsets in all); unloading",
+            options.instanceId(), info.modelId(), images, offsets.end());
+        finish(new Handled(evaluation, request.getModel(), Outcome.EVALUATED, info, images, null));
+        return true;
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -365,14 +369,18 @@ public final class FleetService implements AutoCloseable {
             new ConsumerGroupMetadata(marks));
         producer.commitTransaction();
         return;
-      } catch (ProducerFencedException | InvalidProducerEpochException e) {
+      } catch (KafkaException e) {
         // Another instance took the shared transactional id over: fenced at our next call, or (when
-        // its takeover lands between our send and our commit) the old epoch refused. Either way our
-        // transaction is aborted; the next try fences it back and reads the mark again.
-        if (attempt == FENCED_RETRIES) {
+        // its takeover lands between our send and our commit) the old epoch refused, or the broker
+        // failed the commit while the takeover completed it ("unexpected error" in EndTxnResponse).
+        // Either way this transaction's outcome is settled by the next initTransactions, which
+        // fences it and completes or aborts it; the mark read after it says whether to write again.
+        if (attempt == TRANSACTION_TRIES) {
           throw new IllegalStateException("could not dead-letter model request " + evaluation + " after "
-              + attempt + " tries: other instances kept taking the rejection transaction over", e);
+              + attempt + " tries: " + e.getMessage(), e);
         }
+        log.info("dead-lettering model request {}: try {} failed ({}); trying again", evaluation, attempt,
+            e.toString());
       } catch (ExecutionException e) {
         throw new IllegalStateException("cannot read the rejection marks of " + marks + ": "
             + e.getCause().getMessage(), e.getCause());
