@@ -7,18 +7,18 @@ import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.alignstream.common.ResidentMemory;
-import io.alignstream.extractor.diffusion.ClipTokenizer;
-import io.alignstream.extractor.diffusion.ComponentFolder;
-import io.alignstream.extractor.diffusion.Kernels;
-import io.alignstream.extractor.diffusion.Placement;
-import io.alignstream.extractor.diffusion.Pooling;
 import io.alignstream.extractor.diffusion.RandomWeights;
-import io.alignstream.extractor.diffusion.Tap;
 import io.alignstream.extractor.diffusion.StableDiffusion;
 import io.alignstream.extractor.diffusion.StableDiffusionFeatureModel;
-import io.alignstream.extractor.diffusion.Taps;
-import io.alignstream.extractor.diffusion.UNet;
-import io.alignstream.extractor.diffusion.UNetFlops;
+import io.alignstream.extractor.diffusion.checkpoint.ComponentFolder;
+import io.alignstream.extractor.diffusion.nn.Kernels;
+import io.alignstream.extractor.diffusion.nn.Placement;
+import io.alignstream.extractor.diffusion.nn.Pooling;
+import io.alignstream.extractor.diffusion.text.ClipTokenizer;
+import io.alignstream.extractor.diffusion.unet.Tap;
+import io.alignstream.extractor.diffusion.unet.Taps;
+import io.alignstream.extractor.diffusion.unet.UNet;
+import io.alignstream.extractor.diffusion.unet.UNetFlops;
 import io.alignstream.extractor.sd3.Sd3Parameters;
 import io.alignstream.extractor.sd3.Sd3Taps;
 import io.alignstream.extractor.sd3.Sd3Transformer;
@@ -238,7 +238,7 @@ public final class ExtractorBench implements Callable<Integer> {
     Path dir = modelFlags.tinyModelFolder();
     int iters = iterations != null ? iterations : 10;
     Map<Integer, Integer> best = new LinkedHashMap<>();
-    try (StableDiffusion sd = StableDiffusion.open(io.alignstream.extractor.diffusion.PipelineFolder.open(dir),
+    try (StableDiffusion sd = StableDiffusion.open(io.alignstream.extractor.diffusion.checkpoint.PipelineFolder.open(dir),
         placement)) {
       for (int latent : List.of(32, 64)) {
         best.put(latent, unetCases(sd.unet(), "tiny", dir, latent,

@@ -4,9 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.alignstream.extractor.Sd3Options;
 import io.alignstream.extractor.diffusion.PipelineReference;
-import io.alignstream.extractor.diffusion.Placement;
-import io.alignstream.extractor.diffusion.VaeDecoder;
-import io.alignstream.extractor.diffusion.VaeEncoder;
+import io.alignstream.extractor.diffusion.nn.Placement;
+import io.alignstream.extractor.diffusion.vae.VaeDecoder;
+import io.alignstream.extractor.diffusion.vae.VaeEncoder;
 import io.alignstream.extractor.sd3.StableDiffusion3;
 import java.util.List;
 

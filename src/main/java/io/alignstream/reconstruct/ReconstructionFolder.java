@@ -1,6 +1,6 @@
 package io.alignstream.reconstruct;
 
-import io.alignstream.extractor.diffusion.SafetensorsWriter;
+import io.alignstream.extractor.diffusion.checkpoint.SafetensorsWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -6,7 +6,7 @@ import io.alignstream.CommandRun;
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.SettingKey;
 import io.alignstream.extractor.diffusion.EngineThreads;
-import io.alignstream.extractor.diffusion.SafetensorsFile;
+import io.alignstream.extractor.diffusion.checkpoint.SafetensorsFile;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.DeadLetter;
 import io.alignstream.schema.ExtractionRequest;

@@ -9,7 +9,7 @@ import io.alignstream.common.ManagementEndpoint;
 import io.alignstream.common.ManagementServer;
 import io.alignstream.common.SettingKey;
 import io.alignstream.extractor.diffusion.EngineThreads;
-import io.alignstream.extractor.diffusion.SafetensorsFile;
+import io.alignstream.extractor.diffusion.checkpoint.SafetensorsFile;
 import io.alignstream.extractor.vision.VisionFixtures;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.DeadLetter;

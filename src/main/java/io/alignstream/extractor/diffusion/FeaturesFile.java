@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.alignstream.common.ImageFile;
 import io.alignstream.extractor.ModelFlags;
 import io.alignstream.extractor.ModelOrigin;
+import io.alignstream.extractor.diffusion.checkpoint.SafetensorsWriter;
+import io.alignstream.extractor.diffusion.nn.Pooling;
 import io.alignstream.schema.LatentMode;
 import java.io.IOException;
 import java.nio.file.Files;

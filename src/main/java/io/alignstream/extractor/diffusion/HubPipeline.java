@@ -1,5 +1,7 @@
 package io.alignstream.extractor.diffusion;
 
+import io.alignstream.extractor.diffusion.checkpoint.ComponentFolder;
+import io.alignstream.extractor.diffusion.checkpoint.PipelineFolder;
 import io.alignstream.extractor.hub.HubCache;
 import io.alignstream.extractor.hub.HubClient;
 import io.alignstream.extractor.hub.HubModelId;

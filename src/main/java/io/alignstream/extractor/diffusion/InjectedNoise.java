@@ -1,5 +1,6 @@
 package io.alignstream.extractor.diffusion;
 
+import io.alignstream.extractor.diffusion.checkpoint.SafetensorsFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;

@@ -1,5 +1,7 @@
 package io.alignstream.extractor.diffusion;
 
+import io.alignstream.extractor.diffusion.unet.UNetConfig;
+import io.alignstream.extractor.diffusion.vae.VaeConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

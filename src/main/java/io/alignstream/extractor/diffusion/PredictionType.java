@@ -1,5 +1,6 @@
 package io.alignstream.extractor.diffusion;
 
+import io.alignstream.extractor.diffusion.checkpoint.ConfigReader;
 import java.util.Arrays;
 import java.util.List;
 

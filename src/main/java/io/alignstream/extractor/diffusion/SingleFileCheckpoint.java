@@ -3,6 +3,21 @@ package io.alignstream.extractor.diffusion;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.alignstream.common.Digests;
+import io.alignstream.extractor.diffusion.checkpoint.CheckpointException;
+import io.alignstream.extractor.diffusion.checkpoint.ComponentFolder;
+import io.alignstream.extractor.diffusion.checkpoint.ConfigReader;
+import io.alignstream.extractor.diffusion.checkpoint.ParameterLayout;
+import io.alignstream.extractor.diffusion.checkpoint.SafetensorsFile;
+import io.alignstream.extractor.diffusion.checkpoint.TensorInfo;
+import io.alignstream.extractor.diffusion.checkpoint.WeightStore;
+import io.alignstream.extractor.diffusion.text.ClipTextConfig;
+import io.alignstream.extractor.diffusion.text.ClipTextParameters;
+import io.alignstream.extractor.diffusion.text.ClipTokenizer;
+import io.alignstream.extractor.diffusion.text.ClipVocabulary;
+import io.alignstream.extractor.diffusion.unet.UNetConfig;
+import io.alignstream.extractor.diffusion.unet.UNetParameters;
+import io.alignstream.extractor.diffusion.vae.VaeConfig;
+import io.alignstream.extractor.diffusion.vae.VaeParameters;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -139,9 +154,9 @@ public final class SingleFileCheckpoint {
     this.configDigest = Digests.hex(d);
 
     Set<String> used = new HashSet<>();
-    this.unetView = view(header, ParameterLayout.unet(unet), LdmNames.unet(unet), "unet", used);
-    this.vaeView = view(header, ParameterLayout.autoencoderKl(vae), LdmNames.vae(vae), "vae", used);
-    this.textView = view(header, ParameterLayout.clipText(text),
+    this.unetView = view(header, UNetParameters.of(unet), LdmNames.unet(unet), "unet", used);
+    this.vaeView = view(header, VaeParameters.of(vae), LdmNames.vae(vae), "vae", used);
+    this.textView = view(header, ClipTextParameters.of(text),
         family == Family.SD2 ? LdmNames.openClip(text.layers()) : LdmNames.clip(textPrefix), "text_encoder", used);
     List<String> unused = header.keySet().stream().filter(n -> !used.contains(n)).sorted().toList();
     if (!unused.isEmpty()) {

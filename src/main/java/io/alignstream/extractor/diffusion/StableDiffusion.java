@@ -2,6 +2,21 @@ package io.alignstream.extractor.diffusion;
 
 import ai.djl.ndarray.types.DataType;
 import io.alignstream.common.Digests;
+import io.alignstream.extractor.diffusion.checkpoint.ComponentFolder;
+import io.alignstream.extractor.diffusion.checkpoint.PipelineFolder;
+import io.alignstream.extractor.diffusion.checkpoint.WeightStore;
+import io.alignstream.extractor.diffusion.nn.Placement;
+import io.alignstream.extractor.diffusion.text.ClipTextConfig;
+import io.alignstream.extractor.diffusion.text.ClipTextEncoder;
+import io.alignstream.extractor.diffusion.text.ClipTextParameters;
+import io.alignstream.extractor.diffusion.text.ClipTokenizer;
+import io.alignstream.extractor.diffusion.unet.UNet;
+import io.alignstream.extractor.diffusion.unet.UNetConfig;
+import io.alignstream.extractor.diffusion.unet.UNetParameters;
+import io.alignstream.extractor.diffusion.vae.VaeConfig;
+import io.alignstream.extractor.diffusion.vae.VaeDecoder;
+import io.alignstream.extractor.diffusion.vae.VaeEncoder;
+import io.alignstream.extractor.diffusion.vae.VaeParameters;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -123,14 +138,14 @@ public final class StableDiffusion implements AutoCloseable {
     String name = configDir.getFileName().toString();
     List<AutoCloseable> opened = new ArrayList<>();
     try {
-      ClipTextEncoder text = new ClipTextEncoder(textConfig, RandomWeights.draw(ParameterLayout.clipText(textConfig),
+      ClipTextEncoder text = new ClipTextEncoder(textConfig, RandomWeights.draw(ClipTextParameters.of(textConfig),
           n -> true, placement, seed, "random " + name + " text_encoder"));
       opened.add(text);
-      VaeEncoder vae = new VaeEncoder(vaeConfig, RandomWeights.draw(ParameterLayout.autoencoderKl(vaeConfig),
+      VaeEncoder vae = new VaeEncoder(vaeConfig, RandomWeights.draw(VaeParameters.of(vaeConfig),
           n -> n.startsWith("encoder.") || n.startsWith("quant_conv."), vaePlacement(placement), seed + 1,
           "random " + name + " vae"));
       opened.add(vae);
-      WeightStore unetWeights = RandomWeights.draw(ParameterLayout.unet(unetConfig), n -> true, placement, seed + 2,
+      WeightStore unetWeights = RandomWeights.draw(UNetParameters.of(unetConfig), n -> true, placement, seed + 2,
           "random " + name + " unet");
       opened.add(unetWeights);
       UNet unet = UNet.of(unetConfig, unetWeights);
@@ -146,7 +161,7 @@ public final class StableDiffusion implements AutoCloseable {
       return new StableDiffusion("random:" + configDir.toAbsolutePath().normalize() + "?seed=" + seed, tokenizer, text,
           vae, unet, NoiseSchedule.fromConfig(schedulerFolder),
           schedulerFolder.config().path("_class_name").asText("scheduler"), Digests.hex(config), Digests.hex(weights),
-          () -> new VaeDecoder(vaeConfig, RandomWeights.draw(ParameterLayout.autoencoderKl(vaeConfig),
+          () -> new VaeDecoder(vaeConfig, RandomWeights.draw(VaeParameters.of(vaeConfig),
               n -> n.startsWith("decoder.") || n.startsWith("post_quant_conv."), vaePlacement(placement), seed + 3,
               "random " + name + " vae decoder")));
     } catch (RuntimeException e) {

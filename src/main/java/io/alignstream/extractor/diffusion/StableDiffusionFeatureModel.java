@@ -8,6 +8,14 @@ import io.alignstream.extractor.ImageInput;
 import io.alignstream.extractor.ModelInfo;
 import io.alignstream.extractor.ModelOptions;
 import io.alignstream.extractor.ModelOrigin;
+import io.alignstream.extractor.diffusion.checkpoint.PipelineFolder;
+import io.alignstream.extractor.diffusion.checkpoint.WeightStore;
+import io.alignstream.extractor.diffusion.nn.Placement;
+import io.alignstream.extractor.diffusion.nn.Pooling;
+import io.alignstream.extractor.diffusion.unet.Tap;
+import io.alignstream.extractor.diffusion.unet.TapGeometry;
+import io.alignstream.extractor.diffusion.unet.Taps;
+import io.alignstream.extractor.diffusion.unet.UNetConfig;
 import io.alignstream.schema.Conditioning;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -94,7 +102,7 @@ public final class StableDiffusionFeatureModel implements FeatureModel {
    * Opens a diffusers pipeline folder with the options' device and dtype.
    *
    * @throws IllegalArgumentException for a device the engine cannot see, float16 on the CPU,
-   *     unknown taps or pooling; {@link CheckpointException} for an unusable folder
+   *     unknown taps or pooling; {@link io.alignstream.extractor.diffusion.checkpoint.CheckpointException} for an unusable folder
    */
   public static StableDiffusionFeatureModel open(Path pipelineDir, String modelId, String source, ModelOptions options) {
     Placement placement = Placement.parse(options.device(), options.dtype());
@@ -111,7 +119,7 @@ public final class StableDiffusionFeatureModel implements FeatureModel {
    * Opens a resolved --model reference with the options' device and dtype.
    *
    * @throws IllegalArgumentException for a device the engine cannot see, float16 on the CPU,
-   *     unknown taps or pooling; {@link CheckpointException} for an unusable checkpoint
+   *     unknown taps or pooling; {@link io.alignstream.extractor.diffusion.checkpoint.CheckpointException} for an unusable checkpoint
    */
   public static StableDiffusionFeatureModel open(PipelineReference reference, String modelId, ModelOptions options) {
     StableDiffusion sd = reference.open(Placement.parse(options.device(), options.dtype()));

@@ -4,6 +4,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.alignstream.extractor.diffusion.checkpoint.ConfigReader;
+import io.alignstream.extractor.diffusion.checkpoint.ParameterLayout;
+import io.alignstream.extractor.diffusion.checkpoint.SafetensorsWriter;
+import io.alignstream.extractor.diffusion.text.ClipTextConfig;
+import io.alignstream.extractor.diffusion.text.ClipTextParameters;
+import io.alignstream.extractor.diffusion.text.ClipTokenizer;
+import io.alignstream.extractor.diffusion.text.TinyBpe;
+import io.alignstream.extractor.diffusion.unet.UNetConfig;
+import io.alignstream.extractor.diffusion.unet.UNetParameters;
+import io.alignstream.extractor.diffusion.vae.VaeConfig;
+import io.alignstream.extractor.diffusion.vae.VaeParameters;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -195,7 +206,7 @@ public final class TinyPipeline {
     c.put("torch_dtype", "float32");
     c.put("vocab_size", vocabSize);
     ConfigReader config = writeConfig(dir, c);
-    writeWeights(dir.resolve("model.safetensors"), ParameterLayout.clipText(ClipTextConfig.parse(config)), rng);
+    writeWeights(dir.resolve("model.safetensors"), ClipTextParameters.of(ClipTextConfig.parse(config)), rng);
   }
 
   private static void writeVae(Path dir, SplittableRandom rng) throws IOException {
@@ -224,7 +235,7 @@ public final class TinyPipeline {
     c.put("use_quant_conv", true);
     ConfigReader config = writeConfig(dir, c);
     writeWeights(dir.resolve("diffusion_pytorch_model.safetensors"),
-        ParameterLayout.autoencoderKl(VaeConfig.parse(config)), rng);
+        VaeParameters.of(VaeConfig.parse(config)), rng);
   }
 
   private static void writeUnet(Path dir, SplittableRandom rng) throws IOException {
@@ -280,7 +291,7 @@ public final class TinyPipeline {
     c.put("upcast_attention", false);
     c.put("use_linear_projection", true);
     ConfigReader config = writeConfig(dir, c);
-    writeWeights(dir.resolve("diffusion_pytorch_model.safetensors"), ParameterLayout.unet(UNetConfig.from(config)), rng);
+    writeWeights(dir.resolve("diffusion_pytorch_model.safetensors"), UNetParameters.of(UNetConfig.from(config)), rng);
   }
 
   private static ObjectNode schedulerConfig() {

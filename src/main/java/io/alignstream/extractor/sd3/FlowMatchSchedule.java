@@ -2,9 +2,9 @@ package io.alignstream.extractor.sd3;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
-import io.alignstream.extractor.diffusion.CheckpointException;
-import io.alignstream.extractor.diffusion.ComponentFolder;
-import io.alignstream.extractor.diffusion.ConfigReader;
+import io.alignstream.extractor.diffusion.checkpoint.CheckpointException;
+import io.alignstream.extractor.diffusion.checkpoint.ComponentFolder;
+import io.alignstream.extractor.diffusion.checkpoint.ConfigReader;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

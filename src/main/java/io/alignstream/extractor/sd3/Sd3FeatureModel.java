@@ -12,18 +12,18 @@ import io.alignstream.extractor.ModelOptions;
 import io.alignstream.extractor.ModelOrigin;
 import io.alignstream.extractor.diffusion.CleanLatents;
 import io.alignstream.extractor.diffusion.ConceptPrompt;
-import io.alignstream.extractor.diffusion.DeviceOutOfMemoryException;
-import io.alignstream.extractor.diffusion.HalvingBatches;
 import io.alignstream.extractor.diffusion.ImageNoise;
 import io.alignstream.extractor.diffusion.LruCache;
-import io.alignstream.extractor.diffusion.Ops;
-import io.alignstream.extractor.diffusion.PipelineFolder;
-import io.alignstream.extractor.diffusion.Placement;
-import io.alignstream.extractor.diffusion.Pooling;
-import io.alignstream.extractor.diffusion.Tap;
-import io.alignstream.extractor.diffusion.TapValue;
-import io.alignstream.extractor.diffusion.UNetOutput;
-import io.alignstream.extractor.diffusion.WeightStore;
+import io.alignstream.extractor.diffusion.checkpoint.PipelineFolder;
+import io.alignstream.extractor.diffusion.checkpoint.WeightStore;
+import io.alignstream.extractor.diffusion.nn.DeviceOutOfMemoryException;
+import io.alignstream.extractor.diffusion.nn.HalvingBatches;
+import io.alignstream.extractor.diffusion.nn.Ops;
+import io.alignstream.extractor.diffusion.nn.Placement;
+import io.alignstream.extractor.diffusion.nn.Pooling;
+import io.alignstream.extractor.diffusion.unet.Tap;
+import io.alignstream.extractor.diffusion.unet.TapValue;
+import io.alignstream.extractor.diffusion.unet.UNetOutput;
 import io.alignstream.schema.Conditioning;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -89,7 +89,7 @@ public final class Sd3FeatureModel implements FeatureModel {
    * Opens a diffusers SD3 pipeline folder with the options' device, dtype and T5 choice.
    *
    * @throws IllegalArgumentException for a device the engine cannot see, float16 on the CPU, unknown taps or
-   *     pooling; {@link io.alignstream.extractor.diffusion.CheckpointException} for an unusable folder
+   *     pooling; {@link io.alignstream.extractor.diffusion.checkpoint.CheckpointException} for an unusable folder
    */
   public static Sd3FeatureModel open(PipelineFolder pipeline, String modelId, String source, ModelOrigin origin,
       ModelOptions options) {

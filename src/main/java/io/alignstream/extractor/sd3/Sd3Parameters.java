@@ -1,14 +1,15 @@
 package io.alignstream.extractor.sd3;
 
-import io.alignstream.extractor.diffusion.ClipTextConfig;
-import io.alignstream.extractor.diffusion.ParameterLayout;
-import io.alignstream.extractor.diffusion.ParameterLayout.Kind;
+import io.alignstream.extractor.diffusion.checkpoint.ParameterLayout.Kind;
+import io.alignstream.extractor.diffusion.checkpoint.ParameterLayout;
+import io.alignstream.extractor.diffusion.text.ClipTextConfig;
+import io.alignstream.extractor.diffusion.text.ClipTextParameters;
 
 /**
  * Every parameter (checkpoint name, shape, initialisation kind) of the SD3 components, as
  * diffusers' and transformers' constructors create them: checked against a checkpoint's headers
- * before loading and drawn at random for benchmarks ({@link ParameterLayout} describes the SD 2
- * components the same way).
+ * before loading and drawn at random for benchmarks, as UNetParameters, VaeParameters and
+ * ClipTextParameters describe the SD 1.x/2.x components.
  */
 public final class Sd3Parameters {
 
@@ -58,7 +59,7 @@ public final class Sd3Parameters {
 
   /** transformers' CLIPTextModelWithProjection: CLIPTextModel plus a bias-free {@code text_projection}. */
   public static ParameterLayout clipWithProjection(ClipTextConfig c, int projectionDim) {
-    ParameterLayout l = ParameterLayout.clipText(c);
+    ParameterLayout l = ClipTextParameters.of(c);
     l.linear("text_projection", projectionDim, c.hiddenSize(), false);
     return l;
   }

@@ -1,6 +1,6 @@
 package io.alignstream.extractor.sd3;
 
-import io.alignstream.extractor.diffusion.Tap;
+import io.alignstream.extractor.diffusion.unet.Tap;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

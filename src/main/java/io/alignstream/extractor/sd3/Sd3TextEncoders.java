@@ -5,8 +5,8 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.alignstream.extractor.diffusion.ClipTextEncoder;
-import io.alignstream.extractor.diffusion.ClipTokenizer;
+import io.alignstream.extractor.diffusion.text.ClipTextEncoder;
+import io.alignstream.extractor.diffusion.text.ClipTokenizer;
 import java.util.List;
 
 /**

@@ -5,17 +5,17 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.alignstream.extractor.diffusion.CheckpointException;
-import io.alignstream.extractor.diffusion.ComponentFolder;
-import io.alignstream.extractor.diffusion.Kernels;
-import io.alignstream.extractor.diffusion.Ops;
-import io.alignstream.extractor.diffusion.ParameterLayout;
-import io.alignstream.extractor.diffusion.Placement;
-import io.alignstream.extractor.diffusion.Pooling;
-import io.alignstream.extractor.diffusion.TapRecorder;
-import io.alignstream.extractor.diffusion.UNetOutput;
-import io.alignstream.extractor.diffusion.WeightStore;
-import io.alignstream.extractor.diffusion.Weights;
+import io.alignstream.extractor.diffusion.checkpoint.CheckpointException;
+import io.alignstream.extractor.diffusion.checkpoint.ComponentFolder;
+import io.alignstream.extractor.diffusion.checkpoint.ParameterLayout;
+import io.alignstream.extractor.diffusion.checkpoint.WeightStore;
+import io.alignstream.extractor.diffusion.checkpoint.Weights;
+import io.alignstream.extractor.diffusion.nn.Kernels;
+import io.alignstream.extractor.diffusion.nn.Ops;
+import io.alignstream.extractor.diffusion.nn.Placement;
+import io.alignstream.extractor.diffusion.nn.Pooling;
+import io.alignstream.extractor.diffusion.unet.TapRecorder;
+import io.alignstream.extractor.diffusion.unet.UNetOutput;
 import java.util.List;
 
 /**

@@ -1,6 +1,6 @@
 package io.alignstream.extractor.sd3;
 
-import io.alignstream.extractor.diffusion.CheckpointException;
+import io.alignstream.extractor.diffusion.checkpoint.CheckpointException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

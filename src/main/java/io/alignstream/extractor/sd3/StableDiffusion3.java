@@ -1,17 +1,18 @@
 package io.alignstream.extractor.sd3;
 
 import ai.djl.ndarray.types.DataType;
-import io.alignstream.extractor.diffusion.CheckpointException;
-import io.alignstream.extractor.diffusion.ClipTextConfig;
-import io.alignstream.extractor.diffusion.ClipTextEncoder;
-import io.alignstream.extractor.diffusion.ClipTokenizer;
-import io.alignstream.extractor.diffusion.ComponentFolder;
-import io.alignstream.extractor.diffusion.PipelineFolder;
 import io.alignstream.extractor.diffusion.PipelineReference;
-import io.alignstream.extractor.diffusion.Placement;
 import io.alignstream.extractor.diffusion.StableDiffusion;
-import io.alignstream.extractor.diffusion.VaeDecoder;
-import io.alignstream.extractor.diffusion.VaeEncoder;
+import io.alignstream.extractor.diffusion.checkpoint.CheckpointException;
+import io.alignstream.extractor.diffusion.checkpoint.ComponentFolder;
+import io.alignstream.extractor.diffusion.checkpoint.ParameterLayout;
+import io.alignstream.extractor.diffusion.checkpoint.PipelineFolder;
+import io.alignstream.extractor.diffusion.nn.Placement;
+import io.alignstream.extractor.diffusion.text.ClipTextConfig;
+import io.alignstream.extractor.diffusion.text.ClipTextEncoder;
+import io.alignstream.extractor.diffusion.text.ClipTokenizer;
+import io.alignstream.extractor.diffusion.vae.VaeDecoder;
+import io.alignstream.extractor.diffusion.vae.VaeEncoder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -80,7 +81,7 @@ public final class StableDiffusion3 implements AutoCloseable {
         ComponentFolder folder = pipeline.component("text_encoder_3", "T5EncoderModel");
         T5Config config = T5Config.parse(folder.configReader());
         Sd3Parameters.t5Encoder(config).verify(
-            io.alignstream.extractor.diffusion.ParameterLayout.inHeaders(folder.weightFiles()), folder);
+            ParameterLayout.inHeaders(folder.weightFiles()), folder);
         T5Encoder encoder = new T5Encoder(config, folder.loadWeights(placement, "shared.", "encoder."));
         opened.add(encoder);
         t5 = new Sd3TextEncoders.T5(T5Tokenizer.load(pipeline.component("tokenizer_3", "T5TokenizerFast",
@@ -113,7 +114,7 @@ public final class StableDiffusion3 implements AutoCloseable {
     ClipTextConfig config = ClipTextConfig.parse(folder.configReader());
     int projection = folder.configReader().intOr("projection_dim", config.hiddenSize());
     Sd3Parameters.clipWithProjection(config, projection).verify(
-        io.alignstream.extractor.diffusion.ParameterLayout.inHeaders(folder.weightFiles()), folder);
+        ParameterLayout.inHeaders(folder.weightFiles()), folder);
     ClipTextEncoder text = new ClipTextEncoder(config, folder.loadWeights(placement, "text_model.", "text_projection."));
     opened.add(text);
     if (tok.vocabSize() > config.vocabSize()) {

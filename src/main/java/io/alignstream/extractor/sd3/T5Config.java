@@ -1,7 +1,7 @@
 package io.alignstream.extractor.sd3;
 
-import io.alignstream.extractor.diffusion.CheckpointException;
-import io.alignstream.extractor.diffusion.ConfigReader;
+import io.alignstream.extractor.diffusion.checkpoint.CheckpointException;
+import io.alignstream.extractor.diffusion.checkpoint.ConfigReader;
 import java.util.List;
 
 /**

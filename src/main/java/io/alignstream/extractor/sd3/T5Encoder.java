@@ -4,10 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.alignstream.extractor.diffusion.Kernels;
-import io.alignstream.extractor.diffusion.Ops;
-import io.alignstream.extractor.diffusion.WeightStore;
-import io.alignstream.extractor.diffusion.Weights;
+import io.alignstream.extractor.diffusion.checkpoint.WeightStore;
+import io.alignstream.extractor.diffusion.checkpoint.Weights;
+import io.alignstream.extractor.diffusion.nn.Kernels;
+import io.alignstream.extractor.diffusion.nn.Ops;
 
 /**
  * transformers' {@code T5EncoderModel} (T5 v1.1) up to {@code last_hidden_state}, SD3's third text

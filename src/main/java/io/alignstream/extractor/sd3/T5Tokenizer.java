@@ -1,7 +1,7 @@
 package io.alignstream.extractor.sd3;
 
-import io.alignstream.extractor.diffusion.CheckpointException;
-import io.alignstream.extractor.diffusion.ComponentFolder;
+import io.alignstream.extractor.diffusion.checkpoint.CheckpointException;
+import io.alignstream.extractor.diffusion.checkpoint.ComponentFolder;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;

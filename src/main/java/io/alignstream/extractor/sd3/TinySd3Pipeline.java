@@ -2,11 +2,12 @@ package io.alignstream.extractor.sd3;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.alignstream.extractor.diffusion.ClipTextConfig;
-import io.alignstream.extractor.diffusion.ConfigReader;
-import io.alignstream.extractor.diffusion.ParameterLayout;
 import io.alignstream.extractor.diffusion.TinyPipeline;
-import io.alignstream.extractor.diffusion.VaeConfig;
+import io.alignstream.extractor.diffusion.checkpoint.ConfigReader;
+import io.alignstream.extractor.diffusion.checkpoint.ParameterLayout;
+import io.alignstream.extractor.diffusion.text.ClipTextConfig;
+import io.alignstream.extractor.diffusion.vae.VaeConfig;
+import io.alignstream.extractor.diffusion.vae.VaeParameters;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -165,7 +166,7 @@ public final class TinySd3Pipeline {
     c.put("use_quant_conv", false);
     c.put("use_post_quant_conv", false);
     ConfigReader config = TinyPipeline.writeConfig(dir, c);
-    ParameterLayout all = ParameterLayout.autoencoderKl(VaeConfig.parse(config));
+    ParameterLayout all = VaeParameters.of(VaeConfig.parse(config));
     ParameterLayout layout = new ParameterLayout(); // SD3's VAE has no quant convs
     for (ParameterLayout.Param p : all.params()) {
       if (!p.name().contains("quant_conv")) {

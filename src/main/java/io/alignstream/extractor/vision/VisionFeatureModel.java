@@ -7,7 +7,7 @@ import io.alignstream.extractor.ImageInput;
 import io.alignstream.extractor.ModelInfo;
 import io.alignstream.extractor.ModelOptions;
 import io.alignstream.extractor.ModelOrigin;
-import io.alignstream.extractor.diffusion.Placement;
+import io.alignstream.extractor.diffusion.nn.Placement;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -2,8 +2,8 @@ package io.alignstream.extractor.vision;
 
 import io.alignstream.common.ImageFile;
 import io.alignstream.extractor.ModelOptions;
-import io.alignstream.extractor.diffusion.SafetensorsFile;
-import io.alignstream.extractor.diffusion.SafetensorsWriter;
+import io.alignstream.extractor.diffusion.checkpoint.SafetensorsFile;
+import io.alignstream.extractor.diffusion.checkpoint.SafetensorsWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.alignstream.extractor.diffusion.checkpoint.CheckpointException;
+import io.alignstream.extractor.diffusion.checkpoint.ConfigReader;
+import io.alignstream.extractor.diffusion.checkpoint.SafetensorsFile;
+import io.alignstream.extractor.diffusion.text.ClipTextConfig;
+import io.alignstream.extractor.diffusion.vae.VaeConfig;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

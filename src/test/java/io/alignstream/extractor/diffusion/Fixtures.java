@@ -7,22 +7,23 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.alignstream.extractor.diffusion.checkpoint.SafetensorsFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** The shared diffusers reference fixtures (../shared/fixtures); tests skip when they are absent. */
-final class Fixtures {
+public final class Fixtures {
 
   /** The reference's prompts, in its order. */
-  static final String[] PROMPTS = {"", "a photo of a cat", "a photo of an aardvark"};
+  public static final String[] PROMPTS = {"", "a photo of a cat", "a photo of an aardvark"};
   /** The reference's images. */
   static final int IMAGES = 2;
 
   private Fixtures() {}
 
   /** The fixtures folder, or an aborted (skipped) test when this checkout has no ../shared. */
-  static Path dir() {
+  public static Path dir() {
     Path dir = Path.of("..", "shared", "fixtures");
     assumeTrue(Files.isRegularFile(dir.resolve("tiny-sd2-reference.safetensors")),
         "skipped: diffusers reference fixtures not found at " + dir.toAbsolutePath().normalize()
@@ -30,11 +31,11 @@ final class Fixtures {
     return dir;
   }
 
-  static Path tinySd2() {
+  public static Path tinySd2() {
     return dir().resolve("tiny-sd2");
   }
 
-  static SafetensorsFile reference() {
+  public static SafetensorsFile reference() {
     return SafetensorsFile.open(dir().resolve("tiny-sd2-reference.safetensors"));
   }
 
@@ -42,7 +43,7 @@ final class Fixtures {
    * diffusers' VAE decodes and one-step clean-latent estimates on tiny-sd2, committed with the
    * script that made them (src/test/resources/decoder/README.md).
    */
-  static SafetensorsFile decoderReference() {
+  public static SafetensorsFile decoderReference() {
     try {
       return SafetensorsFile.open(Path.of(Fixtures.class.getResource("/decoder/reference.safetensors").toURI()));
     } catch (java.net.URISyntaxException e) {
@@ -50,7 +51,7 @@ final class Fixtures {
     }
   }
 
-  static JsonNode sidecar() {
+  public static JsonNode sidecar() {
     try {
       return new ObjectMapper().readTree(dir().resolve("tiny-sd2-reference.json").toFile());
     } catch (IOException e) {
@@ -62,7 +63,7 @@ final class Fixtures {
    * The reference batch, image-major (batch index = image * 3 + prompt): each noisy latent
    * repeated once per prompt. [2, 4, h, w] -> [6, 4, h, w]
    */
-  static NDArray latents(NDManager m, SafetensorsFile ref, String prefix) {
+  public static NDArray latents(NDManager m, SafetensorsFile ref, String prefix) {
     long[] s = ref.info(prefix + ".noisy_latents").dims();
     float[] x = ref.floats(prefix + ".noisy_latents");
     int per = x.length / IMAGES;
@@ -76,7 +77,7 @@ final class Fixtures {
   }
 
   /** The three prompts' text states tiled once per image: [3, 77, D] -> [6, 77, D]. */
-  static NDArray context(NDManager m, SafetensorsFile ref) {
+  public static NDArray context(NDManager m, SafetensorsFile ref) {
     long[] s = ref.info("text.last_hidden_state").dims();
     float[] x = ref.floats("text.last_hidden_state");
     float[] out = new float[x.length * IMAGES];
@@ -87,7 +88,7 @@ final class Fixtures {
   }
 
   /** The largest absolute difference; NaN as soon as one difference is NaN. */
-  static float maxAbsDiff(float[] actual, float[] expected) {
+  public static float maxAbsDiff(float[] actual, float[] expected) {
     if (actual.length != expected.length) {
       throw new AssertionError(actual.length + " values, expected " + expected.length);
     }

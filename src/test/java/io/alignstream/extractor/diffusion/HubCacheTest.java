@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.alignstream.extractor.CheckpointOptions;
 import io.alignstream.extractor.ModelOrigin;
+import io.alignstream.extractor.diffusion.checkpoint.CheckpointException;
+import io.alignstream.extractor.diffusion.checkpoint.PipelineFolder;
+import io.alignstream.extractor.diffusion.checkpoint.SafetensorsFile;
+import io.alignstream.extractor.diffusion.nn.Placement;
 import io.alignstream.extractor.hub.HubSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

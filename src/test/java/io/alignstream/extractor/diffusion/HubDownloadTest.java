@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.alignstream.extractor.CheckpointOptions;
+import io.alignstream.extractor.diffusion.checkpoint.PipelineFolder;
+import io.alignstream.extractor.diffusion.nn.Placement;
 import io.alignstream.extractor.hub.HubException;
 import io.alignstream.extractor.hub.HubSettings;
 import java.io.IOException;

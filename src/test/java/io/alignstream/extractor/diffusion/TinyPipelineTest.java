@@ -5,6 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.alignstream.extractor.diffusion.checkpoint.ComponentFolder;
+import io.alignstream.extractor.diffusion.checkpoint.ParameterLayout;
+import io.alignstream.extractor.diffusion.checkpoint.PipelineFolder;
+import io.alignstream.extractor.diffusion.checkpoint.WeightStore;
+import io.alignstream.extractor.diffusion.nn.Placement;
+import io.alignstream.extractor.diffusion.text.ClipTextConfig;
+import io.alignstream.extractor.diffusion.text.ClipTextEncoder;
+import io.alignstream.extractor.diffusion.text.ClipTextParameters;
+import io.alignstream.extractor.diffusion.text.ClipTokenizer;
+import io.alignstream.extractor.diffusion.vae.Posterior;
+import io.alignstream.extractor.diffusion.vae.VaeConfig;
+import io.alignstream.extractor.diffusion.vae.VaeEncoder;
+import io.alignstream.extractor.diffusion.vae.VaeParameters;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -98,10 +111,10 @@ class TinyPipelineTest {
   void layoutsMatchTheFixtureCheckpointsNamesAndShapes() {
     PipelineFolder fixture = PipelineFolder.open(Fixtures.tinySd2());
     ComponentFolder vae = fixture.component("vae");
-    assertThat(sortedShapes(ParameterLayout.autoencoderKl(VaeConfig.parse(vae.configReader())).shapes()))
+    assertThat(sortedShapes(VaeParameters.of(VaeConfig.parse(vae.configReader())).shapes()))
         .isEqualTo(sortedShapes(ParameterLayout.inHeaders(vae.weightFiles())));
     ComponentFolder text = fixture.component("text_encoder");
-    assertThat(sortedShapes(ParameterLayout.clipText(ClipTextConfig.parse(text.configReader())).shapes()))
+    assertThat(sortedShapes(ClipTextParameters.of(ClipTextConfig.parse(text.configReader())).shapes()))
         .isEqualTo(sortedShapes(ParameterLayout.inHeaders(text.weightFiles())));
   }
 

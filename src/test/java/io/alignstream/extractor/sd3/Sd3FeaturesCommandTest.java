@@ -3,7 +3,7 @@ package io.alignstream.extractor.sd3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.alignstream.CommandRun;
-import io.alignstream.extractor.diffusion.SafetensorsFile;
+import io.alignstream.extractor.diffusion.checkpoint.SafetensorsFile;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,7 +3,7 @@ package io.alignstream.extractor.vision;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.alignstream.CommandRun;
-import io.alignstream.extractor.diffusion.SafetensorsFile;
+import io.alignstream.extractor.diffusion.checkpoint.SafetensorsFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -104,7 +104,7 @@ class VisionCommandsTest {
   @Test
   void anInputThatIsNotNByThreeByHByWIsRefused() throws IOException {
     Path bad = tmp.resolve("bad.safetensors");
-    new io.alignstream.extractor.diffusion.SafetensorsWriter().putFloats("x", new long[] {2, 1, 64, 64},
+    new io.alignstream.extractor.diffusion.checkpoint.SafetensorsWriter().putFloats("x", new long[] {2, 1, 64, 64},
         new float[2 * 64 * 64]).write(bad);
     CommandRun run = CommandRun.run("features", "--model", VisionFixtures.model("resnet").resolve("layers.onnx")
         .toString(), "--input-tensor", bad + ":x", "--out", tmp.resolve("x").toString());

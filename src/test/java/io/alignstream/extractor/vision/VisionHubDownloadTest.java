@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.alignstream.extractor.CheckpointOptions;
 import io.alignstream.extractor.ModelOptions;
 import io.alignstream.extractor.diffusion.LocalHub;
-import io.alignstream.extractor.diffusion.SafetensorsFile;
+import io.alignstream.extractor.diffusion.checkpoint.SafetensorsFile;
 import io.alignstream.extractor.hub.HubSettings;
 import io.alignstream.onnx.proto.OnnxProto.ModelProto;
 import io.alignstream.onnx.proto.OnnxProto.StringStringEntryProto;

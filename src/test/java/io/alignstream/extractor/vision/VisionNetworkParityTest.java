@@ -2,7 +2,7 @@ package io.alignstream.extractor.vision;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.alignstream.extractor.diffusion.SafetensorsFile;
+import io.alignstream.extractor.diffusion.checkpoint.SafetensorsFile;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

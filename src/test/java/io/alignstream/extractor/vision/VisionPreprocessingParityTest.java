@@ -6,7 +6,7 @@ import io.alignstream.common.InputLimits;
 import io.alignstream.extractor.Feature;
 import io.alignstream.extractor.ImageInput;
 import io.alignstream.extractor.ModelOptions;
-import io.alignstream.extractor.diffusion.SafetensorsFile;
+import io.alignstream.extractor.diffusion.checkpoint.SafetensorsFile;
 import io.alignstream.schema.LatentMode;
 import java.io.IOException;
 import java.nio.file.Files;
