@@ -18,11 +18,14 @@ import io.alignstream.scorer.config.ScorerConfig;
 import io.alignstream.scorer.ScorerService;
 import io.alignstream.scorer.state.Similarity;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,11 +34,14 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLongArray;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -90,6 +96,10 @@ public final class ScorerBenchCommand implements Callable<Integer> {
   @Option(names = "--commit-interval-ms", description = "Kafka Streams commit interval in broker mode (default: Streams' 100 ms under exactly once).")
   Long commitIntervalMs;
 
+  @Option(names = "--stream-threads", defaultValue = "1",
+      description = "Kafka Streams threads of the scorer in broker mode (default: ${DEFAULT-VALUE}).")
+  int streamThreads;
+
   @Option(names = "-X", paramLabel = "KEY=VALUE", description = "Kafka Streams / client property for the scorer in broker mode.")
   Map<String, String> streamsProperties = new LinkedHashMap<>();
 
@@ -102,9 +112,9 @@ public final class ScorerBenchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     BenchData data = BenchData.load(tripletFile, idFile, items, randomTriplets, seed);
     System.err.printf("scorer bench: %d items, %d triplets (%s)%n", data.items.size(), data.triplets(), data.source);
-    if (modes.contains("in-process")) {
-      inProcess(data, 42, 1, data.batchCorrect(1, 42, true)); // warm-up: let the JIT compile the hot paths first
-    }
+    // Warm-up in every mode: let the JIT compile the scoring paths first, so that a broker-only run
+    // measures a scorer in its steady state, as a long-running one is.
+    inProcess(data, 42, 1, data.batchCorrect(1, 42, true));
     for (String spec : cases) {
       String[] parts = spec.trim().toLowerCase().split("x");
       int dim = Integer.parseInt(parts[0]);
@@ -197,7 +207,7 @@ public final class ScorerBenchCommand implements Callable<Integer> {
       }
       ClusterConfig cluster = new ClusterConfig(broker.bootstrapServers(), registry, new Topics("bench."), streamsOverrides);
       ScorerConfig config = ScorerConfig.defaults(stateDir)
-          .withStreams(s -> s.withApplicationId("scorer-bench"))
+          .withStreams(s -> s.withApplicationId("scorer-bench").withThreads(streamThreads))
           .withHttp(h -> h.withPort(0))
           .withTopics(t -> t.withPartitions(partitions))
           .withWindows(w -> w.withEmitInterval(Duration.ofMillis(emitIntervalMs)));
@@ -238,6 +248,7 @@ public final class ScorerBenchCommand implements Callable<Integer> {
         }
         // Throughput: every item but the last, until every setting published the partial total.
         long embeddingStart = System.nanoTime();
+        CpuTime cpuStart = CpuTime.now();
         AtomicLongArray acked = new AtomicLongArray(settings);
         for (int i = 0; i < order.size() - 1; i++) {
           sendItem(producer, embeddingSerde, topics, data, order.get(i), settings, dim, acked);
@@ -245,6 +256,7 @@ public final class ScorerBenchCommand implements Callable<Integer> {
         producer.flush();
         awaitTotals(metrics, metricSerde, indexOf, partialTotal, null);
         double seconds = seconds(System.nanoTime() - embeddingStart);
+        CpuTime cpu = CpuTime.now().minus(cpuStart);
         // Latency: the last item of every setting, from its acknowledgement to the final metric.
         sendItem(producer, embeddingSerde, topics, data, lastItem, settings, dim, acked);
         producer.flush();
@@ -267,12 +279,71 @@ public final class ScorerBenchCommand implements Callable<Integer> {
         result.put("final_latency_ms", round(maxLatency / 1e6));
         result.put("emit_interval_ms", emitIntervalMs);
         result.put("commit_interval_ms", commitIntervalMs == null ? 100 : commitIntervalMs);
+        result.put("stream_threads", streamThreads);
+        // CPU time per embedding holds on a loaded machine, where embeddings/s does not.
+        result.put("scorer_cpu_us_per_embedding", round(cpu.streamThreadNanos() / 1e3 / embeddings));
+        result.put("process_cpu_us_per_embedding", round(cpu.processNanos() / 1e3 / embeddings));
+        storedBytes(cluster, topics, (long) settings * order.size()).forEach(result::put);
         result.put("triplet_ingest_s", round(tripletSeconds));
         result.put("matches_batch", matches);
         return result;
       }
     } finally {
       TemporaryDirectory.deleteTree(stateDir);
+    }
+  }
+
+  /**
+   * What the embeddings cost on the broker's disk, per embedding: the input topic, the vector
+   * store's changelog (what a restore reads back) and every changelog of the scorer together.
+   * Log sizes, so record and batch overheads count.
+   */
+  private static Map<String, Object> storedBytes(ClusterConfig cluster, Topics topics, long embeddings)
+      throws Exception {
+    Map<String, Long> bytesByTopic = new LinkedHashMap<>();
+    try (Admin admin = Admin.create(cluster.clientProperties("scorer-bench-admin"))) {
+      Collection<Integer> brokers = admin.describeCluster().nodes().get().stream().map(Node::id).toList();
+      for (Map<String, LogDirDescription> dirs : admin.describeLogDirs(brokers).allDescriptions().get().values()) {
+        for (LogDirDescription dir : dirs.values()) {
+          dir.replicaInfos().forEach((partition, replica) ->
+              bytesByTopic.merge(partition.topic(), replica.size(), Long::sum));
+        }
+      }
+    }
+    long changelogs = 0;
+    for (Map.Entry<String, Long> topic : bytesByTopic.entrySet()) {
+      if (topic.getKey().startsWith("scorer-bench-") && topic.getKey().endsWith("-changelog")) {
+        changelogs += topic.getValue();
+      }
+    }
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("input_bytes_per_embedding", round((double) bytesByTopic.getOrDefault(topics.embeddings(), 0L) / embeddings));
+    result.put("vector_changelog_bytes_per_embedding",
+        round((double) bytesByTopic.getOrDefault("scorer-bench-vectors-changelog", 0L) / embeddings));
+    result.put("changelog_bytes_per_embedding", round((double) changelogs / embeddings));
+    return result;
+  }
+
+  /**
+   * CPU time of the scorer's stream threads and of the whole bench process (broker, producer,
+   * scorer), both as nanoseconds so far. A stream thread replaced during the run loses its share.
+   */
+  private record CpuTime(long streamThreadNanos, long processNanos) {
+    static CpuTime now() {
+      ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+      long stream = 0;
+      for (ThreadInfo thread : threads.getThreadInfo(threads.getAllThreadIds())) {
+        if (thread != null && thread.getThreadName().contains("-StreamThread-")) {
+          stream += Math.max(0, threads.getThreadCpuTime(thread.getThreadId()));
+        }
+      }
+      long process = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+          .getProcessCpuTime();
+      return new CpuTime(stream, process);
+    }
+
+    CpuTime minus(CpuTime earlier) {
+      return new CpuTime(streamThreadNanos - earlier.streamThreadNanos, processNanos - earlier.processNanos);
     }
   }
 

@@ -157,6 +157,11 @@ public final class ExtractorBench implements Callable<Integer> {
       description = "Vision service case: requests through the extract loop (default: ${DEFAULT-VALUE}).")
   int serviceImages;
 
+  @Option(names = "--images-per-transaction", defaultValue = "16", paramLabel = "N",
+      description = "Vision service case: images per poll and Kafka transaction, forwarded in batches of 16 "
+          + "(default: ${DEFAULT-VALUE}, extract's default; the commit is a fixed cost per transaction).")
+  int imagesPerTransaction;
+
   @Option(names = "--profile", paramLabel = "DIR",
       description = "UNet cases: after the timed rounds, run one more forward per kernel setting under libtorch's "
           + "profiler, write its Chrome trace to DIR and print a \"profile\" line with the operators' self times.")
@@ -224,11 +229,12 @@ public final class ExtractorBench implements Callable<Integer> {
           + "file, a folder holding one, a cached hub id), got '" + model + "'");
     }
     int roundCount = rounds != null ? rounds : compare ? 2 : 1;
-    if (roundCount < 1 || serviceImages < VisionBench.SERVICE_BATCH) {
-      throw new IllegalArgumentException("--rounds must be >= 1 and --service-images >= " + VisionBench.SERVICE_BATCH);
+    if (roundCount < 1 || serviceImages < VisionBench.SERVICE_BATCH || imagesPerTransaction < 1) {
+      throw new IllegalArgumentException("--rounds must be >= 1, --service-images >= " + VisionBench.SERVICE_BATCH
+          + " and --images-per-transaction >= 1");
     }
     VisionBench.Settings settings = new VisionBench.Settings(warmup, iterations, roundCount, compare,
-        visionPeerCommand, serviceImages, JniUtils.getNumThreads());
+        visionPeerCommand, serviceImages, imagesPerTransaction, JniUtils.getNumThreads());
     new VisionBench(settings, modelFlags.toOptions(16, "default", "default"), this::selected, this::emit,
         command -> PeerProcess.start("PyTorch eager peer", command)).run(sources);
   }

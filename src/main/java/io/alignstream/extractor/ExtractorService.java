@@ -66,6 +66,8 @@ public final class ExtractorService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ExtractorService.class);
   private static final String SERVICE = "extractor";
   private static final int MAX_ORIGINAL_BYTES = PipelineTopics.MAX_REQUEST_BYTES - InputLimits.REQUEST_OVERHEAD_BYTES;
+  /** Fetch room per image of a poll: a photo's request is 0.05-0.5 MB. */
+  private static final long FETCH_BYTES_PER_IMAGE = 1L << 20;
 
   private final ClusterConfig cluster;
   private final FeatureModel model;
@@ -97,6 +99,10 @@ public final class ExtractorService implements AutoCloseable {
 
     Map<String, Object> consumerProps = cluster.consumerProperties(clientId, groupId);
     consumerProps.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, options.imagesPerTransaction());
+    // Room for a whole poll of photos: with Kafka's 1 MiB per partition a fetch held about five
+    // 200 KB images, so polls (and batches, and transactions) stayed far below the size asked for.
+    consumerProps.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+        (int) Math.min(FETCH_BYTES_PER_IMAGE * options.imagesPerTransaction(), ConsumerConfig.DEFAULT_FETCH_MAX_BYTES));
     consumerProps.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) options.maxPollInterval().toMillis());
     // Recovery time: a killed instance's partitions move after the session timeout, and a static
     // member restarted in place takes its partitions back without a rebalance.

@@ -3,6 +3,7 @@ package io.alignstream.extractor;
 import io.alignstream.extractor.diffusion.TinyModelCache;
 import io.alignstream.extractor.diffusion.nn.Placement;
 import io.alignstream.extractor.hub.HubSettings;
+import io.alignstream.extractor.vision.VisionFeatureModel;
 import io.alignstream.extractor.vision.VisionFlags;
 import java.nio.file.Path;
 import picocli.CommandLine.Mixin;
@@ -82,11 +83,12 @@ public final class ModelFlags {
   @Mixin
   VisionFlags vision;
 
-  /** Applies --threads to the engine (process-wide); nothing when it is 0. */
+  /** Applies --threads to both engines, PyTorch's and ONNX Runtime's (process-wide); nothing when it is 0. */
   public void applyThreads() {
     if (threads < 0) {
       throw new IllegalArgumentException("--threads must be >= 0, got " + threads);
     }
+    VisionFeatureModel.useThreads(threads);
     if (threads > 0) {
       ai.djl.engine.Engine.getInstance(); // loads the native library before the JNI call
       ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);

@@ -48,8 +48,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *       network ({@code bench/peer_vision.py}, case {@code vision-<model>-b<batch>}), and a
  *       "compare" line gives the best-of ratio per format.
  *   <li>{@code vision-<model>-<format>-service-b16}: the real extract path on an embedded broker
- *       and registry: PNG requests in Avro, decoded, preprocessed, extracted in polls of 16,
- *       embeddings out in Avro, each poll one Kafka transaction. Prints the loop's time (poll
+ *       and registry: PNG requests in Avro, decoded, preprocessed, extracted in batches of 16,
+ *       embeddings out in Avro, each poll ({@code --images-per-transaction}, default 16) one
+ *       Kafka transaction. Prints the loop's time (poll
  *       to commit, the service's batch timer), the time in the network, and what each other
  *       part adds as a share of the network's time: reading the requests (Avro, PNG decoding),
  *       preprocessing, building the embedding records, the Kafka transaction (the service's
@@ -68,9 +69,10 @@ final class VisionBench {
    * @param iterations timed batches per round, or null for about 160 images per round (at least 3 batches)
    * @param peerCommand the peer's command line, split on spaces
    * @param serviceImages images through the service case
+   * @param imagesPerTransaction the service case's poll size (one Kafka transaction each)
    */
   record Settings(int warmup, Integer iterations, int rounds, boolean compare, String peerCommand, int serviceImages,
-      int threads) {}
+      int imagesPerTransaction, int threads) {}
 
   private final Settings settings;
   private final ModelOptions options;
@@ -199,7 +201,8 @@ final class VisionBench {
     try (LocalCluster cluster = LocalCluster.start(LocalCluster.Settings.defaults().withPartitions(1));
         VisionFeatureModel model = VisionFeatureModel.open(source, name, options.withUnetBatch(SERVICE_BATCH))) {
       ClusterConfig config = cluster.clusterConfig();
-      List<BufferedImage> pictures = pictures(images);
+      int side = model.inputSize()[0];
+      List<BufferedImage> pictures = pictures(images, side * 3 / 2, side * 5 / 4);
       progress(caseName + ": publishing " + images + " requests");
       publish(config, pictures);
       for (int i = 0; i < Math.max(1, settings.warmup()); i++) { // the first forwards at the batch's shape
@@ -208,7 +211,10 @@ final class VisionBench {
       VisionFeatureModel.Timings before = model.timings();
       progress(caseName + ": extracting through the service");
       long start = System.nanoTime();
-      try (ExtractorService service = new ExtractorService(config, model, ExtractorOptions.defaults("bench"))) {
+      ExtractorOptions defaults = ExtractorOptions.defaults("bench");
+      ExtractorOptions perTransaction = new ExtractorOptions(defaults.instanceId(), settings.imagesPerTransaction(),
+          defaults.pollTimeout(), defaults.maxPollInterval());
+      try (ExtractorService service = new ExtractorService(config, model, perTransaction)) {
         service.start();
         while (service.imagesExtracted() + service.deadLetters() < images) {
           if (service.failure().isPresent()) {
@@ -232,6 +238,8 @@ final class VisionBench {
         parts.put("kafka_commit", commitS); // send, offsets, commit; the four parts and the network make the loop
         ObjectNode r = caseNode(caseName, name, source.format(), SERVICE_BATCH, model.inputSize()[0], 1);
         r.put("images", images);
+        r.put("image_size", pictures.get(0).getWidth() + "x" + pictures.get(0).getHeight());
+        r.put("images_per_transaction", settings.imagesPerTransaction());
         r.put("dead_letters", service.deadLetters());
         r.put("polls", loop.count());
         r.put("wall_s", ExtractorBench.round(wall));
@@ -257,14 +265,17 @@ final class VisionBench {
     return timer.totalTime(TimeUnit.NANOSECONDS) / 1e9;
   }
 
-  /** Distinct 96x80 images of random colour blocks: resized and cropped by the model's preprocessing. */
-  private static List<BufferedImage> pictures(int count) {
+  /**
+   * Distinct images of random colour blocks, larger than the model's input (1.5 x 1.25 its side:
+   * 96x80 for the 64 x 64 fixtures, 336x280 at 224), so resizing and cropping both work.
+   */
+  private static List<BufferedImage> pictures(int count, int width, int height) {
     SplittableRandom rng = new SplittableRandom(5);
     List<BufferedImage> list = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
-      BufferedImage image = new BufferedImage(96, 80, BufferedImage.TYPE_INT_RGB);
-      for (int y = 0; y < 80; y++) {
-        for (int x = 0; x < 96; x++) {
+      BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+      for (int y = 0; y < height; y++) {
+        for (int x = 0; x < width; x++) {
           if (x % 16 == 0 && y % 16 == 0) {
             image.setRGB(x, y, rng.nextInt(1 << 24));
           } else {

@@ -58,7 +58,8 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
   private boolean autoRegister = true;
   private boolean useLatestVersion;
   private boolean specificReader;
-  private final Map<String, Integer> writerIds = new ConcurrentHashMap<>();
+  /** Registry id per topic and writer schema (Avro caches a schema's hash, so this key is cheap per record). */
+  private final Map<WriterKey, Integer> writerIds = new ConcurrentHashMap<>();
   private final Map<Integer, DatumReader<T>> readers = new ConcurrentHashMap<>();
   private final Map<Schema, DatumWriter<T>> writers = new ConcurrentHashMap<>();
 
@@ -97,7 +98,7 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
     requireConfigured();
     Schema schema = record.getSchema();
     try {
-      int id = writerIds.computeIfAbsent(topic + '\n' + schema, key -> writerId(subject(topic), schema));
+      int id = writerIds.computeIfAbsent(new WriterKey(topic, schema), key -> writerId(subject(topic), schema));
       ByteArrayOutputStream out = new ByteArrayOutputStream(256);
       out.write(MAGIC_BYTE);
       out.write(ByteBuffer.allocate(4).putInt(id).array());
@@ -160,6 +161,8 @@ public final class AvroSerde<T extends IndexedRecord> implements Serde<T>, Seria
 
   @Override
   public void close() {}
+
+  private record WriterKey(String topic, Schema schema) {}
 
   private String subject(String topic) {
     return topic + (isKey ? "-key" : "-value");

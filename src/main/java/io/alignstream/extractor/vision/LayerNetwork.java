@@ -32,12 +32,25 @@ interface LayerNetwork extends AutoCloseable {
   int[] inputSize();
 
   /**
-   * Runs a batch and returns the named float values (those given to the network when it was
-   * opened; values of other types are left out).
+   * Runs a batch and returns the named float values: each layer given when the network was
+   * opened, by its name (values of other types are left out); from a {@link #pooled} network each
+   * target's vectors by {@link LayerSelection.Target#key()}, image n's vector being the n-th of N
+   * equal row-major slices.
    *
    * @param pixels [N, 3, H, W] row-major
    */
   Map<String, Output> run(float[] pixels, long[] shape);
+
+  /**
+   * The same network pooling each target in its own runtime, before anything is copied out: a
+   * map's spatial mean, a token sequence's class token or mean, as [N, dim]; flatten and none as
+   * the layer is. Why: copying a whole [N, C, H, W] map into Java to average it cost more than
+   * the forward for small networks (docs/benchmarks.md, "Vision models"). The returned network
+   * takes this one over (close that one, not this); on failure this one is closed.
+   *
+   * @param shapes each target layer's shape [N, ...], from a forward of this network
+   */
+  LayerNetwork pooled(List<LayerSelection.Target> targets, Map<String, long[]> shapes);
 
   @Override
   void close();

@@ -21,7 +21,13 @@ import java.util.Set;
 public record LayerSelection(List<Target> targets) {
 
   /** One setting's layer and pooling. */
-  public record Target(String layer, LayerPooling pooling) {}
+  public record Target(String layer, LayerPooling pooling) {
+
+    /** The name a pooled network ({@link LayerNetwork#pooled}) gives this target's vectors: layer.pooling. */
+    public String key() {
+      return layer + "." + pooling.label();
+    }
+  }
 
   public LayerSelection {
     targets = List.copyOf(targets);

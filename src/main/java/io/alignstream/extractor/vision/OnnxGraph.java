@@ -1,6 +1,7 @@
 package io.alignstream.extractor.vision;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.alignstream.onnx.proto.OnnxProto.AttributeProto;
 import io.alignstream.onnx.proto.OnnxProto.GraphProto;
 import io.alignstream.onnx.proto.OnnxProto.ModelProto;
 import io.alignstream.onnx.proto.OnnxProto.NodeProto;
@@ -12,6 +13,7 @@ import io.alignstream.onnx.proto.OnnxProto.ValueInfoProto;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -167,8 +169,99 @@ final class OnnxGraph {
 
   /** The serialized model with these values added to the graph's outputs (those already outputs stay). */
   byte[] withOutputs(List<String> values) {
-    Set<String> present = new LinkedHashSet<>(outputs());
+    return serialize(model.getGraph().toBuilder(), values);
+  }
+
+  /**
+   * The serialized model with each target's vectors as a graph output: a layer pooled by nodes
+   * added after it (so ONNX Runtime returns [N, dim], not the whole map or token sequence), or
+   * the layer itself for {@code flatten} and {@code none}. {@link #outputName} names each output.
+   *
+   * @param shapes each target layer's shape [N, ...] (its rank tells a map from tokens)
+   */
+  byte[] withPooledOutputs(List<LayerSelection.Target> targets, Map<String, long[]> shapes) {
     GraphProto.Builder graph = model.getGraph().toBuilder();
+    Set<String> outputs = new LinkedHashSet<>();
+    Set<String> added = new LinkedHashSet<>();
+    for (LayerSelection.Target t : targets) {
+      String name = outputName(t);
+      outputs.add(name);
+      if (name.equals(t.layer()) || !added.add(name)) {
+        continue;
+      }
+      String layer = t.layer();
+      boolean map = shapes.get(layer).length == 4;
+      switch (t.pooling()) {
+        case MEAN -> mean(graph, layer, map ? new long[] {2, 3} : new long[] {1}, name); // [N, C] or [N, D]
+        case CLS -> classToken(graph, layer, name); // token 0: [N, D]
+        case CLS_MEAN -> {
+          classToken(graph, layer, name + "/cls");
+          mean(graph, layer, new long[] {1}, name + "/mean");
+          graph.addNode(node("Concat", name, name + "/cls", name + "/mean").addAttribute(ints("axis", 1L)));
+        }
+        default -> throw new IllegalStateException(t.pooling() + " is returned as it is");
+      }
+    }
+    return serialize(graph, new ArrayList<>(outputs));
+  }
+
+  /** The graph output a target's vectors come from: the layer for flatten and none, else the pooling node's. */
+  static String outputName(LayerSelection.Target t) {
+    return switch (t.pooling()) {
+      case FLATTEN, NONE -> t.layer();
+      default -> "alignstream/" + t.pooling().label() + "/" + t.layer();
+    };
+  }
+
+  /** ReduceMean over {@code axes}, dropping them; axes are an attribute before opset 18, an input from 18 on. */
+  private void mean(GraphProto.Builder graph, String value, long[] axes, String out) {
+    if (opset() >= 18) {
+      graph.addNode(constant(out + "/axes", axes, axes.length));
+      graph.addNode(node("ReduceMean", out, value, out + "/axes").addAttribute(ints("keepdims", 0L)));
+    } else {
+      graph.addNode(node("ReduceMean", out, value).addAttribute(ints("axes", axes))
+          .addAttribute(ints("keepdims", 0L)));
+    }
+  }
+
+  /** Token 0 of [N, T, D]: Gather with a scalar index drops the token axis. */
+  private static void classToken(GraphProto.Builder graph, String value, String out) {
+    graph.addNode(constant(out + "/index", new long[] {0}, -1));
+    graph.addNode(node("Gather", out, value, out + "/index").addAttribute(ints("axis", 1L)));
+  }
+
+  private static NodeProto.Builder node(String op, String output, String... inputs) {
+    return NodeProto.newBuilder().setOpType(op).setName(output).addOutput(output).addAllInput(List.of(inputs));
+  }
+
+  /** A Constant node of int64 values, a vector of {@code length} or a scalar when length is -1. */
+  private static NodeProto.Builder constant(String output, long[] values, int length) {
+    TensorProto.Builder tensor = TensorProto.newBuilder().setDataType(TensorProto.DataType.INT64_VALUE);
+    if (length >= 0) {
+      tensor.addDims(length);
+    }
+    for (long v : values) {
+      tensor.addInt64Data(v);
+    }
+    return node("Constant", output).addAttribute(AttributeProto.newBuilder().setName("value")
+        .setType(AttributeProto.AttributeType.TENSOR).setT(tensor));
+  }
+
+  /** An INT attribute for one value, INTS for several or for axes. */
+  private static AttributeProto ints(String name, long... values) {
+    AttributeProto.Builder a = AttributeProto.newBuilder().setName(name);
+    if (values.length == 1 && !name.equals("axes")) {
+      return a.setType(AttributeProto.AttributeType.INT).setI(values[0]).build();
+    }
+    for (long v : values) {
+      a.addInts(v);
+    }
+    return a.setType(AttributeProto.AttributeType.INTS).build();
+  }
+
+  /** The graph with {@code values} added to its outputs and external data named from {@link #dataFolder}. */
+  private byte[] serialize(GraphProto.Builder graph, List<String> values) {
+    Set<String> present = new LinkedHashSet<>(outputs());
     for (String value : values) {
       if (present.add(value)) {
         // Name only: ONNX Runtime infers the type and shape of an output it computes anyway.

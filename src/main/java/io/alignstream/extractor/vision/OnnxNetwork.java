@@ -32,6 +32,10 @@ import java.util.concurrent.Executors;
  * creating a session crashed the JVM (SIGSEGV, no error file) on threads with the default 1 MiB
  * stack when the class path was long (docs/platform.md).
  *
+ * <p>Pooling happens in the graph ({@link #pooled}): nodes added after each layer reduce it to
+ * [N, dim] before ONNX Runtime hands it over, so a ResNet's [N, 64, 56, 56] map crosses into Java
+ * as [N, 64].
+ *
  * <p>Threads: the intra-op pool takes its size from {@code --threads} ({@link #useThreads}, as
  * PyTorch's pool does), else from {@code OMP_NUM_THREADS}, and stops spinning when {@code
  * OMP_WAIT_POLICY=PASSIVE}, the variables PyTorch's OpenMP reads, so one setting tames both
@@ -48,17 +52,20 @@ final class OnnxNetwork implements LayerNetwork {
   private final OrtEnvironment env;
   private final OrtSession session;
   private final String inputName;
-  private final List<String> requested;
+  private final String device;
+  /** The name {@link #run} gives each value, and the graph output it comes from. */
+  private final Map<String, String> outputs;
   private final long[] inputDims;
 
   private OnnxNetwork(OnnxGraph graph, ExecutorService runtimeThread, OrtEnvironment env, OrtSession session,
-      List<String> requested) {
+      String device, Map<String, String> outputs) {
     this.graph = graph;
     this.runtimeThread = runtimeThread;
     this.env = env;
     this.session = session;
+    this.device = device;
     this.inputName = graph.input().getName();
-    this.requested = List.copyOf(requested);
+    this.outputs = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
     this.inputDims = graph.inputDims();
   }
 
@@ -86,14 +93,40 @@ final class OnnxNetwork implements LayerNetwork {
       return t;
     });
     try {
-      return onThread(thread, () -> create(graph, layers, device, thread));
+      return onThread(thread, () -> {
+        Map<String, String> outputs = new LinkedHashMap<>();
+        layers.forEach(layer -> outputs.put(layer, layer));
+        OrtSession session = createSession(graph, graph.withOutputs(layers), device);
+        return new OnnxNetwork(graph, thread, OrtEnvironment.getEnvironment(), session, device, outputs);
+      });
     } catch (RuntimeException e) {
       thread.shutdown();
       throw e;
     }
   }
 
-  private static OnnxNetwork create(OnnxGraph graph, List<String> layers, String device, ExecutorService thread) {
+  /**
+   * This network's successor that returns each target pooled by the graph, keyed by {@link
+   * LayerSelection.Target#key()}; this one's session is closed (the runtime thread carries over).
+   * On failure this network is closed too.
+   */
+  @Override
+  public LayerNetwork pooled(List<LayerSelection.Target> targets, Map<String, long[]> shapes) {
+    try {
+      return onThread(runtimeThread, () -> {
+        Map<String, String> pooledOutputs = new LinkedHashMap<>();
+        targets.forEach(t -> pooledOutputs.put(t.key(), OnnxGraph.outputName(t)));
+        OrtSession pooledSession = createSession(graph, graph.withPooledOutputs(targets, shapes), device);
+        closeSession();
+        return new OnnxNetwork(graph, runtimeThread, env, pooledSession, device, pooledOutputs);
+      });
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  private static OrtSession createSession(OnnxGraph graph, byte[] model, String device) {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
       String threads = System.getenv("OMP_NUM_THREADS");
@@ -118,8 +151,7 @@ final class OnnxNetwork implements LayerNetwork {
               + "library path (docs/vision-models.md)", e);
         }
       }
-      OrtSession session = env.createSession(graph.withOutputs(layers), options);
-      return new OnnxNetwork(graph, thread, env, session, layers);
+      return env.createSession(model, options);
     } catch (OrtException e) {
       throw new IllegalArgumentException("ONNX Runtime cannot load " + graph.file() + ": " + e.getMessage(), e);
     }
@@ -169,16 +201,17 @@ final class OnnxNetwork implements LayerNetwork {
   private Map<String, Output> runHere(float[] pixels, long[] shape) {
     Map<String, Output> out = new LinkedHashMap<>();
     try (OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(pixels), shape);
-        OrtSession.Result result = session.run(Map.of(inputName, input), new LinkedHashSet<>(requested))) {
-      for (Map.Entry<String, OnnxValue> e : result) {
-        if (!(e.getValue() instanceof OnnxTensor tensor)
+        OrtSession.Result result = session.run(Map.of(inputName, input), new LinkedHashSet<>(outputs.values()))) {
+      for (Map.Entry<String, String> named : outputs.entrySet()) {
+        OnnxValue value = result.get(named.getValue()).orElseThrow();
+        if (!(value instanceof OnnxTensor tensor)
             || ((TensorInfo) tensor.getInfo()).type != ai.onnxruntime.OnnxJavaType.FLOAT) {
           continue; // shapes, indices, masks: only float values can be layers
         }
         FloatBuffer buffer = tensor.getFloatBuffer();
         float[] values = new float[buffer.remaining()];
         buffer.get(values);
-        out.put(e.getKey(), new Output(((TensorInfo) tensor.getInfo()).getShape(), values));
+        out.put(named.getKey(), new Output(((TensorInfo) tensor.getInfo()).getShape(), values));
       }
     } catch (OrtException e) {
       throw new IllegalArgumentException("ONNX Runtime failed on a batch of shape " + VisionShapes.format(shape)
@@ -189,22 +222,26 @@ final class OnnxNetwork implements LayerNetwork {
 
   /** Names of the values this session returns. */
   List<String> requested() {
-    return requested;
+    return List.copyOf(outputs.keySet());
   }
 
   @Override
   public void close() {
     try {
       onThread(runtimeThread, () -> {
-        try {
-          session.close();
-        } catch (OrtException e) {
-          throw new IllegalStateException("closing the ONNX Runtime session failed: " + e.getMessage(), e);
-        }
+        closeSession();
         return null;
       });
     } finally {
       runtimeThread.shutdown();
+    }
+  }
+
+  private void closeSession() {
+    try {
+      session.close();
+    } catch (OrtException e) {
+      throw new IllegalStateException("closing the ONNX Runtime session failed: " + e.getMessage(), e);
     }
   }
 

@@ -55,28 +55,37 @@ final class PilResample {
   private PilResample() {}
 
   /**
-   * Resizes one 8-bit plane.
+   * Resizes 8-bit planes of one image (its colour channels) with one set of filter weights.
    *
-   * @param src values 0..255, row-major [h, w]
-   * @return values 0..255, row-major [newH, newW]
+   * @param planes values 0..255, each row-major [h, w]
+   * @return values 0..255, each row-major [newH, newW]
    */
-  static int[] resize(int[] src, int w, int h, int newW, int newH, Filter filter) {
+  static int[][] resize(int[][] planes, int w, int h, int newW, int newH, Filter filter) {
+    int[][] out = new int[planes.length][];
     if (newW == w && newH == h) {
-      return src.clone();
+      for (int c = 0; c < planes.length; c++) {
+        out[c] = planes[c].clone();
+      }
+      return out;
     }
     if (filter == Filter.NEAREST) {
-      return nearest(src, w, h, newW, newH);
+      for (int c = 0; c < planes.length; c++) {
+        out[c] = nearest(planes[c], w, h, newW, newH);
+      }
+      return out;
     }
+    // The weights depend on the sizes only: computed once, not per channel.
     Coefficients vertical = Coefficients.of(h, newH, filter);
+    Coefficients across = newW != w ? Coefficients.of(w, newW, filter) : null;
     // Only the source rows the vertical pass reads go through the horizontal one, as in PIL (with
     // no vertical resize they are all rows).
     int firstRow = vertical.first[0];
     int rows = vertical.first[newH - 1] + vertical.count[newH - 1] - firstRow;
-    int[] plane = newW != w ? horizontal(src, w, firstRow, rows, newW, Coefficients.of(w, newW, filter)) : src;
-    if (newH == h) {
-      return plane;
+    for (int c = 0; c < planes.length; c++) {
+      int[] plane = across != null ? horizontal(planes[c], w, firstRow, rows, newW, across) : planes[c];
+      out[c] = newH == h ? plane : vertical(plane, newW, across != null ? firstRow : 0, newH, vertical);
     }
-    return vertical(plane, newW, newW != w ? firstRow : 0, newH, vertical);
+    return out;
   }
 
   private static int[] horizontal(int[] src, int w, int firstRow, int rows, int newW, Coefficients k) {

@@ -2,6 +2,7 @@ package io.alignstream.extractor.vision;
 
 import ai.djl.Device;
 import ai.djl.engine.EngineException;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -10,6 +11,7 @@ import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.JniUtils;
+import io.alignstream.extractor.diffusion.nn.Ops;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +24,9 @@ import java.util.Map;
  * ({@code output.0}, {@code output.1}, ...), or one tensor ({@code output}). A traced module
  * keeps no hooks, so its layers are exactly its outputs; the names are learnt from one forward
  * when the module is opened (a dictionary's order is not fixed: they are kept sorted).
+ *
+ * <p>A {@link #pooled} network pools with libtorch's own operations on the module's outputs and
+ * copies only the [N, dim] results into Java.
  */
 final class TorchScriptNetwork implements LayerNetwork {
 
@@ -29,11 +34,16 @@ final class TorchScriptNetwork implements LayerNetwork {
   private final NDManager base;
   private final PtSymbolBlock module;
   private List<String> outputs;
+  /** The targets {@link #run} pools, or null for the outputs as they are. */
+  private final List<LayerSelection.Target> targets;
 
-  private TorchScriptNetwork(Path file, NDManager base, PtSymbolBlock module) {
+  private TorchScriptNetwork(Path file, NDManager base, PtSymbolBlock module, List<String> outputs,
+      List<LayerSelection.Target> targets) {
     this.file = file;
     this.base = base;
     this.module = module;
+    this.outputs = outputs;
+    this.targets = targets;
   }
 
   /**
@@ -45,7 +55,7 @@ final class TorchScriptNetwork implements LayerNetwork {
     NDManager base = NDManager.newBaseManager(device, "PyTorch");
     try {
       PtSymbolBlock module = JniUtils.loadModule((PtNDManager) base, file, true, new String[0], new String[0], false);
-      return new TorchScriptNetwork(file, base, module);
+      return new TorchScriptNetwork(file, base, module, null, null);
     } catch (EngineException | IllegalArgumentException e) {
       base.close();
       throw new IllegalArgumentException(file + " is not a TorchScript module libtorch can load ("
@@ -82,6 +92,11 @@ final class TorchScriptNetwork implements LayerNetwork {
   }
 
   @Override
+  public synchronized LayerNetwork pooled(List<LayerSelection.Target> targets, Map<String, long[]> shapes) {
+    return new TorchScriptNetwork(file, base, module, outputs, List.copyOf(targets));
+  }
+
+  @Override
   public synchronized Map<String, Output> run(float[] pixels, long[] shape) {
     Map<String, Output> out = new LinkedHashMap<>();
     try (NDManager scope = base.newSubManager()) {
@@ -91,10 +106,12 @@ final class TorchScriptNetwork implements LayerNetwork {
         if (outputs == null) {
           outputs = List.copyOf(named.keySet());
         }
-        for (Map.Entry<String, PtNDArray> e : named.entrySet()) {
-          PtNDArray value = e.getValue().getDataType() == DataType.FLOAT32 ? e.getValue()
-              : (PtNDArray) e.getValue().toType(DataType.FLOAT32, false);
-          out.put(e.getKey(), new Output(value.getShape().getShape(), value.toFloatArray()));
+        if (targets == null) {
+          named.forEach((name, value) -> out.put(name, output(value)));
+        } else {
+          for (LayerSelection.Target t : targets) {
+            out.put(t.key(), output(pool(named.get(t.layer()), t.pooling())));
+          }
         }
       }
     } catch (EngineException e) {
@@ -102,6 +119,23 @@ final class TorchScriptNetwork implements LayerNetwork {
           + VisionShapes.format(shape) + ": " + firstLine(e.getMessage()), e);
     }
     return out;
+  }
+
+  private static Output output(NDArray value) {
+    NDArray floats = value.getDataType() == DataType.FLOAT32 ? value : value.toType(DataType.FLOAT32, false);
+    return new Output(floats.getShape().getShape(), floats.toFloatArray());
+  }
+
+  /** One target's vectors from a layer's output [N, ...], as {@link LayerPooling} defines them. */
+  private static NDArray pool(NDArray value, LayerPooling pooling) {
+    Shape shape = value.getShape();
+    return switch (pooling) {
+      case FLATTEN, NONE -> value;
+      case MEAN -> shape.dimension() == 4 ? Ops.spatialMean(value) // [N, C, H, W] -> [N, C]
+          : value.mean(new int[] {1}); // [N, T, D] -> [N, D]
+      case CLS -> value.get(":, 0"); // [N, T, D] -> [N, D]
+      case CLS_MEAN -> value.get(":, 0").concat(value.mean(new int[] {1}), 1); // [N, 2D]
+    };
   }
 
   /** The module's result as named tensors, sorted by name for a dictionary. */

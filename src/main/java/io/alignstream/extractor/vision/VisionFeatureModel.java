@@ -68,16 +68,20 @@ public final class VisionFeatureModel implements FeatureModel {
           + "--device-memory-limit " + options.deviceMemoryLimit() + ": the model does not fit");
     }
     Opened opened = openNetwork(source, options.device(), options.taps(), config.outputSize(), true);
+    LayerSelection selection;
+    int batch;
+    ModelInfo info;
     try {
-      LayerSelection selection = LayerSelection.of(opened.shapes(), options.pooling(), false);
-      int batch = batchWithin(options, opened, weightBytes);
+      selection = LayerSelection.of(opened.shapes(), options.pooling(), false);
+      batch = batchWithin(options, opened, weightBytes);
       String id = modelId == null ? source.name() : modelId;
-      ModelInfo info = describe(id, source, opened, selection, config, options, batch);
-      return new VisionFeatureModel(opened.network(), new VisionPreprocessor(config), selection, batch, info);
+      info = describe(id, source, opened, selection, config, options, batch);
     } catch (RuntimeException e) {
       opened.network().close();
       throw e;
     }
+    LayerNetwork pooled = opened.network().pooled(selection.targets(), opened.shapes());
+    return new VisionFeatureModel(pooled, new VisionPreprocessor(config), selection, batch, info);
   }
 
   /**
@@ -270,11 +274,14 @@ public final class VisionFeatureModel implements FeatureModel {
   @Override
   public synchronized List<Feature> extract(List<ImageInput> images) {
     long start = System.nanoTime();
-    List<VisionPreprocessor.Pixels> pixels = new ArrayList<>(images.size());
+    // Images are independent: prepare them on the common pool's threads beside this one, so every
+    // core works on them (the network after them uses every core too). A batch that fails is retried in
+    // halves down to one image (ExtractorService), which runs here and fails with its own error.
+    List<VisionPreprocessor.Pixels> pixels = images.parallelStream()
+        .map(image -> preprocessor.pixels(image.image())).toList();
     Map<String, SizeGroup> groups = new LinkedHashMap<>();
     for (int i = 0; i < images.size(); i++) {
-      VisionPreprocessor.Pixels p = preprocessor.pixels(images.get(i).image());
-      pixels.add(p);
+      VisionPreprocessor.Pixels p = pixels.get(i);
       groups.computeIfAbsent(p.height() + "x" + p.width(), k -> new SizeGroup(p.height(), p.width(),
           new ArrayList<>())).images().add(i);
     }
@@ -316,9 +323,10 @@ public final class VisionFeatureModel implements FeatureModel {
     List<Feature> features = new ArrayList<>();
     for (int j = 0; j < indices.size(); j++) {
       for (LayerSelection.Target t : selection.targets()) {
-        LayerNetwork.Output o = out.get(t.layer());
+        float[] vectors = out.get(t.key()).values(); // [N, dim], pooled by the network
+        int dim = vectors.length / indices.size();
         features.add(Feature.pooled(indices.get(j), t.layer(), t.pooling().label(),
-            t.pooling().apply(o.values(), o.shape(), j)));
+            Arrays.copyOfRange(vectors, j * dim, (j + 1) * dim)));
       }
     }
     return features;

@@ -68,23 +68,25 @@ public final class VisionFeatures {
     }
     VisionFeatureModel.Opened opened = VisionFeatureModel.openNetwork(r.source(), r.options().device(),
         r.options().taps(), new int[] {(int) shape[2], (int) shape[3]}, true);
-    try (LayerNetwork network = opened.network()) {
-      LayerSelection selection = LayerSelection.of(opened.shapes(), r.options().pooling(), true);
+    LayerSelection selection;
+    try {
+      selection = LayerSelection.of(opened.shapes(), r.options().pooling(), true);
+    } catch (RuntimeException e) {
+      opened.network().close();
+      throw e;
+    }
+    try (LayerNetwork network = opened.network().pooled(selection.targets(), opened.shapes())) {
       Map<String, LayerNetwork.Output> out = network.run(input, shape);
       SafetensorsWriter writer = new SafetensorsWriter();
       writer.putFloats("input", shape, input);
       for (LayerSelection.Target t : selection.targets()) {
-        LayerNetwork.Output o = out.get(t.layer());
+        LayerNetwork.Output o = out.get(t.key());
         if (t.pooling() == LayerPooling.NONE) {
           writer.putFloats("layer." + t.layer(), o.shape(), o.values());
-          continue;
+        } else { // [N, dim]; flatten comes back as the layer's own shape
+          writer.putFloats("layer." + t.key(),
+              new long[] {shape[0], o.values().length / shape[0]}, o.values());
         }
-        int dim = t.pooling().length(o.shape());
-        float[] pooled = new float[(int) shape[0] * dim];
-        for (int n = 0; n < shape[0]; n++) {
-          System.arraycopy(t.pooling().apply(o.values(), o.shape(), n), 0, pooled, n * dim, dim);
-        }
-        writer.putFloats("layer." + t.layer() + "." + t.pooling().label(), new long[] {shape[0], dim}, pooled);
       }
       writer.metadata("format", "pt");
       writer.metadata("generator", "alignstream features");

@@ -1,6 +1,10 @@
 package io.alignstream.extractor.vision;
 
 import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.ComponentColorModel;
+import java.awt.image.DataBuffer;
+import java.awt.image.Raster;
 
 /**
  * Turns a decoded image into a vision model's input as a Hugging Face image processor does with
@@ -36,13 +40,10 @@ public final class VisionPreprocessor {
     if (w == 0 || h == 0) {
       throw new IllegalArgumentException("image has no pixels");
     }
-    int[][] rgb = rgbOverWhite(image);
     int[] size = resizedSize(w, h);
     int rw = size[0];
     int rh = size[1];
-    for (int c = 0; c < 3; c++) {
-      rgb[c] = PilResample.resize(rgb[c], w, h, rw, rh, config.resample());
-    }
+    int[][] rgb = PilResample.resize(rgbOverWhite(image), w, h, rw, rh, config.resample());
     int outH = config.cropHeight() != null ? config.cropHeight() : rh;
     int outW = config.cropWidth() != null ? config.cropWidth() : rw;
     // Center crop offsets; negative where the crop is larger than the image (zero padding there,
@@ -91,19 +92,50 @@ public final class VisionPreprocessor {
     int w = image.getWidth();
     int h = image.getHeight();
     int[][] rgb = new int[3][w * h];
-    int[] row = new int[w];
     boolean alpha = image.getColorModel().hasAlpha();
+    if (isPlainSrgb(image.getColorModel())) {
+      // The raster's bands are R, G, B (, A) already: read rows of samples instead of converting
+      // pixel by pixel through the colour model (getRGB), which took most of the preprocessing.
+      Raster raster = image.getRaster();
+      int bands = raster.getNumBands();
+      int[] row = new int[w * bands];
+      for (int y = 0; y < h; y++) {
+        raster.getPixels(0, y, w, 1, row);
+        for (int x = 0; x < w; x++) {
+          int a = alpha ? row[x * bands + 3] : 255;
+          for (int c = 0; c < 3; c++) {
+            rgb[c][y * w + x] = overWhite(row[x * bands + c], a);
+          }
+        }
+      }
+      return rgb;
+    }
+    int[] row = new int[w];
     for (int y = 0; y < h; y++) {
       image.getRGB(0, y, w, 1, row, 0, w); // sRGB ARGB whatever the source colour model
       for (int x = 0; x < w; x++) {
         int argb = row[x];
         int a = alpha ? argb >>> 24 : 255;
         for (int c = 0; c < 3; c++) {
-          int v = (argb >>> (16 - 8 * c)) & 0xFF;
-          rgb[c][y * w + x] = a == 255 ? v : (v * a + 255 * (255 - a) + 127) / 255;
+          rgb[c][y * w + x] = overWhite((argb >>> (16 - 8 * c)) & 0xFF, a);
         }
       }
     }
     return rgb;
+  }
+
+  /**
+   * 8-bit sRGB samples, alpha not premultiplied: what ImageIO's PNG and JPEG readers give for
+   * colour images, whose samples getRGB would return unchanged. Grey, palette, 16-bit and other
+   * colour spaces go through getRGB's conversion.
+   */
+  private static boolean isPlainSrgb(ColorModel model) {
+    return model instanceof ComponentColorModel && model.getColorSpace().isCS_sRGB()
+        && model.getTransferType() == DataBuffer.TYPE_BYTE && !model.isAlphaPremultiplied()
+        && model.getNumComponents() == (model.hasAlpha() ? 4 : 3);
+  }
+
+  private static int overWhite(int value, int alpha) {
+    return alpha == 255 ? value : (value * alpha + 255 * (255 - alpha) + 127) / 255;
   }
 }

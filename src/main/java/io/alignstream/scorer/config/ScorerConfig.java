@@ -75,6 +75,10 @@ public record ScorerConfig(Streams streams, Http http, Windows windows, TopicLay
       return new Streams(applicationId, dir, threads, inMemoryStores);
     }
 
+    public Streams withThreads(int count) {
+      return new Streams(applicationId, stateDir, count, inMemoryStores);
+    }
+
     public Streams withInMemoryStores(boolean inMemory) {
       return new Streams(applicationId, stateDir, threads, inMemory);
     }

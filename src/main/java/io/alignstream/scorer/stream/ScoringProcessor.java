@@ -17,6 +17,7 @@ import io.alignstream.scorer.state.AnalysisInputs;
 import io.alignstream.scorer.state.ScoringState;
 import io.alignstream.scorer.state.SettingState;
 import io.alignstream.scorer.state.Similarity;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -86,6 +87,8 @@ final class ScoringProcessor implements Processor<String, ScorerInput, String, S
   private final AnalysisConfig analysis;
   private final AnalysisJobs jobs;
   private final String instance;
+  /** Scraped as embeddings scored per second; looked up once, not per record. */
+  private final Counter embeddingsScored = Metrics.counter("alignstream.scorer.embeddings");
 
   private ProcessorContext<String, ScorerOutput> context;
   private KeyValueStore<String, float[]> vectorStore;
@@ -243,7 +246,7 @@ final class ScoringProcessor implements Processor<String, ScorerInput, String, S
   }
 
   private void applyEmbedding(ScorerInput.EmbeddingInput embedding, long timestamp) {
-    Metrics.counter("alignstream.scorer.embeddings").increment(); // scraped as embeddings scored per second
+    embeddingsScored.increment();
     SettingState known = state.setting(embedding.settingKey());
     ScoringState.EmbeddingResult result = state.putEmbedding(embedding.settingKey(), embedding.setting(),
         embedding.item(), embedding.vector(), streamTime);

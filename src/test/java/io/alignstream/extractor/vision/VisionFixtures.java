@@ -87,4 +87,55 @@ public final class VisionFixtures {
     }
     return dot / Math.sqrt(na * nb);
   }
+
+  /**
+   * Image {@code n}'s vector of a reference layer [N, ...] pooled in plain Java (sums in double):
+   * the independent computation the extractor's pooling, done by the networks' own runtimes, is
+   * checked against.
+   */
+  static float[] pool(LayerPooling pooling, float[] values, long[] shape, int n) {
+    int per = 1;
+    for (int i = 1; i < shape.length; i++) {
+      per *= (int) shape[i];
+    }
+    int offset = n * per;
+    int d = shape.length == 3 ? (int) shape[2] : 0;
+    return switch (pooling) {
+      case FLATTEN, NONE -> java.util.Arrays.copyOfRange(values, offset, offset + per);
+      case CLS -> java.util.Arrays.copyOfRange(values, offset, offset + d);
+      case MEAN -> shape.length == 4 ? spatialMean(values, offset, (int) shape[1], (int) (shape[2] * shape[3]))
+          : tokenMean(values, offset, (int) shape[1], d);
+      case CLS_MEAN -> {
+        float[] out = java.util.Arrays.copyOf(java.util.Arrays.copyOfRange(values, offset, offset + d), 2 * d);
+        System.arraycopy(tokenMean(values, offset, (int) shape[1], d), 0, out, d, d);
+        yield out;
+      }
+    };
+  }
+
+  /** [C, HW] -> [C]. */
+  private static float[] spatialMean(float[] values, int offset, int channels, int positions) {
+    float[] out = new float[channels];
+    for (int c = 0; c < channels; c++) {
+      double sum = 0;
+      for (int i = 0; i < positions; i++) {
+        sum += values[offset + c * positions + i];
+      }
+      out[c] = (float) (sum / positions);
+    }
+    return out;
+  }
+
+  /** [T, D] -> [D]. */
+  private static float[] tokenMean(float[] values, int offset, int tokens, int d) {
+    float[] out = new float[d];
+    for (int i = 0; i < d; i++) {
+      double sum = 0;
+      for (int t = 0; t < tokens; t++) {
+        sum += values[offset + t * d + i];
+      }
+      out[i] = (float) (sum / tokens);
+    }
+    return out;
+  }
 }
