@@ -8,7 +8,7 @@ fixture's description (../shared/fixtures/vision/README.md: a one-block-per-stag
 two-layer ViT) and given the weights stored in its `layers.pt`; before timing, every hooked layer
 is checked against what `layers.pt` itself returns for the same input (max difference 1e-4 of
 the layer's largest value), so both sides run the same network. A folder written by
-bench/export_vision_model.py (torchvision's resnet18 / resnet50 at 224 x 224) works the same way. Input: seeded random [batch, 3, H, W] at the size of
+bench/export_vision_model.py (torchvision's resnet18 / resnet50 / vit_b_16 at 224 x 224) works the same way. Input: seeded random [batch, 3, H, W] at the size of
 the folder's preprocessor_config.json crop.
 
 It prints one JSON line per case with the fields of `bench extractor`'s vision cases (case,
@@ -38,9 +38,9 @@ def round3(v):
 
 
 def build(arch, torchvision):
-    """The fixture's torchvision network (fixtures/vision/README.md), or a torchvision ResNet that
+    """The fixture's torchvision network (fixtures/vision/README.md), or a torchvision ResNet or ViT-B/16 that
     bench/export_vision_model.py wrote; random weights until loaded."""
-    if arch in ("resnet18", "resnet50"):
+    if arch in ("resnet18", "resnet50", "vit_b_16"):
         return getattr(torchvision.models, arch)(weights=None)
     if arch == "resnet":
         from torchvision.models.resnet import BasicBlock, ResNet
