@@ -68,6 +68,8 @@ public final class ExtractorService implements AutoCloseable {
   private static final int MAX_ORIGINAL_BYTES = PipelineTopics.MAX_REQUEST_BYTES - InputLimits.REQUEST_OVERHEAD_BYTES;
   /** Fetch room per image of a poll: a photo's request is 0.05-0.5 MB. */
   private static final long FETCH_BYTES_PER_IMAGE = 1L << 20;
+  /** Producer batch size for embeddings (Kafka's default is 16 KB). */
+  private static final int EMBEDDING_BATCH_BYTES = 256 << 10;
 
   private final ClusterConfig cluster;
   private final FeatureModel model;
@@ -116,6 +118,9 @@ public final class ExtractorService implements AutoCloseable {
     Map<String, Object> producerProps = cluster.producerProperties(clientId);
     producerProps.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, clientId);
     producerProps.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, PipelineTopics.MAX_REQUEST_BYTES);
+    // One batch per partition for a poll's embeddings: a layer's record is several KB (a 2,048-wide
+    // vector is 8 KB), so Kafka's 16 KB batches sent a poll as hundreds of requests, five in flight.
+    producerProps.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, EMBEDDING_BATCH_BYTES);
     // A transaction spans only sending a batch's outputs and committing (extraction runs
     // before it opens). The new owner of a dead instance's partitions waits for its open
     // transaction to end, so the broker aborts it after the session timeout, not Kafka's 60 s.
