@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import java.nio.FloatBuffer;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -65,7 +66,7 @@ final class OnnxNetwork implements LayerNetwork {
     this.session = session;
     this.device = device;
     this.inputName = graph.input().getName();
-    this.outputs = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
+    this.outputs = Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
     this.inputDims = graph.inputDims();
   }
 

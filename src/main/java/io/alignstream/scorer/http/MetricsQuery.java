@@ -175,10 +175,7 @@ public final class MetricsQuery {
     return values;
   }
 
-  /**
-   * Every value of a store, sorted by setting: each partition from the first of its holders
-   * (owner, then standbys) that answers.
-   */
+  /** Every value of a store, sorted by setting: each partition from its owner. */
   private <V> List<V> all(String storeName, String path, Function<Integer, List<V>> here, Function<V, String> setting,
       TypeReference<List<V>> type) {
     Map<String, V> bySetting = new TreeMap<>();
@@ -200,7 +197,7 @@ public final class MetricsQuery {
     }
   }
 
-  /** One key's value, from the first of its partition's holders (owner, then standbys) that answers. */
+  /** One key's value, from the owner of its partition. */
   private <V> Optional<V> one(String storeName, String key, String path, Function<String, Optional<V>> here,
       TypeReference<V> type) {
     int partition = partitionOf(key);
@@ -215,8 +212,8 @@ public final class MetricsQuery {
 
   /**
    * This instance's copy of one partition of a store when it answers: the active task of a
-   * running instance (not rebalancing, nothing restoring). Otherwise 503, and the caller asks
-   * the next holder.
+   * running instance (not rebalancing, nothing restoring). Otherwise 503 with this instance's
+   * state, and the caller retries.
    */
   private <R> ReadOnlyKeyValueStore<String, R> currentCopy(String name, int partition) {
     if (!readiness.status().ready()) {
