@@ -26,6 +26,8 @@ import java.util.regex.Pattern;
  * ({@code /metrics/{setting}}), and records, per setting, the spans of time in which no instance
  * answered it. A query answered 503 (or 404 for a setting that exists, or a list without it) is
  * unanswered; a connection refused is not a query (the instance is down: that is the kill).
+ * Answers are counted by their {@code source} (the setting's owner, or the instance's view of
+ * the published results).
  */
 final class ScorerQuerier implements AutoCloseable {
 
@@ -50,6 +52,7 @@ final class ScorerQuerier implements AutoCloseable {
   private final List<Gap> gaps = new ArrayList<>();
   private final Map<String, Long> unansweredByReason = new TreeMap<>();
   private final Map<String, String> unansweredExamples = new TreeMap<>();
+  private final Map<String, Long> answeredBySource = new TreeMap<>();
   private long queries;
   private long unanswered;
 
@@ -85,14 +88,16 @@ final class ScorerQuerier implements AutoCloseable {
     }
     if (list != null) {
       List<String> listed = new ArrayList<>();
-      list.forEach(m -> listed.add(m.get("setting").asText()));
-      listed.forEach(this::answered);
+      list.forEach(m -> {
+        listed.add(m.get("setting").asText());
+        answered(m);
+      });
       known.stream().filter(s -> !listed.contains(s)).findFirst().ifPresent(s -> unanswered("list without a setting", s));
     }
     for (String setting : known) {
       JsonNode one = get(base + "/metrics/" + URLEncoder.encode(setting, StandardCharsets.UTF_8));
       if (one != null) {
-        answered(setting);
+        answered(one);
       }
     }
   }
@@ -132,7 +137,9 @@ final class ScorerQuerier implements AutoCloseable {
     unansweredExamples.putIfAbsent(reason, message.length() > 300 ? message.substring(0, 300) : message);
   }
 
-  private synchronized void answered(String setting) {
+  private synchronized void answered(JsonNode metric) {
+    answeredBySource.merge(metric.path("source").asText("none"), 1L, Long::sum);
+    String setting = metric.get("setting").asText();
     long now = System.nanoTime();
     Long last = lastAnswered.put(setting, now);
     if (last != null) {
@@ -175,6 +182,7 @@ final class ScorerQuerier implements AutoCloseable {
     summary.put("unanswered", unanswered);
     summary.put("unanswered_by_reason", new TreeMap<>(unansweredByReason));
     summary.put("unanswered_examples", new TreeMap<>(unansweredExamples));
+    summary.put("answered_by_source", new TreeMap<>(answeredBySource));
     summary.put("settings", lastAnswered.size());
     summary.put("longest_gap_s", Math.round(longestGap(Long.MIN_VALUE, Long.MAX_VALUE) * 1000) / 1000.0);
     return summary;

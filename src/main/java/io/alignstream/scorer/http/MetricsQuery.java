@@ -33,6 +33,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.errors.StreamsNotStartedException;
 import org.apache.kafka.streams.processor.StreamPartitioner;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -284,6 +285,9 @@ public final class MetricsQuery {
     KeyQueryMetadata metadata;
     try {
       metadata = streams.queryMetadataForKey(store, "", exactly);
+    } catch (StreamsNotStartedException e) {
+      // the metric feed asks for the ceiling from its start, which may come before the streams'
+      throw new Unavailable("starting", "the scorer's streams have not started yet", e);
     } catch (IllegalStateException e) {
       throw new Unavailable("the scorer is not running: " + e.getMessage(), e);
     }
