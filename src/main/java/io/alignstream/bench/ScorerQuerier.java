@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
  * answered it. A query answered 503 (or 404 for a setting that exists, or a list without it) is
  * unanswered; a connection refused is not a query (the instance is down: that is the kill).
  * Answers are counted by their {@code source} (the setting's owner, or the instance's view of
- * the published results).
+ * the published results). Each instance is asked from a thread of its own, so that one slow to
+ * answer (a JVM starting on a loaded machine) does not hold back the answers of the others.
  */
 final class ScorerQuerier implements AutoCloseable {
 
@@ -42,10 +43,9 @@ final class ScorerQuerier implements AutoCloseable {
     }
   }
 
-  private final List<ServiceProcess> scorers;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final ObjectMapper json = new ObjectMapper();
-  private final Thread thread;
+  private final List<Thread> threads = new ArrayList<>();
   private volatile boolean running = true;
   /** Per setting seen, when some instance last answered it. Guarded by this. */
   private final Map<String, Long> lastAnswered = new TreeMap<>();
@@ -57,19 +57,19 @@ final class ScorerQuerier implements AutoCloseable {
   private long unanswered;
 
   ScorerQuerier(List<ServiceProcess> scorers) {
-    this.scorers = scorers;
-    this.thread = new Thread(this::run, "chaos-querier");
-    thread.setDaemon(true);
-    thread.start();
+    for (ServiceProcess scorer : scorers) {
+      Thread thread = new Thread(() -> run(scorer), "chaos-querier-" + threads.size());
+      thread.setDaemon(true);
+      threads.add(thread);
+      thread.start();
+    }
   }
 
-  private void run() {
+  private void run(ServiceProcess scorer) {
     while (running) {
       long round = System.nanoTime();
-      for (ServiceProcess scorer : scorers) {
-        if (scorer.alive()) {
-          ask(scorer);
-        }
+      if (scorer.alive()) {
+        ask(scorer);
       }
       ServiceProcess.sleep(Math.max(0, ROUND_MILLIS - (System.nanoTime() - round) / 1_000_000));
     }
@@ -191,6 +191,8 @@ final class ScorerQuerier implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     running = false;
-    thread.join(10_000);
+    for (Thread thread : threads) {
+      thread.join(10_000);
+    }
   }
 }

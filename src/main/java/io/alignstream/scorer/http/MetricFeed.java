@@ -98,20 +98,37 @@ public final class MetricFeed implements Runnable, AutoCloseable {
   public void run() {
     try {
       while (running) {
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-          publish(record);
+        try {
+          for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+            publish(record);
+          }
+          if (!caughtUp && startEnds.entrySet().stream().allMatch(end -> position(end.getKey()) >= end.getValue())) {
+            caughtUp = true;
+            view.caughtUp();
+            LOG.info("the view of the published results is complete (read up to where the topics ended at start)");
+          }
+          publishCeilingIfChanged();
+        } catch (WakeupException e) {
+          throw e;
+        } catch (RuntimeException e) {
+          // a client error while a broker is lost: the feed goes on (a feed that stopped would
+          // leave the view, and so the answers of a dead owner's settings, stale for good)
+          LOG.warn("metric feed: {}; going on", e.toString());
         }
-        if (!caughtUp && startEnds.entrySet().stream().allMatch(end -> consumer.position(end.getKey()) >= end.getValue())) {
-          caughtUp = true;
-          view.caughtUp();
-          LOG.info("the view of the published results is complete (read up to where the topics ended at start)");
-        }
-        publishCeilingIfChanged();
       }
     } catch (WakeupException e) {
       // closing
     } finally {
       consumer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  /** Where the feed is in a partition; -1 while that is not known yet (its leader unreachable). */
+  private long position(TopicPartition partition) {
+    try {
+      return consumer.position(partition, Duration.ZERO);
+    } catch (org.apache.kafka.common.errors.TimeoutException e) {
+      return -1;
     }
   }
 
