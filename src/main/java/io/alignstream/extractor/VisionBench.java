@@ -55,7 +55,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *       stage's time as a share of the network's: reading the requests (Avro, PNG decoding),
  *       preprocessing, building the embedding records, the Kafka transaction (the service's
  *       stage timers and the model's own timings); {@code overlapped_s} is the stage time that
- *       ran beside the network, {@code overhead_share} what the loop takes beyond the network.
+ *       ran beside the network, {@code overhead_share} what the loop takes beyond the network,
+ *       {@code overhead_vs_alone} beyond the network run alone on as many images just before
+ *       (the honest figure where the stages beside the network slow it down).
  * </ul>
  */
 final class VisionBench {
@@ -209,6 +211,16 @@ final class VisionBench {
       for (int i = 0; i < Math.max(1, settings.warmup()); i++) { // the first forwards at the batch's shape
         model.extract(inputs(pictures.subList(0, SERVICE_BATCH)));
       }
+      // The network alone on as many batches, nothing beside it: what the loop's time is compared
+      // with, since stages run beside the network compete with it for cores (and slow it down).
+      int batches = Math.min(8, (images + SERVICE_BATCH - 1) / SERVICE_BATCH);
+      float[] batch = VisionFeatureModel.probeInput(new long[] {SERVICE_BATCH, 3, side, model.inputSize()[1]});
+      progress(caseName + ": the network alone, " + batches + " batches");
+      long aloneStart = System.nanoTime();
+      for (int i = 0; i < batches; i++) {
+        model.extractPreprocessed(batch, SERVICE_BATCH, side, model.inputSize()[1]);
+      }
+      double aloneS = (System.nanoTime() - aloneStart) / 1e9 / (batches * SERVICE_BATCH) * images;
       VisionFeatureModel.Timings before = model.timings();
       progress(caseName + ": extracting through the service");
       long start = System.nanoTime();
@@ -251,6 +263,8 @@ final class VisionBench {
         r.put("images_per_s", ExtractorBench.round(images / loopS));
         parts.forEach((part, s) -> r.put(part + "_share", ExtractorBench.round(s / networkS)));
         r.put("overhead_share", ExtractorBench.round((loopS - networkS) / networkS));
+        r.put("network_alone_s", ExtractorBench.round(aloneS));
+        r.put("overhead_vs_alone", ExtractorBench.round((loopS - aloneS) / aloneS));
         emit.accept(r);
       }
     } finally {
