@@ -451,7 +451,10 @@ public final class ChaosBench implements Callable<Integer> {
         if (n > 0) {
           Map<String, Long> byChangelog = new TreeMap<>();
           for (String part : logged.group(3).split(" ")) {
-            byChangelog.put(part.substring(0, part.lastIndexOf('=')), Long.parseLong(part.substring(part.lastIndexOf('=') + 1)));
+            int at = part.lastIndexOf('=');
+            if (at > 0) {
+              byChangelog.put(part.substring(0, at), Long.parseLong(part.substring(at + 1)));
+            }
           }
           long b = sizes.bytesOf(byChangelog);
           Map<String, Object> restore = new LinkedHashMap<>();
