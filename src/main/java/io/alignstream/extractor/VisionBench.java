@@ -130,7 +130,9 @@ final class VisionBench {
     int[] size = models.values().iterator().next().inputSize();
     float[] input = VisionFeatureModel.probeInput(new long[] {batch, 3, size[0], size[1]});
     Map<String, Double> bestJava = new LinkedHashMap<>();
+    Map<String, Double> leastCpuJava = new LinkedHashMap<>();
     double bestPeer = 0;
+    double leastCpuPeer = Double.MAX_VALUE;
     try (ExtractorBench.PeerProcess peer = withPeer ? peers.apply(peerArguments(folder, name, batch, iters)) : null) {
       for (int round = 1; round <= settings.rounds(); round++) {
         for (Map.Entry<String, String> c : caseNames.entrySet()) {
@@ -142,19 +144,26 @@ final class VisionBench {
             }
           }
           progress(c.getValue() + ": round " + round + "/" + settings.rounds() + ", " + iters + " batches");
+          ProcessCost before = ProcessCost.now();
           long start = System.nanoTime();
           int features = 0;
           for (int i = 0; i < iters; i++) {
             features = model.extractPreprocessed(input, batch, size[0], size[1]).size();
           }
           double batchesPerS = iters / ((System.nanoTime() - start) / 1e9);
+          ProcessCost after = ProcessCost.now();
           ObjectNode r = caseNode(c.getValue(), name, c.getKey(), batch, size[0], iters);
           r.put("images_per_s", ExtractorBench.round(batchesPerS * batch));
           r.put("ms_per_batch", ExtractorBench.round(1000 / batchesPerS));
+          r.put("cpu_ms_per_batch", ExtractorBench.round((after.cpuNanos() - before.cpuNanos()) / 1e6 / iters));
+          if (after.pageFaults() >= 0) {
+            r.put("page_faults_per_batch", ExtractorBench.round((double) (after.pageFaults() - before.pageFaults()) / iters));
+          }
           r.put("layers", features / batch);
           r.put("round", round);
           emit.accept(r);
           bestJava.merge(c.getKey(), batchesPerS * batch, Math::max);
+          leastCpuJava.merge(c.getKey(), r.get("cpu_ms_per_batch").asDouble(), Math::min);
         }
         if (peer != null) {
           progress(peerCase + " [pytorch-eager]: round " + round + "/" + settings.rounds());
@@ -162,6 +171,7 @@ final class VisionBench {
           r.put("round", round);
           emit.accept(r);
           bestPeer = Math.max(bestPeer, r.get("images_per_s").asDouble());
+          leastCpuPeer = Math.min(leastCpuPeer, r.get("cpu_ms_per_batch").asDouble());
         }
       }
     }
@@ -176,10 +186,35 @@ final class VisionBench {
         r.put("java_images_per_s", ExtractorBench.round(e.getValue()));
         r.put("peer_images_per_s", ExtractorBench.round(bestPeer));
         r.put("speedup", ExtractorBench.round(e.getValue() / bestPeer));
+        // CPU time per batch (least of the rounds): the ratio that a loaded machine disturbs least
+        r.put("java_cpu_ms_per_batch", leastCpuJava.get(e.getKey()));
+        r.put("peer_cpu_ms_per_batch", leastCpuPeer);
+        r.put("cpu_ratio", ExtractorBench.round(leastCpuPeer / leastCpuJava.get(e.getKey())));
         r.put("load_avg_1m", ExtractorBench.loadAverage());
         System.out.println(r);
         System.out.flush();
       }
+    }
+  }
+
+  /**
+   * What the process has spent so far: CPU time (all threads: the runtimes' pools, the JVM's) and
+   * minor page faults (-1 where /proc/self/stat is absent). Per batch they tell a runtime's work
+   * from its waiting on a loaded machine, where wall time mostly measures the other processes.
+   */
+  record ProcessCost(long cpuNanos, long pageFaults) {
+    static ProcessCost now() {
+      long cpu = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+          .getOperatingSystemMXBean()).getProcessCpuTime();
+      long faults = -1;
+      try {
+        String stat = java.nio.file.Files.readString(Path.of("/proc/self/stat"));
+        // fields after the command's closing parenthesis: state is the 3rd field, minflt the 10th
+        faults = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[7]);
+      } catch (IOException e) {
+        // not Linux: CPU time alone
+      }
+      return new ProcessCost(cpu, faults);
     }
   }
 
