@@ -12,14 +12,15 @@ bench/export_vision_model.py (torchvision's resnet18 / resnet50 / vit_b_16 at 22
 the folder's preprocessor_config.json crop.
 
 It prints one JSON line per case with the fields of `bench extractor`'s vision cases (case,
-impl, model, batch, side, device, threads, iterations, images_per_s, ms_per_batch, layers,
-load_avg_1m) plus the library versions. Needs Debian's python3-torch and python3-torchvision.
+impl, model, batch, side, device, threads, iterations, images_per_s, ms_per_batch,
+cpu_ms_per_batch, page_faults_per_batch, layers, load_avg_1m) plus the library versions. Needs Debian's python3-torch and python3-torchvision.
 
   OMP_WAIT_POLICY=PASSIVE python3 bench/peer_vision.py --model-dir ../shared/fixtures/vision/resnet --batch 16
 """
 import argparse
 import json
 import os
+import resource
 import sys
 import time
 
@@ -128,14 +129,19 @@ def main():
 
 
 def time_case(args, forward):
-    """Seconds for --iterations batches."""
+    """Wall seconds, CPU seconds (all threads) and minor page faults for --iterations batches."""
+    before = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     for _ in range(args.iterations):
         forward()
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return seconds, cpu, after.ru_minflt - before.ru_minflt
 
 
-def report(args, name, crop, layers, seconds, torch, torchvision):
+def report(args, name, crop, layers, timed, torch, torchvision):
+    seconds, cpu, faults = timed
     per_s = args.iterations / seconds
     print(json.dumps({
         "case": f"vision-{name}-b{args.batch}",
@@ -149,6 +155,8 @@ def report(args, name, crop, layers, seconds, torch, torchvision):
         "iterations": args.iterations,
         "images_per_s": round3(per_s * args.batch),
         "ms_per_batch": round3(1000 / per_s),
+        "cpu_ms_per_batch": round3(1000 * cpu / args.iterations),
+        "page_faults_per_batch": round3(faults / args.iterations),
         "layers": len(layers),
         "torch": torch.__version__,
         "torchvision": torchvision.__version__,

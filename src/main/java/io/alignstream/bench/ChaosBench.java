@@ -25,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -82,9 +83,9 @@ public final class ChaosBench implements Callable<Integer> {
   private static final Pattern BROKER_PID =
       Pattern.compile("broker (\\d+) (?:on \\S+, pid|\\(pid \\d+\\) exited; restarted it as pid) (\\d+)");
   private static final String SCORER_APP = "chaos-scorer";
-  /** What a scorer logs when a restoration ended (ScorerReadiness). */
+  /** What a scorer logs when a restoration ended (ScorerReadiness): records, seconds, records per changelog. */
   private static final Pattern RESTORED =
-      Pattern.compile("restored (\\d+) records from the changelogs in ([\\d.]+) s");
+      Pattern.compile("restored (\\d+) records from the changelogs in ([\\d.]+) s \\[([^\\]]*)\\]");
 
   @Option(names = "--models", split = ",", defaultValue = "tiny", paramLabel = "MODEL",
       description = "Models to extract, each with its own extractors (default: ${DEFAULT-VALUE}; pixels, tiny).")
@@ -316,7 +317,7 @@ public final class ChaosBench implements Callable<Integer> {
     List<Kill> kills = new ArrayList<>();
     int unplannedRestarts = 0;
     Snapshot last = null;
-    try (Admin admin = Admin.create(cluster.clientProperties("chaos-admin"));
+    try (Admin admin = Admin.create(observerProperties());
         ScorerQuerier querier = new ScorerQuerier(scorers)) {
       // The scorers first, and the work once their group is stable: a scorer kill then measures
       // a failover between running instances, not the group's start.
@@ -414,6 +415,9 @@ public final class ChaosBench implements Callable<Integer> {
           : after.stream().filter(Objects::nonNull).min(Double::compare).map(ChaosBench::round).orElse(null));
       r.put("all_resumed_s", after.isEmpty() ? 0.0
           : after.contains(null) ? null : round(after.stream().max(Double::compare).orElseThrow()));
+      // the partition that resumed last (or never): what held the recovery longest
+      withWork.stream().max(Comparator.comparingDouble(gp -> kill.resumedAfter.getOrDefault(gp, Double.MAX_VALUE)))
+          .ifPresent(gp -> r.put("last_partition", gp.group() + " " + gp.partition()));
       r.put("longest_query_gap_s", round(kill.longestQueryGapSeconds));
       recovery.add(r);
     }
@@ -426,30 +430,54 @@ public final class ChaosBench implements Callable<Integer> {
   }
 
   /**
-   * The scorers' restorations that restored anything, as they logged them (records, seconds),
-   * and their total records per second.
+   * The scorers' restorations that restored anything, as they logged them (records, seconds), with
+   * the bytes they fetched (each changelog's records at its stored bytes per record), and in total
+   * records and megabytes per second.
    */
-  private Map<String, Object> restores() throws IOException {
+  private Map<String, Object> restores() throws Exception {
+    ChangelogSizes sizes;
+    try (Admin admin = Admin.create(cluster.clientProperties("chaos-changelogs"))) {
+      sizes = ChangelogSizes.of(admin, cluster.consumerProperties("chaos-changelogs", "unused"), SCORER_APP);
+    }
     List<Map<String, Object>> each = new ArrayList<>();
     long records = 0;
+    long bytes = 0;
     double seconds = 0;
     for (ServiceProcess scorer : scorers) {
       Matcher logged = RESTORED.matcher(Files.readString(scorer.log()));
       while (logged.find()) {
-        if (Long.parseLong(logged.group(1)) > 0) {
+        long n = Long.parseLong(logged.group(1));
+        double s = Double.parseDouble(logged.group(2));
+        if (n > 0) {
+          Map<String, Long> byChangelog = new TreeMap<>();
+          for (String part : logged.group(3).split(" ")) {
+            int at = part.lastIndexOf('=');
+            if (at > 0) {
+              byChangelog.put(part.substring(0, at), Long.parseLong(part.substring(at + 1)));
+            }
+          }
+          long b = sizes.bytesOf(byChangelog);
           Map<String, Object> restore = new LinkedHashMap<>();
           restore.put("process", scorer.name());
-          restore.put("records", Long.parseLong(logged.group(1)));
-          restore.put("s", Double.parseDouble(logged.group(2)));
+          restore.put("records", n);
+          restore.put("s", s);
+          restore.put("mb", round(b / 1e6));
+          restore.put("mb_per_s", s == 0 ? null : round(b / 1e6 / s));
           each.add(restore);
-          records += Long.parseLong(logged.group(1));
-          seconds += Double.parseDouble(logged.group(2));
+          records += n;
+          bytes += b;
+          seconds += s;
         }
       }
     }
     Map<String, Object> restores = new LinkedHashMap<>();
     restores.put("each", each);
     restores.put("records_per_s", seconds == 0 ? null : round(records / seconds));
+    restores.put("mb_per_s", seconds == 0 ? null : round(bytes / 1e6 / seconds));
+    Map<String, Object> changelogs = new TreeMap<>();
+    sizes.topics().forEach((topic, size) -> changelogs.put(topic.substring(SCORER_APP.length() + 1),
+        Map.of("records", size.records(), "stored_bytes", size.storedBytes())));
+    restores.put("changelogs", changelogs);
     return restores;
   }
 
@@ -525,6 +553,21 @@ public final class ChaosBench implements Callable<Integer> {
     broker.destroyForcibly();
     broker.onExit().join();
     return new Kill(plan, "broker-" + node, at, now, now.allOf(topicsOfGroups().keySet()));
+  }
+
+  /**
+   * The observing admin client's settings: requests abandoned after 5 s (Kafka's 30 s). A broker
+   * restarted after a kill binds its port tens of seconds before it serves (log recovery,
+   * metadata catch-up; about 20 s at load 30); a request sent to it meanwhile is accepted by the
+   * kernel and left unanswered until the request timeout, and with 30 s the snapshots failed for
+   * up to a minute, so that a broker kill's partitions seemed to resume only then, while the
+   * pipeline went on committing.
+   */
+  private Map<String, Object> observerProperties() {
+    Map<String, Object> props = cluster.clientProperties("chaos-admin");
+    props.put("request.timeout.ms", 5000);
+    props.put("default.api.timeout.ms", 5000);
+    return props;
   }
 
   private static String scorerInstanceId(int scorer) {

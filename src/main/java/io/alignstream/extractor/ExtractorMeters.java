@@ -31,7 +31,9 @@ public final class ExtractorMeters implements AutoCloseable {
   private final Counter images;
   private final Timer batchLatency;
   private final DistributionSummary batchSize;
+  private final Timer busy;
   private final Timer readStage;
+  private final Timer prepareStage;
   private final Timer extractStage;
   private final Timer commitStage;
   private final AtomicLong queueDepth = new AtomicLong();
@@ -39,6 +41,8 @@ public final class ExtractorMeters implements AutoCloseable {
   private final KafkaClientMetrics consumerMetrics;
   private final KafkaClientMetrics producerMetrics;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** When the last recorded poll committed, for the busy time (the loop's thread only). */
+  private long lastCommitted = Long.MIN_VALUE;
 
   ExtractorMeters(String model, String instance, Consumer<?, ?> consumer, Producer<?, ?> producer) {
     Tags tags = Tags.of("model", model, "instance", instance);
@@ -46,8 +50,12 @@ public final class ExtractorMeters implements AutoCloseable {
         .description("Images extracted and committed").register(registry);
     batchLatency = Timer.builder("alignstream.extractor.batch").tags(tags)
         .description("Time from a poll's records to their committed transaction").register(registry);
+    busy = Timer.builder("alignstream.extractor.busy").tags(tags)
+        .description("Time with a poll in the loop: from a poll's records, or the commit before if that came later, "
+            + "to its commit (the wall time of the work, where polls overlap)").register(registry);
     readStage = stage("read", "Reading a poll's requests: Avro decoding, checks, image decoding", tags);
-    extractStage = stage("extract", "Extracting a poll's images (preprocessing, the model) into embedding records", tags);
+    prepareStage = stage("prepare", "Preparing a poll's images for the model (preprocessing)", tags);
+    extractStage = stage("extract", "The model on a poll's prepared images, into embedding records", tags);
     commitStage = stage("commit", "Sending a poll's records and offsets and committing the transaction", tags);
     batchSize = DistributionSummary.builder("alignstream.extractor.batch.size").tags(tags).baseUnit("images")
         .description("Requests in one committed batch").register(registry);
@@ -66,17 +74,25 @@ public final class ExtractorMeters implements AutoCloseable {
         .register(registry);
   }
 
-  /** The three stages of one poll, in nanoseconds (where a batch's time goes; bench extractor reads them). */
-  void stages(long readNanos, long extractNanos, long commitNanos) {
-    readStage.record(Duration.ofNanos(readNanos));
-    extractStage.record(Duration.ofNanos(extractNanos));
-    commitStage.record(Duration.ofNanos(commitNanos));
-  }
+  /**
+   * When one poll passed each point of the loop ({@code System.nanoTime}): polled, requests read,
+   * images prepared, network started and done (on its own thread, overlapping the next poll's
+   * reading), transaction begun and committed. The stages are disjoint parts of the poll's latency.
+   */
+  record PollTimes(long polled, long read, long prepared, long networkStart, long networkEnd, long commitStart,
+      long committed) {}
 
-  void batch(int requests, int extracted, Duration took) {
+  /** One committed poll: where its time went (bench extractor reads the stages) and its images. */
+  void poll(PollTimes t, int requests, int extracted) {
+    readStage.record(Duration.ofNanos(t.read() - t.polled()));
+    prepareStage.record(Duration.ofNanos(t.prepared() - t.read()));
+    extractStage.record(Duration.ofNanos(t.networkEnd() - t.networkStart()));
+    commitStage.record(Duration.ofNanos(t.committed() - t.commitStart()));
+    busy.record(Duration.ofNanos(t.committed() - Math.max(t.polled(), lastCommitted)));
+    lastCommitted = t.committed();
     images.increment(extracted);
     batchSize.record(requests);
-    batchLatency.record(took);
+    batchLatency.record(Duration.ofNanos(t.committed() - t.polled()));
   }
 
   void queueDepth(long waiting) {
@@ -95,7 +111,8 @@ public final class ExtractorMeters implements AutoCloseable {
     }
     consumerMetrics.close();
     producerMetrics.close();
-    for (Meter meter : List.of(images, batchLatency, batchSize, queueGauge, readStage, extractStage, commitStage)) {
+    for (Meter meter : List.of(images, batchLatency, busy, batchSize, queueGauge, readStage, prepareStage, extractStage,
+        commitStage)) {
       registry.remove(meter);
     }
   }

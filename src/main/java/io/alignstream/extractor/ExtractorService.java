@@ -19,16 +19,25 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.stream.IntStream;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -60,6 +69,12 @@ import org.slf4j.LoggerFactory;
  * InputLimits}: record bytes, image pixels from the header) and checked by {@link RequestRules}.
  * A batch the model fails on (a device out of memory among others) is halved and retried, down
  * to single images, so that only an image that fails alone is dead-lettered.
+ *
+ * <p>Stages overlap (docs/architecture.md, "The extract loop"): the network runs on a thread of
+ * its own, so while it extracts poll k the loop commits poll k - 1 and polls, decodes and
+ * prepares poll k + 1 ({@link StagedFeatureModel}). Transactions stay one after another, in poll
+ * order; a rebalance first commits the poll in flight ({@link CommitBeforeRebalance}), and a
+ * failed transaction drops the poll behind it too, both read again from the last commit.
  */
 public final class ExtractorService implements AutoCloseable {
 
@@ -70,6 +85,8 @@ public final class ExtractorService implements AutoCloseable {
   private static final long FETCH_BYTES_PER_IMAGE = 1L << 20;
   /** Producer batch size for embeddings (Kafka's default is 16 KB). */
   private static final int EMBEDDING_BATCH_BYTES = 256 << 10;
+  /** How long one poll waits while a poll is in the network (the loop checks in between whether it is through). */
+  private static final Duration SHORT_POLL = Duration.ofMillis(5);
 
   private final ClusterConfig cluster;
   private final FeatureModel model;
@@ -84,6 +101,11 @@ public final class ExtractorService implements AutoCloseable {
   private final AtomicLong deadLetters = new AtomicLong();
   private final ExtractorMeters meters;
   private final Instant startedAt = Instant.now();
+  private final Stages stages;
+  /** The poll whose network runs (or waits to) while the loop reads the next; loop thread only. */
+  private Poll inFlight;
+  /** Set by the rebalance listener when the poll in flight could not commit; loop thread only. */
+  private boolean rewindAfterPoll;
   private Thread thread;
   private volatile Throwable failure;
 
@@ -96,6 +118,7 @@ public final class ExtractorService implements AutoCloseable {
     this.cluster = cluster;
     this.model = model;
     this.info = model.info();
+    this.stages = Stages.of(model);
     this.options = options;
     String clientId = "alignstream-extractor-" + info.modelId() + "-" + options.instanceId();
 
@@ -147,22 +170,53 @@ public final class ExtractorService implements AutoCloseable {
 
   /** Runs the loop on the calling thread until {@link #close()}. */
   public void run() {
+    ExecutorService networkThread = Executors.newSingleThreadExecutor(
+        task -> new Thread(task, "extractor-" + info.modelId() + "-" + options.instanceId() + "-network"));
     try {
       producer.initTransactions();
       publishModelCard();
-      consumer.subscribe(Set.of(cluster.topics().requests()));
+      consumer.subscribe(Set.of(cluster.topics().requests()), new CommitBeforeRebalance());
       while (running.get()) {
-        ConsumerRecords<String, byte[]> records = consumer.poll(options.pollTimeout());
+        ConsumerRecords<String, byte[]> records = poll();
         long polled = System.nanoTime();
         meters.queueDepth(waitingRequests());
+        if (rewindAfterPoll) {
+          // The rebalance listener could not commit the poll in flight: read it again, and
+          // whatever this poll returned after it.
+          rewindAfterPoll = false;
+          rewindToCommitted();
+          continue;
+        }
+        Poll next = null;
         if (!records.isEmpty()) {
-          process(records, polled);
+          try {
+            next = read(records, polled);
+          } catch (RegistryUnavailableException e) {
+            // Not a record's fault: commit what is in flight, then read this poll again once the registry answers.
+            log.warn("schema registry unavailable ({}); re-reading from the last commit", e.getCause().getMessage());
+            finishInFlight();
+            rewindToCommitted();
+            pause(options.pollTimeout());
+            continue;
+          }
+          Poll submitted = next;
+          // The network thread takes it as soon as the poll before it is through the network.
+          submitted.extracted = networkThread.submit(() -> extract(submitted));
+        }
+        Poll previous = inFlight;
+        inFlight = next;
+        if (previous != null && !commit(previous)) {
+          // Re-read from the last commit: the next poll's work, done on top of the lost one, goes too.
+          discardInFlight();
+          rewindToCommitted();
         }
       }
+      finishInFlight();
     } catch (WakeupException e) {
       if (running.get()) {
         throw e;
       }
+      finishInFlight();
     } catch (ProducerFencedException e) {
       failure = e;
       log.error("extractor {} was fenced by another instance with the same transactional id; stopping",
@@ -171,10 +225,81 @@ public final class ExtractorService implements AutoCloseable {
       failure = e;
       log.error("extractor {} stopped: {}", options.instanceId(), e.toString(), e);
     } finally {
+      // A poll still in flight here failed with the loop: uncommitted, it is read again by whoever
+      // owns its partitions next.
+      discardInFlight();
+      networkThread.shutdown();
       meters.close();
       // Leave the group even as a static member: a stopped instance's partitions move at once.
       consumer.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
       producer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  /**
+   * The next poll. With a poll in the network, polls briefly until requests come or the network is
+   * through, so an idle topic does not hold that poll's commit back for a whole poll timeout.
+   */
+  private ConsumerRecords<String, byte[]> poll() {
+    if (inFlight == null) {
+      return consumer.poll(options.pollTimeout());
+    }
+    ConsumerRecords<String, byte[]> records;
+    do {
+      records = consumer.poll(SHORT_POLL);
+    } while (records.isEmpty() && inFlight != null && !inFlight.extracted.isDone() && running.get());
+    return records;
+  }
+
+  /**
+   * Commits the poll in flight before a rebalance takes its partitions: once they move, its
+   * offsets may no longer be committed (the new owner reads them again). Runs inside {@code
+   * consumer.poll}, on the loop's thread, before the poll returns anything new.
+   */
+  private final class CommitBeforeRebalance implements ConsumerRebalanceListener {
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      Poll poll = inFlight;
+      inFlight = null;
+      if (poll != null && !commit(poll)) {
+        rewindAfterPoll = true;
+      }
+    }
+
+    @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {}
+
+    @Override
+    public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      // The partitions are gone already (the session expired): the poll's offsets cannot commit.
+      if (inFlight != null) {
+        discardInFlight();
+        rewindAfterPoll = true;
+      }
+    }
+  }
+
+  /** Commits the poll in flight, if any (the loop is stopping, or must re-read). */
+  private void finishInFlight() {
+    Poll poll = inFlight;
+    inFlight = null;
+    if (poll != null) {
+      commit(poll);
+    }
+  }
+
+  /** Waits for the poll in flight to leave the network and drops it, uncommitted. */
+  private void discardInFlight() {
+    Poll poll = inFlight;
+    inFlight = null;
+    if (poll != null) {
+      try {
+        poll.extracted.get();
+      } catch (ExecutionException e) {
+        log.warn("dropping a poll whose extraction failed: {}", e.getCause().toString());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
@@ -233,63 +358,161 @@ public final class ExtractorService implements AutoCloseable {
   }
 
   /**
-   * Extracts a poll's images, then commits their embeddings, dead letters and offsets in one
-   * transaction. Extraction runs BEFORE the transaction opens: a large model on CPU can take
-   * minutes per batch, and an open transaction is aborted by the broker after
-   * transaction.timeout.ms (capped at 15 minutes by default); the poll interval alone bounds it.
+   * One poll on its way: read and prepared on the loop's thread, through the network and into
+   * embedding records on the network thread, committed on the loop's thread. The network thread
+   * adds to {@code outputs} only between the submit and the end of {@code extracted}, which
+   * the loop awaits before it reads them.
    */
-  private void process(ConsumerRecords<String, byte[]> records, long polledNanos) {
-    List<ProducerRecord<String, SpecificRecord>> outputs = new ArrayList<>();
-    List<ConsumerRecord<String, byte[]>> accepted = new ArrayList<>();
-    List<ImageInput> inputs = new ArrayList<>();
+  private static final class Poll {
+    final ConsumerRecords<String, byte[]> records;
+    final List<ConsumerRecord<String, byte[]>> accepted = new ArrayList<>();
+    final List<ExtractionRequest> requests = new ArrayList<>();
+    final List<Object> prepared = new ArrayList<>();
+    final List<ProducerRecord<String, SpecificRecord>> outputs = new ArrayList<>();
+    final long polled;
+    long read;
+    long ready;
+    long networkStart;
+    long networkEnd;
+    int letters;
+    Future<Integer> extracted;
+
+    Poll(ConsumerRecords<String, byte[]> records, long polled) {
+      this.records = records;
+      this.polled = polled;
+    }
+  }
+
+  /**
+   * Reads a poll's requests (Avro, checks), decodes their images, then prepares them for the
+   * network (the model's preprocessing); images are decoded and prepared in parallel, on the
+   * common pool's threads and this one. A request that fails any step is dead-lettered.
+   *
+   * @throws RegistryUnavailableException when the schema registry fails (the poll is read again)
+   */
+  private Poll read(ConsumerRecords<String, byte[]> records, long polled) {
+    Poll poll = new Poll(records, polled);
+    List<ConsumerRecord<String, byte[]>> readable = new ArrayList<>();
     List<ExtractionRequest> requests = new ArrayList<>();
-    int letters = 0;
     for (ConsumerRecord<String, byte[]> record : records) {
       try {
-        ExtractionRequest request = read(record);
-        inputs.add(toInput(request));
-        requests.add(request);
-        accepted.add(record);
+        requests.add(read(record));
+        readable.add(record);
       } catch (InvalidRequestException e) {
-        outputs.add(deadLetter(record, e.stage, e.getMessage(), e.getCause()));
-        letters++;
+        poll.outputs.add(deadLetter(record, e.stage, e.getMessage(), e.getCause()));
+        poll.letters++;
       } catch (RegistryUnavailableException e) {
-        // Not this record's fault: read the poll again once the registry answers.
-        log.warn("schema registry unavailable ({}); re-reading from the last commit", e.getCause().getMessage());
-        rewindToCommitted();
-        pause(options.pollTimeout());
-        return;
+        throw e;
       } catch (Exception | OutOfMemoryError | StackOverflowError e) {
         // Whatever else one record causes is that record's problem; the two Errors a single
         // input can provoke are included (other Errors mean the JVM itself is broken).
-        outputs.add(deadLetter(record, "read-request", "reading the request failed: " + describe(e), e));
-        letters++;
+        poll.outputs.add(deadLetter(record, "read-request", "reading the request failed: " + describe(e), e));
+        poll.letters++;
       }
     }
-    long read = System.nanoTime();
-    int extracted = extract(accepted, requests, inputs, outputs);
-    letters += inputs.size() - extracted;
-    long extractedAt = System.nanoTime();
+    List<Object> images = inParallel(readable, requests, request -> toInput((ExtractionRequest) request),
+        "read-request", "reading the request failed: ", poll);
+    poll.read = System.nanoTime();
+    List<Object> prepared = inParallel(readable, images, image -> stages.prepare().apply((ImageInput) image),
+        "prepare-image", "preparing the image for the model failed: ", poll);
+    for (int i = 0; i < readable.size(); i++) {
+      if (prepared.get(i) != null) {
+        poll.accepted.add(readable.get(i));
+        poll.requests.add(requests.get(i));
+        poll.prepared.add(prepared.get(i));
+      }
+    }
+    poll.ready = System.nanoTime();
+    return poll;
+  }
+
+  /**
+   * {@code step} on each record's input, in parallel; a null input (its record failed an earlier
+   * step) stays null, and a record the step fails on gets its dead letter and a null here.
+   */
+  private List<Object> inParallel(List<ConsumerRecord<String, byte[]>> records, List<?> inputs,
+      Function<Object, Object> step, String stage, String failing, Poll poll) {
+    Object[] results = new Object[records.size()];
+    Throwable[] failures = new Throwable[records.size()];
+    IntStream.range(0, records.size()).parallel().filter(i -> inputs.get(i) != null).forEach(i -> {
+      try {
+        results[i] = step.apply(inputs.get(i));
+      } catch (Exception | OutOfMemoryError | StackOverflowError e) {
+        failures[i] = e;
+      }
+    });
+    for (int i = 0; i < records.size(); i++) {
+      Throwable e = failures[i];
+      if (e instanceof InvalidRequestException invalid) {
+        poll.outputs.add(deadLetter(records.get(i), invalid.stage, invalid.getMessage(), invalid.getCause()));
+        poll.letters++;
+      } else if (e != null) {
+        poll.outputs.add(deadLetter(records.get(i), stage, failing + describe(e), e));
+        poll.letters++;
+      }
+    }
+    return Arrays.asList(results);
+  }
+
+  /**
+   * The network on a poll's prepared images, into embedding records (on the network thread);
+   * returns the images extracted.
+   */
+  private int extract(Poll poll) {
+    poll.networkStart = System.nanoTime();
+    int extracted = extract(poll.accepted, poll.requests, poll.prepared, poll.outputs);
+    poll.letters += poll.prepared.size() - extracted;
+    poll.networkEnd = System.nanoTime();
+    return extracted;
+  }
+
+  /**
+   * Waits for the poll's network, then commits its embeddings, dead letters and offsets in one
+   * transaction; false if the transaction failed (aborted: the caller re-reads from the last
+   * commit). Extraction runs BEFORE the transaction opens: a large model on CPU can take minutes
+   * per batch, and an open transaction is aborted by the broker after transaction.timeout.ms;
+   * the poll interval alone bounds it. Transactions follow one another: the next begins only
+   * after this one's commit returned.
+   */
+  private boolean commit(Poll poll) {
+    int extracted = await(poll);
+    long start = System.nanoTime();
     producer.beginTransaction();
     try {
-      outputs.forEach(producer::send);
-      producer.sendOffsetsToTransaction(nextOffsets(records), consumer.groupMetadata());
+      poll.outputs.forEach(producer::send);
+      producer.sendOffsetsToTransaction(nextOffsets(poll.records), consumer.groupMetadata());
       producer.commitTransaction();
     } catch (ProducerFencedException | AuthorizationException e) {
       throw e;
     } catch (KafkaException e) {
-      // The transaction is lost: abort it and re-read from the last committed offsets.
+      // The transaction is lost: abort it; the caller re-reads from the last committed offsets.
       log.warn("transaction failed ({}); aborting and re-reading from the last commit", e.toString());
       producer.abortTransaction();
-      rewindToCommitted();
-      return;
+      return false;
     }
-    imagesExtracted.addAndGet(extracted);
     long committed = System.nanoTime();
-    meters.stages(read - polledNanos, extractedAt - read, committed - extractedAt);
-    meters.batch(records.count(), extracted, Duration.ofNanos(committed - polledNanos));
-    deadLetters.addAndGet(letters);
-    embeddingsPublished.addAndGet(outputs.size() - letters);
+    imagesExtracted.addAndGet(extracted);
+    meters.poll(new ExtractorMeters.PollTimes(poll.polled, poll.read, poll.ready, poll.networkStart, poll.networkEnd,
+        start, committed), poll.records.count(), extracted);
+    deadLetters.addAndGet(poll.letters);
+    embeddingsPublished.addAndGet(poll.outputs.size() - poll.letters);
+    return true;
+  }
+
+  /** The images a poll's network extracted, once it is through. */
+  private static int await(Poll poll) {
+    try {
+      return poll.extracted.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the network", e);
+    } catch (ExecutionException e) {
+      // extract turns every failure of an image into its dead letter: what reaches here broke the JVM.
+      if (e.getCause() instanceof Error error) {
+        throw error;
+      }
+      throw new IllegalStateException("the network thread failed", e.getCause());
+    }
   }
 
   /**
@@ -298,12 +521,12 @@ public final class ExtractorService implements AutoCloseable {
    * down to single images: only an image that fails alone is dead-lettered.
    */
   private int extract(List<ConsumerRecord<String, byte[]>> records, List<ExtractionRequest> requests,
-      List<ImageInput> inputs, List<ProducerRecord<String, SpecificRecord>> outputs) {
+      List<Object> inputs, List<ProducerRecord<String, SpecificRecord>> outputs) {
     if (inputs.isEmpty()) {
       return 0;
     }
     try {
-      List<Feature> features = model.extract(inputs);
+      List<Feature> features = stages.network().apply(inputs);
       return publishable(records, requests, features, outputs);
     } catch (Exception | OutOfMemoryError | StackOverflowError batchFailure) {
       if (inputs.size() == 1) {
@@ -507,6 +730,23 @@ public final class ExtractorService implements AutoCloseable {
       Thread.sleep(duration.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * The model's two stages as the loop runs them: preparing an image (loop thread, in parallel)
+   * and the network (its own thread). A model that is not staged prepares nothing and does all
+   * its work in the network stage.
+   */
+  private record Stages(Function<ImageInput, Object> prepare, Function<List<Object>, List<Feature>> network) {
+
+    @SuppressWarnings("unchecked") // what prepare returns reaches only the same model's extractPrepared
+    static Stages of(FeatureModel model) {
+      if (model instanceof StagedFeatureModel<?> staged) {
+        StagedFeatureModel<Object> typed = (StagedFeatureModel<Object>) staged;
+        return new Stages(typed::prepare, typed::extractPrepared);
+      }
+      return new Stages(image -> image, images -> model.extract((List<ImageInput>) (List<?>) images));
     }
   }
 

@@ -50,11 +50,14 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *   <li>{@code vision-<model>-<format>-service-b16}: the real extract path on an embedded broker
  *       and registry: PNG requests in Avro, decoded, preprocessed, extracted in batches of 16,
  *       embeddings out in Avro, each poll ({@code --images-per-transaction}, default 16) one
- *       Kafka transaction. Prints the loop's time (poll
- *       to commit, the service's batch timer), the time in the network, and what each other
- *       part adds as a share of the network's time: reading the requests (Avro, PNG decoding),
+ *       Kafka transaction. Prints the loop's time (the service's busy timer: wall time with a
+ *       poll in the loop, its stages overlapping), the time in the network, and each other
+ *       stage's time as a share of the network's: reading the requests (Avro, PNG decoding),
  *       preprocessing, building the embedding records, the Kafka transaction (the service's
- *       stage timers and the model's own timings).
+ *       stage timers and the model's own timings); {@code overlapped_s} is the stage time that
+ *       ran beside the network, {@code overhead_share} what the loop takes beyond the network,
+ *       {@code overhead_vs_alone} beyond the network run alone on as many images just before
+ *       (the honest figure where the stages beside the network slow it down).
  * </ul>
  */
 final class VisionBench {
@@ -127,7 +130,9 @@ final class VisionBench {
     int[] size = models.values().iterator().next().inputSize();
     float[] input = VisionFeatureModel.probeInput(new long[] {batch, 3, size[0], size[1]});
     Map<String, Double> bestJava = new LinkedHashMap<>();
+    Map<String, Double> leastCpuJava = new LinkedHashMap<>();
     double bestPeer = 0;
+    double leastCpuPeer = Double.MAX_VALUE;
     try (ExtractorBench.PeerProcess peer = withPeer ? peers.apply(peerArguments(folder, name, batch, iters)) : null) {
       for (int round = 1; round <= settings.rounds(); round++) {
         for (Map.Entry<String, String> c : caseNames.entrySet()) {
@@ -139,19 +144,26 @@ final class VisionBench {
             }
           }
           progress(c.getValue() + ": round " + round + "/" + settings.rounds() + ", " + iters + " batches");
+          ProcessCost before = ProcessCost.now();
           long start = System.nanoTime();
           int features = 0;
           for (int i = 0; i < iters; i++) {
             features = model.extractPreprocessed(input, batch, size[0], size[1]).size();
           }
           double batchesPerS = iters / ((System.nanoTime() - start) / 1e9);
+          ProcessCost after = ProcessCost.now();
           ObjectNode r = caseNode(c.getValue(), name, c.getKey(), batch, size[0], iters);
           r.put("images_per_s", ExtractorBench.round(batchesPerS * batch));
           r.put("ms_per_batch", ExtractorBench.round(1000 / batchesPerS));
+          r.put("cpu_ms_per_batch", ExtractorBench.round((after.cpuNanos() - before.cpuNanos()) / 1e6 / iters));
+          if (after.pageFaults() >= 0) {
+            r.put("page_faults_per_batch", ExtractorBench.round((double) (after.pageFaults() - before.pageFaults()) / iters));
+          }
           r.put("layers", features / batch);
           r.put("round", round);
           emit.accept(r);
           bestJava.merge(c.getKey(), batchesPerS * batch, Math::max);
+          leastCpuJava.merge(c.getKey(), r.get("cpu_ms_per_batch").asDouble(), Math::min);
         }
         if (peer != null) {
           progress(peerCase + " [pytorch-eager]: round " + round + "/" + settings.rounds());
@@ -159,6 +171,7 @@ final class VisionBench {
           r.put("round", round);
           emit.accept(r);
           bestPeer = Math.max(bestPeer, r.get("images_per_s").asDouble());
+          leastCpuPeer = Math.min(leastCpuPeer, r.get("cpu_ms_per_batch").asDouble());
         }
       }
     }
@@ -173,10 +186,35 @@ final class VisionBench {
         r.put("java_images_per_s", ExtractorBench.round(e.getValue()));
         r.put("peer_images_per_s", ExtractorBench.round(bestPeer));
         r.put("speedup", ExtractorBench.round(e.getValue() / bestPeer));
+        // CPU time per batch (least of the rounds): the ratio that a loaded machine disturbs least
+        r.put("java_cpu_ms_per_batch", leastCpuJava.get(e.getKey()));
+        r.put("peer_cpu_ms_per_batch", leastCpuPeer);
+        r.put("cpu_ratio", ExtractorBench.round(leastCpuPeer / leastCpuJava.get(e.getKey())));
         r.put("load_avg_1m", ExtractorBench.loadAverage());
         System.out.println(r);
         System.out.flush();
       }
+    }
+  }
+
+  /**
+   * What the process has spent so far: CPU time (all threads: the runtimes' pools, the JVM's) and
+   * minor page faults (-1 where /proc/self/stat is absent). Per batch they tell a runtime's work
+   * from its waiting on a loaded machine, where wall time mostly measures the other processes.
+   */
+  record ProcessCost(long cpuNanos, long pageFaults) {
+    static ProcessCost now() {
+      long cpu = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+          .getOperatingSystemMXBean()).getProcessCpuTime();
+      long faults = -1;
+      try {
+        String stat = java.nio.file.Files.readString(Path.of("/proc/self/stat"));
+        // fields after the command's closing parenthesis: state is the 3rd field, minflt the 10th
+        faults = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[7]);
+      } catch (IOException e) {
+        // not Linux: CPU time alone
+      }
+      return new ProcessCost(cpu, faults);
     }
   }
 
@@ -208,6 +246,16 @@ final class VisionBench {
       for (int i = 0; i < Math.max(1, settings.warmup()); i++) { // the first forwards at the batch's shape
         model.extract(inputs(pictures.subList(0, SERVICE_BATCH)));
       }
+      // The network alone on as many batches, nothing beside it: what the loop's time is compared
+      // with, since stages run beside the network compete with it for cores (and slow it down).
+      int batches = Math.min(8, (images + SERVICE_BATCH - 1) / SERVICE_BATCH);
+      float[] batch = VisionFeatureModel.probeInput(new long[] {SERVICE_BATCH, 3, side, model.inputSize()[1]});
+      progress(caseName + ": the network alone, " + batches + " batches");
+      long aloneStart = System.nanoTime();
+      for (int i = 0; i < batches; i++) {
+        model.extractPreprocessed(batch, SERVICE_BATCH, side, model.inputSize()[1]);
+      }
+      double aloneS = (System.nanoTime() - aloneStart) / 1e9 / (batches * SERVICE_BATCH) * images;
       VisionFeatureModel.Timings before = model.timings();
       progress(caseName + ": extracting through the service");
       long start = System.nanoTime();
@@ -224,18 +272,17 @@ final class VisionBench {
         }
         double wall = (System.nanoTime() - start) / 1e9;
         Timer loop = meters.find("alignstream.extractor.batch").tag("model", name).timer();
-        double loopS = seconds(loop);
-        double readS = seconds(stage(meters, name, "read"));
-        double extractS = seconds(stage(meters, name, "extract"));
-        double commitS = seconds(stage(meters, name, "commit"));
+        // The loop's stages overlap (the network on its own thread): its time is the busy wall time.
+        double loopS = seconds(meters.find("alignstream.extractor.busy").tag("model", name).timer());
         VisionFeatureModel.Timings after = model.timings();
-        double preS = (after.preprocessingNanos() - before.preprocessingNanos()) / 1e9;
         double networkS = (after.forwardNanos() - before.forwardNanos()) / 1e9;
         Map<String, Double> parts = new LinkedHashMap<>();
-        parts.put("read_requests", readS); // Avro and PNG decoding, request checks
-        parts.put("preprocessing", preS);
-        parts.put("embedding_records", extractS - preS - networkS); // pooled vectors into Avro records
-        parts.put("kafka_commit", commitS); // send, offsets, commit; the four parts and the network make the loop
+        parts.put("read_requests", seconds(stage(meters, name, "read"))); // Avro and PNG decoding, request checks
+        parts.put("preprocessing", seconds(stage(meters, name, "prepare")));
+        // pooled vectors into Avro records: the network thread's time beyond the model's
+        parts.put("embedding_records", seconds(stage(meters, name, "extract")) - networkS);
+        parts.put("kafka_commit", seconds(stage(meters, name, "commit"))); // send, offsets, commit
+        double inStages = networkS + parts.values().stream().mapToDouble(Double::doubleValue).sum();
         ObjectNode r = caseNode(caseName, name, source.format(), SERVICE_BATCH, model.inputSize()[0], 1);
         r.put("images", images);
         r.put("image_size", pictures.get(0).getWidth() + "x" + pictures.get(0).getHeight());
@@ -244,11 +291,15 @@ final class VisionBench {
         r.put("polls", loop.count());
         r.put("wall_s", ExtractorBench.round(wall));
         r.put("loop_s", ExtractorBench.round(loopS));
+        // what ran beside the network instead of after it: the stages' sum beyond the loop's time
+        r.put("overlapped_s", ExtractorBench.round(inStages - loopS));
         r.put("network_s", ExtractorBench.round(networkS));
         parts.forEach((part, s) -> r.put(part + "_s", ExtractorBench.round(s)));
         r.put("images_per_s", ExtractorBench.round(images / loopS));
         parts.forEach((part, s) -> r.put(part + "_share", ExtractorBench.round(s / networkS)));
         r.put("overhead_share", ExtractorBench.round((loopS - networkS) / networkS));
+        r.put("network_alone_s", ExtractorBench.round(aloneS));
+        r.put("overhead_vs_alone", ExtractorBench.round((loopS - aloneS) / aloneS));
         emit.accept(r);
       }
     } finally {

@@ -1,25 +1,22 @@
 package io.alignstream.reconstruct;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.alignstream.extractor.Sd3Options;
+import io.alignstream.extractor.diffusion.CleanLatents;
 import io.alignstream.extractor.diffusion.ConceptPrompt;
-import io.alignstream.extractor.diffusion.ImageNoise;
 import io.alignstream.extractor.diffusion.ImagePreprocessor;
 import io.alignstream.extractor.diffusion.InjectedNoise;
 import io.alignstream.extractor.diffusion.LatentDiffusion;
 import io.alignstream.extractor.diffusion.PipelineReference;
 import io.alignstream.extractor.diffusion.nn.Ops;
 import io.alignstream.extractor.diffusion.nn.Placement;
-import io.alignstream.extractor.diffusion.vae.Posterior;
 import io.alignstream.extractor.diffusion.vae.VaeDecoder;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.LatentMode;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -118,31 +115,19 @@ public final class Reconstruction {
     int n = inputs.size();
     LatentDiffusion pipeline = model.pipeline();
     int side = pipeline.latentSide(settings.resolution());
-    int per = pipeline.latentChannels() * side * side;
     long[] latentShape = {pipeline.latentChannels(), side, side};
     List<OneStepModel.Step> steps = model.steps(settings.noiseLevels(), settings.timesteps());
     try (NDManager base = NDManager.newBaseManager(pipeline.placement().device())) {
-      // 1. the pixels the model sees, z0, and each image's diffusion noise
-      float[] injected = settings.injectedNoise() == null ? null
-          : settings.injectedNoise().read(new long[] {n, latentShape[0], side, side}, settings.resolution());
-      float[][] eps = new float[n][];
-      float[] posteriorEps = new float[n * per];
-      for (int i = 0; i < n; i++) {
-        ImageNoise draw = ImageNoise.draw(settings.seed(), per);
-        System.arraycopy(draw.posterior(), 0, posteriorEps, i * per, per);
-        eps[i] = injected == null ? draw.diffusion() : Arrays.copyOfRange(injected, i * per, (i + 1) * per);
-      }
+      // 1. the pixels the model sees, and z0 and the diffusion noise of each image as for a streamed request
+      List<BufferedImage> images = inputs.stream().map(Input::image).toList();
       float[][] pixels;
-      float[][] z0;
       try (NDManager scope = base.newSubManager()) {
-        NDArray px = ImagePreprocessor.batch(scope, inputs.stream().map(Input::image).toList(),
-            settings.resolution()); // [N, 3, R, R]
-        pixels = Ops.rows(px);
-        Posterior posterior = pipeline.vae().encode(px); // [N, c, h, w] mean, std
-        NDArray sample = settings.latent() == LatentMode.MEAN ? null
-            : scope.create(posteriorEps, shape(n, latentShape)).toDevice(posterior.mean().getDevice(), false);
-        z0 = Ops.rows(pipeline.vae().latents(posterior, sample)); // N x [c * h * w]
+        pixels = Ops.rows(ImagePreprocessor.batch(scope, images, settings.resolution())); // N x [3 * R * R]
       }
+      List<float[]> z0 = CleanLatents.once(pipeline, base, images, settings.resolution(), settings.seed(),
+          settings.latent());
+      List<float[]> eps = InjectedNoise.perImage(settings.injectedNoise(), settings.seed(), n, latentShape,
+          settings.resolution());
 
       // 2. the one-step estimate for each (image, step, conditioning), image-major
       List<OneStepModel.Job> jobs = new ArrayList<>();
@@ -150,7 +135,7 @@ public final class Reconstruction {
         for (OneStepModel.Step step : steps) {
           for (Conditioning c : CONDITIONINGS) {
             String prompt = c == Conditioning.TEXT ? ConceptPrompt.of(inputs.get(i).concept()) : ConceptPrompt.NONE;
-            jobs.add(new OneStepModel.Job(z0[i], eps[i], step, prompt));
+            jobs.add(new OneStepModel.Job(z0.get(i), eps.get(i), step, prompt));
           }
         }
       }
@@ -181,7 +166,7 @@ public final class Reconstruction {
           }
           rows.add(new Row(steps.get(r), noisy[k], noisyImages[k], perConditioning));
         }
-        results.add(new Result(inputs.get(i), pixels[i], latentShape, z0[i], rows));
+        results.add(new Result(inputs.get(i), pixels[i], latentShape, z0.get(i), rows));
       }
       return results;
     }

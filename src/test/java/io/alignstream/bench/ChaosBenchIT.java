@@ -73,5 +73,11 @@ class ChaosBenchIT {
     assertThat(result.get("queries").get("queries").asLong()).as(line).isPositive();
     assertThat(result.get("queries").get("settings").asInt()).as(line).isEqualTo(PIXEL_LAYERS);
     assertThat(result.get("queries_answered_in_time").asBoolean()).as(line).isTrue();
+    // The restore measurement's changelog sizes: every scoring task keeps its own copy of every
+    // triplet (written once, under exactly-once never twice), so the triplets' changelog holds
+    // the triplets once per partition (6, the bench's default), and takes room on the brokers.
+    JsonNode triplets = result.get("restores").get("changelogs").get("triplets-changelog");
+    assertThat(triplets.get("records").asLong()).as(line).isEqualTo(6L * result.get("triplets").asLong());
+    assertThat(triplets.get("stored_bytes").asLong()).as(line).isGreaterThan(triplets.get("records").asLong());
   }
 }

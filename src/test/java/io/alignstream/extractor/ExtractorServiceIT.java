@@ -97,6 +97,63 @@ class ExtractorServiceIT {
     }
   }
 
+  /**
+   * A rebalance while a poll is in the network (the loop reads the next one meanwhile): the poll
+   * in flight commits before its partitions move, so no request is extracted twice or lost.
+   */
+  @Test
+  void anInstanceJoiningWhileAPollIsInTheNetworkTakesNoRequestTwice() throws Exception {
+    ClusterConfig cluster = freshCluster();
+    List<ExtractionRequest> requests = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      requests.add(request("item" + i, png(i * 0x030507), List.of(0.0)));
+    }
+    ExtractorTopics.send(cluster, requests);
+
+    try (ExtractorService one = new ExtractorService(cluster, new SlowModel(new PixelBaseline("pixels", 2)),
+        options("one"))) {
+      one.start();
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (one.imagesExtracted() < 4 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(one.imagesExtracted()).as("committed before the second instance joins").isBetween(4L, 56L);
+      try (ExtractorService two = new ExtractorService(cluster, new PixelBaseline("pixels", 2), options("two"))) {
+        two.start();
+        List<LayerEmbedding> embeddings = consume(cluster, cluster.topics().embeddings(), LayerEmbedding.class, 120);
+
+        assertThat(embeddings).hasSize(120);
+        assertThat(embeddings.stream().map(e -> e.getItemId() + "/" + e.getSetting().getLayer()).distinct())
+            .hasSize(120);
+        assertThat(one.imagesExtracted() + two.imagesExtracted()).isEqualTo(60);
+        assertThat(one.failure()).isEmpty();
+      }
+    }
+  }
+
+  /** A model whose every batch takes 250 ms, so a poll is in the network whenever the group rebalances. */
+  private record SlowModel(PixelBaseline model) implements FeatureModel {
+    @Override
+    public ModelInfo info() {
+      return model.info();
+    }
+
+    @Override
+    public List<Feature> extract(List<ImageInput> images) {
+      try {
+        Thread.sleep(250);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return model.extract(images);
+    }
+
+    @Override
+    public void close() {
+      model.close();
+    }
+  }
+
   private static ExtractorOptions options(String instance) {
     return new ExtractorOptions(instance, 4, Duration.ofMillis(100), Duration.ofMinutes(1));
   }

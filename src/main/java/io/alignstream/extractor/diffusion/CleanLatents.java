@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.Shape;
 import io.alignstream.common.Digests;
 import io.alignstream.extractor.diffusion.nn.Ops;
 import io.alignstream.extractor.diffusion.vae.Posterior;
-import io.alignstream.extractor.diffusion.vae.VaeEncoder;
 import io.alignstream.schema.LatentMode;
 import java.awt.image.BufferedImage;
 import java.nio.ByteBuffer;
@@ -15,7 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.IntUnaryOperator;
 
 /**
  * The clean latents of docs/method.md: z0 = scaling_factor x (a sample of the VAE posterior, or its mean) per
@@ -38,31 +36,36 @@ public final class CleanLatents {
   /** What determines z0: the image content, the resolution, the seed of the posterior eps, the latent mode. */
   public record Key(String imageDigest, int resolution, long seed, LatentMode mode) {}
 
-  private final VaeEncoder vae;
-  private final IntUnaryOperator latentSide;
+  private final LatentDiffusion pipeline;
   private final NDManager base;
   private final int batch;
   private final LruCache<Key, float[]> cache;
   private long encoded;
   private long calls;
 
-  CleanLatents(StableDiffusion sd, NDManager base, int batch, int cacheSize) {
-    this(sd.vae(), sd::latentSide, base, batch, cacheSize);
-  }
-
   /**
-   * @param latentSide the latent side of an image side (validating it), e.g. {@code StableDiffusion3::latentSide}
    * @param base manager the VAE scopes open under; the caller owns it
    */
-  public CleanLatents(VaeEncoder vae, IntUnaryOperator latentSide, NDManager base, int batch, int cacheSize) {
+  public CleanLatents(LatentDiffusion pipeline, NDManager base, int batch, int cacheSize) {
     if (batch < 1) {
       throw new IllegalArgumentException("VAE batch must be >= 1, got " + batch);
     }
-    this.vae = vae;
-    this.latentSide = latentSide;
+    this.pipeline = pipeline;
     this.base = base;
     this.batch = batch;
     this.cache = new LruCache<>(cacheSize);
+  }
+
+  /**
+   * z0 of a few images that share one seed and latent mode, all in one VAE pass and nothing
+   * cached: what {@code features} and {@code reconstruct} run, the same computation as a
+   * streamed request's.
+   */
+  public static List<float[]> once(LatentDiffusion pipeline, NDManager base, List<BufferedImage> images,
+      int resolution, long seed, LatentMode mode) {
+    List<Request> requests = images.stream().map(image -> new Request(image, digest(image), resolution, seed, mode))
+        .toList();
+    return new CleanLatents(pipeline, base, Math.max(1, images.size()), 0).latentsFor(requests);
   }
 
   /** A digest of an image's size and decoded sRGB pixels: equal images share cached latents. */
@@ -117,8 +120,8 @@ public final class CleanLatents {
   /** One VAE pass over images of one resolution. */
   private float[][] encode(List<Request> chunk) {
     int resolution = chunk.get(0).resolution();
-    int side = latentSide.applyAsInt(resolution);
-    int channels = vae.config().latentChannels();
+    int side = pipeline.latentSide(resolution);
+    int channels = pipeline.latentChannels();
     int per = channels * side * side;
     List<BufferedImage> images = new ArrayList<>(chunk.size());
     // Posterior eps per image; zeros for MEAN give mean + std * 0 = the mean exactly.
@@ -132,9 +135,9 @@ public final class CleanLatents {
     }
     try (NDManager scope = base.newSubManager()) {
       NDArray pixels = ImagePreprocessor.batch(scope, images, resolution); // [N, 3, R, R]
-      Posterior posterior = vae.encode(pixels); // [N, 2c, h, w] moments
+      Posterior posterior = pipeline.vae().encode(pixels); // [N, 2c, h, w] moments
       NDArray noise = scope.create(eps, new Shape(chunk.size(), channels, side, side)); // [N, c, h, w]
-      NDArray z0 = vae.latents(posterior, noise.toDevice(posterior.mean().getDevice(), false)); // [N, c, h, w]
+      NDArray z0 = pipeline.vae().latents(posterior, noise.toDevice(posterior.mean().getDevice(), false)); // [N, c, h, w]
       float[][] rows = Ops.rows(z0); // N x [c * h * w]
       encoded += chunk.size();
       calls++;

@@ -64,10 +64,15 @@ public final class FeaturesFile {
 
   /** One tap's values of every job, in job order. */
   public static float[] concat(List<Map<String, float[]>> values, String path) {
-    int per = values.get(0).get(path).length;
-    float[] out = new float[values.size() * per];
-    for (int i = 0; i < values.size(); i++) {
-      System.arraycopy(values.get(i).get(path), 0, out, i * per, per);
+    return concat(values.stream().map(job -> job.get(path)).toList());
+  }
+
+  /** Rows of equal length, one after the other (an image-major batch). */
+  public static float[] concat(List<float[]> rows) {
+    int per = rows.get(0).length;
+    float[] out = new float[rows.size() * per];
+    for (int i = 0; i < rows.size(); i++) {
+      System.arraycopy(rows.get(i), 0, out, i * per, per);
     }
     return out;
   }

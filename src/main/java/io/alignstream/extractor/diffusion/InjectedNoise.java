@@ -3,7 +3,10 @@ package io.alignstream.extractor.diffusion;
 import io.alignstream.extractor.diffusion.checkpoint.SafetensorsFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 
 /**
  * {@code --noise FILE.safetensors:TENSOR}: diffusion noise computed elsewhere (e.g. torch's
@@ -51,6 +54,28 @@ public record InjectedNoise(Path file, String tensor) {
       }
       return st.floats(tensor);
     }
+  }
+
+  /**
+   * The diffusion noise of each of a run's images: its slice of the injected tensor, or, when
+   * nothing is injected, the seeded draw ({@link ImageNoise}), the same for every image since
+   * they share the run's one seed. The arrays are shared: read them, never write them.
+   *
+   * @param latentShape [latent channels, latent side, latent side]
+   * @param resolution the image side the latent side comes from (for the message)
+   */
+  public static List<float[]> perImage(InjectedNoise injected, long seed, int images, long[] latentShape,
+      int resolution) {
+    int per = Math.toIntExact(latentShape[0] * latentShape[1] * latentShape[2]);
+    if (injected == null) {
+      return Collections.nCopies(images, ImageNoise.draw(seed, per).diffusion());
+    }
+    float[] all = injected.read(new long[] {images, latentShape[0], latentShape[1], latentShape[2]}, resolution);
+    List<float[]> eps = new ArrayList<>(images);
+    for (int i = 0; i < images; i++) {
+      eps.add(Arrays.copyOfRange(all, i * per, (i + 1) * per));
+    }
+    return eps;
   }
 
   /** Where a run's diffusion noise comes from, as the files it writes record it. */

@@ -18,6 +18,15 @@ public interface LatentDiffusion extends AutoCloseable {
   /** The VAE decoder (float32, on the pipeline's device), loaded on first use. */
   VaeDecoder decoder();
 
+  /** Folder (or description) the pipeline came from. */
+  String source();
+
+  /** Digest of the components' configurations (model identity on every record). */
+  String configDigest();
+
+  /** Digest of the weights the pipeline loaded (model identity on every record). */
+  String weightsDigest();
+
   /** Device and compute dtype of the denoiser. */
   Placement placement();
 

@@ -186,6 +186,7 @@ public final class StableDiffusion implements LatentDiffusion {
   }
 
   /** Folder (or "random:..." description) the pipeline came from. */
+  @Override
   public String source() {
     return source;
   }
@@ -236,11 +237,13 @@ public final class StableDiffusion implements LatentDiffusion {
   }
 
   /** See {@link PipelineFolder#configDigest()}. */
+  @Override
   public String configDigest() {
     return configDigest;
   }
 
   /** See {@link PipelineFolder#weightsDigest(String...)} over text_encoder, unet and vae. */
+  @Override
   public String weightsDigest() {
     return weightsDigest;
   }

@@ -152,31 +152,17 @@ public final class StableDiffusionFeatureModel implements FeatureModel {
       layers.add(new ModelInfo.Layer(t.name(), t.path(), TapGeometry.of(config, t.path()).pooledLength(pooling,
           nominalSide)));
     }
-    Map<String, String> p = new LinkedHashMap<>();
-    p.put("scheduler", sd.scheduler() + " betas; noise level s -> t = 10 floor(100 s) - 9 (DDIM 100 steps, leading, "
-        + "steps_offset 1), clamped to [0, " + (sd.schedule().trainTimesteps() - 1) + "]; explicit timesteps record "
-        + "s = t / 1000");
-    p.put("taps", String.join(",", taps.stream().map(Tap::path).toList()));
-    p.put("pooling", pooling.name().toLowerCase(java.util.Locale.ROOT));
-    p.put("unet_batch", String.valueOf(options.unetBatch()));
-    p.put("device", options.device());
-    p.put("dtype", sd.placement().dtype().name().toLowerCase(java.util.Locale.ROOT));
-    p.put("vae_dtype", "float32");
-    p.put("noise", "one draw per image from SplittableRandom(seed) with Box-Muller: posterior eps, then diffusion "
-        + "eps; shared by all layers, noise levels and conditionings (cannot reproduce torch.randn)");
-    p.put("prompt_text", ConceptPrompt.TEMPLATE + " ('_' to space, digits removed)");
-    p.put("prompt_none", "CLIP states of the empty prompt");
-    p.put("preprocessing", "shorter side to the request's resolution (antialiased bicubic), center crop, [-1, 1]");
-    p.put("resolution_multiple", String.valueOf(sd.resolutionMultiple()));
+    Map<String, String> p = DiffusionModelCard.protocol(sd, sd.scheduler() + " betas; noise level s -> t = 10 "
+        + "floor(100 s) - 9 (DDIM 100 steps, leading, steps_offset 1), clamped to [0, "
+        + (sd.schedule().trainTimesteps() - 1) + "]; explicit timesteps record s = t / 1000", taps,
+        pooling.name().toLowerCase(java.util.Locale.ROOT), options, "CLIP states of the empty prompt");
     p.put("latent_cache", String.valueOf(options.latentCache()));
     p.put("text_cache", String.valueOf(options.textCache()));
     p.put("unet_parameters", String.valueOf(sd.unet().parameters()));
     if (pooling == Pooling.FLATTEN) {
       p.put("flatten_dims_at_resolution", String.valueOf(NOMINAL_RESOLUTION));
     }
-    String device = sd.placement().device().isGpu() ? "gpu" : "cpu";
-    return new ModelInfo(modelId, "diffusion", source, layers, true, true, p.get("pooling"), device, p.get("dtype"),
-        sd.configDigest(), sd.weightsDigest(), p, origin);
+    return DiffusionModelCard.of(sd, modelId, source, origin, layers, p);
   }
 
   @Override

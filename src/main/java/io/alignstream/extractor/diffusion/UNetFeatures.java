@@ -10,8 +10,6 @@ import io.alignstream.extractor.diffusion.checkpoint.SafetensorsWriter;
 import io.alignstream.extractor.diffusion.nn.Pooling;
 import io.alignstream.extractor.diffusion.text.ClipTextEncoder;
 import io.alignstream.extractor.diffusion.unet.Tap;
-import io.alignstream.extractor.diffusion.vae.Posterior;
-import io.alignstream.schema.LatentMode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -45,23 +43,11 @@ public final class UNetFeatures {
       int n = in.images().size();
       int c = sd.latentChannels();
       long[] latentShape = {n, c, side, side};
-      float[] injected = in.noise() == null ? null : in.noise().read(latentShape, res);
 
-      // 1. clean latents: one VAE pass over all images; posterior eps from each image's seeded draw
-      int per = c * side * side;
-      float[] posteriorEps = new float[n * per];
-      float[] eps = new float[n * per];
-      for (int i = 0; i < n; i++) {
-        ImageNoise draw = ImageNoise.draw(in.seed(), per);
-        System.arraycopy(draw.posterior(), 0, posteriorEps, i * per, per);
-        System.arraycopy(injected != null ? Arrays.copyOfRange(injected, i * per, (i + 1) * per) : draw.diffusion(), 0,
-            eps, i * per, per);
-      }
-      NDArray pixels = ImagePreprocessor.batch(m, in.images().stream().map(ImageFile::image).toList(), res);
-      Posterior posterior = sd.vae().encode(pixels);
-      NDArray z0 = sd.vae().latents(posterior,
-          in.mode() == LatentMode.MEAN ? null : m.create(posteriorEps, new Shape(latentShape)));
-      float[] z0Values = z0.toType(DataType.FLOAT32, false).toFloatArray();
+      // 1. clean latents and diffusion noise per image, as for a streamed request of these images
+      List<float[]> z0 = CleanLatents.once(sd, m, in.images().stream().map(ImageFile::image).toList(), res,
+          in.seed(), in.mode());
+      List<float[]> eps = InjectedNoise.perImage(in.noise(), in.seed(), n, new long[] {c, side, side}, res);
 
       // 2. text states, one per prompt
       long[][] ids = new long[prompts.size()][];
@@ -76,16 +62,14 @@ public final class UNetFeatures {
       // 3. noisy latents (the UNet batches recompute the same per-image expression)
       int[] ts = new int[n];
       Arrays.fill(ts, t);
-      float[] noisy = sd.schedule().addNoise(m.create(z0Values, new Shape(latentShape)),
-          m.create(eps, new Shape(latentShape)), ts).toFloatArray();
+      float[] noisy = sd.schedule().addNoise(m.create(FeaturesFile.concat(z0), new Shape(latentShape)),
+          m.create(FeaturesFile.concat(eps), new Shape(latentShape)), ts).toFloatArray();
 
       // 4. UNet, image-major
       List<UNetBatcher.Job> jobs = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         for (int p = 0; p < prompts.size(); p++) {
-          jobs.add(new UNetBatcher.Job(Arrays.copyOfRange(z0Values, i * per, (i + 1) * per),
-              Arrays.copyOfRange(eps, i * per, (i + 1) * per), t,
-              Arrays.copyOfRange(textValues, p * ctx, (p + 1) * ctx)));
+          jobs.add(new UNetBatcher.Job(z0.get(i), eps.get(i), t, Arrays.copyOfRange(textValues, p * ctx, (p + 1) * ctx)));
         }
       }
       List<String> paths = tapList.stream().map(Tap::path).toList();
@@ -94,7 +78,7 @@ public final class UNetFeatures {
       UNetBatcher.Result result = batcher.run(jobs, new long[] {c, side, side}, new long[] {textShape[1], textShape[2]});
 
       SafetensorsWriter writer = new SafetensorsWriter();
-      writer.putFloats("vae.latents", latentShape, z0Values);
+      writer.putFloats("vae.latents", latentShape, FeaturesFile.concat(z0));
       writer.putFloats("text.last_hidden_state", textShape, textValues);
       writer.putFloats("noisy_latents", latentShape, noisy);
       for (String path : paths) {

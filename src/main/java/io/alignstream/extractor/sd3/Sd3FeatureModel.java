@@ -12,6 +12,7 @@ import io.alignstream.extractor.ModelOptions;
 import io.alignstream.extractor.ModelOrigin;
 import io.alignstream.extractor.diffusion.CleanLatents;
 import io.alignstream.extractor.diffusion.ConceptPrompt;
+import io.alignstream.extractor.diffusion.DiffusionModelCard;
 import io.alignstream.extractor.diffusion.ImageNoise;
 import io.alignstream.extractor.diffusion.LruCache;
 import io.alignstream.extractor.diffusion.checkpoint.PipelineFolder;
@@ -79,7 +80,7 @@ public final class Sd3FeatureModel implements FeatureModel {
           + "mean, max or flatten");
     }
     this.base = NDManager.newBaseManager(sd.placement().device());
-    this.latents = new CleanLatents(sd.vae(), sd::latentSide, base, options.unetBatch(), options.latentCache());
+    this.latents = new CleanLatents(sd, base, options.unetBatch(), options.latentCache());
     this.prompts = new LruCache<>(options.textCache());
     this.batches = new HalvingBatches(options.unetBatch());
     this.info = describe(modelId, source, origin);
@@ -120,28 +121,15 @@ public final class Sd3FeatureModel implements FeatureModel {
       };
       layers.add(new ModelInfo.Layer(t.name(), t.path(), Math.toIntExact(dim)));
     }
-    Map<String, String> p = new LinkedHashMap<>();
-    p.put("scheduler", "FlowMatchEulerDiscreteScheduler shift " + sd.schedule().shift() + "; noise level s -> sigma = "
-        + "sigmas[int(100 - 100 s)] of set_timesteps(100), t = 1000 sigma (records round it); explicit timesteps t "
-        + "give sigma = t / 1000");
-    p.put("taps", String.join(",", taps.stream().map(Tap::path).toList()));
-    p.put("pooling", pooling.name().toLowerCase(Locale.ROOT) + " over tokens");
-    p.put("unet_batch", String.valueOf(options.unetBatch()));
-    p.put("device", options.device());
-    p.put("dtype", sd.placement().dtype().name().toLowerCase(Locale.ROOT));
-    p.put("vae_dtype", "float32");
-    p.put("noise", "one draw per image from SplittableRandom(seed) with Box-Muller: posterior eps, then diffusion "
-        + "eps; shared by all layers, noise levels and conditionings (cannot reproduce torch.randn)");
-    p.put("prompt_text", ConceptPrompt.TEMPLATE + " ('_' to space, digits removed)");
-    p.put("prompt_none", "the three encoders' states of the empty prompt");
+    Map<String, String> p = DiffusionModelCard.protocol(sd, "FlowMatchEulerDiscreteScheduler shift "
+        + sd.schedule().shift() + "; noise level s -> sigma = sigmas[int(100 - 100 s)] of set_timesteps(100), t = "
+        + "1000 sigma (records round it); explicit timesteps t give sigma = t / 1000", taps,
+        pooling.name().toLowerCase(Locale.ROOT) + " over tokens", options, "the three encoders' states of the empty "
+        + "prompt");
     p.put("t5", sd.hasT5() ? "T5 states of up to " + StableDiffusion3.T5_TOKENS + " tokens"
         : "absent: zeros [77, " + c.jointAttentionDim() + "] in place of T5's states (diffusers' stand-in)");
-    p.put("preprocessing", "shorter side to the request's resolution (antialiased bicubic), center crop, [-1, 1]");
-    p.put("resolution_multiple", String.valueOf(sd.resolutionMultiple()));
     p.put("transformer_parameters", String.valueOf(sd.transformer().parameters()));
-    String device = sd.placement().device().isGpu() ? "gpu" : "cpu";
-    return new ModelInfo(modelId, "diffusion", source, layers, true, true, p.get("pooling"), device, p.get("dtype"),
-        sd.configDigest(), sd.weightsDigest(), p, origin);
+    return DiffusionModelCard.of(sd, modelId, source, origin, layers, p);
   }
 
   @Override

@@ -6,17 +6,15 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.alignstream.common.ImageFile;
 import io.alignstream.extractor.ModelFlags;
+import io.alignstream.extractor.diffusion.CleanLatents;
 import io.alignstream.extractor.diffusion.FeaturesFile;
-import io.alignstream.extractor.diffusion.ImageNoise;
-import io.alignstream.extractor.diffusion.ImagePreprocessor;
+import io.alignstream.extractor.diffusion.InjectedNoise;
 import io.alignstream.extractor.diffusion.PipelineReference;
 import io.alignstream.extractor.diffusion.checkpoint.SafetensorsWriter;
 import io.alignstream.extractor.diffusion.nn.Pooling;
 import io.alignstream.extractor.diffusion.unet.Tap;
 import io.alignstream.extractor.diffusion.unet.TapValue;
 import io.alignstream.extractor.diffusion.unet.UNetOutput;
-import io.alignstream.extractor.diffusion.vae.Posterior;
-import io.alignstream.schema.LatentMode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -54,26 +52,16 @@ public final class Sd3Features {
       int n = in.images().size();
       int c = sd.latentChannels();
       long[] latentShape = {n, c, side, side};
-      int per = c * side * side;
 
-      // 1. clean latents, posterior eps and diffusion noise from the seeded draw (or the injected noise)
-      float[] injected = in.noise() == null ? null : in.noise().read(latentShape, res);
-      float[] posteriorEps = new float[n * per];
-      float[] eps = new float[n * per];
-      for (int i = 0; i < n; i++) {
-        ImageNoise draw = ImageNoise.draw(in.seed(), per);
-        System.arraycopy(draw.posterior(), 0, posteriorEps, i * per, per);
-        System.arraycopy(injected != null ? Arrays.copyOfRange(injected, i * per, (i + 1) * per) : draw.diffusion(), 0,
-            eps, i * per, per);
-      }
-      NDArray pixels = ImagePreprocessor.batch(m, in.images().stream().map(ImageFile::image).toList(),
-          res);
-      Posterior posterior = sd.vae().encode(pixels);
-      NDArray z0 = sd.vae().latents(posterior,
-          in.mode() == LatentMode.MEAN ? null : m.create(posteriorEps, new Shape(latentShape))); // [n, c, h, w]
+      // 1. clean latents and diffusion noise per image, as for a streamed request of these images
+      List<float[]> z0Rows = CleanLatents.once(sd, m, in.images().stream().map(ImageFile::image).toList(), res,
+          in.seed(), in.mode());
+      List<float[]> eps = InjectedNoise.perImage(in.noise(), in.seed(), n, new long[] {c, side, side}, res);
+      NDArray z0 = m.create(FeaturesFile.concat(z0Rows), new Shape(latentShape)); // [n, c, h, w]
       float[] sigmas = new float[n];
       Arrays.fill(sigmas, sigma);
-      NDArray noisy = FlowMatchSchedule.scaleNoise(z0, m.create(eps, new Shape(latentShape)), sigmas); // [n, c, h, w]
+      NDArray noisy = FlowMatchSchedule.scaleNoise(z0, m.create(FeaturesFile.concat(eps), new Shape(latentShape)),
+          sigmas); // [n, c, h, w]
 
       // 2. text, one per prompt
       Sd3TextEncoders.Embedding text = sd.text().encode(prompts, m);
@@ -100,7 +88,7 @@ public final class Sd3Features {
       }
 
       SafetensorsWriter writer = new SafetensorsWriter();
-      writer.putFloats("vae.latents", latentShape, z0.toType(DataType.FLOAT32, false).toFloatArray());
+      writer.putFloats("vae.latents", latentShape, FeaturesFile.concat(z0Rows));
       writer.putArray("prompt_embeds", context);
       writer.putArray("pooled_prompt_embeds", pooled);
       writer.putFloats("noisy_latents", latentShape, noisy.toType(DataType.FLOAT32, false).toFloatArray());

@@ -1,21 +1,20 @@
 package io.alignstream.extractor.sd3;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.alignstream.extractor.diffusion.checkpoint.CheckpointException;
+import io.alignstream.sentencepiece.proto.SentencePieceProto.ModelProto;
+import io.alignstream.sentencepiece.proto.SentencePieceProto.NormalizerSpec;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A SentencePiece model file ({@code spiece.model}): a serialized {@code ModelProto} of
- * sentencepiece_model.proto, read with a protocol-buffer wire reader of its own (docs/method.md
- * says why): the pieces (string, score, type), the trainer's model type, and the normalizer (its
- * precompiled character map and whitespace flags). Fields this tokenizer does not need are skipped
- * by wire type, so files of newer SentencePiece versions read the same.
+ * A SentencePiece model file ({@code spiece.model}): a serialized {@code ModelProto}, read with
+ * the part of SentencePiece's schema the tokenizer needs (src/main/proto/sentencepiece): the
+ * pieces (string, score, type), the trainer's model type, and the normalizer (its precompiled
+ * character map and whitespace flags).
  *
  * @param pieces every piece, in id order
  * @param unigram whether the model is a unigram model (T5's); BPE, word and char models are refused by the tokenizer
@@ -43,75 +42,30 @@ public record SentencePieceModel(
   /** Reads a model file. @throws CheckpointException for a file that is not a SentencePiece model */
   public static SentencePieceModel read(Path file) {
     try {
-      return parse(Files.readAllBytes(file), file);
+      return parse(Files.readAllBytes(file));
+    } catch (InvalidProtocolBufferException | RuntimeException e) {
+      throw new CheckpointException(file + " is not a readable SentencePiece model (" + e.getMessage() + ")", e);
     } catch (IOException e) {
       throw new CheckpointException("cannot read SentencePiece model " + file + ": " + e.getMessage(), e);
-    } catch (RuntimeException e) {
-      throw new CheckpointException(file + " is not a readable SentencePiece model (" + e.getMessage() + ")", e);
     }
   }
 
-  static SentencePieceModel parse(byte[] bytes, Path file) {
-    Wire model = new Wire(ByteBuffer.wrap(bytes));
-    List<Piece> pieces = new ArrayList<>();
-    int modelType = 1; // TrainerSpec.ModelType UNIGRAM, the default
-    String name = "";
-    byte[] charsMap = new byte[0];
-    boolean dummy = true;
-    boolean extra = true;
-    boolean escape = true;
-    while (model.more()) {
-      int tag = model.varint32();
-      switch (tag >>> 3) {
-        case 1 -> pieces.add(piece(model.message())); // repeated SentencePiece pieces = 1
-        case 2 -> { // TrainerSpec trainer_spec = 2
-          Wire trainer = model.message();
-          while (trainer.more()) {
-            int t = trainer.varint32();
-            if (t >>> 3 == 3) {
-              modelType = trainer.varint32(); // model_type = 3
-            } else {
-              trainer.skip(t);
-            }
-          }
-        }
-        case 3 -> { // NormalizerSpec normalizer_spec = 3
-          Wire normalizer = model.message();
-          while (normalizer.more()) {
-            int t = normalizer.varint32();
-            switch (t >>> 3) {
-              case 1 -> name = new String(normalizer.bytes(), StandardCharsets.UTF_8);
-              case 2 -> charsMap = normalizer.bytes();
-              case 3 -> dummy = normalizer.varint32() != 0;
-              case 4 -> extra = normalizer.varint32() != 0;
-              case 5 -> escape = normalizer.varint32() != 0;
-              default -> normalizer.skip(t);
-            }
-          }
-        }
-        default -> model.skip(tag);
-      }
-    }
-    if (pieces.isEmpty()) {
+  static SentencePieceModel parse(byte[] bytes) throws InvalidProtocolBufferException {
+    ModelProto model = ModelProto.parseFrom(bytes);
+    if (model.getPiecesCount() == 0) {
       throw new IllegalArgumentException("no pieces");
     }
-    return new SentencePieceModel(pieces, modelType == 1, name, charsMap, dummy, extra, escape);
-  }
-
-  private static Piece piece(Wire w) {
-    String text = "";
-    float score = 0;
-    Type type = Type.NORMAL;
-    while (w.more()) {
-      int t = w.varint32();
-      switch (t >>> 3) {
-        case 1 -> text = new String(w.bytes(), StandardCharsets.UTF_8);
-        case 2 -> score = w.fixed32Float();
-        case 3 -> type = Type.values()[w.varint32() - 1];
-        default -> w.skip(t);
+    List<Piece> pieces = new ArrayList<>(model.getPiecesCount());
+    for (ModelProto.SentencePiece p : model.getPiecesList()) {
+      if (p.getType() < 1 || p.getType() > Type.values().length) {
+        throw new IllegalArgumentException("piece '" + p.getPiece() + "' has unknown type " + p.getType());
       }
+      pieces.add(new Piece(p.getPiece(), p.getScore(), Type.values()[p.getType() - 1]));
     }
-    return new Piece(text, score, type);
+    NormalizerSpec normalizer = model.getNormalizerSpec();
+    return new SentencePieceModel(pieces, model.getTrainerSpec().getModelType() == 1, normalizer.getName(),
+        normalizer.getPrecompiledCharsmap().toByteArray(), normalizer.getAddDummyPrefix(),
+        normalizer.getRemoveExtraWhitespaces(), normalizer.getEscapeWhitespaces());
   }
 
   /** The id of a piece, or -1. */
@@ -122,67 +76,5 @@ public record SentencePieceModel(
       }
     }
     return -1;
-  }
-
-  /**
-   * Protocol-buffer wire format over a buffer: varints, 32-bit fixed values and length-delimited
-   * fields (strings, bytes, nested messages); 64-bit fields are skipped, groups are refused.
-   */
-  private static final class Wire {
-    private final ByteBuffer in;
-
-    Wire(ByteBuffer in) {
-      this.in = in.order(ByteOrder.LITTLE_ENDIAN);
-    }
-
-    boolean more() {
-      return in.hasRemaining();
-    }
-
-    long varint() {
-      long v = 0;
-      for (int shift = 0; shift < 64; shift += 7) {
-        byte b = in.get();
-        v |= (long) (b & 0x7F) << shift;
-        if ((b & 0x80) == 0) {
-          return v;
-        }
-      }
-      throw new IllegalArgumentException("malformed varint");
-    }
-
-    int varint32() {
-      return (int) varint();
-    }
-
-    float fixed32Float() {
-      return in.getFloat();
-    }
-
-    byte[] bytes() {
-      byte[] b = new byte[Math.toIntExact(varint())];
-      in.get(b);
-      return b;
-    }
-
-    Wire message() {
-      int length = Math.toIntExact(varint());
-      ByteBuffer slice = in.slice().limit(length);
-      in.position(in.position() + length);
-      return new Wire(slice);
-    }
-
-    void skip(int tag) {
-      switch (tag & 7) {
-        case 0 -> varint();
-        case 1 -> in.position(in.position() + 8);
-        case 2 -> {
-          int length = Math.toIntExact(varint()); // read first: it moves the position
-          in.position(in.position() + length);
-        }
-        case 5 -> in.position(in.position() + 4);
-        default -> throw new IllegalArgumentException("unsupported wire type " + (tag & 7));
-      }
-    }
   }
 }

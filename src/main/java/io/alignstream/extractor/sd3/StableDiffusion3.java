@@ -126,6 +126,7 @@ public final class StableDiffusion3 implements LatentDiffusion {
   }
 
   /** Folder (or description) the pipeline came from. */
+  @Override
   public String source() {
     return source;
   }
@@ -160,10 +161,12 @@ public final class StableDiffusion3 implements LatentDiffusion {
     return transformer.placement();
   }
 
+  @Override
   public String configDigest() {
     return configDigest;
   }
 
+  @Override
   public String weightsDigest() {
     return weightsDigest;
   }

@@ -57,6 +57,7 @@ final class OnnxNetwork implements LayerNetwork {
   /** The name {@link #run} gives each value, and the graph output it comes from. */
   private final Map<String, String> outputs;
   private final long[] inputDims;
+  private final InputBuffer inputBuffer = new InputBuffer();
 
   private OnnxNetwork(OnnxGraph graph, ExecutorService runtimeThread, OrtEnvironment env, OrtSession session,
       String device, Map<String, String> outputs) {
@@ -201,7 +202,8 @@ final class OnnxNetwork implements LayerNetwork {
 
   private Map<String, Output> runHere(float[] pixels, long[] shape) {
     Map<String, Output> out = new LinkedHashMap<>();
-    try (OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(pixels), shape);
+    // a direct buffer is read in place; a heap array would be copied into a new one per call
+    try (OnnxTensor input = OnnxTensor.createTensor(env, inputBuffer.fill(pixels).asFloatBuffer(), shape);
         OrtSession.Result result = session.run(Map.of(inputName, input), new LinkedHashSet<>(outputs.values()))) {
       for (Map.Entry<String, String> named : outputs.entrySet()) {
         OnnxValue value = result.get(named.getValue()).orElseThrow();

@@ -1,5 +1,7 @@
 package io.alignstream.extractor.vision;
 
+import java.util.Arrays;
+
 /**
  * Resizing exactly as Pillow's {@code Image.resize} does it for 8-bit images (what Hugging Face
  * image processors call): a separable convolution, horizontal pass first, each output pixel a
@@ -94,9 +96,11 @@ final class PilResample {
       int row = (firstRow + y) * w;
       for (int x = 0; x < newW; x++) {
         int sum = HALF;
-        int start = k.first[x];
-        for (int i = 0; i < k.count[x]; i++) {
-          sum += src[row + start + i] * k.weights[x][i];
+        int start = row + k.first[x];
+        int taps = k.count[x];
+        int weights = x * k.stride;
+        for (int i = 0; i < taps; i++) {
+          sum += src[start + i] * k.weights[weights + i];
         }
         out[y * newW + x] = clip8(sum);
       }
@@ -104,17 +108,27 @@ final class PilResample {
     return out;
   }
 
-  /** Vertical pass over a plane whose row 0 is source row {@code firstRow}. */
+  /**
+   * Vertical pass over a plane whose row 0 is source row {@code firstRow}. Each output row adds
+   * whole source rows into a row of sums, so the innermost loop runs along a row (contiguous,
+   * which the JIT vectorises) instead of down a column; the integer sums are the same.
+   */
   private static int[] vertical(int[] src, int w, int firstRow, int newH, Coefficients k) {
     int[] out = new int[newH * w];
+    int[] sums = new int[w];
     for (int y = 0; y < newH; y++) {
+      Arrays.fill(sums, HALF);
       int start = k.first[y] - firstRow;
-      for (int x = 0; x < w; x++) {
-        int sum = HALF;
-        for (int i = 0; i < k.count[y]; i++) {
-          sum += src[(start + i) * w + x] * k.weights[y][i];
+      for (int i = 0; i < k.count[y]; i++) {
+        int weight = k.weights[y * k.stride + i];
+        int row = (start + i) * w;
+        for (int x = 0; x < w; x++) {
+          sums[x] += src[row + x] * weight;
         }
-        out[y * w + x] = clip8(sum);
+      }
+      int to = y * w;
+      for (int x = 0; x < w; x++) {
+        out[to + x] = clip8(sums[x]);
       }
     }
     return out;
@@ -139,16 +153,20 @@ final class PilResample {
     return out;
   }
 
-  /** Per output index: the first source index, how many follow, and their fixed-point weights. */
-  private record Coefficients(int[] first, int[] count, int[][] weights) {
+  /**
+   * Per output index: the first source index, how many follow, and their fixed-point weights,
+   * {@code stride} apart in one array (output {@code o}'s weights start at {@code o * stride}).
+   */
+  private record Coefficients(int[] first, int[] count, int[] weights, int stride) {
 
     static Coefficients of(int inSize, int outSize, Filter filter) {
       double scale = (double) inSize / outSize;
       double filterScale = Math.max(1.0, scale);
       double support = filter.support * filterScale;
+      int stride = (int) Math.ceil(support) * 2 + 1; // PIL's ksize: the most source pixels one output reads
       int[] first = new int[outSize];
       int[] count = new int[outSize];
-      int[][] weights = new int[outSize][];
+      int[] weights = new int[outSize * stride];
       for (int o = 0; o < outSize; o++) {
         double center = (o + 0.5) * scale;
         int min = Math.max(0, (int) (center - support + 0.5));
@@ -159,15 +177,14 @@ final class PilResample {
           k[i] = filter.weight((i + min - center + 0.5) / filterScale);
           total += k[i];
         }
-        weights[o] = new int[k.length];
         for (int i = 0; i < k.length; i++) {
           double normalised = total != 0 ? k[i] / total : k[i];
-          weights[o][i] = (int) (normalised * (1 << PRECISION_BITS) + (normalised < 0 ? -0.5 : 0.5));
+          weights[o * stride + i] = (int) (normalised * (1 << PRECISION_BITS) + (normalised < 0 ? -0.5 : 0.5));
         }
         first[o] = min;
         count[o] = k.length;
       }
-      return new Coefficients(first, count, weights);
+      return new Coefficients(first, count, weights, stride);
     }
   }
 }

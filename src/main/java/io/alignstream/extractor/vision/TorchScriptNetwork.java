@@ -36,6 +36,7 @@ final class TorchScriptNetwork implements LayerNetwork {
   private List<String> outputs;
   /** The targets {@link #run} pools, or null for the outputs as they are. */
   private final List<LayerSelection.Target> targets;
+  private final InputBuffer inputBuffer = new InputBuffer();
 
   private TorchScriptNetwork(Path file, NDManager base, PtSymbolBlock module, List<String> outputs,
       List<LayerSelection.Target> targets) {
@@ -100,7 +101,9 @@ final class TorchScriptNetwork implements LayerNetwork {
   public synchronized Map<String, Output> run(float[] pixels, long[] shape) {
     Map<String, Output> out = new LinkedHashMap<>();
     try (NDManager scope = base.newSubManager()) {
-      PtNDArray input = (PtNDArray) scope.create(pixels, new Shape(shape));
+      // on the CPU the tensor is the buffer itself (torch::from_blob); a heap array would be
+      // copied into a new direct buffer per call
+      PtNDArray input = (PtNDArray) scope.create(inputBuffer.fill(pixels), new Shape(shape), DataType.FLOAT32);
       try (IValue in = IValue.from(input); IValue result = module.forward(in)) {
         Map<String, PtNDArray> named = named(result, (PtNDManager) scope);
         if (outputs == null) {

@@ -2,7 +2,7 @@ package io.alignstream.extractor.vision;
 
 import io.alignstream.common.Digests;
 import io.alignstream.extractor.Feature;
-import io.alignstream.extractor.FeatureModel;
+import io.alignstream.extractor.StagedFeatureModel;
 import io.alignstream.extractor.ImageInput;
 import io.alignstream.extractor.ModelInfo;
 import io.alignstream.extractor.ModelOptions;
@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A TorchScript or ONNX vision model as a {@link FeatureModel}: each image is preprocessed
@@ -28,7 +29,7 @@ import java.util.SplittableRandom;
  * learn each layer's shape, which decides its kind, its poolings and the dimensions on the model
  * card, so a layer or pooling that cannot work fails at start-up, not on the first request.
  */
-public final class VisionFeatureModel implements FeatureModel {
+public final class VisionFeatureModel implements StagedFeatureModel<VisionPreprocessor.Pixels> {
 
   private final LayerNetwork network;
   private final VisionPreprocessor preprocessor;
@@ -36,7 +37,7 @@ public final class VisionFeatureModel implements FeatureModel {
   private final int batch;
   private final ModelInfo info;
   private long imagesExtracted;
-  private long preprocessingNanos;
+  private final AtomicLong preprocessingNanos = new AtomicLong();
   private long forwardNanos;
 
   private VisionFeatureModel(LayerNetwork network, VisionPreprocessor preprocessor, LayerSelection selection,
@@ -263,29 +264,41 @@ public final class VisionFeatureModel implements FeatureModel {
 
   /**
    * Where the time of {@link #extract} went, summed since the model was opened: preparing the
-   * images (decoded image to normalised pixels) and the network (forward and pooling).
+   * images (decoded image to normalised pixels, summed over the threads that prepare them) and the
+   * network (forward and pooling).
    */
   public record Timings(long images, long preprocessingNanos, long forwardNanos) {}
 
   public synchronized Timings timings() {
-    return new Timings(imagesExtracted, preprocessingNanos, forwardNanos);
+    return new Timings(imagesExtracted, preprocessingNanos.get(), forwardNanos);
   }
 
   @Override
-  public synchronized List<Feature> extract(List<ImageInput> images) {
-    long start = System.nanoTime();
+  public List<Feature> extract(List<ImageInput> images) {
     // Images are independent: prepare them on the common pool's threads beside this one, so every
     // core works on them (the network after them uses every core too). A batch that fails is retried in
     // halves down to one image (ExtractorService), which runs here and fails with its own error.
-    List<VisionPreprocessor.Pixels> pixels = images.parallelStream()
-        .map(image -> preprocessor.pixels(image.image())).toList();
+    return extractPrepared(images.parallelStream().map(this::prepare).toList());
+  }
+
+  /** Thread-safe: the extractor prepares the next poll's images while the network runs this one's. */
+  @Override
+  public VisionPreprocessor.Pixels prepare(ImageInput image) {
+    long start = System.nanoTime();
+    VisionPreprocessor.Pixels pixels = preprocessor.pixels(image.image());
+    preprocessingNanos.addAndGet(System.nanoTime() - start);
+    return pixels;
+  }
+
+  @Override
+  public synchronized List<Feature> extractPrepared(List<VisionPreprocessor.Pixels> pixels) {
+    long start = System.nanoTime();
     Map<String, SizeGroup> groups = new LinkedHashMap<>();
-    for (int i = 0; i < images.size(); i++) {
+    for (int i = 0; i < pixels.size(); i++) {
       VisionPreprocessor.Pixels p = pixels.get(i);
       groups.computeIfAbsent(p.height() + "x" + p.width(), k -> new SizeGroup(p.height(), p.width(),
           new ArrayList<>())).images().add(i);
     }
-    long preprocessed = System.nanoTime();
     List<Feature> features = new ArrayList<>();
     for (SizeGroup group : groups.values()) {
       for (int from = 0; from < group.images().size(); from += batch) {
@@ -298,9 +311,8 @@ public final class VisionFeatureModel implements FeatureModel {
         features.addAll(forward(input, chunk, group.height(), group.width()));
       }
     }
-    preprocessingNanos += preprocessed - start;
-    forwardNanos += System.nanoTime() - preprocessed;
-    imagesExtracted += images.size();
+    forwardNanos += System.nanoTime() - start;
+    imagesExtracted += pixels.size();
     return features;
   }
 

@@ -3,8 +3,10 @@ package io.alignstream.scorer.stream;
 import io.alignstream.common.ManagementServer;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.processor.StateRestoreListener;
@@ -19,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * empty answer.
  *
  * <p>Each restoration (from a changelog partition starting to restore while none was, to the
- * last one done) is logged with its records and duration, which {@code bench chaos} collects.
+ * last one done) is logged with its records and duration, and the records per changelog topic,
+ * which {@code bench chaos} collects (and turns into bytes with each changelog's stored bytes per
+ * record: the listener is told records, not bytes).
  */
 public final class ScorerReadiness implements StateRestoreListener {
 
@@ -32,6 +36,9 @@ public final class ScorerReadiness implements StateRestoreListener {
   /** Records still to restore per changelog partition being restored. */
   private final Map<TopicPartition, AtomicLong> restoring = new ConcurrentHashMap<>();
   private final AtomicLong restoredRecords = new AtomicLong();
+  /** Records restored per changelog topic in the restoration under way. */
+  private final Map<String, AtomicLong> restoredByTopic = new ConcurrentHashMap<>();
+
   public ScorerReadiness(KafkaStreams streams) {
     this.streams = streams;
   }
@@ -62,6 +69,7 @@ public final class ScorerReadiness implements StateRestoreListener {
     if (restoring.isEmpty()) {
       restoreStartNanos = System.nanoTime();
       restoreStartRecords = restoredRecords.get();
+      restoredByTopic.clear();
     }
     restoring.put(partition, new AtomicLong(Math.max(0, endingOffset - startingOffset)));
   }
@@ -69,6 +77,7 @@ public final class ScorerReadiness implements StateRestoreListener {
   @Override
   public void onBatchRestored(TopicPartition partition, String store, long batchEndOffset, long numRestored) {
     restoredRecords.addAndGet(numRestored);
+    restoredByTopic.computeIfAbsent(partition.topic(), topic -> new AtomicLong()).addAndGet(numRestored);
     AtomicLong left = restoring.get(partition);
     if (left != null) {
       left.addAndGet(-numRestored);
@@ -88,11 +97,10 @@ public final class ScorerReadiness implements StateRestoreListener {
   private synchronized void restored(TopicPartition partition) {
     if (restoring.remove(partition) != null && restoring.isEmpty()) {
       double seconds = (System.nanoTime() - restoreStartNanos) / 1e9;
-      LOG.info(String.format(Locale.ROOT, "restored %d records from the changelogs in %.3f s",
-          restoredRecords.get() - restoreStartRecords, seconds));
+      String byTopic = new TreeMap<>(restoredByTopic).entrySet().stream()
+          .map(e -> e.getKey() + "=" + e.getValue().get()).collect(Collectors.joining(" "));
+      LOG.info(String.format(Locale.ROOT, "restored %d records from the changelogs in %.3f s [%s]",
+          restoredRecords.get() - restoreStartRecords, seconds, byTopic));
     }
   }
-
-
-
 }
