@@ -26,6 +26,9 @@ import java.util.regex.Pattern;
  * ({@code /metrics/{setting}}), and records, per setting, the spans of time in which no instance
  * answered it. A query answered 503 (or 404 for a setting that exists, or a list without it) is
  * unanswered; a connection refused is not a query (the instance is down: that is the kill).
+ * Answers are counted by their {@code source} (the setting's owner, or the instance's view of
+ * the published results). Each instance is asked from a thread of its own, so that one slow to
+ * answer (a JVM starting on a loaded machine) does not hold back the answers of the others.
  */
 final class ScorerQuerier implements AutoCloseable {
 
@@ -40,33 +43,33 @@ final class ScorerQuerier implements AutoCloseable {
     }
   }
 
-  private final List<ServiceProcess> scorers;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final ObjectMapper json = new ObjectMapper();
-  private final Thread thread;
+  private final List<Thread> threads = new ArrayList<>();
   private volatile boolean running = true;
   /** Per setting seen, when some instance last answered it. Guarded by this. */
   private final Map<String, Long> lastAnswered = new TreeMap<>();
   private final List<Gap> gaps = new ArrayList<>();
   private final Map<String, Long> unansweredByReason = new TreeMap<>();
   private final Map<String, String> unansweredExamples = new TreeMap<>();
+  private final Map<String, Long> answeredBySource = new TreeMap<>();
   private long queries;
   private long unanswered;
 
   ScorerQuerier(List<ServiceProcess> scorers) {
-    this.scorers = scorers;
-    this.thread = new Thread(this::run, "chaos-querier");
-    thread.setDaemon(true);
-    thread.start();
+    for (ServiceProcess scorer : scorers) {
+      Thread thread = new Thread(() -> run(scorer), "chaos-querier-" + threads.size());
+      thread.setDaemon(true);
+      threads.add(thread);
+      thread.start();
+    }
   }
 
-  private void run() {
+  private void run(ServiceProcess scorer) {
     while (running) {
       long round = System.nanoTime();
-      for (ServiceProcess scorer : scorers) {
-        if (scorer.alive()) {
-          ask(scorer);
-        }
+      if (scorer.alive()) {
+        ask(scorer);
       }
       ServiceProcess.sleep(Math.max(0, ROUND_MILLIS - (System.nanoTime() - round) / 1_000_000));
     }
@@ -85,14 +88,16 @@ final class ScorerQuerier implements AutoCloseable {
     }
     if (list != null) {
       List<String> listed = new ArrayList<>();
-      list.forEach(m -> listed.add(m.get("setting").asText()));
-      listed.forEach(this::answered);
+      list.forEach(m -> {
+        listed.add(m.get("setting").asText());
+        answered(m);
+      });
       known.stream().filter(s -> !listed.contains(s)).findFirst().ifPresent(s -> unanswered("list without a setting", s));
     }
     for (String setting : known) {
       JsonNode one = get(base + "/metrics/" + URLEncoder.encode(setting, StandardCharsets.UTF_8));
       if (one != null) {
-        answered(setting);
+        answered(one);
       }
     }
   }
@@ -132,7 +137,9 @@ final class ScorerQuerier implements AutoCloseable {
     unansweredExamples.putIfAbsent(reason, message.length() > 300 ? message.substring(0, 300) : message);
   }
 
-  private synchronized void answered(String setting) {
+  private synchronized void answered(JsonNode metric) {
+    answeredBySource.merge(metric.path("source").asText("none"), 1L, Long::sum);
+    String setting = metric.get("setting").asText();
     long now = System.nanoTime();
     Long last = lastAnswered.put(setting, now);
     if (last != null) {
@@ -175,6 +182,7 @@ final class ScorerQuerier implements AutoCloseable {
     summary.put("unanswered", unanswered);
     summary.put("unanswered_by_reason", new TreeMap<>(unansweredByReason));
     summary.put("unanswered_examples", new TreeMap<>(unansweredExamples));
+    summary.put("answered_by_source", new TreeMap<>(answeredBySource));
     summary.put("settings", lastAnswered.size());
     summary.put("longest_gap_s", Math.round(longestGap(Long.MIN_VALUE, Long.MAX_VALUE) * 1000) / 1000.0);
     return summary;
@@ -183,6 +191,8 @@ final class ScorerQuerier implements AutoCloseable {
   @Override
   public void close() throws InterruptedException {
     running = false;
-    thread.join(10_000);
+    for (Thread thread : threads) {
+      thread.join(10_000);
+    }
   }
 }

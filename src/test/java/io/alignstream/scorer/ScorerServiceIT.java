@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.alignstream.local.SharedTestBroker;
 import io.alignstream.schema.AlignmentMetric;
 import io.alignstream.schema.DeadLetter;
@@ -28,6 +29,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -174,6 +177,88 @@ class ScorerServiceIT {
         }
       }
     }
+  }
+
+  /**
+   * Issue 18's query requirement: while one of two instances goes away and the other takes its
+   * partitions over, every setting keeps answering on the survivor, first from its view of the
+   * published results for the partitions whose owner does not answer, then from the owner
+   * again, with exactly what the owner served before (and the batch computation's counts).
+   */
+  @Test
+  void theSurvivorAnswersEverySettingThroughoutTheOtherInstancesFailover(@TempDir Path dir) throws Exception {
+    SyntheticData data = SyntheticData.generate(303, 30, 600, DIMS);
+    Map<String, BatchReference.Score> expected = expected(data);
+    String app = "failover-" + UUID.randomUUID();
+    try (BrokerFixture kafka = new BrokerFixture(SharedTestBroker.bootstrapServers(), registryUrl, app + ".");
+        ScorerService survivor = ScorerService.start(kafka.cluster, config(dir.resolve("b"), app))) {
+      ScorerService leaving = ScorerService.start(kafka.cluster, config(dir.resolve("a"), app));
+      assertThat(survivor.awaitRunning(Duration.ofSeconds(60))).isTrue();
+      assertThat(leaving.awaitRunning(Duration.ofSeconds(60))).isTrue();
+      List<Object> inputs = new ArrayList<>(data.triplets);
+      inputs.addAll(data.embeddings());
+      kafka.send(inputs);
+      kafka.awaitMetrics(l -> matches(l, expected), Duration.ofSeconds(90));
+      // What the owners serve once everything is scored: the reference for every later answer.
+      Map<String, JsonNode> owners = awaitAnswers(survivor, expected.keySet(), Set.of("owner"));
+      expected.forEach((key, score) -> {
+        assertThat(owners.get(key).get("correct").asLong()).as("correct of %s", key).isEqualTo(score.correct());
+        assertThat(owners.get(key).get("total").asLong()).as("total of %s", key).isEqualTo(score.total());
+      });
+      assertThat(leaving.status().ready()).isTrue();
+
+      Thread closing = new Thread(leaving::close); // stops its HTTP API first, then its streams
+      closing.start();
+      Map<String, Long> sources = new TreeMap<>();
+      long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+      boolean settled = false;
+      while (!settled && System.nanoTime() < deadline) {
+        Map<String, JsonNode> round = new LinkedHashMap<>();
+        HttpResponse<String> list = http.send(HttpRequest.newBuilder(survivor.baseUri().resolve("metrics")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(list.statusCode()).as("GET /metrics during the failover: %s", list.body()).isEqualTo(200);
+        json.readTree(list.body()).forEach(m -> round.put(m.get("setting").asText(), m));
+        assertThat(round.keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());
+        for (String key : expected.keySet()) {
+          JsonNode one = get(survivor, "metrics/" + URLEncoder.encode(key, StandardCharsets.UTF_8));
+          for (JsonNode answer : List.of(one, round.get(key))) {
+            sources.merge(answer.get("source").asText(), 1L, Long::sum);
+            assertThat(withoutSource(answer)).as("%s during the failover", key).isEqualTo(withoutSource(owners.get(key)));
+          }
+        }
+        settled = !closing.isAlive() && survivor.status().ready() && round.values().stream()
+            .allMatch(m -> m.get("source").asText().equals("owner"));
+      }
+      closing.join();
+      assertThat(settled).as("the survivor owns every partition within 90 s; answers by source: %s", sources).isTrue();
+      // the view answered while the leaving instance's partitions had no owner that answered
+      assertThat(sources).as("answers by source").containsOnlyKeys("owner", "view");
+    }
+  }
+
+  /** Every setting's answer on one instance, once all of them come from the given sources. */
+  private Map<String, JsonNode> awaitAnswers(ScorerService instance, Set<String> keys, Set<String> from)
+      throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (true) {
+      Map<String, JsonNode> answers = new LinkedHashMap<>();
+      if (status(instance, "metrics") == 200) {
+        get(instance, "metrics").forEach(m -> answers.put(m.get("setting").asText(), m));
+      }
+      if (answers.keySet().containsAll(keys)
+          && answers.values().stream().allMatch(m -> from.contains(m.get("source").asText()))) {
+        return answers;
+      }
+      assertThat(System.nanoTime()).as("every setting answered from %s within 60 s: %s", from, answers)
+          .isLessThan(deadline);
+      Thread.sleep(100);
+    }
+  }
+
+  private static JsonNode withoutSource(JsonNode answer) {
+    ObjectNode copy = answer.deepCopy();
+    copy.remove("source");
+    return copy;
   }
 
   @Test

@@ -25,11 +25,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Follows the {@code oooa}, {@code oooa-windowed}, {@code probes} and {@code regressions}
- * topics (read_committed, every partition, from their end) and pushes each update to the
- * {@link EventHub}. Reading the output topics, rather than hooking the processors, means every
- * instance's dashboard sees every setting, whichever instance scored it, and only values whose
- * transaction committed. The noise ceiling is not a topic: it is asked for once a second and
- * sent as a {@code ceiling} event when it differs from the last one sent.
+ * topics (read_committed, every partition), keeps the latest value of each setting in the
+ * {@link ResultsView} and pushes each update to the {@link EventHub}. Reading the output topics,
+ * rather than hooking the processors, means every instance's dashboard and view see every
+ * setting, whichever instance scored it, and only values whose transaction committed. The
+ * compacted {@code oooa}, {@code probes} and {@code regressions} are read from their beginning
+ * (at most a few records per setting), for the view; what was published before this instance
+ * started is not sent as events (an SSE client gets it in its snapshot), and the windowed
+ * metrics, which the view does not hold, are read from their end. The noise ceiling is not a
+ * topic: it is asked for once a second and sent as a {@code ceiling} event when it differs
+ * from the last one sent.
  */
 public final class MetricFeed implements Runnable, AutoCloseable {
 
@@ -41,7 +46,11 @@ public final class MetricFeed implements Runnable, AutoCloseable {
   private final AvroSerde<RegressionResult> regressions;
   private final EventHub hub;
   private final MetricsQuery query;
+  private final ResultsView view;
   private final Topics topics;
+  /** Where each partition of the view's topics ended when this instance started: the view is complete past it. */
+  private final Map<TopicPartition, Long> startEnds;
+  private boolean caughtUp;
   private CeilingView lastCeiling;
   private long lastCeilingCheck;
   private final ObjectMapper json = new ObjectMapper();
@@ -57,17 +66,28 @@ public final class MetricFeed implements Runnable, AutoCloseable {
     this.regressions = AvroSerde.configured(RegressionResult.class, cluster.serdeProperties(), false);
     this.hub = hub;
     this.query = query;
+    this.view = query.view();
     this.topics = cluster.topics();
+    List<TopicPartition> viewed = partitionsOf(List.of(topics.oooa(), topics.probes(), topics.regressions()));
+    List<TopicPartition> windowed = partitionsOf(List.of(topics.oooaWindowed()));
+    List<TopicPartition> partitions = new ArrayList<>(viewed);
+    partitions.addAll(windowed);
+    consumer.assign(partitions);
+    consumer.seekToBeginning(viewed);
+    consumer.seekToEnd(windowed);
+    windowed.forEach(consumer::position); // fix the start now, before anything is published
+    this.startEnds = consumer.endOffsets(viewed); // read_committed: the last stable offsets
+    this.thread = new Thread(this, "alignstream-metric-feed");
+    this.thread.setDaemon(true);
+  }
+
+  private List<TopicPartition> partitionsOf(List<String> names) {
     List<TopicPartition> partitions = new ArrayList<>();
-    for (String topic : List.of(topics.oooa(), topics.oooaWindowed(), topics.probes(), topics.regressions())) {
+    for (String topic : names) {
       consumer.partitionsFor(topic, Duration.ofSeconds(30))
           .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
     }
-    consumer.assign(partitions);
-    consumer.seekToEnd(partitions);
-    partitions.forEach(consumer::position); // fix the start now, before anything is published
-    this.thread = new Thread(this, "alignstream-metric-feed");
-    this.thread.setDaemon(true);
+    return partitions;
   }
 
   public void start() {
@@ -78,15 +98,37 @@ public final class MetricFeed implements Runnable, AutoCloseable {
   public void run() {
     try {
       while (running) {
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-          publish(record);
+        try {
+          for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+            publish(record);
+          }
+          if (!caughtUp && startEnds.entrySet().stream().allMatch(end -> position(end.getKey()) >= end.getValue())) {
+            caughtUp = true;
+            view.caughtUp();
+            LOG.info("the view of the published results is complete (read up to where the topics ended at start)");
+          }
+          publishCeilingIfChanged();
+        } catch (WakeupException e) {
+          throw e;
+        } catch (RuntimeException e) {
+          // a client error while a broker is lost: the feed goes on (a feed that stopped would
+          // leave the view, and so the answers of a dead owner's settings, stale for good)
+          LOG.warn("metric feed: {}; going on", e.toString());
         }
-        publishCeilingIfChanged();
       }
     } catch (WakeupException e) {
       // closing
     } finally {
       consumer.close(Duration.ofSeconds(5));
+    }
+  }
+
+  /** Where the feed is in a partition; -1 while that is not known yet (its leader unreachable). */
+  private long position(TopicPartition partition) {
+    try {
+      return consumer.position(partition, Duration.ZERO);
+    } catch (org.apache.kafka.common.errors.TimeoutException e) {
+      return -1;
     }
   }
 
@@ -96,16 +138,30 @@ public final class MetricFeed implements Runnable, AutoCloseable {
         return;
       }
       String topic = record.topic();
+      // replayed for the view: published before this instance started, so not news to send
+      boolean replayed = record.offset() < startEnds.getOrDefault(new TopicPartition(topic, record.partition()), 0L);
+      Object update;
+      String name;
       if (topic.equals(topics.probes())) {
-        hub.publish(new EventHub.Event("probe",
-            json.writeValueAsString(ProbeView.of(probes.deserialize(topic, record.value())))));
+        ProbeView probe = ProbeView.of(probes.deserialize(topic, record.value()), MetricsQuery.VIEW);
+        view.probes.put(probe);
+        update = probe;
+        name = "probe";
       } else if (topic.equals(topics.regressions())) {
-        hub.publish(new EventHub.Event("regression",
-            json.writeValueAsString(RegressionView.of(regressions.deserialize(topic, record.value())))));
+        RegressionView regression = RegressionView.of(regressions.deserialize(topic, record.value()), MetricsQuery.VIEW);
+        view.regressions.put(regression);
+        update = regression;
+        name = "regression";
       } else {
-        String name = topic.equals(topics.oooa()) ? "metric" : "windowed";
-        hub.publish(new EventHub.Event(name,
-            json.writeValueAsString(MetricView.of(metrics.deserialize(topic, record.value())))));
+        MetricView metric = MetricView.of(metrics.deserialize(topic, record.value()), MetricsQuery.VIEW);
+        if (topic.equals(topics.oooa())) {
+          view.metrics.put(metric);
+        }
+        update = metric;
+        name = topic.equals(topics.oooa()) ? "metric" : "windowed";
+      }
+      if (!replayed) {
+        hub.publish(new EventHub.Event(name, json.writeValueAsString(update)));
       }
     } catch (RuntimeException | JsonProcessingException e) {
       LOG.warn("skipping an undecodable metric at {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
@@ -123,6 +179,7 @@ public final class MetricFeed implements Runnable, AutoCloseable {
       Optional<CeilingView> ceiling = query.ceiling();
       if (ceiling.isPresent() && !ceiling.get().equals(lastCeiling)) {
         lastCeiling = ceiling.get();
+        view.ceiling(lastCeiling);
         hub.publish(new EventHub.Event("ceiling", json.writeValueAsString(lastCeiling)));
       }
     } catch (MetricsQuery.Unavailable e) {

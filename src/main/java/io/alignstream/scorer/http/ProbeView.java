@@ -1,5 +1,6 @@
 package io.alignstream.scorer.http;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.alignstream.common.SettingKey;
@@ -16,12 +17,13 @@ import java.util.List;
  * with {@code objects < items_referenced}, or fewer triplets than the setting's metric has
  * scored, is partial. {@code ci_low} and {@code ci_high} are the Wilson 95% interval of the
  * probed accuracy over the {@code held_out_triplets} of every fold pooled (null without folds).
+ * {@code source}: where a REST answer came from, as in {@link MetricView} (absent in the report).
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record ProbeView(String setting, String model, String layer, Double noise, String conditioning, String pooling,
     double lambda, double meanProbeAccuracy, Double ciLow, Double ciHigh, long heldOutTriplets,
     Double meanZeroShotAccuracy, List<Fold> folds, int objects, long triplets, int itemsReferenced,
-    String inputsDigest, long updatedAt) {
+    String inputsDigest, long updatedAt, @JsonInclude(JsonInclude.Include.NON_NULL) String source) {
 
   /** One cross-validation fold at the chosen lambda. */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -29,6 +31,10 @@ public record ProbeView(String setting, String model, String layer, Double noise
       double crossEntropy, int epochs) {}
 
   public static ProbeView of(ProbeResult r) {
+    return of(r, null);
+  }
+
+  public static ProbeView of(ProbeResult r, String source) {
     Setting s = r.getSetting();
     List<Fold> folds = r.getFoldResults().stream().map((ProbeFoldResult f) -> new Fold(f.getFold(),
         f.getTrainTriplets(), f.getTestTriplets(), f.getProbeAccuracy(), f.getZeroShotAccuracy(), f.getCrossEntropy(),
@@ -39,6 +45,6 @@ public record ProbeView(String setting, String model, String layer, Double noise
         s.getPooling(), r.getLambda(), r.getMeanAccuracy(), folds.isEmpty() ? null : interval.low(),
         folds.isEmpty() ? null : interval.high(), folds.stream().mapToLong(Fold::testTriplets).sum(),
         r.getMeanZeroShotAccuracy(), folds, r.getObjects(), r.getTriplets(), r.getItemsReferenced(), r.getInputsDigest(),
-        r.getUpdatedAt().toEpochMilli());
+        r.getUpdatedAt().toEpochMilli(), source);
   }
 }
