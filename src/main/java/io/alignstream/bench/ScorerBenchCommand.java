@@ -100,6 +100,10 @@ public final class ScorerBenchCommand implements Callable<Integer> {
       description = "Kafka Streams threads of the scorer in broker mode (default: ${DEFAULT-VALUE}).")
   int streamThreads;
 
+  @Option(names = "--in-memory-stores", defaultValue = "false",
+      description = "The scorer's state in memory instead of RocksDB in broker mode (as score --in-memory-stores).")
+  boolean inMemoryStores;
+
   @Option(names = "-X", paramLabel = "KEY=VALUE", description = "Kafka Streams / client property for the scorer in broker mode.")
   Map<String, String> streamsProperties = new LinkedHashMap<>();
 
@@ -207,7 +211,7 @@ public final class ScorerBenchCommand implements Callable<Integer> {
       }
       ClusterConfig cluster = new ClusterConfig(broker.bootstrapServers(), registry, new Topics("bench."), streamsOverrides);
       ScorerConfig config = ScorerConfig.defaults(stateDir)
-          .withStreams(s -> s.withApplicationId("scorer-bench").withThreads(streamThreads))
+          .withStreams(s -> s.withApplicationId("scorer-bench").withThreads(streamThreads).withInMemoryStores(inMemoryStores))
           .withHttp(h -> h.withPort(0))
           .withTopics(t -> t.withPartitions(partitions))
           .withWindows(w -> w.withEmitInterval(Duration.ofMillis(emitIntervalMs)));
@@ -280,6 +284,7 @@ public final class ScorerBenchCommand implements Callable<Integer> {
         result.put("emit_interval_ms", emitIntervalMs);
         result.put("commit_interval_ms", commitIntervalMs == null ? 100 : commitIntervalMs);
         result.put("stream_threads", streamThreads);
+        result.put("state", inMemoryStores ? "in-memory" : "rocksdb");
         // CPU time per embedding holds on a loaded machine, where embeddings/s does not.
         result.put("scorer_cpu_us_per_embedding", round(cpu.streamThreadNanos() / 1e3 / embeddings));
         result.put("process_cpu_us_per_embedding", round(cpu.processNanos() / 1e3 / embeddings));
