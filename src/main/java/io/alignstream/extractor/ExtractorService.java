@@ -410,11 +410,11 @@ public final class ExtractorService implements AutoCloseable {
         poll.letters++;
       }
     }
-    List<Object> images = inParallel(readable, requests, request -> toInput((ExtractionRequest) request),
-        "read-request", "reading the request failed: ", poll);
+    List<ImageInput> images = inParallel(readable, requests, this::toInput, "read-request",
+        "reading the request failed: ", poll);
     poll.read = System.nanoTime();
-    List<Object> prepared = inParallel(readable, images, image -> stages.prepare().apply((ImageInput) image),
-        "prepare-image", "preparing the image for the model failed: ", poll);
+    List<Object> prepared = inParallel(readable, images, stages.prepare(), "prepare-image",
+        "preparing the image for the model failed: ", poll);
     for (int i = 0; i < readable.size(); i++) {
       if (prepared.get(i) != null) {
         poll.accepted.add(readable.get(i));
@@ -430,8 +430,9 @@ public final class ExtractorService implements AutoCloseable {
    * {@code step} on each record's input, in parallel; a null input (its record failed an earlier
    * step) stays null, and a record the step fails on gets its dead letter and a null here.
    */
-  private List<Object> inParallel(List<ConsumerRecord<String, byte[]>> records, List<?> inputs,
-      Function<Object, Object> step, String stage, String failing, Poll poll) {
+  @SuppressWarnings("unchecked") // results holds only what step returned
+  private <I, O> List<O> inParallel(List<ConsumerRecord<String, byte[]>> records, List<I> inputs,
+      Function<? super I, ? extends O> step, String stage, String failing, Poll poll) {
     Object[] results = new Object[records.size()];
     Throwable[] failures = new Throwable[records.size()];
     IntStream.range(0, records.size()).parallel().filter(i -> inputs.get(i) != null).forEach(i -> {
@@ -451,7 +452,7 @@ public final class ExtractorService implements AutoCloseable {
         poll.letters++;
       }
     }
-    return Arrays.asList(results);
+    return (List<O>) Arrays.asList(results);
   }
 
   /**

@@ -2,11 +2,11 @@ package io.alignstream.extractor.vision;
 
 import io.alignstream.common.Digests;
 import io.alignstream.extractor.Feature;
-import io.alignstream.extractor.StagedFeatureModel;
 import io.alignstream.extractor.ImageInput;
 import io.alignstream.extractor.ModelInfo;
 import io.alignstream.extractor.ModelOptions;
 import io.alignstream.extractor.ModelOrigin;
+import io.alignstream.extractor.StagedFeatureModel;
 import io.alignstream.extractor.diffusion.nn.Placement;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,7 +20,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A TorchScript or ONNX vision model as a {@link FeatureModel}: each image is preprocessed
+ * A TorchScript or ONNX vision model as a {@link StagedFeatureModel}: each image is preprocessed
  * ({@link VisionPreprocessor}), images of one size run through the network in batches of up to
  * {@code --batch} (ModelOptions' unetBatch), and each selected layer is pooled per {@link
  * LayerSelection} into a pooled setting (model, layer, pooling): no noise, no text.
