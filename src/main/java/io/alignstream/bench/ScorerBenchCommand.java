@@ -107,11 +107,6 @@ public final class ScorerBenchCommand implements Callable<Integer> {
   @Option(names = "-X", paramLabel = "KEY=VALUE", description = "Kafka Streams / client property for the scorer in broker mode.")
   Map<String, String> streamsProperties = new LinkedHashMap<>();
 
-  @Option(names = "--broker-warm-up-items", defaultValue = "300",
-      description = "Before the broker cases, a short broker run of this many items (20 settings, random triplets) "
-          + "that is not measured; 0 = none (default: ${DEFAULT-VALUE}).")
-  int brokerWarmUpItems;
-
   @Option(names = "--seed", defaultValue = "7", description = "Seed of vectors and random triplets (default: ${DEFAULT-VALUE}).")
   long seed;
 
@@ -124,14 +119,6 @@ public final class ScorerBenchCommand implements Callable<Integer> {
     // Warm-up in every mode: let the JIT compile the scoring paths first, so that a broker-only run
     // measures a scorer in its steady state, as a long-running one is.
     inProcess(data, 42, 1, data.batchCorrect(1, 42, true));
-    // The broker path (the embedded broker, the clients, Kafka Streams, the decoders) is compiled
-    // on its first embeddings: without this, compiling it took a fifth of the process's CPU in a
-    // measured 1280 x 100 run.
-    if (brokerWarmUpItems > 0 && modes.stream().anyMatch(mode -> mode.trim().equals("broker"))) {
-      int dim = cases.stream().mapToInt(spec -> Integer.parseInt(spec.trim().toLowerCase().split("x")[0])).max().orElse(42);
-      BenchData small = BenchData.load(null, null, brokerWarmUpItems, brokerWarmUpItems * 20, seed);
-      broker(small, dim, 20, small.batchCorrect(20, dim, true));
-    }
     for (String spec : cases) {
       String[] parts = spec.trim().toLowerCase().split("x");
       int dim = Integer.parseInt(parts[0]);
