@@ -343,8 +343,9 @@ public final class ScorerBenchCommand implements Callable<Integer> {
   }
 
   /**
-   * CPU time of the scorer's stream threads and of the whole bench process (broker, producer,
-   * scorer), both as nanoseconds so far. A stream thread replaced during the run loses its share.
+   * CPU time of the scorer's stream threads, of the whole bench process (broker, producer,
+   * scorer) and of each group of threads, as nanoseconds so far. A thread that ends during the
+   * run (a stream thread replaced) loses its share.
    */
   private record CpuTime(long streamThreadNanos, long processNanos, Map<String, Long> byThreadGroup) {
     static CpuTime now() {
