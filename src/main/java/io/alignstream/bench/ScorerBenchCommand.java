@@ -367,7 +367,7 @@ public final class ScorerBenchCommand implements Callable<Integer> {
    * Reads published metrics until every setting's total reached {@code total}; returns their
    * correct counts and, when {@code reachedAt} is given, the time each got there.
    */
-  private static long[] awaitTotals(KafkaConsumer<String, byte[]> metrics, AvroSerde<AlignmentMetric> serde,
+  static long[] awaitTotals(KafkaConsumer<String, byte[]> metrics, AvroSerde<AlignmentMetric> serde,
       Map<String, Integer> indexOf, long total, long[] reachedAt) {
     long[] correct = new long[indexOf.size()];
     boolean[] reached = new boolean[indexOf.size()];
@@ -419,7 +419,7 @@ public final class ScorerBenchCommand implements Callable<Integer> {
     return order;
   }
 
-  private static LayerEmbedding embedding(Setting setting, String item, float[] vector) {
+  static LayerEmbedding embedding(Setting setting, String item, float[] vector) {
     List<Float> values = new ArrayList<>(vector.length);
     for (float f : vector) {
       values.add(f);
@@ -429,20 +429,20 @@ public final class ScorerBenchCommand implements Callable<Integer> {
         .setSource("bench").setComputedAt(Instant.now()).build();
   }
 
-  private static KafkaProducer<String, byte[]> producer(ClusterConfig cluster) {
+  static KafkaProducer<String, byte[]> producer(ClusterConfig cluster) {
     Map<String, Object> props = cluster.producerProperties("scorer-bench-producer");
     props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
     props.put(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
     return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
   }
 
-  private static KafkaConsumer<String, byte[]> metricsConsumer(ClusterConfig cluster) {
+  static KafkaConsumer<String, byte[]> metricsConsumer(ClusterConfig cluster) {
     Map<String, Object> props = cluster.consumerProperties("scorer-bench-metrics", "unused");
     props.remove("group.id");
     return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
   }
 
-  private static void assignAtEnd(KafkaConsumer<String, byte[]> consumer, String topic) {
+  static void assignAtEnd(KafkaConsumer<String, byte[]> consumer, String topic) {
     List<TopicPartition> partitions = new ArrayList<>();
     consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
     consumer.assign(partitions);
