@@ -15,6 +15,10 @@ import io.alignstream.schema.AlignmentMetric;
 import io.alignstream.schema.LayerEmbedding;
 import io.alignstream.schema.TripletJudgment;
 import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,6 +34,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -37,6 +42,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.GroupState;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -52,14 +58,16 @@ import picocli.CommandLine.Option;
  *       its stores and their checkpoints are still there, so again only the tail is restored;
  *   <li>{@code wipe}: SIGKILL, the state directory deleted, and a restart: the whole changelogs
  *       are restored, as on a new machine, or after a kill in the middle of a transaction, whose
- *       stores exactly once wipes (with {@code --baseline}, first a restart with those
- *       properties, then one with the scorer's own, for a ratio in the same run);
+ *       stores exactly once wipes (with {@code --baseline}, four times: restarts with those
+ *       properties and with the scorer's own in the order A B B A, so that neither gains from
+ *       going first, for a ratio in the same run);
  *   <li>{@code failover}: a second instance joins (it keeps standby copies, {@code
  *       num.standby.replicas=1}), the first is SIGKILLed and not restarted: the second takes over.
  * </ul>
  *
  * After each, one held-back item is sent for every setting, and the phase ends when every
- * setting published the total that includes it: {@code first_output_s} and {@code
+ * setting published the total that includes it: {@code ready_s} (the restarted instance's
+ * {@code /ready} answers 200: joined, restored, running), {@code first_output_s} and {@code
  * all_output_s} count from the stop or kill. The last phase's counts must equal the batch
  * computation over all vectors. One JSON line per phase, then a summary.
  */
@@ -72,21 +80,11 @@ import picocli.CommandLine.Option;
 public final class RestoreBench implements Callable<Integer> {
 
   private static final String APP = "restore-bench";
+  /** What a service prints of its management server at start (ManagementServer). */
+  private static final Pattern MANAGEMENT = Pattern.compile("management: (http://\\S+/) ");
 
-  @Option(names = "--triplets", defaultValue = "../shared/data/triplets/things_behavior_triplets_test10.txt",
-      description = "Triplet file (i j k, last = odd one); random triplets when it is missing (default: ${DEFAULT-VALUE}).")
-  Path tripletFile;
-
-  @Option(names = "--item-ids", defaultValue = "../shared/data/things/unique_id.txt",
-      description = "Item ids, one per line, for the triplet file's indices (default: ${DEFAULT-VALUE}).")
-  Path idFile;
-
-  @Option(names = "--items", defaultValue = "1854", description = "Items when triplets are random (default: ${DEFAULT-VALUE}).")
-  int items;
-
-  @Option(names = "--random-triplets", defaultValue = "146168",
-      description = "Triplets when random (default: ${DEFAULT-VALUE}).")
-  int randomTriplets;
+  @Mixin
+  BenchDataOptions benchData;
 
   @Option(names = "--dim", defaultValue = "1280", description = "Vector dimension (default: ${DEFAULT-VALUE}).")
   int dim;
@@ -103,8 +101,8 @@ public final class RestoreBench implements Callable<Integer> {
   List<String> phases;
 
   @Option(names = "--baseline", paramLabel = "KEY=VALUE",
-      description = "Scorer properties of a baseline restart: each wipe is done twice, first restarting with these,"
-          + " then with the scorer's own settings (e.g. Kafka's defaults of what the scorer tunes).")
+      description = "Scorer properties of a baseline restart: each wipe is done four times, restarting with these and"
+          + " with the scorer's own settings in the order A B B A (e.g. Kafka's defaults of what the scorer tunes).")
   Map<String, String> baseline = new LinkedHashMap<>();
 
   @Option(names = "-X", paramLabel = "KEY=VALUE", description = "Kafka Streams / client property for every scorer run.")
@@ -141,7 +139,7 @@ public final class RestoreBench implements Callable<Integer> {
     if (phases.indexOf("failover") >= 0 && phases.indexOf("failover") != phases.size() - 1) {
       throw new IllegalArgumentException("--phases: failover must be the last phase (it leaves one instance)");
     }
-    BenchData data = BenchData.load(tripletFile, idFile, items, randomTriplets, seed);
+    BenchData data = benchData.load(seed);
     try (TemporaryDirectory temporary = workDir == null ? TemporaryDirectory.create("alignstream-restore") : null) {
       Path work = workDir != null ? workDir : temporary.path();
       try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(work.resolve("cluster"), 0);
@@ -164,9 +162,10 @@ public final class RestoreBench implements Callable<Integer> {
     List<String> steps = new ArrayList<>();
     phases.forEach(phase -> {
       if (phase.equals("wipe") && !baseline.isEmpty()) {
-        steps.add("wipe-baseline");
+        steps.addAll(List.of("wipe-baseline", "wipe", "wipe", "wipe-baseline"));
+      } else {
+        steps.add(phase);
       }
-      steps.add(phase);
     });
     List<Integer> held = new ArrayList<>(order.subList(order.size() - steps.size(), order.size()));
     boolean[] present = new boolean[data.items.size()];
@@ -196,7 +195,7 @@ public final class RestoreBench implements Callable<Integer> {
       // Fill: the first instance scores everything but the held-back items.
       ScorerBenchCommand.assignAtEnd(metrics, topics.oooa());
       long fillStart = System.nanoTime();
-      ServiceProcess scorer = scorer("scorer-0", work.resolve("scorer-0"), cluster, Map.of());
+      ServiceProcess scorer = scorer("scorer-0", work.resolve("scorer-0"), cluster, scorerProperties);
       running.add(scorer);
       scorer.start();
       ScorerBenchCommand.awaitTotals(metrics, metricSerde, indexOf, total(data, present), null);
@@ -212,23 +211,27 @@ public final class RestoreBench implements Callable<Integer> {
       fill.put("changelogs", changelogs);
       print(fill);
 
-      Map<String, Map<String, Object>> results = new LinkedHashMap<>();
+      Map<String, List<Map<String, Object>>> results = new LinkedHashMap<>();
       double longestRestore = 0;
       long[] correct = null;
       for (int step = 0; step < steps.size(); step++) {
         String name = steps.get(step);
         ServiceProcess victim = scorer;
         ServiceProcess restorer;
+        Map<String, String> properties = new LinkedHashMap<>(scorerProperties);
+        if (name.equals("wipe-baseline")) {
+          properties.putAll(baseline);
+        }
         if (name.equals("failover")) {
-          restorer = scorer("scorer-1", work.resolve("scorer-1"), cluster, Map.of());
+          restorer = scorer("scorer-1", work.resolve("scorer-1"), cluster, properties);
           running.add(restorer);
           restorer.start();
           awaitGroup(admin, 2);
           double wait = standbyWaitS > 0 ? standbyWaitS : longestRestore > 0 ? 1.5 * longestRestore : 60;
           ServiceProcess.sleep((long) (wait * 1000));
         } else {
-          restorer = scorer("scorer-0-" + name, work.resolve("scorer-0"), cluster,
-              name.equals("wipe-baseline") ? baseline : Map.of());
+          // a log of its own per restart: the restorations read back are this restart's
+          restorer = scorer("scorer-0-" + (step + 1) + "-" + name, work.resolve("scorer-0"), cluster, properties);
           running.add(restorer);
         }
         ScorerBenchCommand.assignAtEnd(metrics, topics.oooa());
@@ -249,9 +252,13 @@ public final class RestoreBench implements Callable<Integer> {
         send(producer, embeddingSerde, topics, data, item);
         producer.flush();
         present[item] = true;
+        // The failover's instance was ready all along: only a restarted one's readiness says something.
+        Double readySeconds = name.equals("failover") ? null
+            : round((awaitReady(restorer) - at) / 1e9);
         long[] reachedAt = new long[settings];
         correct = ScorerBenchCommand.awaitTotals(metrics, metricSerde, indexOf, total(data, present), reachedAt);
         Map<String, Object> result = header(name, data);
+        result.put("ready_s", readySeconds);
         result.put("first_output_s", round((Arrays.stream(reachedAt).min().orElseThrow() - at) / 1e9));
         result.put("all_output_s", round((Arrays.stream(reachedAt).max().orElseThrow() - at) / 1e9));
         List<Restoration> restorations = Restoration.in(Files.readString(restorer.log()));
@@ -260,9 +267,9 @@ public final class RestoreBench implements Callable<Integer> {
         for (Restoration r : restorations) {
           longestRestore = Math.max(longestRestore, r.seconds());
         }
-        result.put("scorer_properties", name.equals("wipe-baseline") ? baseline : scorerProperties);
+        result.put("scorer_properties", properties);
         print(result);
-        results.put(name, result);
+        results.computeIfAbsent(name, n -> new ArrayList<>()).add(result);
       }
 
       long[] batch = data.batchCorrect(settings, dim, true);
@@ -270,10 +277,11 @@ public final class RestoreBench implements Callable<Integer> {
       Map<String, Object> summary = header("summary", data);
       summary.put("matches_batch", matches);
       if (results.containsKey("wipe-baseline") && results.containsKey("wipe")) {
-        summary.put("wipe_first_output_baseline_over_own", ratio(results.get("wipe-baseline"), results.get("wipe"),
-            "first_output_s"));
-        summary.put("wipe_restore_s_baseline_over_own", ratio(restoreSeconds(results.get("wipe-baseline")),
-            restoreSeconds(results.get("wipe"))));
+        // Sums over the A B B A runs.
+        for (String key : List.of("restore_s", "ready_s", "first_output_s")) {
+          summary.put("wipe_" + key + "_baseline_over_own", ratio(sum(results.get("wipe-baseline"), key),
+              sum(results.get("wipe"), key)));
+        }
       }
       print(summary);
       return matches ? 0 : 1;
@@ -282,14 +290,12 @@ public final class RestoreBench implements Callable<Integer> {
     }
   }
 
-  /** A scorer JVM of application {@value #APP}, with this bench's -X properties and {@code extra}. */
-  private ServiceProcess scorer(String name, Path stateDir, ClusterConfig cluster, Map<String, String> extra) {
+  /** A scorer JVM of application {@value #APP} with these Kafka Streams / client properties. */
+  private ServiceProcess scorer(String name, Path stateDir, ClusterConfig cluster, Map<String, String> properties) {
     List<String> args = new ArrayList<>(List.of("score", "--application-id", APP, "--state-dir", stateDir.toString(),
         "--http-port", "0", "--management-port", "0", "--emit-interval-ms", "200",
         "--bootstrap-servers", cluster.bootstrapServers(), "--schema-registry-url", cluster.schemaRegistryUrl()));
-    Map<String, String> props = new LinkedHashMap<>(scorerProperties);
-    props.putAll(extra);
-    props.forEach((key, value) -> args.addAll(List.of("-X", key + "=" + value)));
+    properties.forEach((key, value) -> args.addAll(List.of("-X", key + "=" + value)));
     return new ServiceProcess(name, List.of("-Xmx" + scorerHeap, "-XX:+UseSerialGC"), args,
         stateDir.resolveSibling("logs"));
   }
@@ -333,14 +339,39 @@ public final class RestoreBench implements Callable<Integer> {
     throw new IllegalStateException("the scorers' group did not become stable with " + members + " members");
   }
 
-  private static double restoreSeconds(Map<String, Object> result) {
-    @SuppressWarnings("unchecked")
-    List<Map<String, Object>> restorations = (List<Map<String, Object>>) result.get("restorations");
-    return restorations.stream().mapToDouble(r -> (double) r.get("s")).sum();
+  /** Waits until the restarted instance's {@code /ready} answers 200; returns when (System.nanoTime()). */
+  private static long awaitReady(ServiceProcess scorer) throws Exception {
+    URI ready = URI.create(scorer.await(MANAGEMENT, Duration.ofMinutes(5)).group(1) + "ready");
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      try {
+        HttpResponse<Void> response = http.send(HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(2)).build(),
+            HttpResponse.BodyHandlers.discarding());
+        if (response.statusCode() == 200) {
+          return System.nanoTime();
+        }
+      } catch (java.io.IOException e) {
+        // not listening yet
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException(scorer.name() + " was not ready within 10 minutes; see " + scorer.log());
   }
 
-  private static Double ratio(Map<String, Object> a, Map<String, Object> b, String key) {
-    return ratio((double) a.get(key), (double) b.get(key));
+  /** The sum of {@code key} over results ({@code restore_s}: their restorations' seconds). */
+  private static double sum(List<Map<String, Object>> results, String key) {
+    double sum = 0;
+    for (Map<String, Object> result : results) {
+      if (key.equals("restore_s")) {
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> restorations = (List<Map<String, Object>>) result.get("restorations");
+        sum += restorations.stream().mapToDouble(r -> (double) r.get("s")).sum();
+      } else {
+        sum += (double) result.get(key);
+      }
+    }
+    return sum;
   }
 
   private static Double ratio(double a, double b) {
