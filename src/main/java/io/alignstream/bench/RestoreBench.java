@@ -241,6 +241,7 @@ public final class RestoreBench implements Callable<Integer> {
         } else {
           victim.kill();
         }
+        double stoppedSeconds = (System.nanoTime() - at) / 1e9;
         if (name.startsWith("wipe")) {
           TemporaryDirectory.deleteTree(work.resolve("scorer-0"));
         }
@@ -258,6 +259,7 @@ public final class RestoreBench implements Callable<Integer> {
         long[] reachedAt = new long[settings];
         correct = ScorerBenchCommand.awaitTotals(metrics, metricSerde, indexOf, total(data, present), reachedAt);
         Map<String, Object> result = header(name, data);
+        result.put("stopped_s", round(stoppedSeconds));
         result.put("ready_s", readySeconds);
         result.put("first_output_s", round((Arrays.stream(reachedAt).min().orElseThrow() - at) / 1e9));
         result.put("all_output_s", round((Arrays.stream(reachedAt).max().orElseThrow() - at) / 1e9));
