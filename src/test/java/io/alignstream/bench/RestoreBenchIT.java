@@ -4,10 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.alignstream.Alignstream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -38,16 +34,9 @@ class RestoreBenchIT {
         "--random-triplets", "" + triplets, "--dim", "8", "--settings", "" + settings, "--partitions", "" + partitions,
         "--phases", "stop,kill,wipe,failover", "--standby-wait-s", "5", "--scorer-heap", "256m",
         "--work-dir", dir.toString()};
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    PrintStream stdout = System.out;
-    int exit;
-    System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-    try {
-      exit = Alignstream.commandLine(args).execute(args);
-    } finally {
-      System.setOut(stdout);
-    }
-    String out = captured.toString(StandardCharsets.UTF_8);
+    BenchRun run = BenchRun.of(args);
+    int exit = run.exit();
+    String out = run.stdout();
     ObjectMapper json = new ObjectMapper();
     Map<String, JsonNode> phases = new HashMap<>();
     for (String line : out.lines().filter(l -> l.startsWith("{\"bench\":\"restore\"")).toList()) {
