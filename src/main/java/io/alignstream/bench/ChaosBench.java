@@ -83,9 +83,6 @@ public final class ChaosBench implements Callable<Integer> {
   private static final Pattern BROKER_PID =
       Pattern.compile("broker (\\d+) (?:on \\S+, pid|\\(pid \\d+\\) exited; restarted it as pid) (\\d+)");
   private static final String SCORER_APP = "chaos-scorer";
-  /** What a scorer logs when a restoration ended (ScorerReadiness): records, seconds, records per changelog. */
-  private static final Pattern RESTORED =
-      Pattern.compile("restored (\\d+) records from the changelogs in ([\\d.]+) s \\[([^\\]]*)\\]");
 
   @Option(names = "--models", split = ",", defaultValue = "tiny", paramLabel = "MODEL",
       description = "Models to extract, each with its own extractors (default: ${DEFAULT-VALUE}; pixels, tiny).")
@@ -444,30 +441,14 @@ public final class ChaosBench implements Callable<Integer> {
     long bytes = 0;
     double seconds = 0;
     for (ServiceProcess scorer : scorers) {
-      Matcher logged = RESTORED.matcher(Files.readString(scorer.log()));
-      while (logged.find()) {
-        long n = Long.parseLong(logged.group(1));
-        double s = Double.parseDouble(logged.group(2));
-        if (n > 0) {
-          Map<String, Long> byChangelog = new TreeMap<>();
-          for (String part : logged.group(3).split(" ")) {
-            int at = part.lastIndexOf('=');
-            if (at > 0) {
-              byChangelog.put(part.substring(0, at), Long.parseLong(part.substring(at + 1)));
-            }
-          }
-          long b = sizes.bytesOf(byChangelog);
-          Map<String, Object> restore = new LinkedHashMap<>();
-          restore.put("process", scorer.name());
-          restore.put("records", n);
-          restore.put("s", s);
-          restore.put("mb", round(b / 1e6));
-          restore.put("mb_per_s", s == 0 ? null : round(b / 1e6 / s));
-          each.add(restore);
-          records += n;
-          bytes += b;
-          seconds += s;
-        }
+      for (Restoration restoration : Restoration.in(Files.readString(scorer.log()))) {
+        Map<String, Object> restore = new LinkedHashMap<>();
+        restore.put("process", scorer.name());
+        restore.putAll(restoration.json(sizes, SCORER_APP));
+        each.add(restore);
+        records += restoration.records();
+        bytes += restoration.bytes(sizes);
+        seconds += restoration.seconds();
       }
     }
     Map<String, Object> restores = new LinkedHashMap<>();

@@ -48,6 +48,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -63,20 +64,8 @@ import picocli.CommandLine.Option;
     description = "Benchmark the scorer: embeddings/s, triplet evaluations/s, latency to the final metric.")
 public final class ScorerBenchCommand implements Callable<Integer> {
 
-  @Option(names = "--triplets", defaultValue = "../shared/data/triplets/things_behavior_triplets_test10.txt",
-      description = "Triplet file (i j k, last = odd one); random triplets when it is missing (default: ${DEFAULT-VALUE}).")
-  Path tripletFile;
-
-  @Option(names = "--item-ids", defaultValue = "../shared/data/things/unique_id.txt",
-      description = "Item ids, one per line, for the triplet file's indices (default: ${DEFAULT-VALUE}).")
-  Path idFile;
-
-  @Option(names = "--items", defaultValue = "1854", description = "Items when triplets are random (default: ${DEFAULT-VALUE}).")
-  int items;
-
-  @Option(names = "--random-triplets", defaultValue = "146168",
-      description = "Triplets when random (default: ${DEFAULT-VALUE}).")
-  int randomTriplets;
+  @Mixin
+  BenchDataOptions benchData;
 
   @Option(names = "--cases", defaultValue = "42x1,42x100,1280x1,1280x100", split = ",",
       description = "Cases as DIMxSETTINGS (default: ${DEFAULT-VALUE}).")
@@ -114,7 +103,7 @@ public final class ScorerBenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    BenchData data = BenchData.load(tripletFile, idFile, items, randomTriplets, seed);
+    BenchData data = benchData.load(seed);
     System.err.printf("scorer bench: %d items, %d triplets (%s)%n", data.items.size(), data.triplets(), data.source);
     // Warm-up in every mode: let the JIT compile the scoring paths first, so that a broker-only run
     // measures a scorer in its steady state, as a long-running one is.
@@ -411,7 +400,7 @@ public final class ScorerBenchCommand implements Callable<Integer> {
    * Reads published metrics until every setting's total reached {@code total}; returns their
    * correct counts and, when {@code reachedAt} is given, the time each got there.
    */
-  private static long[] awaitTotals(KafkaConsumer<String, byte[]> metrics, AvroSerde<AlignmentMetric> serde,
+  static long[] awaitTotals(KafkaConsumer<String, byte[]> metrics, AvroSerde<AlignmentMetric> serde,
       Map<String, Integer> indexOf, long total, long[] reachedAt) {
     long[] correct = new long[indexOf.size()];
     boolean[] reached = new boolean[indexOf.size()];
@@ -463,7 +452,7 @@ public final class ScorerBenchCommand implements Callable<Integer> {
     return order;
   }
 
-  private static LayerEmbedding embedding(Setting setting, String item, float[] vector) {
+  static LayerEmbedding embedding(Setting setting, String item, float[] vector) {
     List<Float> values = new ArrayList<>(vector.length);
     for (float f : vector) {
       values.add(f);
@@ -473,20 +462,20 @@ public final class ScorerBenchCommand implements Callable<Integer> {
         .setSource("bench").setComputedAt(Instant.now()).build();
   }
 
-  private static KafkaProducer<String, byte[]> producer(ClusterConfig cluster) {
+  static KafkaProducer<String, byte[]> producer(ClusterConfig cluster) {
     Map<String, Object> props = cluster.producerProperties("scorer-bench-producer");
     props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
     props.put(ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024);
     return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
   }
 
-  private static KafkaConsumer<String, byte[]> metricsConsumer(ClusterConfig cluster) {
+  static KafkaConsumer<String, byte[]> metricsConsumer(ClusterConfig cluster) {
     Map<String, Object> props = cluster.consumerProperties("scorer-bench-metrics", "unused");
     props.remove("group.id");
     return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
   }
 
-  private static void assignAtEnd(KafkaConsumer<String, byte[]> consumer, String topic) {
+  static void assignAtEnd(KafkaConsumer<String, byte[]> consumer, String topic) {
     List<TopicPartition> partitions = new ArrayList<>();
     consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
     consumer.assign(partitions);

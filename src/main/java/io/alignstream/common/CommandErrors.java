@@ -67,21 +67,11 @@ public final class CommandErrors implements IExecutionExceptionHandler, IParamet
    * code; also used for failures before a command runs, such as an unreadable {@code --config}.
    */
   public static int report(Exception e, PrintWriter err) {
-    err.println("error: " + describe(e));
+    err.println("error: " + ErrorText.describe(e));
     if ("1".equals(System.getenv("ALIGNSTREAM_DEBUG"))) {
       e.printStackTrace(err);
     }
     err.flush();
     return e instanceof IllegalArgumentException ? BAD_INPUT : FAILED;
-  }
-
-  /** The message, with the cause's when it adds something ("cannot create topics: ... (TimeoutException: ...)"). */
-  static String describe(Throwable e) {
-    String message = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-    Throwable cause = e.getCause();
-    if (cause != null && cause != e && cause.getMessage() != null && !message.contains(cause.getMessage())) {
-      message += " (" + cause.getClass().getSimpleName() + ": " + cause.getMessage() + ")";
-    }
-    return message;
   }
 }

@@ -126,7 +126,7 @@ public record InputLimits(long maxImagePixels, int maxRequestBytes, int maxVecto
         decoded = reader.read(0);
       } catch (IOException | RuntimeException e) {
         throw new RejectedImageException(name + " (" + header + ", " + image.length + " bytes) cannot be decoded: "
-            + describe(e) + " (a truncated or damaged file?)");
+            + ErrorText.describe(e) + " (a truncated or damaged file?)");
       }
       if (!warnings.isEmpty()) {
         throw new RejectedImageException(name + " (" + header + ", " + image.length + " bytes) is damaged: "
@@ -182,7 +182,7 @@ public record InputLimits(long maxImagePixels, int maxRequestBytes, int maxVecto
               reader.getHeight(0));
         } catch (IOException | RuntimeException e) {
           throw new RejectedImageException(name + " (" + image.length + " bytes) has no readable "
-              + reader.getFormatName().toUpperCase(java.util.Locale.ROOT) + " header: " + describe(e));
+              + reader.getFormatName().toUpperCase(java.util.Locale.ROOT) + " header: " + ErrorText.describe(e));
         }
         if (header.width() < 1 || header.height() < 1) {
           throw new RejectedImageException(name + " (" + header + ") has no pixels");
@@ -196,17 +196,8 @@ public record InputLimits(long maxImagePixels, int maxRequestBytes, int maxVecto
         reader.dispose();
       }
     } catch (IOException e) {
-      throw new RejectedImageException(name + " (" + image.length + " bytes) cannot be read: " + describe(e));
+      throw new RejectedImageException(name + " (" + image.length + " bytes) cannot be read: " + ErrorText.describe(e));
     }
   }
 
-  private static String describe(Throwable e) {
-    StringBuilder text = new StringBuilder(e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName());
-    for (Throwable cause = e.getCause(); cause != null && cause != e; cause = cause.getCause()) {
-      if (cause.getMessage() != null && text.indexOf(cause.getMessage()) < 0) {
-        text.append(": ").append(cause.getMessage());
-      }
-    }
-    return text.toString();
-  }
 }

@@ -2,6 +2,7 @@ package io.alignstream.extractor;
 
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.DeadLetters;
+import io.alignstream.common.ErrorText;
 import io.alignstream.common.InputLimits;
 import io.alignstream.common.PipelineTopics;
 import io.alignstream.common.RequestRules;
@@ -406,7 +407,7 @@ public final class ExtractorService implements AutoCloseable {
       } catch (Exception | OutOfMemoryError | StackOverflowError e) {
         // Whatever else one record causes is that record's problem; the two Errors a single
         // input can provoke are included (other Errors mean the JVM itself is broken).
-        poll.outputs.add(deadLetter(record, "read-request", "reading the request failed: " + describe(e), e));
+        poll.outputs.add(deadLetter(record, "read-request", "reading the request failed: " + ErrorText.describe(e), e));
         poll.letters++;
       }
     }
@@ -448,7 +449,7 @@ public final class ExtractorService implements AutoCloseable {
         poll.outputs.add(deadLetter(records.get(i), invalid.stage, invalid.getMessage(), invalid.getCause()));
         poll.letters++;
       } else if (e != null) {
-        poll.outputs.add(deadLetter(records.get(i), stage, failing + describe(e), e));
+        poll.outputs.add(deadLetter(records.get(i), stage, failing + ErrorText.describe(e), e));
         poll.letters++;
       }
     }
@@ -531,7 +532,7 @@ public final class ExtractorService implements AutoCloseable {
       return publishable(records, requests, features, outputs);
     } catch (Exception | OutOfMemoryError | StackOverflowError batchFailure) {
       if (inputs.size() == 1) {
-        outputs.add(deadLetter(records.get(0), "extract", describe(batchFailure), batchFailure));
+        outputs.add(deadLetter(records.get(0), "extract", ErrorText.describe(batchFailure), batchFailure));
         return 0;
       }
       int half = inputs.size() / 2;
@@ -646,11 +647,6 @@ public final class ExtractorService implements AutoCloseable {
     return new ImageInput(request.getItemId(), request.getConcept(), image, request.getNoiseLevels(),
         request.getTimesteps(), request.getConditionings(), request.getSeed(), request.getResolution(),
         request.getLatent());
-  }
-
-  /** The exception's class and message: an unexpected failure's message alone often says nothing ("null"). */
-  private static String describe(Throwable e) {
-    return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
   }
 
   private ProducerRecord<String, SpecificRecord> deadLetter(

@@ -4,10 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.alignstream.Alignstream;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -35,16 +31,9 @@ class ChaosBenchIT {
     String[] args = {"bench", "chaos", "--models", "pixels", "--extractors", "2", "--scorers", "2", "--brokers", "3",
         "--images", "" + images, "--extractor-kills", "1", "--scorer-kills", "1", "--broker-kills", "1",
         "--seed", "3", "--timeout-s", "480", "--work-dir", dir.toString()};
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    PrintStream stdout = System.out;
-    int exit;
-    System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
-    try {
-      exit = Alignstream.commandLine(args).execute(args);
-    } finally {
-      System.setOut(stdout);
-    }
-    String out = captured.toString(StandardCharsets.UTF_8);
+    BenchRun run = BenchRun.of(args);
+    int exit = run.exit();
+    String out = run.stdout();
     String line = out.lines().filter(l -> l.startsWith("{\"bench\":\"chaos\"")).findFirst().orElseThrow(
         () -> new AssertionError("no JSON line in:\n" + out));
     JsonNode result = new ObjectMapper().readTree(line);

@@ -3,6 +3,7 @@ package io.alignstream.extractor.hub;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.alignstream.common.Digests;
+import io.alignstream.common.ErrorText;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -280,7 +281,7 @@ public final class HubClient {
     try {
       return http.send(request, handler);
     } catch (IOException e) {
-      throw new HubException("cannot reach " + uri + ": " + e.getMessage(), e);
+      throw new HubException("cannot reach " + uri + ": " + ErrorText.describe(e), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new HubException("interrupted while fetching " + uri, e);

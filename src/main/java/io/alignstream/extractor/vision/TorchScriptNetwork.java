@@ -11,7 +11,6 @@ import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.JniUtils;
-import io.alignstream.extractor.diffusion.nn.Ops;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,26 +24,30 @@ import java.util.Map;
  * keeps no hooks, so its layers are exactly its outputs; the names are learnt from one forward
  * when the module is opened (a dictionary's order is not fixed: they are kept sorted).
  *
- * <p>A {@link #pooled} network pools with libtorch's own operations on the module's outputs and
- * copies only the [N, dim] results into Java.
+ * <p>A {@link #pooled} network hands the module's result to a second, compiled module that pools
+ * every target inside libtorch ({@link TorchScriptPooling}) and copies only the pooled vectors
+ * into Java, in one array.
  */
 final class TorchScriptNetwork implements LayerNetwork {
 
   private final Path file;
   private final NDManager base;
   private final PtSymbolBlock module;
+  /** The module's outputs and how it returns them, learnt from the first forward. */
   private List<String> outputs;
-  /** The targets {@link #run} pools, or null for the outputs as they are. */
-  private final List<LayerSelection.Target> targets;
+  private TorchScriptPooling.Returns returns;
+  /** The pooling {@link #run} applies, or null for the outputs as they are. */
+  private final TorchScriptPooling pooling;
   private final InputBuffer inputBuffer = new InputBuffer();
 
   private TorchScriptNetwork(Path file, NDManager base, PtSymbolBlock module, List<String> outputs,
-      List<LayerSelection.Target> targets) {
+      TorchScriptPooling.Returns returns, TorchScriptPooling pooling) {
     this.file = file;
     this.base = base;
     this.module = module;
     this.outputs = outputs;
-    this.targets = targets;
+    this.returns = returns;
+    this.pooling = pooling;
   }
 
   /**
@@ -56,7 +59,7 @@ final class TorchScriptNetwork implements LayerNetwork {
     NDManager base = NDManager.newBaseManager(device, "PyTorch");
     try {
       PtSymbolBlock module = JniUtils.loadModule((PtNDManager) base, file, true, new String[0], new String[0], false);
-      return new TorchScriptNetwork(file, base, module, null, null);
+      return new TorchScriptNetwork(file, base, module, null, null, null);
     } catch (EngineException | IllegalArgumentException e) {
       base.close();
       throw new IllegalArgumentException(file + " is not a TorchScript module libtorch can load ("
@@ -94,34 +97,35 @@ final class TorchScriptNetwork implements LayerNetwork {
 
   @Override
   public synchronized LayerNetwork pooled(List<LayerSelection.Target> targets, Map<String, long[]> shapes) {
-    return new TorchScriptNetwork(file, base, module, outputs, List.copyOf(targets));
+    exportedLayers(); // the pooling module's argument type is the module's result type
+    TorchScriptPooling compiled;
+    try {
+      compiled = TorchScriptPooling.compile((PtNDManager) base, returns, outputs, targets, shapes);
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+    return new TorchScriptNetwork(file, base, module, outputs, returns, compiled);
   }
 
   @Override
   public synchronized Map<String, Output> run(float[] pixels, long[] shape) {
-    Map<String, Output> out = new LinkedHashMap<>();
     try (NDManager scope = base.newSubManager()) {
       // on the CPU the tensor is the buffer itself (torch::from_blob); a heap array would be
       // copied into a new direct buffer per call
       PtNDArray input = (PtNDArray) scope.create(inputBuffer.fill(pixels), new Shape(shape), DataType.FLOAT32);
       try (IValue in = IValue.from(input); IValue result = module.forward(in)) {
-        Map<String, PtNDArray> named = named(result, (PtNDManager) scope);
-        if (outputs == null) {
-          outputs = List.copyOf(named.keySet());
+        if (pooling != null) {
+          return pooling.apply(result, (PtNDManager) scope);
         }
-        if (targets == null) {
-          named.forEach((name, value) -> out.put(name, output(value)));
-        } else {
-          for (LayerSelection.Target t : targets) {
-            out.put(t.key(), output(pool(named.get(t.layer()), t.pooling())));
-          }
-        }
+        Map<String, Output> out = new LinkedHashMap<>();
+        named(result, (PtNDManager) scope).forEach((name, value) -> out.put(name, output(value)));
+        return out;
       }
     } catch (EngineException e) {
       throw new IllegalArgumentException(file.getFileName() + " failed on a batch of shape "
           + VisionShapes.format(shape) + ": " + firstLine(e.getMessage()), e);
     }
-    return out;
   }
 
   private static Output output(NDArray value) {
@@ -129,35 +133,34 @@ final class TorchScriptNetwork implements LayerNetwork {
     return new Output(floats.getShape().getShape(), floats.toFloatArray());
   }
 
-  /** One target's vectors from a layer's output [N, ...], as {@link LayerPooling} defines them. */
-  private static NDArray pool(NDArray value, LayerPooling pooling) {
-    Shape shape = value.getShape();
-    return switch (pooling) {
-      case FLATTEN, NONE -> value;
-      case MEAN -> shape.dimension() == 4 ? Ops.spatialMean(value) // [N, C, H, W] -> [N, C]
-          : value.mean(new int[] {1}); // [N, T, D] -> [N, D]
-      case CLS -> value.get(":, 0"); // [N, T, D] -> [N, D]
-      case CLS_MEAN -> value.get(":, 0").concat(value.mean(new int[] {1}), 1); // [N, 2D]
-    };
-  }
-
-  /** The module's result as named tensors, sorted by name for a dictionary. */
+  /**
+   * The module's result as named tensors, sorted by name for a dictionary; the first call learns
+   * the outputs' names and how the module returns them.
+   */
   private Map<String, PtNDArray> named(IValue result, PtNDManager manager) {
     Map<String, PtNDArray> named = new LinkedHashMap<>();
+    TorchScriptPooling.Returns kind;
     if (result.isMap()) {
+      kind = TorchScriptPooling.Returns.DICT;
       Map<String, IValue> map = result.toIValueMap();
       for (String key : new java.util.TreeSet<>(map.keySet())) {
         named.put(key, tensor(key, map.get(key), manager));
       }
       map.values().forEach(IValue::close);
     } else if (result.isTuple() || result.isList() || result.isTensorList()) {
+      kind = result.isTuple() ? TorchScriptPooling.Returns.TUPLE : TorchScriptPooling.Returns.LIST;
       IValue[] items = result.isTuple() ? result.toIValueTuple() : result.toIValueArray();
       for (int i = 0; i < items.length; i++) {
         named.put("output." + i, tensor("output." + i, items[i], manager));
         items[i].close();
       }
     } else {
+      kind = TorchScriptPooling.Returns.TENSOR;
       named.put("output", tensor("output", result, manager));
+    }
+    if (outputs == null) {
+      outputs = List.copyOf(named.keySet());
+      returns = kind;
     }
     return named;
   }
@@ -180,6 +183,9 @@ final class TorchScriptNetwork implements LayerNetwork {
 
   @Override
   public synchronized void close() {
+    if (pooling != null) {
+      pooling.close();
+    }
     module.close();
     base.close();
   }

@@ -2,6 +2,7 @@ package io.alignstream.scorer.http;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.alignstream.common.ErrorText;
 import io.alignstream.common.ManagementServer;
 import io.alignstream.schema.AlignmentMetric;
 import io.alignstream.schema.ProbeResult;
@@ -324,7 +325,7 @@ public final class MetricsQuery {
       }
       return Optional.of(json.readValue(response.body(), type));
     } catch (IOException e) {
-      throw new Unavailable("cannot reach scorer instance " + host + ": " + e.getMessage(), e);
+      throw new Unavailable("cannot reach scorer instance " + host + ": " + ErrorText.describe(e), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new Unavailable("interrupted while asking " + host, e);

@@ -1,5 +1,6 @@
 package io.alignstream.scorer.jobs;
 
+import io.alignstream.common.ErrorText;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -102,7 +103,7 @@ public final class AnalysisJobs implements AutoCloseable {
       } catch (RuntimeException e) {
         LOG.error("analysis job {} failed", job.slot(), e);
         synchronized (this) {
-          failures.put(job.slot(), e.getMessage() == null ? e.toString() : e.getMessage());
+          failures.put(job.slot(), ErrorText.describe(e));
         }
       } finally {
         synchronized (this) {

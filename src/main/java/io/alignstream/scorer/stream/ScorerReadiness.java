@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * empty answer.
  *
  * <p>Each restoration (from a changelog partition starting to restore while none was, to the
- * last one done) is logged with its records and duration, and the records per changelog topic,
- * which {@code bench chaos} collects (and turns into bytes with each changelog's stored bytes per
+ * last one done) is logged with its records and duration, and per changelog topic its records and
+ * the seconds from the restoration's start until its last partition was done ({@code
+ * topic=records@seconds}), which {@code bench chaos} and {@code bench restore} collect (and turns into bytes with each changelog's stored bytes per
  * record: the listener is told records, not bytes).
  */
 public final class ScorerReadiness implements StateRestoreListener {
@@ -38,6 +39,8 @@ public final class ScorerReadiness implements StateRestoreListener {
   private final AtomicLong restoredRecords = new AtomicLong();
   /** Records restored per changelog topic in the restoration under way. */
   private final Map<String, AtomicLong> restoredByTopic = new ConcurrentHashMap<>();
+  /** When each changelog topic's last partition so far was done, in the restoration under way. Guarded by this. */
+  private final Map<String, Long> topicDoneNanos = new TreeMap<>();
 
   public ScorerReadiness(KafkaStreams streams) {
     this.streams = streams;
@@ -70,6 +73,7 @@ public final class ScorerReadiness implements StateRestoreListener {
       restoreStartNanos = System.nanoTime();
       restoreStartRecords = restoredRecords.get();
       restoredByTopic.clear();
+      topicDoneNanos.clear();
     }
     restoring.put(partition, new AtomicLong(Math.max(0, endingOffset - startingOffset)));
   }
@@ -95,10 +99,16 @@ public final class ScorerReadiness implements StateRestoreListener {
   }
 
   private synchronized void restored(TopicPartition partition) {
-    if (restoring.remove(partition) != null && restoring.isEmpty()) {
+    if (restoring.remove(partition) == null) {
+      return;
+    }
+    topicDoneNanos.put(partition.topic(), System.nanoTime());
+    if (restoring.isEmpty()) {
       double seconds = (System.nanoTime() - restoreStartNanos) / 1e9;
       String byTopic = new TreeMap<>(restoredByTopic).entrySet().stream()
-          .map(e -> e.getKey() + "=" + e.getValue().get()).collect(Collectors.joining(" "));
+          .map(e -> String.format(Locale.ROOT, "%s=%d@%.3f", e.getKey(), e.getValue().get(),
+              (topicDoneNanos.getOrDefault(e.getKey(), restoreStartNanos) - restoreStartNanos) / 1e9))
+          .collect(Collectors.joining(" "));
       LOG.info(String.format(Locale.ROOT, "restored %d records from the changelogs in %.3f s [%s]",
           restoredRecords.get() - restoreStartRecords, seconds, byTopic));
     }

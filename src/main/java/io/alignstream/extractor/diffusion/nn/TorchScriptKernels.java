@@ -1,6 +1,5 @@
 package io.alignstream.extractor.diffusion.nn;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -8,15 +7,6 @@ import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.IValueUtils;
-import ai.djl.pytorch.jni.JniUtils;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.util.zip.CRC32;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 
 /**
  * Torch operators the DJL API does not expose (scaled_dot_product_attention, group_norm, the
@@ -25,13 +15,8 @@ import java.util.zip.ZipOutputStream;
  * Python, no C++, no file. Registered operators are called as {@code ops.<namespace>.<name>}, the
  * only spelling the serialized-code importer resolves.
  *
- * <p>A TorchScript archive is a zip of uncompressed entries under one top folder:
- * {@code code/__torch__.py} (the class source, which libtorch parses and compiles on load),
- * {@code data.pkl} (a protocol-2 pickle of the module object: its class and
- * {@code {training: False}}), {@code constants.pkl} (an empty tuple) and {@code version}. The
- * format is the one libtorch {@value #TESTED_LIBTORCH} reads (archive version
- * {@value #ARCHIVE_VERSION}); {@code TorchScriptKernelsTest} loads it on the engine in use and
- * checks every method against the explicit operators.
+ * <p>The archive is written by {@link TorchScriptArchive}; {@code TorchScriptKernelsTest} loads
+ * it on the engine in use and checks every method against the explicit operators.
  *
  * <p>The module has no parameters, so one instance serves every device and thread; it is
  * compiled once per process, on first use. Tensors it returns are inference tensors: never
@@ -39,10 +24,6 @@ import java.util.zip.ZipOutputStream;
  */
 final class TorchScriptKernels {
 
-  /** The libtorch version the archive layout below was written for and is tested on. */
-  static final String TESTED_LIBTORCH = "2.5.1";
-  /** The archive's {@code version} entry (the oldest layout libtorch 2.x still reads without .data/). */
-  static final int ARCHIVE_VERSION = 6;
   private static final String CLASS = "FusedKernels";
 
   /**
@@ -137,65 +118,12 @@ final class TorchScriptKernels {
     // the manager only anchors the module object; it lives as long as the process
     PtNDManager anchor = (PtNDManager) NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch");
     try {
-      return JniUtils.loadModule(anchor, new ByteArrayInputStream(archive()), false, false);
-    } catch (IOException | RuntimeException e) {
+      return TorchScriptArchive.load(anchor, CLASS, SOURCE);
+    } catch (IllegalStateException e) {
       anchor.close();
-      throw new IllegalStateException("could not compile the fused TorchScript kernels on libtorch "
-          + Engine.getEngine("PyTorch").getVersion() + " (the archive layout is tested on " + TESTED_LIBTORCH
-          + "): " + e.getMessage() + "; run with -D" + Kernels.PROPERTY + "=explicit to use the DJL operators", e);
+      throw new IllegalStateException(e.getMessage() + "; run with -D" + Kernels.PROPERTY
+          + "=explicit to use the DJL operators", e);
     }
-  }
-
-  /** The archive bytes: what {@code torch.jit.save} would write for a module of {@link #SOURCE}. */
-  static byte[] archive() {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
-      stored(zip, "kernels/data.pkl", modulePickle());
-      stored(zip, "kernels/code/__torch__.py", SOURCE.getBytes(StandardCharsets.UTF_8));
-      stored(zip, "kernels/constants.pkl", new byte[] {(byte) 0x80, 2, ')', '.'}); // PROTO 2, (), STOP
-      stored(zip, "kernels/version", (ARCHIVE_VERSION + "\n").getBytes(StandardCharsets.US_ASCII));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return bytes.toByteArray();
-  }
-
-  /** {@code __torch__.FusedKernels} object with state {@code {"training": False}}, pickled with protocol 2. */
-  private static byte[] modulePickle() {
-    ByteArrayOutputStream p = new ByteArrayOutputStream();
-    p.write(0x80); // PROTO
-    p.write(2);
-    p.writeBytes(("c__torch__\n" + CLASS + "\n").getBytes(StandardCharsets.US_ASCII)); // GLOBAL module class
-    p.write(')'); // EMPTY_TUPLE: no constructor arguments
-    p.write(0x81); // NEWOBJ
-    p.write('}'); // EMPTY_DICT: the state
-    p.write('('); // MARK
-    byte[] key = "training".getBytes(StandardCharsets.US_ASCII);
-    p.write('X'); // BINUNICODE, 4-byte little-endian length
-    p.write(key.length);
-    p.write(0);
-    p.write(0);
-    p.write(0);
-    p.writeBytes(key);
-    p.write(0x89); // NEWFALSE
-    p.write('u'); // SETITEMS
-    p.write('b'); // BUILD: set the state on the object
-    p.write('.'); // STOP
-    return p.toByteArray();
-  }
-
-  /** libtorch reads entries in place: they must be STORED, which needs size and CRC up front. */
-  private static void stored(ZipOutputStream zip, String name, byte[] data) throws IOException {
-    ZipEntry e = new ZipEntry(name);
-    e.setMethod(ZipEntry.STORED);
-    e.setSize(data.length);
-    e.setCompressedSize(data.length);
-    CRC32 crc = new CRC32();
-    crc.update(data);
-    e.setCrc(crc.getValue());
-    zip.putNextEntry(e);
-    zip.write(data);
-    zip.closeEntry();
   }
 
   /**

@@ -33,7 +33,7 @@ class TorchScriptKernelsTest {
   @Test
   void archiveIsPinnedToTheEngineInUse() {
     // the archive layout is written for one libtorch; a new engine version must re-check it here
-    assertThat(Engine.getEngine("PyTorch").getVersion()).isEqualTo(TorchScriptKernels.TESTED_LIBTORCH);
+    assertThat(Engine.getEngine("PyTorch").getVersion()).isEqualTo(TorchScriptArchive.TESTED_LIBTORCH);
     assertThat(TorchScriptKernels.module()).isSameAs(TorchScriptKernels.module());
   }
 
