@@ -7,6 +7,7 @@
 #
 #   bench/scorer-settings.sh ROUNDS [bench scorer options]
 #   bench/scorer-settings.sh 1 --cases 1280x10
+#   SETTINGS="default vector-blob-files" bench/scorer-settings.sh 2 --cases 1280x100   (some of them)
 set -euo pipefail
 rounds=${1:?usage: $0 ROUNDS [bench scorer options]}
 shift
@@ -18,10 +19,14 @@ settings=(
   "stream-threads-2|--stream-threads 2"
   "producer-batch-256k|-X batch.size=262144"
   "fetch-4m-poll-2000|-X max.partition.fetch.bytes=4194304 -X max.poll.records=2000"
+  "vector-blob-files|-X rocksdb.config.setter=io.alignstream.scorer.stream.RocksDbSettings"
 )
 for ((round = 1; round <= rounds; round++)); do
   for setting in "${settings[@]}"; do
     name=${setting%%|*}
+    if [[ -n ${SETTINGS:-} && " $SETTINGS " != *" $name "* ]]; then
+      continue
+    fi
     read -r -a options <<< "${setting#*|}"
     # (the JVM warns once that an incubator module is in use)
     java --add-modules jdk.incubator.vector -jar "$jar" bench scorer --modes broker "$@" "${options[@]}" \

@@ -278,6 +278,7 @@ class ScorerServiceIT {
       Thread reader = new Thread(() -> stream.body().forEach(events::add));
       reader.setDaemon(true);
       reader.start();
+      Thread.sleep(1000); // the metric feed notices a new SSE client within one poll (500 ms), then reads the windowed metrics
 
       kafka.send(data.triplets);
       kafka.send(data.embeddings());
@@ -289,6 +290,7 @@ class ScorerServiceIT {
       Map<String, JsonNode> lastEvent = new LinkedHashMap<>();
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       String name = null;
+      boolean windowed = false;
       while (System.nanoTime() < deadline && !eventsMatch(lastEvent, expected)) {
         String line = events.poll(500, TimeUnit.MILLISECONDS);
         if (line == null) {
@@ -296,12 +298,20 @@ class ScorerServiceIT {
         }
         if (line.startsWith("event: ")) {
           name = line.substring(7);
+          windowed |= name.equals("windowed");
         } else if (line.startsWith("data: ") && "metric".equals(name)) {
           JsonNode metric = json.readTree(line.substring(6));
           lastEvent.put(metric.get("setting").asText(), metric);
         }
       }
       assertThat(eventsMatch(lastEvent, expected)).as("SSE delivered every final metric").isTrue();
+      // windowed metrics are fetched only while a client listens: this one connected before the
+      // embeddings were sent, so it gets them (from the same ticks as the metrics, maybe after them)
+      long windowDeadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (!windowed && System.nanoTime() < windowDeadline) {
+        windowed = "event: windowed".equals(events.poll(500, TimeUnit.MILLISECONDS));
+      }
+      assertThat(windowed).as("SSE delivered windowed metrics").isTrue();
       stream.body().close();
 
       awaitQueryable(scorer);

@@ -32,9 +32,11 @@ import org.slf4j.LoggerFactory;
  * compacted {@code oooa}, {@code probes} and {@code regressions} are read from their beginning
  * (at most a few records per setting), for the view; what was published before this instance
  * started is not sent as events (an SSE client gets it in its snapshot), and the windowed
- * metrics, which the view does not hold, are read from their end. The noise ceiling is not a
- * topic: it is asked for once a second and sent as a {@code ceiling} event when it differs
- * from the last one sent.
+ * metrics, which the view does not hold, are read from their end, and only while an SSE client
+ * is connected: they are six records per changed setting and emit tick (a minute's windows
+ * advancing by 10 s), most of what the scorer publishes, and news to no one else. The noise
+ * ceiling is not a topic: it is asked for once a second and sent as a {@code ceiling} event
+ * when it differs from the last one sent.
  */
 public final class MetricFeed implements Runnable, AutoCloseable {
 
@@ -50,6 +52,9 @@ public final class MetricFeed implements Runnable, AutoCloseable {
   private final Topics topics;
   /** Where each partition of the view's topics ended when this instance started: the view is complete past it. */
   private final Map<TopicPartition, Long> startEnds;
+  private final List<TopicPartition> windowed;
+  /** Whether the windowed partitions are being read (only while an SSE client listens). */
+  private boolean followingWindowed;
   private boolean caughtUp;
   private CeilingView lastCeiling;
   private long lastCeilingCheck;
@@ -69,13 +74,12 @@ public final class MetricFeed implements Runnable, AutoCloseable {
     this.view = query.view();
     this.topics = cluster.topics();
     List<TopicPartition> viewed = partitionsOf(List.of(topics.oooa(), topics.probes(), topics.regressions()));
-    List<TopicPartition> windowed = partitionsOf(List.of(topics.oooaWindowed()));
+    this.windowed = partitionsOf(List.of(topics.oooaWindowed()));
     List<TopicPartition> partitions = new ArrayList<>(viewed);
     partitions.addAll(windowed);
     consumer.assign(partitions);
     consumer.seekToBeginning(viewed);
-    consumer.seekToEnd(windowed);
-    windowed.forEach(consumer::position); // fix the start now, before anything is published
+    consumer.pause(windowed); // until an SSE client listens
     this.startEnds = consumer.endOffsets(viewed); // read_committed: the last stable offsets
     this.thread = new Thread(this, "alignstream-metric-feed");
     this.thread.setDaemon(true);
@@ -99,6 +103,7 @@ public final class MetricFeed implements Runnable, AutoCloseable {
     try {
       while (running) {
         try {
+          followWindowedWhileListened();
           for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
             publish(record);
           }
@@ -121,6 +126,24 @@ public final class MetricFeed implements Runnable, AutoCloseable {
     } finally {
       consumer.close(Duration.ofSeconds(5));
     }
+  }
+
+  /**
+   * Reads the windowed metrics from their end while an SSE client is connected, and stops
+   * fetching them when the last one leaves. The feed notices a new client after its current
+   * poll (up to 500 ms): windowed metrics published in between pass that client by, as they
+   * passed by before it connected; every window still changing is published again at the next
+   * emit tick.
+   */
+  private void followWindowedWhileListened() {
+    boolean listened = hub.subscribers() > 0;
+    if (listened && !followingWindowed) {
+      consumer.seekToEnd(windowed);
+      consumer.resume(windowed);
+    } else if (!listened && followingWindowed) {
+      consumer.pause(windowed);
+    }
+    followingWindowed = listened;
   }
 
   /** Where the feed is in a partition; -1 while that is not known yet (its leader unreachable). */
@@ -160,7 +183,7 @@ public final class MetricFeed implements Runnable, AutoCloseable {
         update = metric;
         name = topic.equals(topics.oooa()) ? "metric" : "windowed";
       }
-      if (!replayed) {
+      if (!replayed && hub.subscribers() > 0) {
         hub.publish(new EventHub.Event(name, json.writeValueAsString(update)));
       }
     } catch (RuntimeException | JsonProcessingException e) {

@@ -73,6 +73,36 @@ class AvroSerdeTest {
   }
 
   @Test
+  void aLargeRecordThenASmallOneAreTheBytesAvroItselfWrites() throws Exception {
+    // the serializer sizes its buffer by the record before and writes through Avro's buffered
+    // encoder: a 5 KB embedding (over the encoder's 2 KB buffer) and a 3-value one after it must
+    // still be exactly the header and what Avro's own writer gives
+    AvroSerde<LayerEmbedding> serde = AvroSerde.configured(LayerEmbedding.class, config, false);
+    for (int dim : new int[] {1280, 3}) {
+      Float[] values = new Float[dim];
+      for (int i = 0; i < dim; i++) {
+        values[i] = (float) Math.sin(i) * 1e3f;
+      }
+      LayerEmbedding embedding = LayerEmbedding.newBuilder()
+          .setSetting(Setting.newBuilder().setModelId("m").setLayer("L").setNoiseLevel(0.5).setTimestep(10)
+              .setConditioning(Conditioning.NONE).build())
+          .setItemId("item").setImageId("item.jpg").setVector(Arrays.asList(values)).setDim(dim).setPooling("none")
+          .setConfigDigest("c").setWeightsDigest("w").setSource("test").setComputedAt(Instant.ofEpochMilli(5))
+          .build();
+
+      byte[] bytes = serde.serialize("embeddings", embedding);
+
+      ByteArrayOutputStream avro = new ByteArrayOutputStream();
+      BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(avro, null);
+      new org.apache.avro.specific.SpecificDatumWriter<>(LayerEmbedding.class).write(embedding, encoder);
+      int id = SchemaRegistries.forUrl(URL, config).latest("embeddings-value").id();
+      byte[] header = {0, (byte) (id >>> 24), (byte) (id >>> 16), (byte) (id >>> 8), (byte) id};
+      assertThat(Arrays.copyOfRange(bytes, 0, 5)).containsExactly(header);
+      assertThat(Arrays.copyOfRange(bytes, 5, bytes.length)).as("d = %d", dim).containsExactly(avro.toByteArray());
+    }
+  }
+
+  @Test
   void readsDataWrittenWithAnOlderSchemaIntoTheCurrentClass() throws Exception {
     // Version 1 of TripletJudgment had no subject field; the current class adds it with a default.
     Schema v1 = new Schema.Parser().parse("""
