@@ -7,7 +7,7 @@ import io.alignstream.extractor.diffusion.FeaturesFile;
 import io.alignstream.extractor.diffusion.InjectedNoise;
 import io.alignstream.extractor.diffusion.PipelineReference;
 import io.alignstream.extractor.diffusion.UNetFeatures;
-import io.alignstream.extractor.diffusion.nn.Pooling;
+import io.alignstream.extractor.nn.Pooling;
 import io.alignstream.extractor.sd3.Sd3Features;
 import io.alignstream.extractor.sd3.StableDiffusion3;
 import io.alignstream.extractor.vision.VisionFeatures;

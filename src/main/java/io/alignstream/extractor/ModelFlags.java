@@ -1,8 +1,8 @@
 package io.alignstream.extractor;
 
 import io.alignstream.extractor.diffusion.TinyModelCache;
-import io.alignstream.extractor.diffusion.nn.Placement;
 import io.alignstream.extractor.hub.HubSettings;
+import io.alignstream.extractor.nn.Placement;
 import io.alignstream.extractor.vision.VisionFeatureModel;
 import io.alignstream.extractor.vision.VisionFlags;
 import java.nio.file.Path;

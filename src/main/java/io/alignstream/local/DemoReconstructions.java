@@ -4,7 +4,7 @@ import io.alignstream.common.InputLimits;
 import io.alignstream.extractor.FeatureModels;
 import io.alignstream.extractor.ModelOptions;
 import io.alignstream.extractor.diffusion.PipelineReference;
-import io.alignstream.extractor.diffusion.nn.Placement;
+import io.alignstream.extractor.nn.Placement;
 import io.alignstream.extractor.vision.VisionModelSource;
 import io.alignstream.producer.Dataset;
 import io.alignstream.producer.DatasetItem;

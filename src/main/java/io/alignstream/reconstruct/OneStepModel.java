@@ -5,7 +5,7 @@ import ai.djl.ndarray.NDManager;
 import io.alignstream.extractor.Sd3Options;
 import io.alignstream.extractor.diffusion.LatentDiffusion;
 import io.alignstream.extractor.diffusion.PipelineReference;
-import io.alignstream.extractor.diffusion.nn.Placement;
+import io.alignstream.extractor.nn.Placement;
 import io.alignstream.extractor.sd3.StableDiffusion3;
 import java.util.List;
 

@@ -6,7 +6,7 @@ import io.alignstream.extractor.FeatureModels;
 import io.alignstream.extractor.ModelFlags;
 import io.alignstream.extractor.diffusion.InjectedNoise;
 import io.alignstream.extractor.diffusion.PipelineReference;
-import io.alignstream.extractor.diffusion.nn.Placement;
+import io.alignstream.extractor.nn.Placement;
 import io.alignstream.schema.LatentMode;
 import java.nio.file.Path;
 import java.util.ArrayList;

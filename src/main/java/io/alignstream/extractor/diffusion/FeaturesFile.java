@@ -5,7 +5,7 @@ import io.alignstream.common.ImageFile;
 import io.alignstream.extractor.ModelFlags;
 import io.alignstream.extractor.ModelOrigin;
 import io.alignstream.extractor.diffusion.checkpoint.SafetensorsWriter;
-import io.alignstream.extractor.diffusion.nn.Pooling;
+import io.alignstream.extractor.nn.Pooling;
 import io.alignstream.schema.LatentMode;
 import java.io.IOException;
 import java.nio.file.Files;

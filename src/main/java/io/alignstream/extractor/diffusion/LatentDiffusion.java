@@ -1,8 +1,8 @@
 package io.alignstream.extractor.diffusion;
 
-import io.alignstream.extractor.diffusion.nn.Placement;
 import io.alignstream.extractor.diffusion.vae.VaeDecoder;
 import io.alignstream.extractor.diffusion.vae.VaeEncoder;
+import io.alignstream.extractor.nn.Placement;
 
 /**
  * What every latent diffusion pipeline here shares around its denoiser (a UNet for SD 1.x / 2.x,

@@ -2,9 +2,9 @@ package io.alignstream.extractor.diffusion;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.alignstream.extractor.diffusion.nn.Ops;
 import io.alignstream.extractor.diffusion.text.ClipTextEncoder;
 import io.alignstream.extractor.diffusion.text.ClipTokenizer;
+import io.alignstream.extractor.nn.Ops;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;

@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import io.alignstream.common.Digests;
 import io.alignstream.extractor.diffusion.checkpoint.ParameterLayout;
 import io.alignstream.extractor.diffusion.checkpoint.WeightStore;
-import io.alignstream.extractor.diffusion.nn.Placement;
+import io.alignstream.extractor.nn.Placement;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Predicate;

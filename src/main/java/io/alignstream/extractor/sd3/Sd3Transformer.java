@@ -10,12 +10,12 @@ import io.alignstream.extractor.diffusion.checkpoint.ComponentFolder;
 import io.alignstream.extractor.diffusion.checkpoint.ParameterLayout;
 import io.alignstream.extractor.diffusion.checkpoint.WeightStore;
 import io.alignstream.extractor.diffusion.checkpoint.Weights;
-import io.alignstream.extractor.diffusion.nn.Kernels;
-import io.alignstream.extractor.diffusion.nn.Ops;
-import io.alignstream.extractor.diffusion.nn.Placement;
-import io.alignstream.extractor.diffusion.nn.Pooling;
 import io.alignstream.extractor.diffusion.unet.TapRecorder;
 import io.alignstream.extractor.diffusion.unet.UNetOutput;
+import io.alignstream.extractor.nn.Kernels;
+import io.alignstream.extractor.nn.Ops;
+import io.alignstream.extractor.nn.Placement;
+import io.alignstream.extractor.nn.Pooling;
 import java.util.List;
 
 /**

@@ -6,8 +6,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.alignstream.extractor.diffusion.checkpoint.WeightStore;
 import io.alignstream.extractor.diffusion.checkpoint.Weights;
-import io.alignstream.extractor.diffusion.nn.Kernels;
-import io.alignstream.extractor.diffusion.nn.Ops;
+import io.alignstream.extractor.nn.Kernels;
+import io.alignstream.extractor.nn.Ops;
 
 /**
  * transformers' {@code T5EncoderModel} (T5 v1.1) up to {@code last_hidden_state}, SD3's third text

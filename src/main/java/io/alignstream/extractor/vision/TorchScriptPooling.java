@@ -3,7 +3,7 @@ package io.alignstream.extractor.vision;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
-import io.alignstream.extractor.diffusion.nn.TorchScriptArchive;
+import io.alignstream.extractor.nn.TorchScriptArchive;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;

@@ -7,7 +7,7 @@ import io.alignstream.extractor.ModelInfo;
 import io.alignstream.extractor.ModelOptions;
 import io.alignstream.extractor.ModelOrigin;
 import io.alignstream.extractor.StagedFeatureModel;
-import io.alignstream.extractor.diffusion.nn.Placement;
+import io.alignstream.extractor.nn.Placement;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.alignstream.extractor.CheckpointOptions;
 import io.alignstream.extractor.diffusion.checkpoint.PipelineFolder;
-import io.alignstream.extractor.diffusion.nn.Placement;
 import io.alignstream.extractor.hub.HubException;
 import io.alignstream.extractor.hub.HubSettings;
+import io.alignstream.extractor.nn.Placement;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
 import io.alignstream.extractor.diffusion.checkpoint.SafetensorsFile;
-import io.alignstream.extractor.diffusion.nn.TorchScriptArchive;
+import io.alignstream.extractor.nn.TorchScriptArchive;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

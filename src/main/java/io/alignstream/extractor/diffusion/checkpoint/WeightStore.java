@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.alignstream.common.Digests;
-import io.alignstream.extractor.diffusion.nn.Placement;
+import io.alignstream.extractor.nn.Placement;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -27,7 +27,7 @@ import java.util.function.Function;
  *
  * <p>Forward code must never create arrays in the store's manager: DJL puts an operation's
  * result in the manager of its first operand, so operations are written input-first and any
- * derived view of a weight is attached to the caller's scope (see {@link io.alignstream.extractor.diffusion.nn.Ops#local}).
+ * derived view of a weight is attached to the caller's scope (see {@link io.alignstream.extractor.nn.Ops#local}).
  */
 public final class WeightStore implements AutoCloseable {
 

@@ -3,7 +3,7 @@ package io.alignstream.extractor.diffusion.checkpoint;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.LayerNorm;
-import io.alignstream.extractor.diffusion.nn.Kernels;
+import io.alignstream.extractor.nn.Kernels;
 
 /**
  * A view of a {@link WeightStore} under one module path, with the primitive layers every block is

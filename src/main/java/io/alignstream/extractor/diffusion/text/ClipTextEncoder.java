@@ -8,8 +8,8 @@ import io.alignstream.extractor.diffusion.checkpoint.ComponentFolder;
 import io.alignstream.extractor.diffusion.checkpoint.PipelineFolder;
 import io.alignstream.extractor.diffusion.checkpoint.WeightStore;
 import io.alignstream.extractor.diffusion.checkpoint.Weights;
-import io.alignstream.extractor.diffusion.nn.Ops;
-import io.alignstream.extractor.diffusion.nn.Placement;
+import io.alignstream.extractor.nn.Ops;
+import io.alignstream.extractor.nn.Placement;
 
 /**
  * transformers' {@code CLIPTextModel} up to {@code last_hidden_state}, which Stable Diffusion

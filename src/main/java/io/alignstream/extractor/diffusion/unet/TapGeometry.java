@@ -1,6 +1,6 @@
 package io.alignstream.extractor.diffusion.unet;
 
-import io.alignstream.extractor.diffusion.nn.Pooling;
+import io.alignstream.extractor.nn.Pooling;
 
 /**
  * The shape of what a UNet module emits, derived from the config without running it: its

@@ -2,7 +2,7 @@ package io.alignstream.extractor.diffusion.unet;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
-import io.alignstream.extractor.diffusion.nn.Pooling;
+import io.alignstream.extractor.nn.Pooling;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;

@@ -31,7 +31,7 @@ import java.util.Set;
  * @param useLinearProjection Transformer2DModel proj_in/proj_out are Linear (SD 2.x) rather than 1x1 convs (SD 1.x)
  * @param upcastAttention diffusers computes attention scores in float32 even in float16 (SD 2.1);
  *     recorded for fidelity only: this port always computes scores and softmax in float32
- *     ({@link io.alignstream.extractor.diffusion.nn.Ops#attention}), which matters in float16 alone and is the more accurate choice
+ *     ({@link io.alignstream.extractor.nn.Ops#attention}), which matters in float16 alone and is the more accurate choice
  * @param normNumGroups GroupNorm groups of resnets, transformers and conv_norm_out
  * @param normEps GroupNorm epsilon of resnets and conv_norm_out (transformers use 1e-6)
  * @param flipSinToCos time_proj puts cosines first

@@ -6,9 +6,9 @@ import io.alignstream.extractor.diffusion.checkpoint.ComponentFolder;
 import io.alignstream.extractor.diffusion.checkpoint.PipelineFolder;
 import io.alignstream.extractor.diffusion.checkpoint.WeightStore;
 import io.alignstream.extractor.diffusion.checkpoint.Weights;
-import io.alignstream.extractor.diffusion.nn.Kernels;
-import io.alignstream.extractor.diffusion.nn.Ops;
-import io.alignstream.extractor.diffusion.nn.Placement;
+import io.alignstream.extractor.nn.Kernels;
+import io.alignstream.extractor.nn.Ops;
+import io.alignstream.extractor.nn.Placement;
 
 /**
  * The decoder of diffusers' {@code AutoencoderKL} ({@code AutoencoderKL.decode}): latents back to

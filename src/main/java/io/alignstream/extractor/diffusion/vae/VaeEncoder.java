@@ -6,9 +6,9 @@ import io.alignstream.extractor.diffusion.checkpoint.ComponentFolder;
 import io.alignstream.extractor.diffusion.checkpoint.PipelineFolder;
 import io.alignstream.extractor.diffusion.checkpoint.WeightStore;
 import io.alignstream.extractor.diffusion.checkpoint.Weights;
-import io.alignstream.extractor.diffusion.nn.Kernels;
-import io.alignstream.extractor.diffusion.nn.Ops;
-import io.alignstream.extractor.diffusion.nn.Placement;
+import io.alignstream.extractor.nn.Kernels;
+import io.alignstream.extractor.nn.Ops;
+import io.alignstream.extractor.nn.Placement;
 
 /**
  * The encoder of diffusers' {@code AutoencoderKL} and its diagonal-Gaussian posterior: images in

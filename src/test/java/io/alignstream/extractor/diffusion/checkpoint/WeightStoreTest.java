@@ -3,7 +3,7 @@ package io.alignstream.extractor.diffusion.checkpoint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.alignstream.extractor.diffusion.nn.Placement;
+import io.alignstream.extractor.nn.Placement;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

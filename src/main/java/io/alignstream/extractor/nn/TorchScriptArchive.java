@@ -1,4 +1,4 @@
-package io.alignstream.extractor.diffusion.nn;
+package io.alignstream.extractor.nn;
 
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;

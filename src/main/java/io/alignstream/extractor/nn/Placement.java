@@ -1,4 +1,4 @@
-package io.alignstream.extractor.diffusion.nn;
+package io.alignstream.extractor.nn;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;

@@ -1,4 +1,4 @@
-package io.alignstream.extractor.diffusion.nn;
+package io.alignstream.extractor.nn;
 
 import java.util.ArrayList;
 import java.util.HashMap;

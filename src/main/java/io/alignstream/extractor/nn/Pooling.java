@@ -1,4 +1,4 @@
-package io.alignstream.extractor.diffusion.nn;
+package io.alignstream.extractor.nn;
 
 import ai.djl.ndarray.NDArray;
 import java.util.Locale;

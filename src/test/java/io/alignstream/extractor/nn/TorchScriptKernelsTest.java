@@ -1,4 +1,4 @@
-package io.alignstream.extractor.diffusion.nn;
+package io.alignstream.extractor.nn;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
