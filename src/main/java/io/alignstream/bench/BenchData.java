@@ -1,13 +1,18 @@
 package io.alignstream.bench;
 
+import io.alignstream.common.SettingKey;
 import io.alignstream.schema.Conditioning;
 import io.alignstream.schema.Setting;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.SplittableRandom;
 
@@ -89,6 +94,36 @@ final class BenchData {
       c[t] = chosen[2];
     }
     return new BenchData(items, a, b, c, "random", seed);
+  }
+
+  /** Setting keys ({@link SettingKey#of}) of the first {@code settings} bench settings, with their index. */
+  static Map<String, Integer> settingIndexes(int settings) {
+    Map<String, Integer> indexOf = new LinkedHashMap<>();
+    for (int s = 0; s < settings; s++) {
+      indexOf.put(SettingKey.of(setting(s)), s);
+    }
+    return indexOf;
+  }
+
+  /** Every item index once, in the order the seed shuffles them: the order the benches send items in. */
+  List<Integer> itemOrder() {
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      order.add(i);
+    }
+    Collections.shuffle(order, new Random(seed));
+    return order;
+  }
+
+  /** Triplets whose three items all have vectors: what a setting's total reaches with those items scored. */
+  long tripletsAmong(boolean[] present) {
+    long total = 0;
+    for (int t = 0; t < a.length; t++) {
+      if (present[a[t]] && present[b[t]] && present[c[t]]) {
+        total++;
+      }
+    }
+    return total;
   }
 
   static Setting setting(int index) {

@@ -390,8 +390,8 @@ public final class ChaosBench implements Callable<Integer> {
     result.put("unplanned_restarts", unplannedRestarts);
     result.put("settings", batch.size());
     result.put("metrics_equal", metricsEqual);
-    result.put("wall_s", round(wall));
-    result.put("images_per_s", round(requests.size() * models.size() / wall));
+    result.put("wall_s", Thousandths.round(wall));
+    result.put("images_per_s", Thousandths.round(requests.size() * models.size() / wall));
     result.put("session_timeout_ms", sessionTimeoutMs);
     result.put("static_membership", staticMembership);
     result.put("seed", seed);
@@ -402,20 +402,20 @@ public final class ChaosBench implements Callable<Integer> {
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("kind", kill.plan.kind());
       r.put("process", kill.process);
-      r.put("at_s", round((kill.atNanos - started) / 1e9));
-      r.put("at_progress", round(kill.plan.atProgress()));
+      r.put("at_s", Thousandths.round((kill.atNanos - started) / 1e9));
+      r.put("at_progress", Thousandths.round(kill.plan.atProgress()));
       // Partitions that had work (waiting, or arriving later); with none there was nothing to resume: 0.
       Set<GroupPartition> withWork = kill.withWork(last);
       List<Double> after = withWork.stream().map(kill.resumedAfter::get).toList();
       r.put("pending_partitions", withWork.size());
       r.put("resumed_s", after.isEmpty() ? 0.0
-          : after.stream().filter(Objects::nonNull).min(Double::compare).map(ChaosBench::round).orElse(null));
+          : after.stream().filter(Objects::nonNull).min(Double::compare).map(Thousandths::round).orElse(null));
       r.put("all_resumed_s", after.isEmpty() ? 0.0
-          : after.contains(null) ? null : round(after.stream().max(Double::compare).orElseThrow()));
+          : after.contains(null) ? null : Thousandths.round(after.stream().max(Double::compare).orElseThrow()));
       // the partition that resumed last (or never): what held the recovery longest
       withWork.stream().max(Comparator.comparingDouble(gp -> kill.resumedAfter.getOrDefault(gp, Double.MAX_VALUE)))
           .ifPresent(gp -> r.put("last_partition", gp.group() + " " + gp.partition()));
-      r.put("longest_query_gap_s", round(kill.longestQueryGapSeconds));
+      r.put("longest_query_gap_s", Thousandths.round(kill.longestQueryGapSeconds));
       recovery.add(r);
     }
     result.put("recovery", recovery);
@@ -453,8 +453,8 @@ public final class ChaosBench implements Callable<Integer> {
     }
     Map<String, Object> restores = new LinkedHashMap<>();
     restores.put("each", each);
-    restores.put("records_per_s", seconds == 0 ? null : round(records / seconds));
-    restores.put("mb_per_s", seconds == 0 ? null : round(bytes / 1e6 / seconds));
+    restores.put("records_per_s", seconds == 0 ? null : Thousandths.round(records / seconds));
+    restores.put("mb_per_s", seconds == 0 ? null : Thousandths.round(bytes / 1e6 / seconds));
     Map<String, Object> changelogs = new TreeMap<>();
     sizes.topics().forEach((topic, size) -> changelogs.put(topic.substring(SCORER_APP.length() + 1),
         Map.of("records", size.records(), "stored_bytes", size.storedBytes())));
@@ -723,9 +723,6 @@ public final class ChaosBench implements Callable<Integer> {
     return values;
   }
 
-  private static double round(double value) {
-    return Math.round(value * 1000) / 1000.0;
-  }
 
   private static int freePort() {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {

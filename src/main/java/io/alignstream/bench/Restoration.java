@@ -57,25 +57,22 @@ record Restoration(long records, double seconds, Map<String, Long> byChangelog, 
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("records", records);
     json.put("s", seconds);
-    json.put("mb", round(bytes / 1e6));
-    json.put("mb_per_s", seconds == 0 ? null : round(bytes / 1e6 / seconds));
-    json.put("records_per_s", seconds == 0 ? null : round(records / seconds));
+    json.put("mb", Thousandths.round(bytes / 1e6));
+    json.put("mb_per_s", seconds == 0 ? null : Thousandths.round(bytes / 1e6 / seconds));
+    json.put("records_per_s", seconds == 0 ? null : Thousandths.round(records / seconds));
     Map<String, Object> changelogs = new TreeMap<>();
     byChangelog.forEach((topic, n) -> {
       double mb = sizes.bytesOf(Map.of(topic, n)) / 1e6;
       double s = secondsByChangelog.get(topic);
       Map<String, Object> one = new LinkedHashMap<>();
       one.put("records", n);
-      one.put("mb", round(mb));
+      one.put("mb", Thousandths.round(mb));
       one.put("s", s);
-      one.put("mb_per_s", s == 0 ? null : round(mb / s));
+      one.put("mb_per_s", s == 0 ? null : Thousandths.round(mb / s));
       changelogs.put(topic.substring(applicationId.length() + 1), one);
     });
     json.put("changelogs", changelogs);
     return json;
   }
 
-  private static double round(double value) {
-    return Math.round(value * 1000) / 1000.0;
-  }
 }

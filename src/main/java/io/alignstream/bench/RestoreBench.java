@@ -3,7 +3,6 @@ package io.alignstream.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.PipelineTopics;
-import io.alignstream.common.SettingKey;
 import io.alignstream.common.TemporaryDirectory;
 import io.alignstream.common.TopicLayout;
 import io.alignstream.common.Topics;
@@ -24,11 +23,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -39,7 +36,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.GroupState;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -154,11 +150,7 @@ public final class RestoreBench implements Callable<Integer> {
     PipelineTopics.ensure(cluster, TopicLayout.ofPartitions(partitions));
     Topics topics = cluster.topics();
     // The items in a seeded order; the last ones are held back, one per phase.
-    List<Integer> order = new ArrayList<>();
-    for (int i = 0; i < data.items.size(); i++) {
-      order.add(i);
-    }
-    Collections.shuffle(order, new Random(seed));
+    List<Integer> order = data.itemOrder();
     List<String> steps = new ArrayList<>();
     phases.forEach(phase -> {
       if (phase.equals("wipe") && !baseline.isEmpty()) {
@@ -169,10 +161,7 @@ public final class RestoreBench implements Callable<Integer> {
     });
     List<Integer> held = new ArrayList<>(order.subList(order.size() - steps.size(), order.size()));
     boolean[] present = new boolean[data.items.size()];
-    Map<String, Integer> indexOf = new LinkedHashMap<>();
-    for (int s = 0; s < settings; s++) {
-      indexOf.put(SettingKey.of(BenchData.setting(s)), s);
-    }
+    Map<String, Integer> indexOf = BenchData.settingIndexes(settings);
     AvroSerde<LayerEmbedding> embeddingSerde = AvroSerde.configured(LayerEmbedding.class, cluster.serdeProperties(), false);
     AvroSerde<AlignmentMetric> metricSerde = AvroSerde.configured(AlignmentMetric.class, cluster.serdeProperties(), false);
     AvroSerde<TripletJudgment> tripletSerde = AvroSerde.configured(TripletJudgment.class, cluster.serdeProperties(), false);
@@ -180,14 +169,9 @@ public final class RestoreBench implements Callable<Integer> {
     try (KafkaProducer<String, byte[]> producer = ScorerBenchCommand.producer(cluster);
         KafkaConsumer<String, byte[]> metrics = ScorerBenchCommand.metricsConsumer(cluster);
         Admin admin = Admin.create(cluster.clientProperties("restore-bench-admin"))) {
-      for (int t = 0; t < data.triplets(); t++) {
-        TripletJudgment judgment = TripletJudgment.newBuilder().setTripletId("t" + t).setDataset("bench")
-            .setItems(List.of(data.items.get(data.a[t]), data.items.get(data.b[t]), data.items.get(data.c[t])))
-            .setOddOneOut(2).build();
-        producer.send(new ProducerRecord<>(topics.triplets(), "t" + t, tripletSerde.serialize(topics.triplets(), judgment)));
-      }
+      ScorerBenchCommand.sendTriplets(producer, tripletSerde, topics, data);
       for (int item : order.subList(0, order.size() - held.size())) {
-        send(producer, embeddingSerde, topics, data, item);
+        ScorerBenchCommand.sendItem(producer, embeddingSerde, topics, data, item, settings, dim, null);
         present[item] = true;
       }
       producer.flush();
@@ -198,16 +182,16 @@ public final class RestoreBench implements Callable<Integer> {
       ServiceProcess scorer = scorer("scorer-0", work.resolve("scorer-0"), cluster, scorerProperties);
       running.add(scorer);
       scorer.start();
-      ScorerBenchCommand.awaitTotals(metrics, metricSerde, indexOf, total(data, present), null);
+      ScorerBenchCommand.awaitTotals(metrics, metricSerde, indexOf, data.tripletsAmong(present), null);
       double fillSeconds = (System.nanoTime() - fillStart) / 1e9;
       ChangelogSizes sizes = ChangelogSizes.of(admin, cluster.consumerProperties("restore-bench-sizes", "unused"), APP);
       Map<String, Object> fill = header("fill", data);
-      fill.put("s", round(fillSeconds));
-      fill.put("embeddings_per_s", round(settings * (order.size() - held.size()) / fillSeconds));
+      fill.put("s", Thousandths.round(fillSeconds));
+      fill.put("embeddings_per_s", Thousandths.round(settings * (order.size() - held.size()) / fillSeconds));
       Map<String, Object> changelogs = new LinkedHashMap<>();
       sizes.topics().forEach((topic, size) -> changelogs.put(topic.substring(APP.length() + 1), Map.of(
-          "records", size.records(), "mb", round(size.storedBytes() / 1e6),
-          "bytes_per_record", round(size.bytesPerRecord()))));
+          "records", size.records(), "mb", Thousandths.round(size.storedBytes() / 1e6),
+          "bytes_per_record", Thousandths.round(size.bytesPerRecord()))));
       fill.put("changelogs", changelogs);
       print(fill);
 
@@ -250,19 +234,19 @@ public final class RestoreBench implements Callable<Integer> {
           scorer = restorer;
         }
         int item = held.get(step);
-        send(producer, embeddingSerde, topics, data, item);
+        ScorerBenchCommand.sendItem(producer, embeddingSerde, topics, data, item, settings, dim, null);
         producer.flush();
         present[item] = true;
         // The failover's instance was ready all along: only a restarted one's readiness says something.
         Double readySeconds = name.equals("failover") ? null
-            : round((awaitReady(restorer) - at) / 1e9);
+            : Thousandths.round((awaitReady(restorer) - at) / 1e9);
         long[] reachedAt = new long[settings];
-        correct = ScorerBenchCommand.awaitTotals(metrics, metricSerde, indexOf, total(data, present), reachedAt);
+        correct = ScorerBenchCommand.awaitTotals(metrics, metricSerde, indexOf, data.tripletsAmong(present), reachedAt);
         Map<String, Object> result = header(name, data);
-        result.put("stopped_s", round(stoppedSeconds));
+        result.put("stopped_s", Thousandths.round(stoppedSeconds));
         result.put("ready_s", readySeconds);
-        result.put("first_output_s", round((Arrays.stream(reachedAt).min().orElseThrow() - at) / 1e9));
-        result.put("all_output_s", round((Arrays.stream(reachedAt).max().orElseThrow() - at) / 1e9));
+        result.put("first_output_s", Thousandths.round((Arrays.stream(reachedAt).min().orElseThrow() - at) / 1e9));
+        result.put("all_output_s", Thousandths.round((Arrays.stream(reachedAt).max().orElseThrow() - at) / 1e9));
         List<Restoration> restorations = Restoration.in(Files.readString(restorer.log()));
         result.put("restored_records", restorations.stream().mapToLong(Restoration::records).sum());
         result.put("restorations", restorations.stream().map(r -> r.json(sizes, APP)).toList());
@@ -300,27 +284,6 @@ public final class RestoreBench implements Callable<Integer> {
     properties.forEach((key, value) -> args.addAll(List.of("-X", key + "=" + value)));
     return new ServiceProcess(name, List.of("-Xmx" + scorerHeap, "-XX:+UseSerialGC"), args,
         stateDir.resolveSibling("logs"));
-  }
-
-  private void send(KafkaProducer<String, byte[]> producer, AvroSerde<LayerEmbedding> serde, Topics topics,
-      BenchData data, int item) {
-    for (int s = 0; s < settings; s++) {
-      LayerEmbedding embedding = ScorerBenchCommand.embedding(BenchData.setting(s), data.items.get(item),
-          data.vector(s, item, dim));
-      producer.send(new ProducerRecord<>(topics.embeddings(), SettingKey.of(BenchData.setting(s)),
-          serde.serialize(topics.embeddings(), embedding)));
-    }
-  }
-
-  /** Triplets whose three items all have vectors: what every setting's total must reach. */
-  private static long total(BenchData data, boolean[] present) {
-    long total = 0;
-    for (int t = 0; t < data.triplets(); t++) {
-      if (present[data.a[t]] && present[data.b[t]] && present[data.c[t]]) {
-        total++;
-      }
-    }
-    return total;
   }
 
   /** Waits until the scorers' group is stable with {@code members} members. */
@@ -377,7 +340,7 @@ public final class RestoreBench implements Callable<Integer> {
   }
 
   private static Double ratio(double a, double b) {
-    return b == 0 ? null : round(a / b);
+    return b == 0 ? null : Thousandths.round(a / b);
   }
 
   private Map<String, Object> header(String phase, BenchData data) {
@@ -389,7 +352,7 @@ public final class RestoreBench implements Callable<Integer> {
     result.put("items", data.items.size());
     result.put("triplets", data.triplets());
     result.put("partitions", partitions);
-    result.put("vector_mb", round((double) settings * data.items.size() * dim * Float.BYTES / 1e6));
+    result.put("vector_mb", Thousandths.round((double) settings * data.items.size() * dim * Float.BYTES / 1e6));
     result.put("load_avg_1m", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     return result;
   }
@@ -399,7 +362,4 @@ public final class RestoreBench implements Callable<Integer> {
     System.out.flush();
   }
 
-  private static double round(double value) {
-    return Math.round(value * 1000) / 1000.0;
-  }
 }

@@ -25,13 +25,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.apache.kafka.clients.admin.Admin;
@@ -122,7 +121,7 @@ public final class ScorerBenchCommand implements Callable<Integer> {
       if (modes.stream().anyMatch(mode -> mode.trim().equals("in-process"))) {
         start = System.nanoTime();
         long[] batchFloat = data.batchCorrect(settings, dim, false);
-        batchFloatSeconds = round(seconds(System.nanoTime() - start));
+        batchFloatSeconds = Thousandths.round(seconds(System.nanoTime() - start));
         floatDifference = 0L;
         for (int s = 0; s < settings; s++) {
           floatDifference += Math.abs(batchFloat[s] - batch[s]);
@@ -134,7 +133,7 @@ public final class ScorerBenchCommand implements Callable<Integer> {
           case "broker" -> broker(data, dim, settings, batch);
           default -> throw new IllegalArgumentException("mode '" + mode + "' is not in-process or broker");
         };
-        result.put("batch_reference_s", round(batchSeconds));
+        result.put("batch_reference_s", Thousandths.round(batchSeconds));
         if (batchFloatSeconds != null) {
           result.put("batch_reference_float_s", batchFloatSeconds);
           result.put("float_batch_count_difference", floatDifference);
@@ -154,7 +153,7 @@ public final class ScorerBenchCommand implements Callable<Integer> {
           data.items.get(data.c[t])}, 2);
     }
     double tripletSeconds = seconds(System.nanoTime() - start);
-    List<Integer> order = itemOrder(data);
+    List<Integer> order = data.itemOrder();
     Setting[] keys = new Setting[settings];
     for (int s = 0; s < settings; s++) {
       keys[s] = BenchData.setting(s);
@@ -187,11 +186,11 @@ public final class ScorerBenchCommand implements Callable<Integer> {
     }
     Map<String, Object> result = header("in-process", dim, settings, data);
     result.put("embeddings", embeddings);
-    result.put("embeddings_per_s", round(embeddings / seconds));
+    result.put("embeddings_per_s", Thousandths.round(embeddings / seconds));
     result.put("triplet_evals", evaluations);
-    result.put("triplet_evals_per_s", round(evaluations / seconds));
-    result.put("final_latency_ms", round(maxLatency / 1e6));
-    result.put("triplet_ingest_s", round(tripletSeconds));
+    result.put("triplet_evals_per_s", Thousandths.round(evaluations / seconds));
+    result.put("final_latency_ms", Thousandths.round(maxLatency / 1e6));
+    result.put("triplet_ingest_s", Thousandths.round(tripletSeconds));
     result.put("matches_batch", matches);
     return result;
   }
@@ -224,29 +223,19 @@ public final class ScorerBenchCommand implements Callable<Integer> {
         Topics topics = cluster.topics();
 
         long tripletStart = System.nanoTime();
-        for (int t = 0; t < data.triplets(); t++) {
-          TripletJudgment judgment = TripletJudgment.newBuilder().setTripletId("t" + t).setDataset("bench")
-              .setItems(List.of(data.items.get(data.a[t]), data.items.get(data.b[t]), data.items.get(data.c[t])))
-              .setOddOneOut(2).build();
-          producer.send(new ProducerRecord<>(topics.triplets(), "t" + t, tripletSerde.serialize(topics.triplets(), judgment)));
-        }
+        sendTriplets(producer, tripletSerde, topics, data);
         producer.flush();
         awaitTriplets(scorer, data.triplets());
         double tripletSeconds = seconds(System.nanoTime() - tripletStart);
 
         assignAtEnd(metrics, topics.oooa());
-        List<Integer> order = itemOrder(data);
+        List<Integer> order = data.itemOrder();
         int lastItem = order.get(order.size() - 1);
-        long partialTotal = 0;
-        for (int t = 0; t < data.triplets(); t++) {
-          if (data.a[t] != lastItem && data.b[t] != lastItem && data.c[t] != lastItem) {
-            partialTotal++;
-          }
-        }
-        Map<String, Integer> indexOf = new LinkedHashMap<>();
-        for (int s = 0; s < settings; s++) {
-          indexOf.put(SettingKey.of(BenchData.setting(s)), s);
-        }
+        boolean[] allButLast = new boolean[data.items.size()];
+        Arrays.fill(allButLast, true);
+        allButLast[lastItem] = false;
+        long partialTotal = data.tripletsAmong(allButLast);
+        Map<String, Integer> indexOf = BenchData.settingIndexes(settings);
         // Throughput: every item but the last, until every setting published the partial total.
         long embeddingStart = System.nanoTime();
         CpuTime cpuStart = CpuTime.now();
@@ -274,20 +263,20 @@ public final class ScorerBenchCommand implements Callable<Integer> {
         Map<String, Object> result = header("broker", dim, settings, data);
         result.put("partitions", partitions);
         result.put("embeddings", embeddings);
-        result.put("embeddings_per_s", round(embeddings / seconds));
+        result.put("embeddings_per_s", Thousandths.round(embeddings / seconds));
         result.put("triplet_evals", evaluations);
-        result.put("triplet_evals_per_s", round(evaluations / seconds));
-        result.put("final_latency_ms", round(maxLatency / 1e6));
+        result.put("triplet_evals_per_s", Thousandths.round(evaluations / seconds));
+        result.put("final_latency_ms", Thousandths.round(maxLatency / 1e6));
         result.put("emit_interval_ms", emitIntervalMs);
         result.put("commit_interval_ms", commitIntervalMs == null ? 100 : commitIntervalMs);
         result.put("stream_threads", streamThreads);
         result.put("state", inMemoryStores ? "in-memory" : "rocksdb");
         // CPU time per embedding holds on a loaded machine, where embeddings/s does not.
-        result.put("scorer_cpu_us_per_embedding", round(cpu.streamThreadNanos() / 1e3 / embeddings));
-        result.put("process_cpu_us_per_embedding", round(cpu.processNanos() / 1e3 / embeddings));
+        result.put("scorer_cpu_us_per_embedding", Thousandths.round(cpu.streamThreadNanos() / 1e3 / embeddings));
+        result.put("process_cpu_us_per_embedding", Thousandths.round(cpu.processNanos() / 1e3 / embeddings));
         result.put("cpu_us_per_embedding_by_thread", cpu.perEmbedding(embeddings));
         storedBytes(cluster, topics, (long) settings * order.size()).forEach(result::put);
-        result.put("triplet_ingest_s", round(tripletSeconds));
+        result.put("triplet_ingest_s", Thousandths.round(tripletSeconds));
         result.put("matches_batch", matches);
         return result;
       }
@@ -320,14 +309,14 @@ public final class ScorerBenchCommand implements Callable<Integer> {
       }
     }
     Map<String, Object> result = new LinkedHashMap<>();
-    result.put("input_bytes_per_embedding", round((double) bytesByTopic.getOrDefault(topics.embeddings(), 0L) / embeddings));
+    result.put("input_bytes_per_embedding", Thousandths.round((double) bytesByTopic.getOrDefault(topics.embeddings(), 0L) / embeddings));
     result.put("vector_changelog_bytes_per_embedding",
-        round((double) bytesByTopic.getOrDefault("scorer-bench-vectors-changelog", 0L) / embeddings));
-    result.put("changelog_bytes_per_embedding", round((double) changelogs / embeddings));
+        Thousandths.round((double) bytesByTopic.getOrDefault("scorer-bench-vectors-changelog", 0L) / embeddings));
+    result.put("changelog_bytes_per_embedding", Thousandths.round((double) changelogs / embeddings));
     // what the scorer publishes (metrics every emit tick per changed setting, six windows each)
-    result.put("oooa_bytes_per_embedding", round((double) bytesByTopic.getOrDefault(topics.oooa(), 0L) / embeddings));
+    result.put("oooa_bytes_per_embedding", Thousandths.round((double) bytesByTopic.getOrDefault(topics.oooa(), 0L) / embeddings));
     result.put("windowed_bytes_per_embedding",
-        round((double) bytesByTopic.getOrDefault(topics.oooaWindowed(), 0L) / embeddings));
+        Thousandths.round((double) bytesByTopic.getOrDefault(topics.oooaWindowed(), 0L) / embeddings));
     return result;
   }
 
@@ -373,9 +362,9 @@ public final class ScorerBenchCommand implements Callable<Integer> {
       byThreadGroup.entrySet().stream()
           .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
           .filter(e -> e.getValue() >= 1_000L * embeddings)
-          .forEach(e -> shares.put(e.getKey(), round(e.getValue() / 1e3 / embeddings)));
+          .forEach(e -> shares.put(e.getKey(), Thousandths.round(e.getValue() / 1e3 / embeddings)));
       long threads = byThreadGroup.values().stream().mapToLong(Long::longValue).sum();
-      shares.put("other", round((processNanos - threads) / 1e3 / embeddings));
+      shares.put("other", Thousandths.round((processNanos - threads) / 1e3 / embeddings));
       return shares;
     }
 
@@ -385,14 +374,30 @@ public final class ScorerBenchCommand implements Callable<Integer> {
     }
   }
 
-  private static void sendItem(KafkaProducer<String, byte[]> producer, AvroSerde<LayerEmbedding> serde, Topics topics,
+  /** Every triplet of the bench data as a judgment ({@code t<index>}, the third item the odd one). */
+  static void sendTriplets(KafkaProducer<String, byte[]> producer, AvroSerde<TripletJudgment> serde, Topics topics,
+      BenchData data) {
+    for (int t = 0; t < data.triplets(); t++) {
+      TripletJudgment judgment = TripletJudgment.newBuilder().setTripletId("t" + t).setDataset("bench")
+          .setItems(List.of(data.items.get(data.a[t]), data.items.get(data.b[t]), data.items.get(data.c[t])))
+          .setOddOneOut(2).build();
+      producer.send(new ProducerRecord<>(topics.triplets(), "t" + t, serde.serialize(topics.triplets(), judgment)));
+    }
+  }
+
+  /**
+   * One item's embedding in each of the first {@code settings} settings; with {@code acked}, the
+   * time each setting's record was acknowledged is set there.
+   */
+  static void sendItem(KafkaProducer<String, byte[]> producer, AvroSerde<LayerEmbedding> serde, Topics topics,
       BenchData data, int item, int settings, int dim, AtomicLongArray acked) {
     for (int s = 0; s < settings; s++) {
       Setting setting = BenchData.setting(s);
       LayerEmbedding embedding = embedding(setting, data.items.get(item), data.vector(s, item, dim));
       int index = s;
       producer.send(new ProducerRecord<>(topics.embeddings(), SettingKey.of(setting),
-          serde.serialize(topics.embeddings(), embedding)), (meta, error) -> acked.set(index, System.nanoTime()));
+          serde.serialize(topics.embeddings(), embedding)),
+          acked == null ? null : (meta, error) -> acked.set(index, System.nanoTime()));
     }
   }
 
@@ -443,16 +448,7 @@ public final class ScorerBenchCommand implements Callable<Integer> {
     throw new IllegalStateException("the scorer did not take in " + expected + " triplets");
   }
 
-  private List<Integer> itemOrder(BenchData data) {
-    List<Integer> order = new ArrayList<>();
-    for (int i = 0; i < data.items.size(); i++) {
-      order.add(i);
-    }
-    Collections.shuffle(order, new Random(seed));
-    return order;
-  }
-
-  static LayerEmbedding embedding(Setting setting, String item, float[] vector) {
+  private static LayerEmbedding embedding(Setting setting, String item, float[] vector) {
     List<Float> values = new ArrayList<>(vector.length);
     for (float f : vector) {
       values.add(f);
@@ -501,8 +497,5 @@ public final class ScorerBenchCommand implements Callable<Integer> {
     return nanos / 1e9;
   }
 
-  private static double round(double value) {
-    return Math.round(value * 1000) / 1000.0;
-  }
 
 }

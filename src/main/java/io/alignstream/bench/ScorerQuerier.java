@@ -184,7 +184,7 @@ final class ScorerQuerier implements AutoCloseable {
     summary.put("unanswered_examples", new TreeMap<>(unansweredExamples));
     summary.put("answered_by_source", new TreeMap<>(answeredBySource));
     summary.put("settings", lastAnswered.size());
-    summary.put("longest_gap_s", Math.round(longestGap(Long.MIN_VALUE, Long.MAX_VALUE) * 1000) / 1000.0);
+    summary.put("longest_gap_s", Thousandths.round(longestGap(Long.MIN_VALUE, Long.MAX_VALUE)));
     return summary;
   }
 

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * <p>Each restoration (from a changelog partition starting to restore while none was, to the
  * last one done) is logged with its records and duration, and per changelog topic its records and
  * the seconds from the restoration's start until its last partition was done ({@code
- * topic=records@seconds}), which {@code bench chaos} and {@code bench restore} collect (and turns into bytes with each changelog's stored bytes per
+ * topic=records@seconds}), which {@code bench chaos} and {@code bench restore} collect (and turn into bytes with each changelog's stored bytes per
  * record: the listener is told records, not bytes).
  */
 public final class ScorerReadiness implements StateRestoreListener {
