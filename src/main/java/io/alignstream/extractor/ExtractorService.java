@@ -33,6 +33,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.function.ObjIntConsumer;
 import java.util.stream.IntStream;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.avro.specific.SpecificRecord;
@@ -109,6 +110,8 @@ public final class ExtractorService implements AutoCloseable {
   private boolean rewindAfterPoll;
   private Thread thread;
   private volatile Throwable failure;
+  /** Told each committed poll's times and requests (bench extractor draws its timeline from them). */
+  private volatile ObjIntConsumer<ExtractorMeters.PollTimes> pollObserver = (times, requests) -> {};
 
   public ExtractorService(ClusterConfig cluster, FeatureModel model, ExtractorOptions options) {
     this(cluster, model, options, groupId(model.info().modelId()));
@@ -158,6 +161,14 @@ public final class ExtractorService implements AutoCloseable {
   /** The consumer group all instances of one model share. */
   public static String groupId(String modelId) {
     return "alignstream-extractor-" + modelId;
+  }
+
+  /**
+   * Tells {@code observer} when each committed poll passed each point of the loop, and how many
+   * requests it held (on the loop's thread, after the commit).
+   */
+  void observePolls(ObjIntConsumer<ExtractorMeters.PollTimes> observer) {
+    pollObserver = observer;
   }
 
   /** Runs the loop on a thread of its own. */
@@ -494,8 +505,10 @@ public final class ExtractorService implements AutoCloseable {
     }
     long committed = System.nanoTime();
     imagesExtracted.addAndGet(extracted);
-    meters.poll(new ExtractorMeters.PollTimes(poll.polled, poll.read, poll.ready, poll.networkStart, poll.networkEnd,
-        start, committed), poll.records.count(), extracted);
+    ExtractorMeters.PollTimes times = new ExtractorMeters.PollTimes(poll.polled, poll.read, poll.ready,
+        poll.networkStart, poll.networkEnd, start, committed);
+    meters.poll(times, poll.records.count(), extracted);
+    pollObserver.accept(times, poll.records.count());
     deadLetters.addAndGet(poll.letters);
     embeddingsPublished.addAndGet(poll.outputs.size() - poll.letters);
     return true;
