@@ -522,15 +522,16 @@ public final class ExtractorService implements AutoCloseable {
       return false;
     }
     long committed = System.nanoTime();
-    imagesExtracted.addAndGet(extracted);
     ExtractorMeters.PollTimes times = new ExtractorMeters.PollTimes(poll.polled, poll.read, poll.ready,
         poll.networkStart, poll.networkEnd, start, committed);
     meters.poll(times, poll.records.count(), extracted);
     long preparing = (poll.ready - poll.polled) * (poll.parallel ? ForkJoinPool.getCommonPoolParallelism() + 1 : 1);
     prepareAlone = 4 * preparing < poll.networkEnd - poll.networkStart;
     pollObserver.accept(times, poll.records.count());
-    deadLetters.addAndGet(poll.letters);
+    // The counters last: whoever waits for them (the bench) then finds this poll's meters and times too.
     embeddingsPublished.addAndGet(poll.outputs.size() - poll.letters);
+    deadLetters.addAndGet(poll.letters);
+    imagesExtracted.addAndGet(extracted);
     return true;
   }
 
