@@ -58,7 +58,9 @@ import picocli.CommandLine.Option;
  * produce them). Modes: {@code in-process} (the scoring state alone, no Kafka) and
  * {@code broker} (end to end: embedded broker, the real scorer with exactly_once_v2, RocksDB).
  * Each case also times a straightforward batch computation over the same data and checks that
- * the counts agree. One JSON line per case and mode on stdout.
+ * the counts agree. What is measured is a warm scorer: each case is preceded by a warm-up on its
+ * shape (in process; in broker mode also through the broker, see {@link #warmUp}). One JSON line
+ * per case and mode on stdout.
  */
 @Command(name = "scorer", mixinStandardHelpOptions = true,
     description = "Benchmark the scorer: embeddings/s, triplet evaluations/s, latency to the final metric.")
