@@ -25,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -49,6 +50,7 @@ import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.GroupState;
@@ -180,6 +182,10 @@ public final class ChaosBench implements Callable<Integer> {
     final Map<GroupPartition, Long> endAt;
     final Map<GroupPartition, Double> resumedAfter = new HashMap<>();
     double longestQueryGapSeconds;
+    /** For a broker of several: whether it was the active controller too; null otherwise or when not known. */
+    Boolean activeController;
+    /** For a broker of several: the groups and transactional ids it coordinated; null otherwise or when not known. */
+    List<String> coordinatorOf;
 
     Kill(PlannedKill plan, String process, long atNanos, Snapshot now, Set<GroupPartition> affected) {
       this.plan = plan;
@@ -402,6 +408,12 @@ public final class ChaosBench implements Callable<Integer> {
       Map<String, Object> r = new LinkedHashMap<>();
       r.put("kind", kill.plan.kind());
       r.put("process", kill.process);
+      if (kill.activeController != null) {
+        r.put("active_controller", kill.activeController);
+      }
+      if (kill.coordinatorOf != null) {
+        r.put("coordinator_of", kill.coordinatorOf);
+      }
       r.put("at_s", Thousandths.round((kill.atNanos - started) / 1e9));
       r.put("at_progress", Thousandths.round(kill.plan.atProgress()));
       // Partitions that had work (waiting, or arriving later); with none there was nothing to resume: 0.
@@ -486,7 +498,7 @@ public final class ChaosBench implements Callable<Integer> {
    */
   private Kill kill(PlannedKill plan, Admin admin, Snapshot now) throws Exception {
     if (plan.kind().equals("broker") && brokers > 1) {
-      return killBroker(plan, now);
+      return killBroker(plan, admin, now);
     }
     ServiceProcess victim = switch (plan.kind()) {
       case "extractor" -> extractors.get(plan.victim());
@@ -517,10 +529,13 @@ public final class ChaosBench implements Callable<Integer> {
   /**
    * SIGKILLs broker {@code plan.victim() + 1} of the replicated cluster (the process local last
    * printed for it), which local restarts: the other brokers take over its partitions' leadership
-   * meanwhile, so every partition counts as affected.
+   * meanwhile, so every partition counts as affected. Notes whether it led the controller quorum
+   * (combined nodes): then the quorum elects a new leader before anything else moves.
    */
-  private Kill killBroker(PlannedKill plan, Snapshot now) throws IOException {
+  private Kill killBroker(PlannedKill plan, Admin admin, Snapshot now) throws Exception {
     String node = String.valueOf(plan.victim() + 1);
+    Integer quorumLeader = quorumLeader(admin);
+    List<String> coordinated = coordinatedBy(admin, Integer.parseInt(node));
     long pid = -1;
     Matcher printed = BROKER_PID.matcher(Files.readString(local.log()));
     while (printed.find()) {
@@ -533,7 +548,46 @@ public final class ChaosBench implements Callable<Integer> {
     long at = System.nanoTime();
     broker.destroyForcibly();
     broker.onExit().join();
-    return new Kill(plan, "broker-" + node, at, now, now.allOf(topicsOfGroups().keySet()));
+    Kill kill = new Kill(plan, "broker-" + node, at, now, now.allOf(topicsOfGroups().keySet()));
+    kill.activeController = quorumLeader == null ? null : String.valueOf(quorumLeader).equals(node);
+    kill.coordinatorOf = coordinated;
+    return kill;
+  }
+
+  /**
+   * What broker {@code node} coordinated just before its kill: the groups (extractors', scorers')
+   * and transactional ids whose coordinator moves with it, each a wait for the clients that use
+   * it; null when the cluster does not say within 5 s.
+   */
+  private List<String> coordinatedBy(Admin admin, int node) throws InterruptedException {
+    try {
+      List<String> coordinated = new ArrayList<>();
+      admin.describeConsumerGroups(topicsOfGroups().keySet()).all().get(5, TimeUnit.SECONDS).forEach((group, d) -> {
+        if (d.coordinator() != null && d.coordinator().id() == node) {
+          coordinated.add("group " + group);
+        }
+      });
+      List<String> transactional = admin.listTransactions().all().get(5, TimeUnit.SECONDS).stream()
+          .map(TransactionListing::transactionalId).toList();
+      admin.describeTransactions(transactional).all().get(5, TimeUnit.SECONDS).forEach((id, d) -> {
+        if (d.coordinatorId() == node) {
+          coordinated.add("transactions " + id);
+        }
+      });
+      Collections.sort(coordinated);
+      return coordinated;
+    } catch (ExecutionException | TimeoutException e) {
+      return null;
+    }
+  }
+
+  /** The node leading the controller quorum, or null when the cluster does not say within 5 s (a broker restarting). */
+  private static Integer quorumLeader(Admin admin) throws InterruptedException {
+    try {
+      return admin.describeMetadataQuorum().quorumInfo().get(5, TimeUnit.SECONDS).leaderId();
+    } catch (ExecutionException | TimeoutException e) {
+      return null;
+    }
   }
 
   /**
