@@ -37,6 +37,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -57,7 +58,9 @@ import picocli.CommandLine.Option;
  * produce them). Modes: {@code in-process} (the scoring state alone, no Kafka) and
  * {@code broker} (end to end: embedded broker, the real scorer with exactly_once_v2, RocksDB).
  * Each case also times a straightforward batch computation over the same data and checks that
- * the counts agree. One JSON line per case and mode on stdout.
+ * the counts agree. What is measured is a warm scorer: each case is preceded by a warm-up on its
+ * shape (in process; in broker mode also through the broker, see {@link #warmUp}). One JSON line
+ * per case and mode on stdout.
  */
 @Command(name = "scorer", mixinStandardHelpOptions = true,
     description = "Benchmark the scorer: embeddings/s, triplet evaluations/s, latency to the final metric.")
@@ -95,8 +98,19 @@ public final class ScorerBenchCommand implements Callable<Integer> {
   @Option(names = "-X", paramLabel = "KEY=VALUE", description = "Kafka Streams / client property for the scorer in broker mode.")
   Map<String, String> streamsProperties = new LinkedHashMap<>();
 
+  @Option(names = "--warm-up-embeddings", defaultValue = "50000",
+      description = "Broker mode: embeddings of settings of their own sent through the scorer and awaited before the "
+          + "measured phase, so that it measures compiled code (default: ${DEFAULT-VALUE}; 0: none).")
+  long warmUpEmbeddings;
+
   @Option(names = "--seed", defaultValue = "7", description = "Seed of vectors and random triplets (default: ${DEFAULT-VALUE}).")
   long seed;
+
+  /** The model id of the broker mode's warm-up settings (see {@link #warmUp}). */
+  private static final String WARM_UP_MODEL = "bench-warm-up";
+
+  /** Settings of the in-process warm-up before each case: 3 x 1854 items pass the pending limit (see {@link #call}). */
+  private static final int WARM_UP_SETTINGS = 3;
 
   private final ObjectMapper json = new ObjectMapper();
 
@@ -104,13 +118,16 @@ public final class ScorerBenchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     BenchData data = benchData.load(seed);
     System.err.printf("scorer bench: %d items, %d triplets (%s)%n", data.items.size(), data.triplets(), data.source);
-    // Warm-up in every mode: let the JIT compile the scoring paths first, so that a broker-only run
-    // measures a scorer in its steady state, as a long-running one is.
-    inProcess(data, 42, 1, data.batchCorrect(1, 42, true));
     for (String spec : cases) {
       String[] parts = spec.trim().toLowerCase().split("x");
       int dim = Integer.parseInt(parts[0]);
       int settings = Integer.parseInt(parts[1]);
+      // Warm-up in every mode, on the case's dimension and enough settings that the pending items
+      // reach ScoringState.PENDING_LIMIT: the JIT compiles the scoring paths for the shape it then
+      // measures. Trained on another shape (it once was d = 42 and one setting), branches the
+      // warm-up never took are taken when the measured phase starts, and the compiled scoring
+      // loop is thrown away (deoptimised: unstable_if) and compiled again inside it.
+      inProcess(data, dim, WARM_UP_SETTINGS, data.batchCorrect(WARM_UP_SETTINGS, dim, true));
       long start = System.nanoTime();
       long[] batch = data.batchCorrect(settings, dim, true);
       double batchSeconds = seconds(System.nanoTime() - start);
@@ -162,20 +179,28 @@ public final class ScorerBenchCommand implements Callable<Integer> {
     long embeddings = 0;
     long evaluationsBefore = scorer.evaluations();
     long elapsed = 0;
+    long cpu = 0;
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    float[][] vectors = new float[settings][];
     for (int i = 0; i < order.size(); i++) {
       int item = order.get(i);
       boolean last = i == order.size() - 1;
       for (int s = 0; s < settings; s++) {
-        float[] vector = data.vector(s, item, dim); // generated outside the timed part
-        long t0 = System.nanoTime();
-        scorer.putEmbedding(keys[s], data.items.get(item), vector);
+        vectors[s] = data.vector(s, item, dim); // generated outside the timed part
+      }
+      long cpu0 = threads.getCurrentThreadCpuTime();
+      long t0 = System.nanoTime();
+      for (int s = 0; s < settings; s++) {
+        long put = System.nanoTime();
+        scorer.putEmbedding(keys[s], data.items.get(item), vectors[s]);
         if (last) {
           scorer.metric(SettingKey.of(keys[s]));
-          maxLatency = Math.max(maxLatency, System.nanoTime() - t0);
+          maxLatency = Math.max(maxLatency, System.nanoTime() - put);
         }
-        elapsed += System.nanoTime() - t0;
         embeddings++;
       }
+      elapsed += System.nanoTime() - t0;
+      cpu += threads.getCurrentThreadCpuTime() - cpu0;
     }
     double seconds = seconds(elapsed);
     long evaluations = scorer.evaluations() - evaluationsBefore;
@@ -190,6 +215,8 @@ public final class ScorerBenchCommand implements Callable<Integer> {
     result.put("triplet_evals", evaluations);
     result.put("triplet_evals_per_s", Thousandths.round(evaluations / seconds));
     result.put("final_latency_ms", Thousandths.round(maxLatency / 1e6));
+    // the scoring thread's CPU time: unlike embeddings/s, it holds when other processes share the cores
+    result.put("cpu_us_per_embedding", Thousandths.round(cpu / 1e3 / embeddings));
     result.put("triplet_ingest_s", Thousandths.round(tripletSeconds));
     result.put("matches_batch", matches);
     return result;
@@ -230,6 +257,11 @@ public final class ScorerBenchCommand implements Callable<Integer> {
 
         assignAtEnd(metrics, topics.oooa());
         List<Integer> order = data.itemOrder();
+        long warmUpStart = System.nanoTime();
+        CpuTime warmUpCpuStart = CpuTime.now();
+        long warmUpSent = warmUp(producer, embeddingSerde, metrics, metricSerde, topics, data, order, settings, dim);
+        double warmUpSeconds = seconds(System.nanoTime() - warmUpStart);
+        CpuTime warmUpCpu = CpuTime.now().minus(warmUpCpuStart);
         int lastItem = order.get(order.size() - 1);
         boolean[] allButLast = new boolean[data.items.size()];
         Arrays.fill(allButLast, true);
@@ -277,12 +309,55 @@ public final class ScorerBenchCommand implements Callable<Integer> {
         result.put("cpu_us_per_embedding_by_thread", cpu.perEmbedding(embeddings));
         storedBytes(cluster, topics, (long) settings * order.size()).forEach(result::put);
         result.put("triplet_ingest_s", Thousandths.round(tripletSeconds));
+        result.put("warm_up_embeddings", warmUpSent);
+        result.put("warm_up_s", Thousandths.round(warmUpSeconds));
+        result.put("warm_up_jit_cpu_s", Thousandths.round(warmUpCpu.byThreadGroup().getOrDefault("jit", 0L) / 1e9));
+        result.put("jit_cpu_s", Thousandths.round(cpu.byThreadGroup().getOrDefault("jit", 0L) / 1e9));
         result.put("matches_batch", matches);
         return result;
       }
     } finally {
       TemporaryDirectory.deleteTree(stateDir);
     }
+  }
+
+  /**
+   * Sends the first items of {@code order} in {@code settings} settings of their own (model
+   * {@value #WARM_UP_MODEL}, the measured dimension) and waits until their metrics count every
+   * triplet among those items; returns the embeddings sent. The broker path (the bench's
+   * producer and Avro encoding, the broker's appends, Kafka Streams, the scorer's decoding and
+   * state stores) runs for the first time after the triplets here, and one JVM holds all of it:
+   * without this, the JIT compiles thousands of its methods during the measured phase, on the
+   * cores the scorer is measured on. The measured settings start empty, so their counts are
+   * still those of the batch computation.
+   */
+  private long warmUp(KafkaProducer<String, byte[]> producer, AvroSerde<LayerEmbedding> embeddingSerde,
+      KafkaConsumer<String, byte[]> metrics, AvroSerde<AlignmentMetric> metricSerde, Topics topics, BenchData data,
+      List<Integer> order, int settings, int dim) {
+    int items = (int) Math.min(order.size() - 1, (warmUpEmbeddings + settings - 1) / settings);
+    if (items <= 0) {
+      return 0;
+    }
+    Map<String, Integer> indexOf = new LinkedHashMap<>();
+    Setting[] keys = new Setting[settings];
+    for (int s = 0; s < settings; s++) {
+      keys[s] = Setting.newBuilder(BenchData.setting(s)).setModelId(WARM_UP_MODEL).build();
+      indexOf.put(SettingKey.of(keys[s]), s);
+    }
+    boolean[] present = new boolean[data.items.size()];
+    for (int i = 0; i < items; i++) {
+      int item = order.get(i);
+      present[item] = true;
+      for (int s = 0; s < settings; s++) {
+        send(producer, embeddingSerde, topics, keys[s], data.items.get(item), data.vector(s, item, dim), null);
+      }
+    }
+    producer.flush();
+    long total = data.tripletsAmong(present);
+    if (total > 0) { // a setting without a complete triplet publishes no metric to wait for
+      awaitTotals(metrics, metricSerde, indexOf, total, null);
+    }
+    return (long) items * settings;
   }
 
   /**
@@ -392,13 +467,16 @@ public final class ScorerBenchCommand implements Callable<Integer> {
   static void sendItem(KafkaProducer<String, byte[]> producer, AvroSerde<LayerEmbedding> serde, Topics topics,
       BenchData data, int item, int settings, int dim, AtomicLongArray acked) {
     for (int s = 0; s < settings; s++) {
-      Setting setting = BenchData.setting(s);
-      LayerEmbedding embedding = embedding(setting, data.items.get(item), data.vector(s, item, dim));
       int index = s;
-      producer.send(new ProducerRecord<>(topics.embeddings(), SettingKey.of(setting),
-          serde.serialize(topics.embeddings(), embedding)),
+      send(producer, serde, topics, BenchData.setting(s), data.items.get(item), data.vector(s, item, dim),
           acked == null ? null : (meta, error) -> acked.set(index, System.nanoTime()));
     }
+  }
+
+  private static void send(KafkaProducer<String, byte[]> producer, AvroSerde<LayerEmbedding> serde, Topics topics,
+      Setting setting, String item, float[] vector, Callback callback) {
+    producer.send(new ProducerRecord<>(topics.embeddings(), SettingKey.of(setting),
+        serde.serialize(topics.embeddings(), embedding(setting, item, vector))), callback);
   }
 
   /**
