@@ -30,9 +30,11 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.function.ObjIntConsumer;
 import java.util.stream.IntStream;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.avro.specific.SpecificRecord;
@@ -105,10 +107,18 @@ public final class ExtractorService implements AutoCloseable {
   private final Stages stages;
   /** The poll whose network runs (or waits to) while the loop reads the next; loop thread only. */
   private Poll inFlight;
+  /**
+   * Whether the last committed poll's reading and preparation, as on one thread, took under a
+   * quarter of its network time: then the next poll is prepared on the loop's thread alone while
+   * the network runs (see {@link #read}); loop thread only.
+   */
+  private boolean prepareAlone;
   /** Set by the rebalance listener when the poll in flight could not commit; loop thread only. */
   private boolean rewindAfterPoll;
   private Thread thread;
   private volatile Throwable failure;
+  /** Told each committed poll's times and requests (bench extractor draws its timeline from them). */
+  private volatile ObjIntConsumer<ExtractorMeters.PollTimes> pollObserver = (times, requests) -> {};
 
   public ExtractorService(ClusterConfig cluster, FeatureModel model, ExtractorOptions options) {
     this(cluster, model, options, groupId(model.info().modelId()));
@@ -158,6 +168,14 @@ public final class ExtractorService implements AutoCloseable {
   /** The consumer group all instances of one model share. */
   public static String groupId(String modelId) {
     return "alignstream-extractor-" + modelId;
+  }
+
+  /**
+   * Tells {@code observer} when each committed poll passed each point of the loop, and how many
+   * requests it held (on the loop's thread, after the commit).
+   */
+  void observePolls(ObjIntConsumer<ExtractorMeters.PollTimes> observer) {
+    pollObserver = observer;
   }
 
   /** Runs the loop on a thread of its own. */
@@ -375,6 +393,8 @@ public final class ExtractorService implements AutoCloseable {
     long ready;
     long networkStart;
     long networkEnd;
+    /** Whether its images were decoded and prepared on the common pool too. */
+    boolean parallel;
     int letters;
     Future<Integer> extracted;
 
@@ -386,8 +406,14 @@ public final class ExtractorService implements AutoCloseable {
 
   /**
    * Reads a poll's requests (Avro, checks), decodes their images, then prepares them for the
-   * network (the model's preprocessing); images are decoded and prepared in parallel, on the
-   * common pool's threads and this one. A request that fails any step is dead-lettered.
+   * network (the model's preprocessing). A request that fails any step is dead-lettered.
+   *
+   * <p>Images are decoded and prepared in parallel, on the common pool's threads and this one,
+   * unless a poll is in the network and the last poll's reading and preparation, counted as on
+   * one thread, took under a quarter of its network time ({@link #prepareAlone}): then on this
+   * thread alone, which still finishes well before the network and leaves the other cores to it
+   * (a CPU host's network uses them; docs/benchmarks.md, the extract loop's overhead). A fast
+   * network (a GPU's) keeps the parallel preparation it waits for.
    *
    * @throws RegistryUnavailableException when the schema registry fails (the poll is read again)
    */
@@ -411,10 +437,11 @@ public final class ExtractorService implements AutoCloseable {
         poll.letters++;
       }
     }
-    List<ImageInput> images = inParallel(readable, requests, this::toInput, "read-request",
+    poll.parallel = !prepareAlone || inFlight == null || inFlight.extracted.isDone();
+    List<ImageInput> images = each(readable, requests, this::toInput, poll.parallel, "read-request",
         "reading the request failed: ", poll);
     poll.read = System.nanoTime();
-    List<Object> prepared = inParallel(readable, images, stages.prepare(), "prepare-image",
+    List<Object> prepared = each(readable, images, stages.prepare(), poll.parallel, "prepare-image",
         "preparing the image for the model failed: ", poll);
     for (int i = 0; i < readable.size(); i++) {
       if (prepared.get(i) != null) {
@@ -428,15 +455,17 @@ public final class ExtractorService implements AutoCloseable {
   }
 
   /**
-   * {@code step} on each record's input, in parallel; a null input (its record failed an earlier
-   * step) stays null, and a record the step fails on gets its dead letter and a null here.
+   * {@code step} on each record's input, in parallel or on this thread; a null input (its record
+   * failed an earlier step) stays null, and a record the step fails on gets its dead letter and a
+   * null here.
    */
   @SuppressWarnings("unchecked") // results holds only what step returned
-  private <I, O> List<O> inParallel(List<ConsumerRecord<String, byte[]>> records, List<I> inputs,
-      Function<? super I, ? extends O> step, String stage, String failing, Poll poll) {
+  private <I, O> List<O> each(List<ConsumerRecord<String, byte[]>> records, List<I> inputs,
+      Function<? super I, ? extends O> step, boolean parallel, String stage, String failing, Poll poll) {
     Object[] results = new Object[records.size()];
     Throwable[] failures = new Throwable[records.size()];
-    IntStream.range(0, records.size()).parallel().filter(i -> inputs.get(i) != null).forEach(i -> {
+    IntStream indexes = IntStream.range(0, records.size());
+    (parallel ? indexes.parallel() : indexes).filter(i -> inputs.get(i) != null).forEach(i -> {
       try {
         results[i] = step.apply(inputs.get(i));
       } catch (Exception | OutOfMemoryError | StackOverflowError e) {
@@ -493,11 +522,16 @@ public final class ExtractorService implements AutoCloseable {
       return false;
     }
     long committed = System.nanoTime();
-    imagesExtracted.addAndGet(extracted);
-    meters.poll(new ExtractorMeters.PollTimes(poll.polled, poll.read, poll.ready, poll.networkStart, poll.networkEnd,
-        start, committed), poll.records.count(), extracted);
-    deadLetters.addAndGet(poll.letters);
+    ExtractorMeters.PollTimes times = new ExtractorMeters.PollTimes(poll.polled, poll.read, poll.ready,
+        poll.networkStart, poll.networkEnd, start, committed);
+    meters.poll(times, poll.records.count(), extracted);
+    long preparing = (poll.ready - poll.polled) * (poll.parallel ? ForkJoinPool.getCommonPoolParallelism() + 1 : 1);
+    prepareAlone = 4 * preparing < poll.networkEnd - poll.networkStart;
+    pollObserver.accept(times, poll.records.count());
+    // The counters last: whoever waits for them (the bench) then finds this poll's meters and times too.
     embeddingsPublished.addAndGet(poll.outputs.size() - poll.letters);
+    deadLetters.addAndGet(poll.letters);
+    imagesExtracted.addAndGet(extracted);
     return true;
   }
 

@@ -1,6 +1,7 @@
 package io.alignstream.extractor;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.serde.AvroSerde;
@@ -18,17 +19,21 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -258,11 +263,15 @@ final class VisionBench {
       double aloneS = (System.nanoTime() - aloneStart) / 1e9 / (batches * SERVICE_BATCH) * images;
       VisionFeatureModel.Timings before = model.timings();
       progress(caseName + ": extracting through the service");
+      Map<String, Double> cpuBefore = threadCpu();
+      ProcessCost costBefore = ProcessCost.now();
+      List<CommittedPoll> timeline = Collections.synchronizedList(new ArrayList<>());
       long start = System.nanoTime();
       ExtractorOptions defaults = ExtractorOptions.defaults("bench");
       ExtractorOptions perTransaction = new ExtractorOptions(defaults.instanceId(), settings.imagesPerTransaction(),
           defaults.pollTimeout(), defaults.maxPollInterval());
       try (ExtractorService service = new ExtractorService(config, model, perTransaction)) {
+        service.observePolls((times, requests) -> timeline.add(new CommittedPoll(times, requests)));
         service.start();
         while (service.imagesExtracted() + service.deadLetters() < images) {
           if (service.failure().isPresent()) {
@@ -271,6 +280,8 @@ final class VisionBench {
           sleep();
         }
         double wall = (System.nanoTime() - start) / 1e9;
+        ProcessCost costAfter = ProcessCost.now();
+        Map<String, Double> cpuAfter = threadCpu();
         Timer loop = meters.find("alignstream.extractor.batch").tag("model", name).timer();
         // The loop's stages overlap (the network on its own thread): its time is the busy wall time.
         double loopS = seconds(meters.find("alignstream.extractor.busy").tag("model", name).timer());
@@ -300,12 +311,120 @@ final class VisionBench {
         r.put("overhead_share", ExtractorBench.round((loopS - networkS) / networkS));
         r.put("network_alone_s", ExtractorBench.round(aloneS));
         r.put("overhead_vs_alone", ExtractorBench.round((loopS - aloneS) / aloneS));
+        describeSteadyState(r, List.copyOf(timeline), images, networkS, aloneS);
+        r.put("cores", Runtime.getRuntime().availableProcessors());
+        r.put("configuration", settings.threads() > 0 && settings.threads() < Runtime.getRuntime().availableProcessors()
+            ? "gpu-host stand-in: the network on " + settings.threads() + " of " + Runtime.getRuntime()
+                .availableProcessors() + " cores, the others left to the stages"
+            : "cpu host: the network and the stages share every core");
+        r.put("cpu_s", ExtractorBench.round((costAfter.cpuNanos() - costBefore.cpuNanos()) / 1e9));
+        ObjectNode byThread = r.putObject("cpu_s_by_thread");
+        cpuAfter.entrySet().stream()
+            .map(e -> Map.entry(e.getKey(), e.getValue() - cpuBefore.getOrDefault(e.getKey(), 0.0)))
+            .filter(e -> e.getValue() >= 0.01)
+            .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+            .forEach(e -> byThread.put(e.getKey(), ExtractorBench.round(e.getValue())));
         emit.accept(r);
       }
     } finally {
       Metrics.removeRegistry(meters);
       meters.close();
     }
+  }
+
+  /** One committed poll of the service case: when it passed each point of the loop, and its requests. */
+  private record CommittedPoll(ExtractorMeters.PollTimes times, int requests) {}
+
+  /**
+   * What a long-running extractor sees, from the polls' timeline. A finite run starts with a fill
+   * (the first poll read and prepared before any network) and ends with a drain (the last commit
+   * after the network), which a service that keeps running pays once; its first polls also run
+   * beside the JIT compiling the loop's code, a first transaction and a cold cache. So the steady
+   * figures take the second half of the polls: from the network starting on the first of them to
+   * the network ending on the last, the network's own time plus any time its thread waited for a
+   * prepared poll (a stall per poll), against the network alone on as many images.
+   *
+   * <p>Adds, for the whole run: {@code fill_s}, {@code drain_s}, {@code network_waiting_s},
+   * {@code network_slowdown_vs_alone} (the network's time in the service against alone: what the
+   * stages beside it cost it); for the second half: {@code steady_images}, {@code steady_s},
+   * {@code steady_network_s}, {@code steady_images_per_s}, {@code steady_overhead_vs_alone},
+   * {@code steady_network_slowdown_vs_alone}; and {@code timeline}: per poll, its requests and
+   * the ms from the first poll to each point of the loop.
+   */
+  private static void describeSteadyState(ObjectNode r, List<CommittedPoll> polls, int images, double networkS,
+      double aloneS) {
+    ExtractorMeters.PollTimes first = polls.get(0).times();
+    ExtractorMeters.PollTimes last = polls.get(polls.size() - 1).times();
+    double aloneSPerImage = aloneS / images;
+    r.put("fill_s", ExtractorBench.round((first.networkStart() - first.polled()) / 1e9));
+    r.put("drain_s", ExtractorBench.round((last.committed() - last.networkEnd()) / 1e9));
+    r.put("network_waiting_s", ExtractorBench.round(networkWaiting(polls)));
+    r.put("network_slowdown_vs_alone", ExtractorBench.round((networkS - aloneS) / aloneS));
+    int from = polls.size() / 2;
+    int steadyImages = 0;
+    double steadyNetworkS = 0;
+    for (CommittedPoll poll : polls.subList(from, polls.size())) {
+      steadyImages += poll.requests();
+      steadyNetworkS += (poll.times().networkEnd() - poll.times().networkStart()) / 1e9;
+    }
+    double steadyS = (last.networkEnd() - polls.get(from).times().networkStart()) / 1e9;
+    double steadyAloneS = aloneSPerImage * steadyImages;
+    r.put("steady_images", steadyImages);
+    r.put("steady_s", ExtractorBench.round(steadyS));
+    r.put("steady_network_s", ExtractorBench.round(steadyNetworkS));
+    r.put("steady_images_per_s", ExtractorBench.round(steadyImages / steadyS));
+    r.put("steady_overhead_vs_alone", ExtractorBench.round((steadyS - steadyAloneS) / steadyAloneS));
+    r.put("steady_network_slowdown_vs_alone", ExtractorBench.round((steadyNetworkS - steadyAloneS) / steadyAloneS));
+    ArrayNode timeline = r.putArray("timeline");
+    String[] names = {"polled", "read", "prepared", "network_start", "network_end", "commit_start", "committed"};
+    for (CommittedPoll poll : polls) {
+      ExtractorMeters.PollTimes t = poll.times();
+      long[] points = {t.polled(), t.read(), t.prepared(), t.networkStart(), t.networkEnd(), t.commitStart(),
+          t.committed()};
+      ObjectNode row = timeline.addObject().put("requests", poll.requests());
+      for (int i = 0; i < points.length; i++) {
+        row.put(names[i] + "_ms", Math.round((points[i] - first.polled()) / 1e5) / 10.0);
+      }
+    }
+  }
+
+  /** Seconds the network thread waited for a prepared poll between the first poll's network and the last's. */
+  private static double networkWaiting(List<CommittedPoll> polls) {
+    double waiting = 0;
+    for (int i = 1; i < polls.size(); i++) {
+      waiting += Math.max(0, polls.get(i).times().networkStart() - polls.get(i - 1).times().networkEnd()) / 1e9;
+    }
+    return waiting;
+  }
+
+  /**
+   * CPU seconds so far per thread name of this process, from {@code /proc/self/task} (empty
+   * where it is absent): every thread, the runtimes' native pools and the JVM's own (GC, JIT)
+   * included. Names are the kernel's (the first 15 characters), digits folded to {@code #} so a
+   * pool's threads add up. A thread that ended between two readings drops out of the difference.
+   */
+  static Map<String, Double> threadCpu() {
+    Map<String, Double> cpu = new TreeMap<>();
+    Path tasks = Path.of("/proc/self/task");
+    if (!Files.isDirectory(tasks)) {
+      return cpu;
+    }
+    try (Stream<Path> list = Files.list(tasks)) {
+      for (Path task : list.toList()) {
+        try {
+          String stat = Files.readString(task.resolve("stat"));
+          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("\\d+", "#");
+          // after the name: state is the 3rd field; utime and stime the 14th and 15th, in ticks of 1/100 s
+          String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          cpu.merge(name, (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0, Double::sum);
+        } catch (IOException e) {
+          // the thread ended while the list was read
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return cpu;
   }
 
   private static Timer stage(SimpleMeterRegistry meters, String model, String stage) {

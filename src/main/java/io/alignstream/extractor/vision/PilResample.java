@@ -57,77 +57,92 @@ final class PilResample {
   private PilResample() {}
 
   /**
-   * Resizes 8-bit planes of one image (its colour channels) with one set of filter weights.
+   * The part of the resized image a caller keeps (the center crop): columns {@code [left, left +
+   * width)} and rows {@code [top, top + height)} of the resized size. Each output pixel depends
+   * only on its own filter taps, so computing just these gives the same values as resizing all
+   * and cropping; at 336x280 to 224 through 256 it is 64% of the pixels.
+   */
+  record Window(int left, int top, int width, int height) {}
+
+  /**
+   * Resizes 8-bit planes of one image (its colour channels) with one set of filter weights, and
+   * returns the window {@code keep} of the result.
    *
    * @param planes values 0..255, each row-major [h, w]
-   * @return values 0..255, each row-major [newH, newW]
+   * @return values 0..255, each row-major [keep.height, keep.width]
    */
-  static int[][] resize(int[][] planes, int w, int h, int newW, int newH, Filter filter) {
+  static int[][] resize(int[][] planes, int w, int h, int newW, int newH, Filter filter, Window keep) {
     int[][] out = new int[planes.length][];
-    if (newW == w && newH == h) {
+    if (filter == Filter.NEAREST || newW == w && newH == h) {
+      // (at the same size the pixel under each output pixel's center is the pixel itself)
       for (int c = 0; c < planes.length; c++) {
-        out[c] = planes[c].clone();
-      }
-      return out;
-    }
-    if (filter == Filter.NEAREST) {
-      for (int c = 0; c < planes.length; c++) {
-        out[c] = nearest(planes[c], w, h, newW, newH);
+        out[c] = nearest(planes[c], w, h, newW, newH, keep);
       }
       return out;
     }
     // The weights depend on the sizes only: computed once, not per channel.
-    Coefficients vertical = Coefficients.of(h, newH, filter);
+    Coefficients down = newH != h ? Coefficients.of(h, newH, filter) : null;
     Coefficients across = newW != w ? Coefficients.of(w, newW, filter) : null;
-    // Only the source rows the vertical pass reads go through the horizontal one, as in PIL (with
-    // no vertical resize they are all rows).
-    int firstRow = vertical.first[0];
-    int rows = vertical.first[newH - 1] + vertical.count[newH - 1] - firstRow;
+    // Only the source rows the kept output rows read go through the horizontal pass, as in PIL
+    // (with no vertical resize: the kept rows themselves).
+    int lastKept = keep.top() + keep.height() - 1;
+    int firstRow = down != null ? down.first[keep.top()] : keep.top();
+    int rows = (down != null ? down.first[lastKept] + down.count[lastKept] : lastKept + 1) - firstRow;
     for (int c = 0; c < planes.length; c++) {
-      int[] plane = across != null ? horizontal(planes[c], w, firstRow, rows, newW, across) : planes[c];
-      out[c] = newH == h ? plane : vertical(plane, newW, across != null ? firstRow : 0, newH, vertical);
+      if (across == null) { // vertical only: straight from the source's kept columns
+        out[c] = vertical(planes[c], w, keep.left(), 0, keep, down);
+      } else {
+        int[] plane = horizontal(planes[c], w, firstRow, rows, keep, across);
+        out[c] = down == null ? plane : vertical(plane, keep.width(), 0, firstRow, keep, down);
+      }
     }
     return out;
   }
 
-  private static int[] horizontal(int[] src, int w, int firstRow, int rows, int newW, Coefficients k) {
-    int[] out = new int[rows * newW];
+  /** Horizontal pass over {@code rows} source rows from {@code firstRow}, the kept columns only. */
+  private static int[] horizontal(int[] src, int w, int firstRow, int rows, Window keep, Coefficients k) {
+    int cols = keep.width();
+    int[] out = new int[rows * cols];
     for (int y = 0; y < rows; y++) {
       int row = (firstRow + y) * w;
-      for (int x = 0; x < newW; x++) {
+      for (int x = 0; x < cols; x++) {
+        int o = keep.left() + x;
         int sum = HALF;
-        int start = row + k.first[x];
-        int taps = k.count[x];
-        int weights = x * k.stride;
+        int start = row + k.first[o];
+        int taps = k.count[o];
+        int weights = o * k.stride;
         for (int i = 0; i < taps; i++) {
           sum += src[start + i] * k.weights[weights + i];
         }
-        out[y * newW + x] = clip8(sum);
+        out[y * cols + x] = clip8(sum);
       }
     }
     return out;
   }
 
   /**
-   * Vertical pass over a plane whose row 0 is source row {@code firstRow}. Each output row adds
-   * whole source rows into a row of sums, so the innermost loop runs along a row (contiguous,
-   * which the JIT vectorises) instead of down a column; the integer sums are the same.
+   * Vertical pass into the kept rows, reading the kept columns of a plane {@code srcW} wide whose
+   * row 0 is source row {@code firstRow} and whose kept columns start at {@code srcLeft}. Each
+   * output row adds whole source rows into a row of sums, so the innermost loop runs along a row
+   * (contiguous, which the JIT vectorises) instead of down a column; the integer sums are the same.
    */
-  private static int[] vertical(int[] src, int w, int firstRow, int newH, Coefficients k) {
-    int[] out = new int[newH * w];
-    int[] sums = new int[w];
-    for (int y = 0; y < newH; y++) {
+  private static int[] vertical(int[] src, int srcW, int srcLeft, int firstRow, Window keep, Coefficients k) {
+    int cols = keep.width();
+    int[] out = new int[keep.height() * cols];
+    int[] sums = new int[cols];
+    for (int y = 0; y < keep.height(); y++) {
+      int o = keep.top() + y;
       Arrays.fill(sums, HALF);
-      int start = k.first[y] - firstRow;
-      for (int i = 0; i < k.count[y]; i++) {
-        int weight = k.weights[y * k.stride + i];
-        int row = (start + i) * w;
-        for (int x = 0; x < w; x++) {
+      int start = k.first[o] - firstRow;
+      for (int i = 0; i < k.count[o]; i++) {
+        int weight = k.weights[o * k.stride + i];
+        int row = (start + i) * srcW + srcLeft;
+        for (int x = 0; x < cols; x++) {
           sums[x] += src[row + x] * weight;
         }
       }
-      int to = y * w;
-      for (int x = 0; x < w; x++) {
+      int to = y * cols;
+      for (int x = 0; x < cols; x++) {
         out[to + x] = clip8(sums[x]);
       }
     }
@@ -141,13 +156,13 @@ final class PilResample {
     return value <= 0 ? 0 : value >> PRECISION_BITS;
   }
 
-  /** Pillow's nearest neighbour: the source pixel under each output pixel's center. */
-  private static int[] nearest(int[] src, int w, int h, int newW, int newH) {
-    int[] out = new int[newW * newH];
-    for (int y = 0; y < newH; y++) {
-      int sy = Math.min(h - 1, (int) ((y + 0.5) * h / newH));
-      for (int x = 0; x < newW; x++) {
-        out[y * newW + x] = src[sy * w + Math.min(w - 1, (int) ((x + 0.5) * w / newW))];
+  /** Pillow's nearest neighbour: the source pixel under each kept output pixel's center. */
+  private static int[] nearest(int[] src, int w, int h, int newW, int newH, Window keep) {
+    int[] out = new int[keep.width() * keep.height()];
+    for (int y = 0; y < keep.height(); y++) {
+      int sy = Math.min(h - 1, (int) ((keep.top() + y + 0.5) * h / newH));
+      for (int x = 0; x < keep.width(); x++) {
+        out[y * keep.width() + x] = src[sy * w + Math.min(w - 1, (int) ((keep.left() + x + 0.5) * w / newW))];
       }
     }
     return out;

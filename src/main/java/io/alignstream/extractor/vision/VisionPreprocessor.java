@@ -4,7 +4,10 @@ import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.ComponentColorModel;
 import java.awt.image.DataBuffer;
+import java.awt.image.DataBufferByte;
+import java.awt.image.PixelInterleavedSampleModel;
 import java.awt.image.Raster;
+import java.util.Arrays;
 
 /**
  * Turns a decoded image into a vision model's input as a Hugging Face image processor does with
@@ -56,23 +59,31 @@ public final class VisionPreprocessor {
     int[] size = resizedSize(w, h);
     int rw = size[0];
     int rh = size[1];
-    int[][] rgb = PilResample.resize(rgbOverWhite(image), w, h, rw, rh, config.resample());
     int outH = config.cropHeight() != null ? config.cropHeight() : rh;
     int outW = config.cropWidth() != null ? config.cropWidth() : rw;
     // Center crop offsets; negative where the crop is larger than the image (zero padding there,
     // centred with the extra pixel on the far side, as the processor's padding does).
     int top = config.cropHeight() == null ? 0 : outH > rh ? -ceilHalf(outH - rh) : Math.floorDiv(rh - outH, 2);
     int left = config.cropWidth() == null ? 0 : outW > rw ? -ceilHalf(outW - rw) : Math.floorDiv(rw - outW, 2);
+    // Only the resized pixels inside the crop are computed.
+    PilResample.Window kept = new PilResample.Window(Math.max(0, left), Math.max(0, top),
+        Math.min(rw, left + outW) - Math.max(0, left), Math.min(rh, top + outH) - Math.max(0, top));
+    int[][] rgb = PilResample.resize(rgbOverWhite(image), w, h, rw, rh, config.resample(), kept);
     int plane = outH * outW;
     float[] out = new float[3 * plane];
     for (int c = 0; c < 3; c++) {
       float[] value = values[c];
+      int[] kept8 = rgb[c];
       for (int y = 0; y < outH; y++) {
-        int sy = y + top;
+        int ky = y + top - kept.top();
+        int to = c * plane + y * outW;
+        if (ky < 0 || ky >= kept.height()) {
+          Arrays.fill(out, to, to + outW, value[0]);
+          continue;
+        }
         for (int x = 0; x < outW; x++) {
-          int sx = x + left;
-          int v = sy >= 0 && sy < rh && sx >= 0 && sx < rw ? rgb[c][sy * rw + sx] : 0;
-          out[c * plane + y * outW + x] = value[v];
+          int kx = x + left - kept.left();
+          out[to + x] = value[kx >= 0 && kx < kept.width() ? kept8[ky * kept.width() + kx] : 0];
         }
       }
     }
@@ -104,10 +115,33 @@ public final class VisionPreprocessor {
     int h = image.getHeight();
     int[][] rgb = new int[3][w * h];
     boolean alpha = image.getColorModel().hasAlpha();
+    Raster raster = image.getRaster();
+    if (isPlainSrgb(image.getColorModel()) && raster.getDataBuffer() instanceof DataBufferByte bytes
+        && raster.getSampleModel() instanceof PixelInterleavedSampleModel layout) {
+      // The bands are R, G, B (, A) bytes already, interleaved in one array (what ImageIO's PNG
+      // and JPEG readers give for colour images): read them straight from it. Both getRGB (per
+      // pixel through the colour model) and Raster.getPixels (per sample through the sample
+      // model) took several times the resize's time.
+      byte[] data = bytes.getData();
+      int[] band = layout.getBandOffsets();
+      int step = layout.getPixelStride();
+      for (int y = 0; y < h; y++) {
+        // the raster's (0, y) in the sample model's coordinates (a subimage's raster is translated)
+        int at = bytes.getOffset() + (y - raster.getSampleModelTranslateY()) * layout.getScanlineStride()
+            - raster.getSampleModelTranslateX() * step;
+        for (int x = 0; x < w; x++, at += step) {
+          int a = alpha ? data[at + band[3]] & 0xFF : 255;
+          int i = y * w + x;
+          rgb[0][i] = overWhite(data[at + band[0]] & 0xFF, a);
+          rgb[1][i] = overWhite(data[at + band[1]] & 0xFF, a);
+          rgb[2][i] = overWhite(data[at + band[2]] & 0xFF, a);
+        }
+      }
+      return rgb;
+    }
     if (isPlainSrgb(image.getColorModel())) {
-      // The raster's bands are R, G, B (, A) already: read rows of samples instead of converting
-      // pixel by pixel through the colour model (getRGB), which took most of the preprocessing.
-      Raster raster = image.getRaster();
+      // Other layouts of the same samples (one band per array, say): rows of samples, still no
+      // per-pixel colour conversion.
       int bands = raster.getNumBands();
       int[] row = new int[w * bands];
       for (int y = 0; y < h; y++) {
