@@ -8,40 +8,54 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * CPU time of this process's threads that Java's thread bean does not list: the JVM's garbage
- * collector and JIT compilers, and RocksDB's flush and compaction threads. Read from Linux's
- * {@code /proc/self/task/<tid>/stat} (name, then user and system time in clock ticks); elsewhere
- * nothing is returned and the bench reports that time as "other".
+ * CPU time of this process's threads by their Linux names, read from {@code
+ * /proc/self/task/<tid>/stat} (name, then user and system time in clock ticks): every thread,
+ * including those Java's thread bean does not list (the JVM's garbage collector and JIT
+ * compilers, RocksDB's flush and compaction threads, the inference runtimes' native pools).
+ * Elsewhere than on Linux nothing is returned, and the benches report that time as "other".
  */
-final class NativeThreads {
+public final class NativeThreads {
 
   /** Linux's USER_HZ: the unit of the times in {@code stat}, 100 on every mainstream kernel build. */
   private static final long NANOS_PER_TICK = 10_000_000L;
 
   private NativeThreads() {}
 
-  /** Nanoseconds of CPU so far per group: "gc", "jit", "rocksdb", "jvm" (the VM's other threads). */
-  static Map<String, Long> cpuNanos() {
-    Map<String, Long> groups = new LinkedHashMap<>();
+  /**
+   * Nanoseconds of CPU so far per thread name (the kernel's, its first 15 characters), the times
+   * of threads of one name added up. A thread that ended between two readings drops out of their
+   * difference.
+   */
+  public static Map<String, Long> cpuNanosByName() {
+    Map<String, Long> byName = new LinkedHashMap<>();
     try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
       tasks.forEach(task -> {
         try {
           String stat = Files.readString(task.resolve("stat"));
           String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-          String group = group(name);
-          if (group != null) {
-            // after the name: state (field 3) ... utime (14), stime (15)
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
-            groups.merge(group, ticks * NANOS_PER_TICK, Long::sum);
-          }
+          // after the name: state (field 3) ... utime (14), stime (15)
+          String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+          byName.merge(name, ticks * NANOS_PER_TICK, Long::sum);
         } catch (IOException | RuntimeException e) {
-          // the thread ended between the listing and the read: its time is "other"
+          // the thread ended between the listing and the read
         }
       });
     } catch (IOException e) {
       return Map.of(); // not Linux
     }
+    return byName;
+  }
+
+  /** Nanoseconds of CPU so far of the JVM's and RocksDB's own threads: "gc", "jit", "rocksdb", "jvm" (the VM's other threads). */
+  static Map<String, Long> cpuNanos() {
+    Map<String, Long> groups = new LinkedHashMap<>();
+    cpuNanosByName().forEach((name, nanos) -> {
+      String group = group(name);
+      if (group != null) {
+        groups.merge(group, nanos, Long::sum);
+      }
+    });
     return groups;
   }
 

@@ -3,6 +3,7 @@ package io.alignstream.extractor;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.alignstream.bench.NativeThreads;
 import io.alignstream.common.ClusterConfig;
 import io.alignstream.common.serde.AvroSerde;
 import io.alignstream.extractor.vision.VisionFeatureModel;
@@ -19,7 +20,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -33,7 +33,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -398,32 +397,14 @@ final class VisionBench {
   }
 
   /**
-   * CPU seconds so far per thread name of this process, from {@code /proc/self/task} (empty
-   * where it is absent): every thread, the runtimes' native pools and the JVM's own (GC, JIT)
-   * included. Names are the kernel's (the first 15 characters), digits folded to {@code #} so a
-   * pool's threads add up. A thread that ended between two readings drops out of the difference.
+   * CPU seconds so far per thread name of this process ({@link NativeThreads}: the runtimes'
+   * native pools and the JVM's own threads included), digits folded to {@code #} so that a
+   * pool's threads add up.
    */
-  static Map<String, Double> threadCpu() {
+  private static Map<String, Double> threadCpu() {
     Map<String, Double> cpu = new TreeMap<>();
-    Path tasks = Path.of("/proc/self/task");
-    if (!Files.isDirectory(tasks)) {
-      return cpu;
-    }
-    try (Stream<Path> list = Files.list(tasks)) {
-      for (Path task : list.toList()) {
-        try {
-          String stat = Files.readString(task.resolve("stat"));
-          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("\\d+", "#");
-          // after the name: state is the 3rd field; utime and stime the 14th and 15th, in ticks of 1/100 s
-          String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-          cpu.merge(name, (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0, Double::sum);
-        } catch (IOException e) {
-          // the thread ended while the list was read
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    NativeThreads.cpuNanosByName().forEach((name, nanos) -> cpu.merge(name.replaceAll("\\d+", "#"), nanos / 1e9,
+        Double::sum));
     return cpu;
   }
 
