@@ -22,7 +22,11 @@ final class BenchDataOptions {
       description = "Triplets when random (default: ${DEFAULT-VALUE}).")
   int randomTriplets;
 
-  BenchData load(long seed) throws IOException {
+  @Option(names = "--seed", defaultValue = "7",
+      description = "Seed of vectors, item order and random triplets (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  BenchData load() throws IOException {
     return BenchData.load(tripletFile, idFile, items, randomTriplets, seed);
   }
 }

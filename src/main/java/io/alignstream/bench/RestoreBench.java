@@ -113,9 +113,6 @@ public final class RestoreBench implements Callable<Integer> {
           + " longest whole restore measured before, or 60 s (default: ${DEFAULT-VALUE}).")
   double standbyWaitS;
 
-  @Option(names = "--seed", defaultValue = "7", description = "Seed of vectors, item order and random triplets (default: ${DEFAULT-VALUE}).")
-  long seed;
-
   @Option(names = "--work-dir", paramLabel = "DIR",
       description = "Where the broker data, scorer state and scorer logs go (default: a temporary directory, deleted).")
   Path workDir;
@@ -135,7 +132,7 @@ public final class RestoreBench implements Callable<Integer> {
     if (phases.indexOf("failover") >= 0 && phases.indexOf("failover") != phases.size() - 1) {
       throw new IllegalArgumentException("--phases: failover must be the last phase (it leaves one instance)");
     }
-    BenchData data = benchData.load(seed);
+    BenchData data = benchData.load();
     try (TemporaryDirectory temporary = workDir == null ? TemporaryDirectory.create("alignstream-restore") : null) {
       Path work = workDir != null ? workDir : temporary.path();
       try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(work.resolve("cluster"), 0);

@@ -103,9 +103,6 @@ public final class ScorerBenchCommand implements Callable<Integer> {
           + "measured phase, so that it measures compiled code (default: ${DEFAULT-VALUE}; 0: none).")
   long warmUpEmbeddings;
 
-  @Option(names = "--seed", defaultValue = "7", description = "Seed of vectors and random triplets (default: ${DEFAULT-VALUE}).")
-  long seed;
-
   /** The model id of the broker mode's warm-up settings (see {@link #warmUp}). */
   private static final String WARM_UP_MODEL = "bench-warm-up";
 
@@ -116,7 +113,7 @@ public final class ScorerBenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    BenchData data = benchData.load(seed);
+    BenchData data = benchData.load();
     System.err.printf("scorer bench: %d items, %d triplets (%s)%n", data.items.size(), data.triplets(), data.source);
     for (String spec : cases) {
       String[] parts = spec.trim().toLowerCase().split("x");
@@ -574,6 +571,5 @@ public final class ScorerBenchCommand implements Callable<Integer> {
   private static double seconds(long nanos) {
     return nanos / 1e9;
   }
-
 
 }

@@ -40,25 +40,21 @@ final class TorchScriptKernels {
       // CUDA, a blocked kernel on CPU) that never materialises the [B, h, Nq, Nk] scores and
       // accumulates the softmax in float32 for float16 inputs.
       "  def attention(self: __torch__." + CLASS + ", q: Tensor, k: Tensor, v: Tensor, heads: int) -> Tensor:",
-      "    b, nq, inner = q.size()",
-      "    nk = k.size(1)",
-      "    d = inner // heads",
-      "    qh = q.reshape([b, nq, heads, d]).transpose(1, 2)",
-      "    kh = k.reshape([b, nk, heads, d]).transpose(1, 2)",
-      "    vh = v.reshape([b, nk, heads, d]).transpose(1, 2)",
-      "    o = torch.scaled_dot_product_attention(qh, kh, vh)",
-      "    return o.transpose(1, 2).reshape([b, nq, inner])",
+      "    o = torch.scaled_dot_product_attention(self.split_heads(q, heads), self.split_heads(k, heads),"
+          + " self.split_heads(v, heads))",
+      "    return self.merge_heads(o, q.size())",
       // attention with an additive bias [*, h or 1, Nq, Nk] and a given scale (T5's relative positions)
       "  def attention_bias(self: __torch__." + CLASS
           + ", q: Tensor, k: Tensor, v: Tensor, heads: int, bias: Tensor, scale: float) -> Tensor:",
-      "    b, nq, inner = q.size()",
-      "    nk = k.size(1)",
-      "    d = inner // heads",
-      "    qh = q.reshape([b, nq, heads, d]).transpose(1, 2)",
-      "    kh = k.reshape([b, nk, heads, d]).transpose(1, 2)",
-      "    vh = v.reshape([b, nk, heads, d]).transpose(1, 2)",
-      "    o = torch.scaled_dot_product_attention(qh, kh, vh, bias, 0.0, False, scale=scale)",
-      "    return o.transpose(1, 2).reshape([b, nq, inner])",
+      "    o = torch.scaled_dot_product_attention(self.split_heads(q, heads), self.split_heads(k, heads),"
+          + " self.split_heads(v, heads), bias, 0.0, False, scale=scale)",
+      "    return self.merge_heads(o, q.size())",
+      // [B, N, h*d] -> [B, h, N, d] and back
+      "  def split_heads(self: __torch__." + CLASS + ", x: Tensor, heads: int) -> Tensor:",
+      "    b, n, inner = x.size()",
+      "    return x.reshape([b, n, heads, inner // heads]).transpose(1, 2)",
+      "  def merge_heads(self: __torch__." + CLASS + ", o: Tensor, size: List[int]) -> Tensor:",
+      "    return o.transpose(1, 2).reshape(size)",
       "  def gelu_tanh(self: __torch__." + CLASS + ", x: Tensor) -> Tensor:",
       // the archive's operator version knows only the exact gelu: the tanh form spelled out
       "    return 0.5 * x * (1.0 + torch.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))",
