@@ -59,8 +59,10 @@ import picocli.CommandLine.Option;
  * {@code broker} (end to end: embedded broker, the real scorer with exactly_once_v2, RocksDB).
  * Each case also times a straightforward batch computation over the same data and checks that
  * the counts agree. What is measured is a warm scorer: each case is preceded by a warm-up on its
- * shape (in process; in broker mode also through the broker, see {@link #warmUp}). One JSON line
- * per case and mode on stdout.
+ * shape (in process; in broker mode also through the broker, see {@link #warmUp}). Broker mode
+ * produces the measured embeddings either live, beside the scorer (does it keep up with
+ * extractors on its cores), or as a backlog it starts on when resumed (its own capacity; see
+ * {@link #broker}). One JSON line per case, mode and producer on stdout.
  */
 @Command(name = "scorer", mixinStandardHelpOptions = true,
     description = "Benchmark the scorer: embeddings/s, triplet evaluations/s, latency to the final metric.")
@@ -98,6 +100,13 @@ public final class ScorerBenchCommand implements Callable<Integer> {
   @Option(names = "-X", paramLabel = "KEY=VALUE", description = "Kafka Streams / client property for the scorer in broker mode.")
   Map<String, String> streamsProperties = new LinkedHashMap<>();
 
+  @Option(names = "--producer", defaultValue = "live", split = ",",
+      description = "Broker mode, each a case of its own: live (the measured embeddings are produced while the scorer "
+          + "scores them: does it keep up with extractors beside it) and/or backlog (produced while the scorer is "
+          + "paused, timed from its resume: one scorer instance's capacity on this broker, as a restarted scorer "
+          + "catching up sees it) (default: ${DEFAULT-VALUE}).")
+  List<String> producers;
+
   @Option(names = "--warm-up-embeddings", defaultValue = "50000",
       description = "Broker mode: embeddings of settings of their own sent through the scorer and awaited before the "
           + "measured phase, so that it measures compiled code (default: ${DEFAULT-VALUE}; 0: none).")
@@ -113,6 +122,11 @@ public final class ScorerBenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    for (String producer : producers) {
+      if (!List.of("live", "backlog").contains(producer)) {
+        throw new IllegalArgumentException("--producer '" + producer + "' is not live or backlog");
+      }
+    }
     BenchData data = benchData.load();
     System.err.printf("scorer bench: %d items, %d triplets (%s)%n", data.items.size(), data.triplets(), data.source);
     for (String spec : cases) {
@@ -142,18 +156,25 @@ public final class ScorerBenchCommand implements Callable<Integer> {
         }
       }
       for (String mode : modes) {
-        Map<String, Object> result = switch (mode.trim()) {
-          case "in-process" -> inProcess(data, dim, settings, batch);
-          case "broker" -> broker(data, dim, settings, batch);
+        List<Map<String, Object>> results = new ArrayList<>();
+        switch (mode.trim()) {
+          case "in-process" -> results.add(inProcess(data, dim, settings, batch));
+          case "broker" -> {
+            for (String producer : producers) {
+              results.add(broker(data, dim, settings, batch, producer.equals("backlog")));
+            }
+          }
           default -> throw new IllegalArgumentException("mode '" + mode + "' is not in-process or broker");
-        };
-        result.put("batch_reference_s", Thousandths.round(batchSeconds));
-        if (batchFloatSeconds != null) {
-          result.put("batch_reference_float_s", batchFloatSeconds);
-          result.put("float_batch_count_difference", floatDifference);
         }
-        System.out.println(json.writeValueAsString(result));
-        System.out.flush();
+        for (Map<String, Object> result : results) {
+          result.put("batch_reference_s", Thousandths.round(batchSeconds));
+          if (batchFloatSeconds != null) {
+            result.put("batch_reference_float_s", batchFloatSeconds);
+            result.put("float_batch_count_difference", floatDifference);
+          }
+          System.out.println(json.writeValueAsString(result));
+          System.out.flush();
+        }
       }
     }
     return 0;
@@ -219,7 +240,18 @@ public final class ScorerBenchCommand implements Callable<Integer> {
     return result;
   }
 
-  private Map<String, Object> broker(BenchData data, int dim, int settings, long[] batch) throws Exception {
+  /**
+   * One broker case. Live: every item but the last is produced while the scorer runs, timed
+   * from the first send. Backlog: they are produced while the scorer is paused (after the
+   * warm-up), timed from its resume, so that the bench's producer works outside the measured
+   * phase. Either way until every setting published the partial total, then the last item's
+   * latency.
+   */
+  private Map<String, Object> broker(BenchData data, int dim, int settings, long[] batch, boolean backlog)
+      throws Exception {
+    long tableStart = System.nanoTime();
+    BenchData.Vectors vectors = data.vectorTable(settings, dim);
+    double tableSeconds = seconds(System.nanoTime() - tableStart);
     Path stateDir = Files.createTempDirectory("scorer-bench");
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(null, 0);
         EmbeddedSchemaRegistry schemas = EmbeddedSchemaRegistry.start(
@@ -256,7 +288,7 @@ public final class ScorerBenchCommand implements Callable<Integer> {
         List<Integer> order = data.itemOrder();
         long warmUpStart = System.nanoTime();
         CpuTime warmUpCpuStart = CpuTime.now();
-        long warmUpSent = warmUp(producer, embeddingSerde, metrics, metricSerde, topics, data, order, settings, dim);
+        long warmUpSent = warmUp(producer, embeddingSerde, metrics, metricSerde, topics, data, vectors, order, settings);
         double warmUpSeconds = seconds(System.nanoTime() - warmUpStart);
         CpuTime warmUpCpu = CpuTime.now().minus(warmUpCpuStart);
         int lastItem = order.get(order.size() - 1);
@@ -266,18 +298,28 @@ public final class ScorerBenchCommand implements Callable<Integer> {
         long partialTotal = data.tripletsAmong(allButLast);
         Map<String, Integer> indexOf = BenchData.settingIndexes(settings);
         // Throughput: every item but the last, until every setting published the partial total.
+        if (backlog) {
+          scorer.pause();
+        }
         long embeddingStart = System.nanoTime();
         CpuTime cpuStart = CpuTime.now();
         AtomicLongArray acked = new AtomicLongArray(settings);
         for (int i = 0; i < order.size() - 1; i++) {
-          sendItem(producer, embeddingSerde, topics, data, order.get(i), settings, dim, acked);
+          sendItem(producer, embeddingSerde, topics, data, vectors, order.get(i), settings, acked);
         }
         producer.flush();
+        Double backlogSeconds = null;
+        if (backlog) {
+          backlogSeconds = Thousandths.round(seconds(System.nanoTime() - embeddingStart));
+          embeddingStart = System.nanoTime();
+          cpuStart = CpuTime.now();
+          scorer.resume();
+        }
         awaitTotals(metrics, metricSerde, indexOf, partialTotal, null);
         double seconds = seconds(System.nanoTime() - embeddingStart);
         CpuTime cpu = CpuTime.now().minus(cpuStart);
         // Latency: the last item of every setting, from its acknowledgement to the final metric.
-        sendItem(producer, embeddingSerde, topics, data, lastItem, settings, dim, acked);
+        sendItem(producer, embeddingSerde, topics, data, vectors, lastItem, settings, acked);
         producer.flush();
         long[] finalAt = new long[settings];
         long[] correct = awaitTotals(metrics, metricSerde, indexOf, data.triplets(), finalAt);
@@ -290,6 +332,10 @@ public final class ScorerBenchCommand implements Callable<Integer> {
         long embeddings = (long) settings * (order.size() - 1);
         long evaluations = settings * partialTotal;
         Map<String, Object> result = header("broker", dim, settings, data);
+        if (backlog) { // a case of its own: not comparable with a live one
+          result.put("case", "broker backlog d=" + dim + " settings=" + settings);
+        }
+        result.put("producer", backlog ? "backlog" : "live");
         result.put("partitions", partitions);
         result.put("embeddings", embeddings);
         result.put("embeddings_per_s", Thousandths.round(embeddings / seconds));
@@ -306,6 +352,10 @@ public final class ScorerBenchCommand implements Callable<Integer> {
         result.put("cpu_us_per_embedding_by_thread", cpu.perEmbedding(embeddings));
         storedBytes(cluster, topics, (long) settings * order.size()).forEach(result::put);
         result.put("triplet_ingest_s", Thousandths.round(tripletSeconds));
+        result.put("vector_table_s", Thousandths.round(tableSeconds));
+        if (backlog) {
+          result.put("backlog_produce_s", backlogSeconds);
+        }
         result.put("warm_up_embeddings", warmUpSent);
         result.put("warm_up_s", Thousandths.round(warmUpSeconds));
         result.put("warm_up_jit_cpu_s", Thousandths.round(warmUpCpu.byThreadGroup().getOrDefault("jit", 0L) / 1e9));
@@ -330,7 +380,7 @@ public final class ScorerBenchCommand implements Callable<Integer> {
    */
   private long warmUp(KafkaProducer<String, byte[]> producer, AvroSerde<LayerEmbedding> embeddingSerde,
       KafkaConsumer<String, byte[]> metrics, AvroSerde<AlignmentMetric> metricSerde, Topics topics, BenchData data,
-      List<Integer> order, int settings, int dim) {
+      BenchData.Vectors vectors, List<Integer> order, int settings) {
     int items = (int) Math.min(order.size() - 1, (warmUpEmbeddings + settings - 1) / settings);
     if (items <= 0) {
       return 0;
@@ -346,7 +396,7 @@ public final class ScorerBenchCommand implements Callable<Integer> {
       int item = order.get(i);
       present[item] = true;
       for (int s = 0; s < settings; s++) {
-        send(producer, embeddingSerde, topics, keys[s], data.items.get(item), data.vector(s, item, dim), null);
+        send(producer, embeddingSerde, topics, keys[s], data.items.get(item), vectors.of(s, item), null);
       }
     }
     producer.flush();
@@ -462,10 +512,10 @@ public final class ScorerBenchCommand implements Callable<Integer> {
    * time each setting's record was acknowledged is set there.
    */
   static void sendItem(KafkaProducer<String, byte[]> producer, AvroSerde<LayerEmbedding> serde, Topics topics,
-      BenchData data, int item, int settings, int dim, AtomicLongArray acked) {
+      BenchData data, BenchData.Vectors vectors, int item, int settings, AtomicLongArray acked) {
     for (int s = 0; s < settings; s++) {
       int index = s;
-      send(producer, serde, topics, BenchData.setting(s), data.items.get(item), data.vector(s, item, dim),
+      send(producer, serde, topics, BenchData.setting(s), data.items.get(item), vectors.of(s, item),
           acked == null ? null : (meta, error) -> acked.set(index, System.nanoTime()));
     }
   }
