@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,10 +16,10 @@ import org.junit.jupiter.api.io.TempDir;
  * A small {@code bench scorer} through the broker, with the measured embeddings produced live
  * and as a backlog behind a paused scorer: each case's counts must equal the bench's batch
  * computation (an independent one over the same vectors), and the scorer must have scored every
- * embedding but the last item's before the partial totals. (Slow: an embedded broker per case;
- * rates are reported, never asserted.)
+ * embedding but the last item's before the partial totals. (Rates are reported, never
+ * asserted. Not tagged slow: two small cases, the only run of the bench's broker path and of
+ * {@code ScorerService.pause/resume}.)
  */
-@Tag("slow")
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
 class ScorerBenchIT {
 
