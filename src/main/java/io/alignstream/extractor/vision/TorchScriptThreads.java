@@ -18,9 +18,9 @@ import org.slf4j.LoggerFactory;
  * fixture at batch 1 runs its 23 parallel operators 10-15 us slower each on two threads than on
  * one, and the whole forward takes 2-3x the CPU (docs/benchmarks.md, "Vision models"). Where the
  * threads start to pay depends on the network and the batch, so each batch size is timed: its
- * first forward runs at the configured count (and includes libtorch's profiling pass), the next
- * {@code 2 x TRIALS} alternate one thread and the configured count, and the count with the least
- * wall time is kept for that batch size.
+ * first {@link #WARM} forwards run at the configured count untimed, the next {@code 2 x TRIALS}
+ * alternate one thread and the configured count, and the count with the least wall time is kept
+ * for that batch size.
  *
  * <p>libtorch's setting belongs to the calling thread (OpenMP's per-thread count, MKL's local
  * one), so it is applied on the thread that runs the forward, and only when it changes: each
@@ -29,6 +29,8 @@ import org.slf4j.LoggerFactory;
 final class TorchScriptThreads {
 
   private static final Logger LOG = LoggerFactory.getLogger(TorchScriptThreads.class);
+  /** Forwards of a new batch size left untimed (libtorch's profiling pass, cold caches, Java's JIT). */
+  static final int WARM = 3;
   /** Timed forwards per count and batch size. */
   static final int TRIALS = 3;
 
@@ -78,7 +80,8 @@ final class TorchScriptThreads {
       return forward.get();
     }
     Timing timing = batches.computeIfAbsent(batch, b -> new Timing());
-    int threads = timing.chosen > 0 ? timing.chosen : timing.calls % 2 == 1 ? 1 : configured;
+    int threads = timing.chosen > 0 ? timing.chosen
+        : timing.calls >= WARM && (timing.calls - WARM) % 2 == 0 ? 1 : configured;
     if (JniUtils.getNumThreads() != threads) {
       JniUtils.setNumThreads(threads);
     }
@@ -91,7 +94,7 @@ final class TorchScriptThreads {
   }
 
   private void record(long batch, Timing timing, int threads, long nanos) {
-    if (timing.calls > 0) {
+    if (timing.calls >= WARM) {
       if (threads == 1) {
         timing.leastOne = Math.min(timing.leastOne, nanos);
       } else {
@@ -99,7 +102,7 @@ final class TorchScriptThreads {
       }
     }
     timing.calls++;
-    if (timing.calls == 1 + 2 * TRIALS) {
+    if (timing.calls == WARM + 2 * TRIALS) {
       timing.chosen = timing.leastOne < timing.leastConfigured ? 1 : configured;
       LOG.info("{}: batches of {} on {} intra-op thread(s) ({} ms per batch on 1, {} ms on {})", model, batch,
           timing.chosen, millis(timing.leastOne), millis(timing.leastConfigured), configured);
