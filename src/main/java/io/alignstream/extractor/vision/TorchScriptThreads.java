@@ -18,9 +18,10 @@ import org.slf4j.LoggerFactory;
  * fixture at batch 1 runs its 23 parallel operators 10-15 us slower each on two threads than on
  * one, and the whole forward takes 2-3x the CPU (docs/benchmarks.md, "Vision models"). Where the
  * threads start to pay depends on the network and the batch, so each batch size is timed: its
- * first {@link #WARM} forwards run at the configured count untimed, the next {@code 2 x TRIALS}
- * alternate one thread and the configured count, and the count with the least wall time is kept
- * for that batch size.
+ * first {@link #WARM} forwards run at the configured count untimed, then a block of forwards on
+ * one thread and a block on the configured count, each {@link #TRIALS} timed forwards after an
+ * untimed one (the first forward after a change rebuilds oneDNN's primitives, below), and the
+ * count with the least wall time is kept for that batch size.
  *
  * <p>libtorch's setting belongs to the calling thread (OpenMP's per-thread count, MKL's local
  * one), so it is applied on the thread that runs the forward, and only when it changes: each
@@ -33,6 +34,8 @@ final class TorchScriptThreads {
   static final int WARM = 3;
   /** Timed forwards per count and batch size. */
   static final int TRIALS = 3;
+  /** Forwards of a batch size before its count is chosen: the warm-up and two blocks of an untimed and TRIALS timed. */
+  static final int TRIAL_CALLS = WARM + 2 * (1 + TRIALS);
 
   private final String model;
   private final int configured;
@@ -80,8 +83,8 @@ final class TorchScriptThreads {
       return forward.get();
     }
     Timing timing = batches.computeIfAbsent(batch, b -> new Timing());
-    int threads = timing.chosen > 0 ? timing.chosen
-        : timing.calls >= WARM && (timing.calls - WARM) % 2 == 0 ? 1 : configured;
+    boolean oneThreadBlock = timing.calls >= WARM && timing.calls < WARM + 1 + TRIALS;
+    int threads = timing.chosen > 0 ? timing.chosen : oneThreadBlock ? 1 : configured;
     if (JniUtils.getNumThreads() != threads) {
       JniUtils.setNumThreads(threads);
     }
@@ -94,7 +97,7 @@ final class TorchScriptThreads {
   }
 
   private void record(long batch, Timing timing, int threads, long nanos) {
-    if (timing.calls >= WARM) {
+    if (timing.calls >= WARM && (timing.calls - WARM) % (1 + TRIALS) != 0) {
       if (threads == 1) {
         timing.leastOne = Math.min(timing.leastOne, nanos);
       } else {
@@ -102,7 +105,7 @@ final class TorchScriptThreads {
       }
     }
     timing.calls++;
-    if (timing.calls == WARM + 2 * TRIALS) {
+    if (timing.calls == TRIAL_CALLS) {
       timing.chosen = timing.leastOne < timing.leastConfigured ? 1 : configured;
       LOG.info("{}: batches of {} on {} intra-op thread(s) ({} ms per batch on 1, {} ms on {})", model, batch,
           timing.chosen, millis(timing.leastOne), millis(timing.leastConfigured), configured);
