@@ -73,6 +73,10 @@ def main():
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--iterations", type=int, default=10)
     p.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: PyTorch's default)")
+    p.add_argument("--profile", metavar="FILE",
+                   help="after the timed batches, --iterations more under torch's profiler: write its Chrome trace to FILE "
+                        "and print a \"profile\" line with each operator's self CPU time per batch (what `bench extractor "
+                        "--profile` prints for the TorchScript cases)")
     p.add_argument("--serve", action="store_true",
                    help="after the warm-up, time one case per line read on stdin (how `bench extractor --compare` "
                         "alternates with the Java cases without rebuilding the model)")
@@ -126,6 +130,8 @@ def main():
                 report(args, name, crop, layers, time_case(args, forward), torch, torchvision)
         else:
             report(args, name, crop, layers, time_case(args, forward), torch, torchvision)
+        if args.profile:
+            profile(args, name, forward, torch)
 
 
 def time_case(args, forward):
@@ -138,6 +144,28 @@ def time_case(args, forward):
     after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     return seconds, cpu, after.ru_minflt - before.ru_minflt
+
+
+def profile(args, name, forward, torch):
+    """--iterations batches under torch's profiler: self CPU time per operator and batch, the operators that
+    take the first 95% of the time inside operators (as `bench extractor --profile` lists them)."""
+    with torch.autograd.profiler.profile(record_shapes=True) as prof:
+        for _ in range(args.iterations):
+            forward()
+    os.makedirs(os.path.dirname(os.path.abspath(args.profile)), exist_ok=True)
+    prof.export_chrome_trace(args.profile)
+    ops = sorted(prof.key_averages(), key=lambda e: -e.self_cpu_time_total)
+    total = sum(e.self_cpu_time_total for e in ops)
+    listed, covered = [], 0
+    for e in ops:
+        if covered >= 0.95 * total:
+            break
+        covered += e.self_cpu_time_total
+        listed.append({"name": e.key, "self_ms": round3(e.self_cpu_time_total / 1000 / args.iterations),
+                       "calls": round3(e.count / args.iterations)})
+    print(json.dumps({"case": f"vision-{name}-b{args.batch}", "impl": "pytorch-eager", "batches": args.iterations,
+                      "profile": args.profile, "ms_in_operators": round3(total / 1000 / args.iterations),
+                      "operators": listed, "load_avg_1m": load_average()}), flush=True)
 
 
 def report(args, name, crop, layers, timed, torch, torchvision):

@@ -247,6 +247,7 @@ public final class RestoreBench implements Callable<Integer> {
         result.put("all_output_s", Thousandths.round((Arrays.stream(reachedAt).max().orElseThrow() - at) / 1e9));
         List<Restoration> restorations = Restoration.in(Files.readString(restorer.log()));
         result.put("restored_records", restorations.stream().mapToLong(Restoration::records).sum());
+        result.put("restore_s", Thousandths.round(restorations.stream().mapToDouble(Restoration::seconds).sum()));
         result.put("restorations", restorations.stream().map(r -> r.json(sizes, APP)).toList());
         for (Restoration r : restorations) {
           longestRestore = Math.max(longestRestore, r.seconds());
@@ -322,19 +323,9 @@ public final class RestoreBench implements Callable<Integer> {
     throw new IllegalStateException(scorer.name() + " was not ready within 10 minutes; see " + scorer.log());
   }
 
-  /** The sum of {@code key} over results ({@code restore_s}: their restorations' seconds). */
+  /** The sum of {@code key} over results. */
   private static double sum(List<Map<String, Object>> results, String key) {
-    double sum = 0;
-    for (Map<String, Object> result : results) {
-      if (key.equals("restore_s")) {
-        @SuppressWarnings("unchecked")
-        List<Map<String, Object>> restorations = (List<Map<String, Object>>) result.get("restorations");
-        sum += restorations.stream().mapToDouble(r -> (double) r.get("s")).sum();
-      } else {
-        sum += (double) result.get(key);
-      }
-    }
-    return sum;
+    return results.stream().mapToDouble(result -> (double) result.get(key)).sum();
   }
 
   private static Double ratio(double a, double b) {

@@ -164,7 +164,8 @@ public final class ExtractorBench implements Callable<Integer> {
 
   @Option(names = "--profile", paramLabel = "DIR",
       description = "UNet cases: after the timed rounds, run one more forward per kernel setting under libtorch's "
-          + "profiler, write its Chrome trace to DIR and print a \"profile\" line with the operators' self times.")
+          + "profiler, write its Chrome trace to DIR and print a \"profile\" line with the operators' self times; "
+          + "vision TorchScript cases: the same for --iterations more batches, per batch.")
   Path profileDir;
 
   @Option(names = "--memory-check",
@@ -234,7 +235,7 @@ public final class ExtractorBench implements Callable<Integer> {
           + " and --images-per-transaction >= 1");
     }
     VisionBench.Settings settings = new VisionBench.Settings(warmup, iterations, roundCount, compare,
-        visionPeerCommand, serviceImages, imagesPerTransaction, JniUtils.getNumThreads());
+        visionPeerCommand, serviceImages, imagesPerTransaction, JniUtils.getNumThreads(), profileDir);
     new VisionBench(settings, modelFlags.toOptions(16, "default", "default"), this::selected, this::emit,
         command -> PeerProcess.start("PyTorch eager peer", command)).run(sources);
   }
@@ -493,19 +494,8 @@ public final class ExtractorBench implements Callable<Integer> {
   private void emitProfile(String name, Kernels kernels, ForwardProfile profile) {
     ObjectNode r = JSON.createObjectNode();
     r.put("case", name);
-    r.put("profile", profile.trace().toString());
     r.put("kernels", kernels.toString());
-    r.put("ms_in_operators", round(profile.totalMs()));
-    r.put("top_level_operators", profile.topLevelOperators());
-    var operators = r.putArray("operators");
-    double covered = 0;
-    for (ForwardProfile.Operator op : profile.operators()) {
-      if (covered >= 0.95 * profile.totalMs()) {
-        break;
-      }
-      covered += op.selfMs();
-      operators.addObject().put("name", op.name()).put("self_ms", round(op.selfMs())).put("calls", op.calls());
-    }
+    profile.describe(r, 1);
     emitWithoutTable(r);
   }
 

@@ -3,6 +3,8 @@ package io.alignstream.extractor;
 import ai.djl.pytorch.jni.JniUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -37,6 +39,27 @@ record ForwardProfile(Path trace, double totalMs, int topLevelOperators, List<Op
 
   /** One operator name's share of the forward: summed self time and number of calls. */
   record Operator(String name, double selfMs, int calls) {}
+
+  /**
+   * Puts the operators' time into a "profile" line, per forward of {@code forwards} profiled:
+   * {@code ms_in_operators}, {@code top_level_operators} and the operators that take the first 95%
+   * of it (name, self_ms, calls).
+   */
+  void describe(ObjectNode line, int forwards) {
+    line.put("profile", trace.toString());
+    line.put("ms_in_operators", ExtractorBench.round(totalMs / forwards));
+    line.put("top_level_operators", ExtractorBench.round((double) topLevelOperators / forwards));
+    ArrayNode list = line.putArray("operators");
+    double covered = 0;
+    for (Operator op : operators) {
+      if (covered >= 0.95 * totalMs) {
+        break;
+      }
+      covered += op.selfMs();
+      list.addObject().put("name", op.name()).put("self_ms", ExtractorBench.round(op.selfMs() / forwards))
+          .put("calls", ExtractorBench.round((double) op.calls() / forwards));
+    }
+  }
 
   /** Runs {@code forward} once under the profiler, writing the trace to {@code trace}. */
   static ForwardProfile of(Runnable forward, Path trace) {

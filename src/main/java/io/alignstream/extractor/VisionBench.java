@@ -79,7 +79,7 @@ final class VisionBench {
    * @param imagesPerTransaction the service case's poll size (one Kafka transaction each)
    */
   record Settings(int warmup, Integer iterations, int rounds, boolean compare, String peerCommand, int serviceImages,
-      int imagesPerTransaction, int threads) {}
+      int imagesPerTransaction, int threads, Path profileDir) {}
 
   private final Settings settings;
   private final ModelOptions options;
@@ -179,6 +179,9 @@ final class VisionBench {
         }
       }
     }
+    if (settings.profileDir() != null && caseNames.containsKey("torchscript")) {
+      profile(caseNames.get("torchscript"), models.get("torchscript"), input, batch, size, iters);
+    }
     if (withPeer) {
       for (Map.Entry<String, Double> e : bestJava.entrySet()) {
         ObjectNode r = JSON.createObjectNode();
@@ -199,6 +202,29 @@ final class VisionBench {
         System.out.flush();
       }
     }
+  }
+
+  /**
+   * The TorchScript case once more, {@code iters} batches under libtorch's profiler: a "profile"
+   * line with each operator's self time per batch and the trace beside it. Set against the case's
+   * CPU time per batch, it splits libtorch's operators from the per-call work around them (Java,
+   * JNI, the TorchScript interpreter); the profiler's own cost inflates the operators' sum, by up
+   * to a few microseconds per operator call (docs/benchmarks.md, "Vision models").
+   */
+  private void profile(String caseName, VisionFeatureModel model, float[] input, int batch, int[] size, int iters) {
+    progress(caseName + ": " + iters + " batches under libtorch's profiler");
+    ForwardProfile profile = ForwardProfile.of(() -> {
+      for (int i = 0; i < iters; i++) {
+        model.extractPreprocessed(input, batch, size[0], size[1]);
+      }
+    }, settings.profileDir().resolve(caseName + ".trace.json"));
+    ObjectNode r = JSON.createObjectNode();
+    r.put("case", caseName);
+    r.put("batches", iters);
+    profile.describe(r, iters);
+    r.put("load_avg_1m", ExtractorBench.loadAverage());
+    System.out.println(r);
+    System.out.flush();
   }
 
   /**

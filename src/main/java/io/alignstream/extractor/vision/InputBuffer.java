@@ -16,6 +16,7 @@ import java.nio.ByteOrder;
 final class InputBuffer {
 
   private ByteBuffer bytes = ByteBuffer.allocateDirect(0);
+  private int generation;
 
   /**
    * Copies {@code pixels} in and returns them as native-order bytes, position 0 and limit 4 x
@@ -25,10 +26,19 @@ final class InputBuffer {
     int size = Math.multiplyExact(pixels.length, Float.BYTES);
     if (bytes.capacity() < size) {
       bytes = ByteBuffer.allocateDirect(size);
+      generation++;
     }
     ByteBuffer view = bytes.duplicate().order(ByteOrder.nativeOrder());
     view.clear().limit(size);
     view.asFloatBuffer().put(pixels);
     return view;
+  }
+
+  /**
+   * Changes whenever {@link #fill} moves to new memory: while it stays the same, a tensor made on
+   * an earlier view reads each new batch of that size (libtorch keeps the address, not a copy).
+   */
+  int generation() {
+    return generation;
   }
 }

@@ -1,5 +1,6 @@
 package io.alignstream.extractor.vision;
 
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
@@ -132,6 +133,8 @@ final class TorchScriptPooling implements AutoCloseable {
   /**
    * Pools one result of the user's module: each target's vectors by {@link
    * LayerSelection.Target#key()}, [N, dim] (flatten and none: the layer's own shape).
+   *
+   * @param manager holds the pooled tensor while it is copied into Java, then it is freed
    */
   Map<String, LayerNetwork.Output> apply(IValue layers, PtNDManager manager) {
     float[] values;
@@ -139,7 +142,9 @@ final class TorchScriptPooling implements AutoCloseable {
     try (IValue pooled = module.forward(layers)) {
       IValue[] parts = pooled.toIValueTuple();
       try (IValue v = parts[0]; IValue s = parts[1]) {
-        values = v.toTensor(manager).toFloatArray();
+        try (PtNDArray tensor = v.toTensor(manager)) {
+          values = tensor.toFloatArray();
+        }
         sizes = s.toLongArray();
       }
     }

@@ -22,6 +22,7 @@ class InputBufferTest {
     float[] small = {-1, -2, -3};
 
     ByteBuffer first = buffer.fill(large);
+    int generation = buffer.generation();
     assertThat(first.isDirect()).isTrue();
     assertThat(first.position()).isZero();
     assertThat(first.limit()).isEqualTo(32);
@@ -32,11 +33,13 @@ class InputBufferTest {
     assertThat(second.limit()).isEqualTo(12);
     assertThat(read(second)).containsExactly(small);
     assertThat(second.asFloatBuffer().isDirect()).isTrue(); // what ONNX Runtime reads without a copy
+    assertThat(buffer.generation()).as("same memory").isEqualTo(generation);
 
     float[] larger = new float[20];
     for (int i = 0; i < larger.length; i++) {
       larger[i] = i * 0.5f;
     }
     assertThat(read(buffer.fill(larger))).containsExactly(larger);
+    assertThat(buffer.generation()).as("new memory").isNotEqualTo(generation);
   }
 }
