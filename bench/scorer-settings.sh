@@ -8,15 +8,18 @@
 #   bench/scorer-settings.sh ROUNDS [bench scorer options]
 #   bench/scorer-settings.sh 1 --cases 1280x10
 #   SETTINGS="default vector-blob-files" bench/scorer-settings.sh 2 --cases 1280x100   (some of them)
+#   SETTINGS="default commit-500ms" bench/scorer-settings.sh 1 --cases 1280x100 --producer live,backlog
 set -euo pipefail
 rounds=${1:?usage: $0 ROUNDS [bench scorer options]}
 shift
 jar=$(dirname "$0")/../target/alignstream.jar
 settings=(
   "default|"
+  "commit-250ms|--commit-interval-ms 250"
   "commit-500ms|--commit-interval-ms 500"
   "commit-1000ms|--commit-interval-ms 1000"
   "stream-threads-2|--stream-threads 2"
+  "cache-64m|-X statestore.cache.max.bytes=67108864"
   "producer-batch-256k|-X batch.size=262144"
   "fetch-4m-poll-2000|-X max.partition.fetch.bytes=4194304 -X max.poll.records=2000"
   "vector-blob-files|-X rocksdb.config.setter=io.alignstream.scorer.stream.RocksDbSettings"

@@ -131,6 +131,33 @@ final class BenchData {
         .setNoiseLevel((index / 10) / 10.0).setTimestep(0).setConditioning(Conditioning.NONE).build();
   }
 
+  /** The vectors of one dimension by setting and item index. */
+  @FunctionalInterface
+  interface Vectors {
+    float[] of(int setting, int item);
+  }
+
+  /** Every vector generated when asked for: nothing held. */
+  Vectors vectors(int dim) {
+    return (setting, item) -> vector(setting, item, dim);
+  }
+
+  /**
+   * Every vector of the first {@code settings} settings generated now and held (settings x items
+   * x dim floats: 950 MB at 1280 x 100), so that a bench's stand-in extractors spend no time in
+   * the timed part on Gaussian numbers (about 25 us per vector at d = 1280), which real
+   * extractors on other hosts do not spend on the scorer's cores either.
+   */
+  Vectors vectorTable(int settings, int dim) {
+    float[][][] table = new float[settings][items.size()][];
+    for (int s = 0; s < settings; s++) {
+      for (int i = 0; i < items.size(); i++) {
+        table[s][i] = vector(s, i, dim);
+      }
+    }
+    return (setting, item) -> table[setting][item];
+  }
+
   float[] vector(int setting, int item, int dim) {
     SplittableRandom random = new SplittableRandom(seed * 1_000_003L + setting * 7_919L + item);
     float[] v = new float[dim];

@@ -163,12 +163,13 @@ public final class RestoreBench implements Callable<Integer> {
     AvroSerde<AlignmentMetric> metricSerde = AvroSerde.configured(AlignmentMetric.class, cluster.serdeProperties(), false);
     AvroSerde<TripletJudgment> tripletSerde = AvroSerde.configured(TripletJudgment.class, cluster.serdeProperties(), false);
     List<ServiceProcess> running = new ArrayList<>();
+    BenchData.Vectors vectors = data.vectors(dim);
     try (KafkaProducer<String, byte[]> producer = ScorerBenchCommand.producer(cluster);
         KafkaConsumer<String, byte[]> metrics = ScorerBenchCommand.metricsConsumer(cluster);
         Admin admin = Admin.create(cluster.clientProperties("restore-bench-admin"))) {
       ScorerBenchCommand.sendTriplets(producer, tripletSerde, topics, data);
       for (int item : order.subList(0, order.size() - held.size())) {
-        ScorerBenchCommand.sendItem(producer, embeddingSerde, topics, data, item, settings, dim, null);
+        ScorerBenchCommand.sendItem(producer, embeddingSerde, topics, data, vectors, item, settings, null);
         present[item] = true;
       }
       producer.flush();
@@ -231,7 +232,7 @@ public final class RestoreBench implements Callable<Integer> {
           scorer = restorer;
         }
         int item = held.get(step);
-        ScorerBenchCommand.sendItem(producer, embeddingSerde, topics, data, item, settings, dim, null);
+        ScorerBenchCommand.sendItem(producer, embeddingSerde, topics, data, vectors, item, settings, null);
         producer.flush();
         present[item] = true;
         // The failover's instance was ready all along: only a restarted one's readiness says something.

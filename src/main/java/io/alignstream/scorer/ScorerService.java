@@ -211,6 +211,20 @@ public final class ScorerService implements AutoCloseable {
     return streams.state();
   }
 
+  /**
+   * Stops processing while staying in the consumer group (no rebalance, stores kept open), so
+   * that input accumulates: {@code bench scorer --producer backlog} measures how fast the scorer
+   * works through a backlog from {@link #resume}.
+   */
+  public void pause() {
+    streams.pause();
+  }
+
+  /** Processing again after {@link #pause}, from where it stopped. */
+  public void resume() {
+    streams.resume();
+  }
+
   /** Ready when every partition is assigned and restored; otherwise starting, rebalancing, restoring, ... */
   public ManagementServer.Status status() {
     return readiness.status();
