@@ -29,9 +29,6 @@ import java.util.Map;
  * <p>A {@link #pooled} network hands the module's result to a second, compiled module that pools
  * every target inside libtorch ({@link TorchScriptPooling}) and copies only the pooled vectors
  * into Java, in one array.
- *
- * <p>On the CPU each batch size runs on the intra-op thread count that is faster for it, the
- * configured one or one thread ({@link TorchScriptThreads}).
  */
 final class TorchScriptNetwork implements LayerNetwork {
 
@@ -44,13 +41,10 @@ final class TorchScriptNetwork implements LayerNetwork {
   /** The pooling {@link #run} applies, or null for the outputs as they are. */
   private final TorchScriptPooling pooling;
   private final ModuleInput input = new ModuleInput();
-  private final TorchScriptThreads threads;
 
   private TorchScriptNetwork(Path file, NDManager base, PtSymbolBlock module, List<String> outputs,
       TorchScriptPooling.Returns returns, TorchScriptPooling pooling) {
     this.file = file;
-    this.threads = new TorchScriptThreads(file.toString(),
-        base.getDevice().isGpu() ? 1 : TorchScriptThreads.configured(), System::nanoTime);
     this.base = base;
     this.module = module;
     this.outputs = outputs;
@@ -118,10 +112,6 @@ final class TorchScriptNetwork implements LayerNetwork {
 
   @Override
   public synchronized Map<String, Output> run(float[] pixels, long[] shape) {
-    return threads.run(shape[0], () -> forward(pixels, shape));
-  }
-
-  private Map<String, Output> forward(float[] pixels, long[] shape) {
     try {
       IValue in = input.fill(pixels, shape);
       try (IValue result = module.forward(in)) {
