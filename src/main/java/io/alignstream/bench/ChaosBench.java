@@ -48,6 +48,8 @@ import java.util.regex.Pattern;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -839,9 +841,16 @@ public final class ChaosBench implements Callable<Integer> {
    * the killed broker (a partition it led, in the observer's stale metadata) waits the observer's
    * 5 s request timeout, so that the snapshots came in 5 s steps and a kill's first commit was
    * seen up to 5 s late: resumed_s read 11.5 s where the extractor and both scorers had committed
-   * again 5.7-6.8 s after the kill (their logs, 2026-12-06).
+   * again 5.7-6.9 s after the kill (their logs, 2026-12-06).
    */
   private static final class CommitWatchers implements AutoCloseable {
+    /**
+     * A read of a group's offsets is given up after 1 s and asked again (with a new coordinator
+     * lookup): one sent to a killed coordinator, or to a restarted broker that accepts
+     * connections before it serves, would otherwise wait the admin client's 5 s.
+     */
+    private static final ListConsumerGroupOffsetsOptions WATCH_OPTIONS =
+        new ListConsumerGroupOffsetsOptions().timeoutMs(1000);
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running = true;
 
@@ -859,7 +868,8 @@ public final class ChaosBench implements Callable<Integer> {
         long asked = System.nanoTime();
         try {
           Map<GroupPartition, Long> committed = new HashMap<>();
-          admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(5, TimeUnit.SECONDS)
+          admin.listConsumerGroupOffsets(Map.of(group, new ListConsumerGroupOffsetsSpec()), WATCH_OPTIONS)
+              .partitionsToOffsetAndMetadata(group).get(5, TimeUnit.SECONDS)
               .forEach((tp, offset) -> {
                 if (offset != null) {
                   committed.put(new GroupPartition(group, tp), offset.offset());
