@@ -37,7 +37,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -876,9 +875,13 @@ public final class ChaosBench implements Callable<Integer> {
                 }
               });
           kills.forEach(kill -> kill.observe(group, committed, asked));
-          Thread.sleep(100);
         } catch (ExecutionException | TimeoutException e) {
           // the group's coordinator does not answer now (moving, or its broker restarting): ask again
+        } catch (InterruptedException e) {
+          return;
+        }
+        try {
+          Thread.sleep(100);
         } catch (InterruptedException e) {
           return;
         }
