@@ -37,6 +37,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -46,6 +47,8 @@ import java.util.regex.Pattern;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -181,6 +184,18 @@ public final class ChaosBench implements Callable<Integer> {
     final Map<GroupPartition, Long> committedAt;
     final Map<GroupPartition, Long> endAt;
     final Map<GroupPartition, Double> resumedAfter = new HashMap<>();
+    /** Every group's committed offsets as last seen (from the snapshot before the kill on). */
+    private final Map<GroupPartition, Long> lastSeen;
+    /** Per group: when its committed offsets were last seen moving (from the kill on). */
+    private final Map<String, Long> lastCommitSeen = new HashMap<>();
+    /**
+     * Per group: the longest time its committed offsets stood still, from the kill (or its
+     * previous commit after it) to a commit seen, until the next kill: the stall a kill caused,
+     * also when some transaction already under way at the kill committed just after it.
+     */
+    final Map<String, Double> longestCommitGap = new TreeMap<>();
+    /** When the next kill happened: what is seen after it is that kill's. */
+    volatile long untilNanos = Long.MAX_VALUE;
     double longestQueryGapSeconds;
     /** For a broker of several: whether it was the active controller too; null otherwise or when not known. */
     Boolean activeController;
@@ -193,19 +208,41 @@ public final class ChaosBench implements Callable<Integer> {
       this.atNanos = atNanos;
       this.committedAt = new HashMap<>();
       this.endAt = new HashMap<>();
+      this.lastSeen = new HashMap<>(now.committed());
       for (GroupPartition gp : affected) {
         committedAt.put(gp, now.committed().getOrDefault(gp, 0L));
         endAt.put(gp, now.endOf(gp));
       }
     }
 
-    void observe(Snapshot now) {
-      double since = (System.nanoTime() - atNanos) / 1e9;
+    /**
+     * Notes the partitions whose committed offsets moved past those at the kill, and each
+     * group's waits between commits, in {@code committed} (one group's offsets) as read by a
+     * request sent at {@code askedNanos}: an answer to a request sent before the kill says
+     * nothing about the time after it, and a wait that ends after the next kill is that kill's.
+     */
+    synchronized void observe(String group, Map<GroupPartition, Long> committed, long askedNanos) {
+      long now = System.nanoTime();
+      if (askedNanos < atNanos) {
+        return;
+      }
+      double since = (now - atNanos) / 1e9;
       committedAt.forEach((gp, at) -> {
-        if (now.committed().getOrDefault(gp, 0L) > at) {
+        Long offset = committed.get(gp);
+        if (offset != null && offset > at) {
           resumedAfter.putIfAbsent(gp, since);
         }
       });
+      boolean moved = false;
+      for (var entry : committed.entrySet()) {
+        Long before = lastSeen.put(entry.getKey(), entry.getValue());
+        moved |= before == null ? entry.getValue() > 0 : entry.getValue() > before;
+      }
+      if (moved && now <= untilNanos) {
+        long previous = lastCommitSeen.getOrDefault(group, atNanos);
+        longestCommitGap.merge(group, (now - previous) / 1e9, Math::max);
+        lastCommitSeen.put(group, now);
+      }
     }
 
     /** The affected partitions that had work: waiting at the kill, or arriving after it (by the end). */
@@ -317,11 +354,12 @@ public final class ChaosBench implements Callable<Integer> {
 
     long started = System.nanoTime();
     long deadline = started + TimeUnit.SECONDS.toNanos(timeoutS);
-    List<Kill> kills = new ArrayList<>();
+    List<Kill> kills = new CopyOnWriteArrayList<>();
     int unplannedRestarts = 0;
     Snapshot last = null;
     try (Admin admin = Admin.create(observerProperties());
-        ScorerQuerier querier = new ScorerQuerier(scorers)) {
+        ScorerQuerier querier = new ScorerQuerier(scorers);
+        CommitWatchers watchers = new CommitWatchers(admin, topicsOfGroups().keySet(), kills)) {
       // The scorers first, and the work once their group is stable: a scorer kill then measures
       // a failover between running instances, not the group's start.
       scorers.forEach(ServiceProcess::start);
@@ -338,9 +376,12 @@ public final class ChaosBench implements Callable<Integer> {
           double progress = now.progress(extractorGroups(), cluster.topics().requests());
           while (!schedule.isEmpty() && schedule.get(0).atProgress() <= progress
               && (!schedule.get(0).kind().equals("scorer") || scorersStable(admin))) {
-            kills.add(kill(schedule.remove(0), admin, now));
+            Kill kill = kill(schedule.remove(0), admin, now);
+            if (!kills.isEmpty()) {
+              kills.get(kills.size() - 1).untilNanos = kill.atNanos;
+            }
+            kills.add(kill);
           }
-          kills.forEach(kill -> kill.observe(now));
           drained = schedule.isEmpty() && now.caughtUp() && allAlive();
         }
         unplannedRestarts += restartExited();
@@ -427,6 +468,11 @@ public final class ChaosBench implements Callable<Integer> {
       // the partition that resumed last (or never): what held the recovery longest
       withWork.stream().max(Comparator.comparingDouble(gp -> kill.resumedAfter.getOrDefault(gp, Double.MAX_VALUE)))
           .ifPresent(gp -> r.put("last_partition", gp.group() + " " + gp.partition()));
+      Map<String, Double> gaps = new TreeMap<>();
+      synchronized (kill) {
+        kill.longestCommitGap.forEach((group, gap) -> gaps.put(group, Thousandths.round(gap)));
+      }
+      r.put("longest_commit_gap_s", gaps);
       r.put("longest_query_gap_s", Thousandths.round(kill.longestQueryGapSeconds));
       recovery.add(r);
     }
@@ -783,6 +829,72 @@ public final class ChaosBench implements Callable<Integer> {
       return socket.getLocalPort();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * One thread per consumer group that reads the group's committed offsets over and over and
+   * tells every kill so far, so that a kill's partitions are seen committing again as soon as
+   * their group's coordinator answers. The loop's snapshots cannot do that alone: a snapshot
+   * needs every group's offsets and every partition's end, and after a broker kill a request to
+   * the killed broker (a partition it led, in the observer's stale metadata) waits the observer's
+   * 5 s request timeout, so that the snapshots came in 5 s steps and a kill's first commit was
+   * seen up to 5 s late: resumed_s read 11.5 s where the extractor and both scorers had committed
+   * again 5.7-6.9 s after the kill (their logs, 2026-12-06).
+   */
+  private static final class CommitWatchers implements AutoCloseable {
+    /**
+     * A read of a group's offsets is given up after 1 s and asked again (with a new coordinator
+     * lookup): one sent to a killed coordinator, or to a restarted broker that accepts
+     * connections before it serves, would otherwise wait the admin client's 5 s.
+     */
+    private static final ListConsumerGroupOffsetsOptions WATCH_OPTIONS =
+        new ListConsumerGroupOffsetsOptions().timeoutMs(1000);
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean running = true;
+
+    CommitWatchers(Admin admin, Set<String> groups, List<Kill> kills) {
+      for (String group : groups) {
+        Thread thread = new Thread(() -> watch(admin, group, kills), "chaos-commits-" + group);
+        thread.setDaemon(true);
+        threads.add(thread);
+        thread.start();
+      }
+    }
+
+    private void watch(Admin admin, String group, List<Kill> kills) {
+      while (running) {
+        long asked = System.nanoTime();
+        try {
+          Map<GroupPartition, Long> committed = new HashMap<>();
+          admin.listConsumerGroupOffsets(Map.of(group, new ListConsumerGroupOffsetsSpec()), WATCH_OPTIONS)
+              .partitionsToOffsetAndMetadata(group).get(5, TimeUnit.SECONDS)
+              .forEach((tp, offset) -> {
+                if (offset != null) {
+                  committed.put(new GroupPartition(group, tp), offset.offset());
+                }
+              });
+          kills.forEach(kill -> kill.observe(group, committed, asked));
+        } catch (ExecutionException | TimeoutException e) {
+          // the group's coordinator does not answer now (moving, or its broker restarting): ask again
+        } catch (InterruptedException e) {
+          return;
+        }
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      running = false;
+      for (Thread thread : threads) {
+        thread.interrupt();
+        thread.join(5000);
+      }
     }
   }
 

@@ -48,7 +48,11 @@ public final class EmbeddedKafkaBroker implements KafkaBrokers {
 
   private static final String HOST = KafkaNodes.HOST;
   /** A broker unheard of for this long is fenced and its partitions led elsewhere (clusters of several nodes). */
-  static final int BROKER_SESSION_TIMEOUT_MS = 4000;
+  static final int BROKER_SESSION_TIMEOUT_MS = 2000;
+  /** A controller quorum follower that hears nothing from its leader for this long starts an election. */
+  static final int QUORUM_FETCH_TIMEOUT_MS = 1000;
+  /** How long a candidate waits for votes before it tries again (randomised up to twice this). */
+  static final int QUORUM_ELECTION_TIMEOUT_MS = 500;
   private static final List<String> SASL_MECHANISMS = List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
 
   private final KafkaRaftServer server;
@@ -241,12 +245,24 @@ public final class EmbeddedKafkaBroker implements KafkaBrokers {
     p.put("default.replication.factor", factor);
     p.put("min.insync.replicas", minInsync);
     if (nodes.size() > 1) {
-      // A killed broker's partitions get new leaders once the controller fences it, after this
-      // long without a heartbeat (Kafka's default is 9 s, with heartbeats every 2 s). Shorter
-      // means a shorter stall per broker lost; too short and a broker that pauses (a long GC, an
-      // overloaded host) is fenced although alive, and leadership moves for nothing.
+      // A killed broker holds back every acks=all write to a partition whose ISR it is in, and
+      // every transaction it coordinates or leads a partition of, until the controller fences it,
+      // after this long without a heartbeat (Kafka's default is 9 s, with heartbeats every 2 s):
+      // that wait is most of a broker loss's stall. 2 s (heartbeats every 500 ms) made the
+      // longest commit gap after a kill 1.8-2.3 s where 4 s gave 3.6-3.7 s (bench chaos, quiet
+      // VM, docs/benchmarks.md). Too short and a broker that pauses longer (a long GC, a starved
+      // host) is fenced although alive: its leaders move, a stall like a loss's, and it rejoins
+      // at its next heartbeat.
       p.put("broker.session.timeout.ms", String.valueOf(BROKER_SESSION_TIMEOUT_MS));
       p.put("broker.heartbeat.interval.ms", String.valueOf(BROKER_SESSION_TIMEOUT_MS / 4));
+      // Each node is a controller too (combined mode): when the active one is killed, the others
+      // elect a new one after the fetch timeout (Kafka's 2 s) and a randomised election timeout
+      // (1 s), and the new controller starts every broker's session afresh before it fences the
+      // lost one. Halved, the election took 0.5-0.9 s instead of 1.8 s, and fencing the killed
+      // controller 2.7-3.1 s instead of 5.9 s. An election for nothing (a follower's fetch late
+      // by more than 1 s) only moves the controller: no broker is fenced by it.
+      p.put("controller.quorum.fetch.timeout.ms", String.valueOf(QUORUM_FETCH_TIMEOUT_MS));
+      p.put("controller.quorum.election.timeout.ms", String.valueOf(QUORUM_ELECTION_TIMEOUT_MS));
     }
     // Topics are created explicitly (PipelineTopics), so a typo fails instead of creating a stray topic.
     p.put("auto.create.topics.enable", "false");

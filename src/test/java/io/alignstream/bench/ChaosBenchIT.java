@@ -55,6 +55,15 @@ class ChaosBenchIT {
     // Work resumed after every kill (its time is measured, not asserted).
     assertThat(result.get("recovery")).allSatisfy(kill -> assertThat(kill.get("resumed_s").isNumber())
         .as(kill.toString()).isTrue());
+    // Each group's longest commit gap after each kill, by group (a group that did not commit
+    // between this kill and the next has none); a gap is a time, never negative.
+    assertThat(result.get("recovery")).allSatisfy(kill -> {
+      assertThat(kill.get("longest_commit_gap_s").isObject()).as(kill.toString()).isTrue();
+      kill.get("longest_commit_gap_s").fields().forEachRemaining(gap -> {
+        assertThat(gap.getKey()).as(kill.toString()).isIn("alignstream-extractor-pixels", "chaos-scorer");
+        assertThat(gap.getValue().asDouble()).as(kill.toString()).isPositive();
+      });
+    });
     // The querier asked the scorers for every setting throughout (the longest gap is reported).
     assertThat(result.get("queries").get("queries").asLong()).as(line).isPositive();
     assertThat(result.get("queries").get("settings").asInt()).as(line).isEqualTo(PIXEL_LAYERS);
