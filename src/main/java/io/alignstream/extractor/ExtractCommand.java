@@ -132,7 +132,7 @@ public final class ExtractCommand implements Callable<Integer> {
         Duration.ofMillis(maxPollIntervalMs), Duration.ofMillis(sessionTimeoutMs), staticMembership, limits.limits());
     ClusterConfig config = cluster.resolve();
     topics.ensureTopics(config);
-    modelFlags.applyThreads();
+    modelFlags.applyEngineSettings();
     if (fleet) {
       return runFleet(config, options);
     }

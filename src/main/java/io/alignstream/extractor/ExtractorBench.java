@@ -35,6 +35,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
@@ -189,7 +190,7 @@ public final class ExtractorBench implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintStream out = System.out;
-    modelFlags.applyThreads();
+    modelFlags.applyEngineSettings();
     if (memoryCheck) {
       new MemoryCheck(memoryImages, sampleEvery, memoryResolution, modelOptions(16), out, System.err).run();
       return 0;
@@ -235,7 +236,8 @@ public final class ExtractorBench implements Callable<Integer> {
           + " and --images-per-transaction >= 1");
     }
     VisionBench.Settings settings = new VisionBench.Settings(warmup, iterations, roundCount, compare,
-        visionPeerCommand, serviceImages, imagesPerTransaction, JniUtils.getNumThreads(), profileDir);
+        visionPeerCommand, serviceImages, imagesPerTransaction, JniUtils.getNumThreads(),
+        modelFlags.nativeMemory().name().toLowerCase(Locale.ROOT), profileDir);
     new VisionBench(settings, modelFlags.toOptions(16, "default", "default"), this::selected, this::emit,
         command -> PeerProcess.start("PyTorch eager peer", command)).run(sources);
   }

@@ -124,7 +124,7 @@ public final class FeaturesCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--noise-level and --timestep apply to diffusion models; " + model
             + " is a " + vision.get().format() + " vision model");
       }
-      modelFlags.applyThreads();
+      modelFlags.applyEngineSettings();
       spec.commandLine().getOut().println(VisionFeatures.write(new VisionFeatures.Request(vision.get(),
           modelFlags.toOptions(16, taps, pool), imageFiles, inputTensor, out)));
       return 0;
@@ -148,7 +148,7 @@ public final class FeaturesCommand implements Callable<Integer> {
       RequestRules.checkTimestep(noise.timestep);
     }
     modelFlags.placement(); // a device the engine cannot see fails here, before anything loads
-    modelFlags.applyThreads();
+    modelFlags.applyEngineSettings();
     PipelineReference reference = FeatureModels.resolve(model, modelFlags.modelCache(), modelFlags.tinySeed(),
         modelFlags.checkpointOptions());
     FeaturesFile.Request in = new FeaturesFile.Request(model, images, promptList, noise.level, noise.timestep, seed,

@@ -77,9 +77,10 @@ final class VisionBench {
    * @param peerCommand the peer's command line, split on spaces
    * @param serviceImages images through the service case
    * @param imagesPerTransaction the service case's poll size (one Kafka transaction each)
+   * @param nativeMemory --native-memory, printed with each line (reuse or release)
    */
   record Settings(int warmup, Integer iterations, int rounds, boolean compare, String peerCommand, int serviceImages,
-      int imagesPerTransaction, int threads, Path profileDir) {}
+      int imagesPerTransaction, int threads, String nativeMemory, Path profileDir) {}
 
   private final Settings settings;
   private final ModelOptions options;
@@ -513,6 +514,7 @@ final class VisionBench {
     r.put("side", side);
     r.put("device", options.device());
     r.put("threads", settings.threads());
+    r.put("native_memory", settings.nativeMemory());
     r.put("iterations", iters);
     return r;
   }

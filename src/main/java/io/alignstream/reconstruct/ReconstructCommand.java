@@ -125,7 +125,7 @@ public final class ReconstructCommand implements Callable<Integer> {
     Reconstruction.Settings settings =
         new Reconstruction.Settings(levels, steps, seed, latent, res, modelFlags.unetBatch(), injected);
     Placement placement = modelFlags.placement();
-    modelFlags.applyThreads();
+    modelFlags.applyEngineSettings();
     PipelineReference reference = FeatureModels.resolve(model, modelFlags.modelCache(), modelFlags.tinySeed(),
         modelFlags.checkpointOptions());
     ReconstructionManifest manifest = Reconstruction.toFolder(reference, placement, modelFlags.sd3Options(), inputs,

@@ -40,7 +40,7 @@ public final class LayersCommand implements Callable<Integer> {
     VisionModelSource source = VisionModelSource.resolve(model, modelFlags.checkpointOptions())
         .orElseThrow(() -> new IllegalArgumentException("'" + model + "' is not a vision model (a TorchScript or "
             + "ONNX file, a folder holding layers.onnx/layers.pt/model.onnx/model.pt, or a cached hub id)"));
-    modelFlags.applyThreads();
+    modelFlags.applyEngineSettings();
     ImageProcessorConfig config = ImageProcessorConfig.resolve(source.preprocessorConfig(),
         modelFlags.toOptions(16, "all", "default").vision());
     VisionFeatureModel.Opened opened = VisionFeatureModel.openNetwork(source, modelFlags.device(), "all",
