@@ -11,14 +11,18 @@ import com.sun.jna.Platform;
  * done. glibc serves a block over its mmap threshold (dynamic, at most 32 MiB on 64-bit) with a
  * fresh {@code mmap} and unmaps it on free, so the next forward faults the same memory in again,
  * page by page, and the kernel zeroes each page: ResNet-50 at 224 x 224, batch 16, made about
- * 250,000 page faults per batch and lost a quarter of its speed to them (docs/benchmarks.md).
- * {@link #reuseFreedMemory} turns that off for the process through {@code mallopt}: no block is
- * served by its own mapping, and the heap's free top is not trimmed, so freed activations are
- * reused as they are. The price is that the process keeps its peak native memory (a model
- * process's steady state anyway) instead of returning it between batches.
+ * 300,000 page faults per batch and ran at 0.7-0.8x the speed it has without most of them
+ * (docs/benchmarks.md). {@link #reuseFreedMemory} turns that off for the process through
+ * {@code mallopt}: no block is served by its own mapping, and the heap's free top is not trimmed,
+ * so freed activations are reused as they are. The price is that the process keeps its peak
+ * native memory (a model process's steady state anyway) instead of returning it between batches.
  *
- * <p>ONNX Runtime keeps its own arena and is unaffected. Other C libraries (musl) have no such
- * switches; there the call reports that nothing changed.
+ * <p>Called in a running JVM it cannot reach everything: a block larger than a thread arena's
+ * heap (64 MiB) is still mapped on its own, and a thread arena's heap that becomes wholly free is
+ * still unmapped; {@code GLIBC_TUNABLES} with {@code glibc.malloc.arena_max=1}, read at process
+ * start, also covers those (docs/platform.md). ONNX Runtime keeps its own arena and is
+ * unaffected. Other C libraries (musl) have no such switches; there the call reports that
+ * nothing changed.
  */
 public final class NativeHeap {
 

@@ -87,7 +87,7 @@ public final class ModelFlags {
   @Option(names = "--native-memory", defaultValue = "reuse", paramLabel = "reuse|release",
       description = "What the C heap does with the memory libtorch frees after each forward (default: "
           + "${DEFAULT-VALUE}). reuse keeps it for the next forward, so large activations are not faulted in page by "
-          + "page again (ResNet-50 at batch 16: 1.3x the images/s), and the process keeps its peak native memory; "
+          + "page again (ResNet-50 at batch 16: 1.2-1.4x the images/s), and the process keeps its peak native memory; "
           + "release is glibc's default, which returns blocks over 32 MiB to the kernel on free.")
   NativeMemory nativeMemory;
 
