@@ -7,9 +7,9 @@ import io.alignstream.extractor.nn.Placement;
 import io.alignstream.extractor.vision.VisionFeatureModel;
 import io.alignstream.extractor.vision.VisionFlags;
 import java.nio.file.Path;
-import picocli.CommandLine.Mixin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
