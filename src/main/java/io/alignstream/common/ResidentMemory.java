@@ -8,11 +8,13 @@ import java.util.OptionalLong;
 
 /**
  * The resident set size of this process (VmRSS of {@code /proc/self/status}): the memory the
- * JVM and the native engine hold together, which neither the heap figures nor DJL report.
+ * JVM and the native engine hold together, which neither the heap figures nor DJL report; and
+ * its minor page faults, memory it had to map in again.
  */
 public final class ResidentMemory {
 
   private static final Path PROC_STATUS = Path.of("/proc/self/status");
+  private static final Path PROC_STAT = Path.of("/proc/self/stat");
 
   private ResidentMemory() {}
 
@@ -52,6 +54,17 @@ public final class ResidentMemory {
       return OptionalLong.empty();
     }
     return OptionalLong.empty();
+  }
+
+  /** Minor page faults of this process so far (all threads); empty where there is no /proc. */
+  public static OptionalLong minorPageFaults() {
+    try {
+      String stat = Files.readString(PROC_STAT);
+      // the fields after the command's closing parenthesis: state is the 3rd field, minflt the 10th
+      return OptionalLong.of(Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[7]));
+    } catch (IOException | UncheckedIOException e) {
+      return OptionalLong.empty();
+    }
   }
 
   /** In MiB, 0 where unknown: for benchmark lines. */

@@ -236,7 +236,7 @@ public final class ExtractorBench implements Callable<Integer> {
           + " and --images-per-transaction >= 1");
     }
     VisionBench.Settings settings = new VisionBench.Settings(warmup, iterations, roundCount, compare,
-        visionPeerCommand, serviceImages, imagesPerTransaction, JniUtils.getNumThreads(),
+        visionPeerCommand, serviceImages, imagesPerTransaction, modelFlags.engineThreads(),
         modelFlags.nativeMemory().name().toLowerCase(Locale.ROOT), profileDir);
     new VisionBench(settings, modelFlags.toOptions(16, "default", "default"), this::selected, this::emit,
         command -> PeerProcess.start("PyTorch eager peer", command)).run(sources);
@@ -467,7 +467,7 @@ public final class ExtractorBench implements Callable<Integer> {
       List<String> command = new ArrayList<>(List.of(peerCommand.trim().split("\\s+")));
       command.addAll(List.of("--model", "sd3m", "--latent", String.valueOf(latent), "--batch", "1",
           "--warmup", String.valueOf(Math.max(1, warmup)), "--iterations", String.valueOf(iters),
-          "--threads", String.valueOf(JniUtils.getNumThreads()), "--serve"));
+          "--threads", String.valueOf(modelFlags.engineThreads()), "--serve"));
       double bestPeer = 0;
       try (PeerProcess peer = PeerProcess.start("diffusers peer", command)) {
         for (int round = 1; round <= roundCount; round++) {
@@ -507,7 +507,7 @@ public final class ExtractorBench implements Callable<Integer> {
     command.addAll(List.of("--config", modelConfig.toString(), "--model", modelName,
         "--latent", String.valueOf(latent), "--batch", String.valueOf(batch),
         "--warmup", String.valueOf(Math.max(1, warmup)), "--iterations", String.valueOf(iters),
-        "--threads", String.valueOf(JniUtils.getNumThreads()),
+        "--threads", String.valueOf(modelFlags.engineThreads()),
         "--device", modelFlags.placement().device().isGpu() ? "cuda" : "cpu",
         "--dtype", modelFlags.placement().dtype() == ai.djl.ndarray.types.DataType.FLOAT16 ? "float16" : "float32",
         "--serve"));
@@ -589,7 +589,7 @@ public final class ExtractorBench implements Callable<Integer> {
       ObjectNode r = JSON.createObjectNode();
       r.put("case", "dispatch");
       r.put("device", modelFlags.device());
-      r.put("threads", JniUtils.getNumThreads());
+      r.put("threads", modelFlags.engineThreads());
       r.put("calls", calls);
       r.put("djl_op_us", round(us[0]));
       r.put("torchscript_call_us", round(us[1]));
@@ -665,7 +665,7 @@ public final class ExtractorBench implements Callable<Integer> {
     r.put("batch", batch);
     r.put("device", modelFlags.device());
     r.put("dtype", modelFlags.dtype());
-    r.put("threads", JniUtils.getNumThreads());
+    r.put("threads", modelFlags.engineThreads());
     r.put("iterations", iters);
     r.put("peak_rss_mib", ResidentMemory.peakMebibytes()); // since the case started (ResidentMemory.resetPeak)
     return r;

@@ -138,6 +138,15 @@ public final class ModelFlags {
     return new Sd3Options(!noT5);
   }
 
+  /**
+   * PyTorch's intra-op thread count, as --threads or the engine's default left it. The count is a
+   * JNI call, so this loads the native library first (without --threads nothing has yet).
+   */
+  public int engineThreads() {
+    ai.djl.engine.Engine.getInstance();
+    return ai.djl.pytorch.jni.JniUtils.getNumThreads();
+  }
+
   public NativeMemory nativeMemory() {
     return nativeMemory;
   }

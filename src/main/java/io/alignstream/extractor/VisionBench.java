@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.alignstream.bench.NativeThreads;
 import io.alignstream.common.ClusterConfig;
+import io.alignstream.common.ResidentMemory;
 import io.alignstream.common.serde.AvroSerde;
 import io.alignstream.extractor.vision.VisionFeatureModel;
 import io.alignstream.extractor.vision.VisionModelSource;
@@ -237,15 +238,7 @@ final class VisionBench {
     static ProcessCost now() {
       long cpu = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
           .getOperatingSystemMXBean()).getProcessCpuTime();
-      long faults = -1;
-      try {
-        String stat = java.nio.file.Files.readString(Path.of("/proc/self/stat"));
-        // fields after the command's closing parenthesis: state is the 3rd field, minflt the 10th
-        faults = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[7]);
-      } catch (IOException e) {
-        // not Linux: CPU time alone
-      }
-      return new ProcessCost(cpu, faults);
+      return new ProcessCost(cpu, ResidentMemory.minorPageFaults().orElse(-1)); // not Linux: CPU time alone
     }
   }
 

@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,7 +18,7 @@ class NativeHeapTest {
   private static final long BLOCK = 48L << 20; // over glibc's largest mmap threshold (32 MiB)
 
   @Test
-  void aFreedLargeBlockIsReusedWithoutPageFaults() throws IOException {
+  void aFreedLargeBlockIsReusedWithoutPageFaults() {
     assertThat(NativeHeap.reuseFreedMemory()).isTrue(); // the test machines run glibc
 
     touchAndFree(); // the first use maps and faults the memory in
@@ -39,9 +36,7 @@ class NativeHeapTest {
     Native.free(address);
   }
 
-  /** This process's minor page faults, the 10th field of /proc/self/stat. */
-  private static long minorFaults() throws IOException {
-    String stat = Files.readString(Path.of("/proc/self/stat"));
-    return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[7]);
+  private static long minorFaults() {
+    return ResidentMemory.minorPageFaults().orElseThrow();
   }
 }
