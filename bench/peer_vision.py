@@ -71,6 +71,8 @@ def main():
     p.add_argument("--arch", help="resnet or vit (default: reference.json's model)")
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--warmup-seconds", type=float, default=0.0,
+                   help="and keep warming up until this long has passed (what `bench extractor --warmup-seconds` gives Java)")
     p.add_argument("--iterations", type=int, default=10)
     p.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0: PyTorch's default)")
     p.add_argument("--profile", metavar="FILE",
@@ -123,8 +125,11 @@ def main():
             model(x)
             return {layer: pool(captured[layer]).numpy() for layer in layers}
 
-        for _ in range(args.warmup):
+        until = time.perf_counter() + args.warmup_seconds
+        done = 0
+        while done < args.warmup or time.perf_counter() < until:
             forward()
+            done += 1
         if args.serve:
             for _ in sys.stdin:
                 report(args, name, crop, layers, time_case(args, forward), torch, torchvision)

@@ -32,7 +32,7 @@ public final class Alignstream implements Runnable {
 
   public static void main(String[] args) {
     // Before anything can load libtorch: libgomp reads its wait policy once, when it loads.
-    OpenMpWaitPolicy.passiveUnlessSet();
+    OpenMpWaitPolicy.setDefaultsUnlessSet();
     System.exit(execute(args, new PrintWriter(System.err, true)));
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.alignstream.common.OpenMpWaitPolicy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -188,10 +189,11 @@ class ReadmeCommandsIT {
     }
   }
 
-  /** The inherited environment less the OpenMP wait policy (the program must set it), plus free ports and sizes. */
+  /** The inherited environment less the OpenMP wait settings (the program must set them), plus free ports and sizes. */
   private static Map<String, String> environment() {
     Map<String, String> environment = new LinkedHashMap<>(System.getenv());
-    environment.remove("OMP_WAIT_POLICY");
+    environment.remove(OpenMpWaitPolicy.VARIABLE);
+    environment.remove(OpenMpWaitPolicy.SPIN_VARIABLE);
     environment.putAll(SIZE_ENVIRONMENT);
     int kafka = freePort();
     int registry = freePort();

@@ -112,6 +112,12 @@ public final class ExtractorBench implements Callable<Integer> {
       description = "Untimed repetitions before each case (default: ${DEFAULT-VALUE}).")
   int warmup;
 
+  @Option(names = "--warmup-seconds", defaultValue = "2", paramLabel = "S",
+      description = "Vision cases: warm up for at least this long as well, Java and the peer alike (default: "
+          + "${DEFAULT-VALUE}). The JVM compiles a batch's Java path fully only after thousands of batches, which a "
+          + "small model at batch 1 reaches in seconds; 0 for --warmup alone.")
+  double warmupSeconds;
+
   @Option(names = "--cases", defaultValue = ".*", paramLabel = "REGEX",
       description = "Run only cases whose name matches (find) this regex, e.g. 'unet-tiny' or 'grid' "
           + "(default: all). Names: unet-<model>-<latent>-b<batch>, grid-<model>-<resolution>, "
@@ -231,11 +237,12 @@ public final class ExtractorBench implements Callable<Integer> {
           + "file, a folder holding one, a cached hub id), got '" + model + "'");
     }
     int roundCount = rounds != null ? rounds : compare ? 2 : 1;
-    if (roundCount < 1 || serviceImages < VisionBench.SERVICE_BATCH || imagesPerTransaction < 1) {
+    if (roundCount < 1 || serviceImages < VisionBench.SERVICE_BATCH || imagesPerTransaction < 1
+        || !(warmupSeconds >= 0)) {
       throw new IllegalArgumentException("--rounds must be >= 1, --service-images >= " + VisionBench.SERVICE_BATCH
-          + " and --images-per-transaction >= 1");
+          + ", --images-per-transaction >= 1 and --warmup-seconds >= 0");
     }
-    VisionBench.Settings settings = new VisionBench.Settings(warmup, iterations, roundCount, compare,
+    VisionBench.Settings settings = new VisionBench.Settings(warmup, warmupSeconds, iterations, roundCount, compare,
         visionPeerCommand, serviceImages, imagesPerTransaction, modelFlags.engineThreads(),
         modelFlags.nativeMemory().name().toLowerCase(Locale.ROOT), profileDir);
     new VisionBench(settings, modelFlags.toOptions(16, "default", "default"), this::selected, this::emit,
@@ -538,6 +545,9 @@ public final class ExtractorBench implements Callable<Integer> {
     static PeerProcess start(String what, List<String> command) {
       try {
         progress("starting the " + what + ": " + String.join(" ", command));
+        // Its environment is left alone: the JDK then hands the child this process's C environment as it is
+        // now, with the OpenMP wait settings main set (environment() would start from the JVM's copy taken
+        // before), so the peer's threads wait as ours do. PeerProcessTest holds that.
         return new PeerProcess(new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start(),
             what, command);
       } catch (IOException e) {

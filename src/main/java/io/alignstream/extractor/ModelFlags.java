@@ -80,8 +80,8 @@ public final class ModelFlags {
 
   @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
       description = "PyTorch intra-op threads for this process (default: 0 = the engine's choice, one per core). On a "
-          + "CPU shared with other busy processes use 1 (or set OMP_WAIT_POLICY=PASSIVE): spinning OpenMP threads "
-          + "slowed a tiny UNet forward about 13x on an oversubscribed 2-core machine.")
+          + "CPU shared with other busy processes use 1: OpenMP threads that wait for descheduled siblings (with "
+          + "libgomp's default 3 ms spin) slowed a tiny UNet forward about 13x on an oversubscribed 2-core machine.")
   int threads;
 
   @Option(names = "--native-memory", defaultValue = "reuse", paramLabel = "reuse|release",

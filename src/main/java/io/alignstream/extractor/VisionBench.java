@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.alignstream.bench.NativeThreads;
 import io.alignstream.common.ClusterConfig;
+import io.alignstream.common.OpenMpWaitPolicy;
 import io.alignstream.common.ResidentMemory;
 import io.alignstream.common.serde.AvroSerde;
 import io.alignstream.extractor.vision.VisionFeatureModel;
@@ -27,6 +28,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.SplittableRandom;
@@ -74,13 +76,15 @@ final class VisionBench {
   /**
    * What one run measures.
    *
+   * @param warmup untimed batches before a case's first round
+   * @param warmupSeconds and at least this long (Java's JIT; the peer is given the same)
    * @param iterations timed batches per round, or null for about 160 images per round (at least 3 batches)
    * @param peerCommand the peer's command line, split on spaces
    * @param serviceImages images through the service case
    * @param imagesPerTransaction the service case's poll size (one Kafka transaction each)
    * @param nativeMemory --native-memory, printed with each line (reuse or release)
    */
-  record Settings(int warmup, Integer iterations, int rounds, boolean compare, String peerCommand, int serviceImages,
+  record Settings(int warmup, double warmupSeconds, Integer iterations, int rounds, boolean compare, String peerCommand, int serviceImages,
       int imagesPerTransaction, int threads, String nativeMemory, Path profileDir) {}
 
   private final Settings settings;
@@ -144,8 +148,9 @@ final class VisionBench {
         for (Map.Entry<String, String> c : caseNames.entrySet()) {
           VisionFeatureModel model = models.get(c.getKey());
           if (round == 1) {
-            for (int i = 0; i < settings.warmup(); i++) {
-              progress(c.getValue() + ": warm-up " + (i + 1) + "/" + settings.warmup());
+            progress(c.getValue() + ": warm-up, " + settings.warmup() + " batches and " + settings.warmupSeconds() + " s");
+            long until = System.nanoTime() + (long) (settings.warmupSeconds() * 1e9);
+            for (int i = 0; i < settings.warmup() || System.nanoTime() < until; i++) {
               model.extractPreprocessed(input, batch, size[0], size[1]);
             }
           }
@@ -246,7 +251,8 @@ final class VisionBench {
   private List<String> peerArguments(Path folder, String name, int batch, int iters) {
     List<String> command = new ArrayList<>(List.of(settings.peerCommand().trim().split("\\s+")));
     command.addAll(List.of("--model-dir", folder.toString(), "--model", name, "--batch", String.valueOf(batch),
-        "--warmup", String.valueOf(Math.max(1, settings.warmup())), "--iterations", String.valueOf(iters),
+        "--warmup", String.valueOf(Math.max(1, settings.warmup())), "--warmup-seconds",
+        String.valueOf(settings.warmupSeconds()), "--iterations", String.valueOf(iters),
         "--threads", String.valueOf(settings.threads()), "--serve"));
     return command;
   }
@@ -508,6 +514,7 @@ final class VisionBench {
     r.put("device", options.device());
     r.put("threads", settings.threads());
     r.put("native_memory", settings.nativeMemory());
+    OpenMpWaitPolicy.settings().forEach((variable, value) -> r.put(variable.toLowerCase(Locale.ROOT), value));
     r.put("iterations", iters);
     return r;
   }

@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import io.alignstream.common.OpenMpWaitPolicy;
 import java.nio.FloatBuffer;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -137,7 +138,7 @@ final class OnnxNetwork implements LayerNetwork {
       } else if (threads != null && threads.matches("[1-9][0-9]*")) {
         options.setIntraOpNumThreads(Integer.parseInt(threads));
       }
-      if ("PASSIVE".equalsIgnoreCase(System.getenv("OMP_WAIT_POLICY"))) {
+      if (OpenMpWaitPolicy.passive()) {
         options.addConfigEntry("session.intra_op.allow_spinning", "0");
       }
       // The edited graph is handed over as bytes: name the folder its external data lives in.
