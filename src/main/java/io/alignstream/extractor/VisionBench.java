@@ -84,8 +84,9 @@ final class VisionBench {
    * @param imagesPerTransaction the service case's poll size (one Kafka transaction each)
    * @param nativeMemory --native-memory, printed with each line (reuse or release)
    */
-  record Settings(int warmup, double warmupSeconds, Integer iterations, int rounds, boolean compare, String peerCommand, int serviceImages,
-      int imagesPerTransaction, int threads, String nativeMemory, Path profileDir) {}
+  record Settings(int warmup, double warmupSeconds, Integer iterations, int rounds, boolean compare,
+      String peerCommand, int serviceImages, int imagesPerTransaction, int threads, String nativeMemory,
+      Path profileDir) {}
 
   private final Settings settings;
   private final ModelOptions options;
@@ -148,7 +149,8 @@ final class VisionBench {
         for (Map.Entry<String, String> c : caseNames.entrySet()) {
           VisionFeatureModel model = models.get(c.getKey());
           if (round == 1) {
-            progress(c.getValue() + ": warm-up, " + settings.warmup() + " batches and " + settings.warmupSeconds() + " s");
+            progress(c.getValue() + ": warm-up, " + settings.warmup() + " batches and " + settings.warmupSeconds()
+                + " s");
             long until = System.nanoTime() + (long) (settings.warmupSeconds() * 1e9);
             for (int i = 0; i < settings.warmup() || System.nanoTime() < until; i++) {
               model.extractPreprocessed(input, batch, size[0], size[1]);

@@ -49,7 +49,6 @@ class OpenMpWaitPolicyTest {
     OpenMpWaitPolicy.setDefaultsUnlessSet();
     assertThat(OpenMpWaitPolicy.settings()).containsExactly(Map.entry(POLICY, "passive"), Map.entry(SPIN, "3000"));
 
-    unset(SPIN);
     set(SPIN, "0");
     OpenMpWaitPolicy.setDefaultsUnlessSet();
     assertThat(OpenMpWaitPolicy.settings()).containsExactly(Map.entry(POLICY, "passive"), Map.entry(SPIN, "0"));
