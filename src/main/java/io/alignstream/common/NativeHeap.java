@@ -39,16 +39,13 @@ public final class NativeHeap {
    * @return whether the C library took both settings (false where it is not glibc)
    */
   public static boolean reuseFreedMemory() {
-    if (!Platform.isLinux()) {
-      return false;
-    }
     try {
       var mallopt = NativeLibrary.getInstance(Platform.C_LIBRARY_NAME).getFunction("mallopt");
       boolean mappings = mallopt.invokeInt(new Object[] {M_MMAP_MAX, 0}) == 1;
       boolean trim = mallopt.invokeInt(new Object[] {M_TRIM_THRESHOLD, Integer.MAX_VALUE}) == 1;
       return mappings && trim;
     } catch (UnsatisfiedLinkError e) {
-      return false; // a C library without mallopt
+      return false; // a C library without mallopt (macOS, Windows); musl's has it and answers 0
     }
   }
 }

@@ -1,5 +1,7 @@
 package io.alignstream.extractor;
 
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
 import io.alignstream.common.NativeHeap;
 import io.alignstream.extractor.diffusion.TinyModelCache;
 import io.alignstream.extractor.hub.HubSettings;
@@ -111,8 +113,8 @@ public final class ModelFlags {
     }
     VisionFeatureModel.useThreads(threads);
     if (threads > 0) {
-      ai.djl.engine.Engine.getInstance(); // loads the native library before the JNI call
-      ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+      Engine.getInstance(); // loads the native library before the JNI call
+      JniUtils.setNumThreads(threads);
     }
   }
 
@@ -143,8 +145,8 @@ public final class ModelFlags {
    * JNI call, so this loads the native library first (without --threads nothing has yet).
    */
   public int engineThreads() {
-    ai.djl.engine.Engine.getInstance();
-    return ai.djl.pytorch.jni.JniUtils.getNumThreads();
+    Engine.getInstance();
+    return JniUtils.getNumThreads();
   }
 
   public NativeMemory nativeMemory() {
